@@ -1,0 +1,220 @@
+package feature
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/incidentmap/incidentmap"
+	"github.com/paulmach/orb"
+)
+
+// wireFeature is the GeoJSON Feature as read. Pointers tell null from absent
+// where that matters.
+type wireFeature struct {
+	Type       string          `json:"type"`
+	ID         json.RawMessage `json:"id"`
+	Geometry   *wireGeometry   `json:"geometry"`
+	Properties *wireProperties `json:"properties"`
+	BBox       json.RawMessage `json:"bbox"`
+}
+
+type wireGeometry struct {
+	Type        string    `json:"type"`
+	Coordinates []float64 `json:"coordinates"`
+}
+
+type wireProperties struct {
+	Title             string         `json:"title"`
+	Summary           string         `json:"summary"`
+	OccurredStart     string         `json:"occurred_start"`
+	OccurredEnd       string         `json:"occurred_end"`
+	DatePrecision     string         `json:"date_precision"`
+	LocationPrecision string         `json:"location_precision"`
+	PlaceName         string         `json:"place_name"`
+	Country           string         `json:"country"`
+	Admin1Code        string         `json:"admin1_code"`
+	Admin1Name        string         `json:"admin1_name"`
+	EventType         string         `json:"event_type"`
+	SubEventType      string         `json:"sub_event_type"`
+	TargetType        string         `json:"target_type"`
+	TargetCountry     string         `json:"target_country"`
+	Facility          string         `json:"facility"`
+	Perpetrator       string         `json:"perpetrator"`
+	Actors            []string       `json:"actors"`
+	Fatalities        *int           `json:"fatalities"`
+	Injuries          *int           `json:"injuries"`
+	Tags              []string       `json:"tags"`
+	ExternalIDs       []string       `json:"external_ids"`
+	Sources           []wireSource   `json:"sources"`
+	Responses         []wireResponse `json:"responses"`
+	Status            string         `json:"status"`
+	// Server-written; accepted and ignored on input.
+	Version   json.RawMessage `json:"version"`
+	CreatedAt json.RawMessage `json:"created_at"`
+	UpdatedAt json.RawMessage `json:"updated_at"`
+}
+
+type wireSource struct {
+	Publisher   string `json:"publisher"`
+	Title       string `json:"title"`
+	URL         string `json:"url"`
+	PublishedOn string `json:"published_on"`
+}
+
+type wireResponse struct {
+	Date          string     `json:"date"`
+	DatePrecision string     `json:"date_precision"`
+	Actor         string     `json:"actor"`
+	ActorCountry  string     `json:"actor_country"`
+	Kind          string     `json:"kind"`
+	Summary       string     `json:"summary"`
+	Source        wireSource `json:"source"`
+}
+
+// Decode reads one GeoJSON Feature in the wire shape and returns the
+// incident it describes, validated. Absent optional values take defaults:
+// occurred_end = occurred_start, date_precision day, status published.
+// Version and timestamps in the input are ignored. Errors are EINVALID and
+// name the property at fault.
+func Decode(data []byte) (*incidentmap.Incident, error) {
+	var w wireFeature
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&w); err != nil {
+		return nil, jsonError(err)
+	}
+	if w.Type != "Feature" {
+		return nil, incidentmap.Invalidf("type", `must be "Feature", got %q`, w.Type)
+	}
+	var id string
+	if err := json.Unmarshal(w.ID, &id); err != nil {
+		return nil, incidentmap.Invalidf("id", "must be a string")
+	}
+	if w.Geometry == nil || w.Geometry.Type != "Point" {
+		return nil, incidentmap.Invalidf("geometry", "must be a Point")
+	}
+	if n := len(w.Geometry.Coordinates); n != 2 && n != 3 {
+		return nil, incidentmap.Invalidf("geometry", "a Point needs [longitude, latitude], got %d numbers", n)
+	}
+	if w.Properties == nil {
+		return nil, incidentmap.Invalidf("properties", "are required")
+	}
+	p := w.Properties
+	inc := &incidentmap.Incident{
+		ID:                id,
+		ExternalIDs:       p.ExternalIDs,
+		Title:             p.Title,
+		Summary:           p.Summary,
+		DatePrecision:     incidentmap.DatePrecision(orDefault(p.DatePrecision, string(incidentmap.DateDay))),
+		Location:          orb.Point{w.Geometry.Coordinates[0], w.Geometry.Coordinates[1]},
+		LocationPrecision: incidentmap.LocationPrecision(p.LocationPrecision),
+		PlaceName:         p.PlaceName,
+		Country:           p.Country,
+		Admin1Code:        p.Admin1Code,
+		Admin1Name:        p.Admin1Name,
+		EventType:         p.EventType,
+		SubEventType:      p.SubEventType,
+		TargetType:        incidentmap.TargetType(p.TargetType),
+		TargetCountry:     p.TargetCountry,
+		Facility:          p.Facility,
+		Perpetrator:       p.Perpetrator,
+		Actors:            p.Actors,
+		Fatalities:        p.Fatalities,
+		Injuries:          p.Injuries,
+		Tags:              p.Tags,
+		Status:            incidentmap.Status(orDefault(p.Status, string(incidentmap.StatusPublished))),
+	}
+	var err error
+	if inc.OccurredStart, err = parseDay("occurred_start", p.OccurredStart); err != nil {
+		return nil, err
+	}
+	inc.OccurredEnd = inc.OccurredStart
+	if p.OccurredEnd != "" {
+		if inc.OccurredEnd, err = parseDay("occurred_end", p.OccurredEnd); err != nil {
+			return nil, err
+		}
+	}
+	for _, s := range p.Sources {
+		src, err := s.source("sources")
+		if err != nil {
+			return nil, err
+		}
+		inc.Sources = append(inc.Sources, src)
+	}
+	for _, r := range p.Responses {
+		day, err := parseDay("responses", r.Date)
+		if err != nil {
+			return nil, err
+		}
+		src, err := r.Source.source("responses")
+		if err != nil {
+			return nil, err
+		}
+		inc.Responses = append(inc.Responses, incidentmap.Response{
+			Date:          day,
+			DatePrecision: incidentmap.DatePrecision(orDefault(r.DatePrecision, string(incidentmap.DateDay))),
+			Actor:         r.Actor,
+			ActorCountry:  r.ActorCountry,
+			Kind:          incidentmap.ResponseKind(r.Kind),
+			Summary:       r.Summary,
+			Source:        src,
+		})
+	}
+	if err := inc.Validate(); err != nil {
+		return nil, err
+	}
+	return inc, nil
+}
+
+func (s wireSource) source(field string) (incidentmap.Source, error) {
+	src := incidentmap.Source{Publisher: s.Publisher, Title: s.Title, URL: s.URL}
+	if s.PublishedOn != "" {
+		day, err := parseDay(field, s.PublishedOn)
+		if err != nil {
+			return src, err
+		}
+		src.PublishedOn = day
+	}
+	return src, nil
+}
+
+func parseDay(field, s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, incidentmap.Invalidf(field, "a date YYYY-MM-DD is required")
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return time.Time{}, incidentmap.Invalidf(field, "must be a date YYYY-MM-DD, got %q", s)
+	}
+	return t, nil
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// jsonError turns a decoding error into an EINVALID error naming the field.
+func jsonError(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if i := strings.LastIndex(field, "."); i >= 0 {
+			field = field[i+1:]
+		}
+		return incidentmap.Invalidf(orDefault(field, "feature"), "must be a JSON %s, got %s", typeErr.Type, typeErr.Value)
+	case errors.As(err, &syntaxErr):
+		return incidentmap.Invalidf("feature", "malformed JSON at byte %d", syntaxErr.Offset)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return incidentmap.Invalidf(strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), "is not a known property")
+	}
+	return incidentmap.Invalidf("feature", "%s", fmt.Sprint(err))
+}
