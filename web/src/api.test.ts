@@ -1,0 +1,53 @@
+/** Tests of checking server responses: /config.json and the items body. */
+import { describe, expect, it } from "vitest";
+import { basemapFrom, LoadError, parseCollection } from "./api";
+import { eventColour, OTHER_COLOUR } from "./palette";
+
+describe("basemapFrom", () => {
+  it("reads url and attribution", () => {
+    expect(basemapFrom({ basemap: { url: "https://tiles.example/{z}/{x}/{y}.png", attribution: "© X" } })).toEqual({
+      url: "https://tiles.example/{z}/{x}/{y}.png",
+      attribution: "© X",
+    });
+    expect(basemapFrom({ basemap: { url: "/tiles/{z}/{x}/{y}.png" } })).toEqual({
+      url: "/tiles/{z}/{x}/{y}.png",
+      attribution: "",
+    });
+  });
+  it("means no basemap for an empty, absent or odd url", () => {
+    for (const cfg of [null, {}, { basemap: null }, { basemap: { url: "" } }, { basemap: { url: 5 } },
+      { basemap: { url: "javascript:alert(1)" } }, { basemap: { url: "//evil.example/{z}" } }]) {
+      expect(basemapFrom(cfg), JSON.stringify(cfg)).toBeNull();
+    }
+  });
+});
+
+describe("parseCollection", () => {
+  const point = { type: "Feature", id: "a", geometry: { type: "Point", coordinates: [62.199, 34.342] }, properties: {} };
+  it("keeps point features and reads the counts", () => {
+    const fc = parseCollection({
+      type: "FeatureCollection",
+      features: [point, { ...point, geometry: null }],
+      numberMatched: 7,
+      numberReturned: 1,
+    });
+    expect(fc.features).toHaveLength(1);
+    expect(fc.numberMatched).toBe(7);
+    expect(fc.numberReturned).toBe(1);
+  });
+  it("defaults the counts", () => {
+    const fc = parseCollection({ type: "FeatureCollection", features: [point] });
+    expect([fc.numberReturned, fc.numberMatched]).toEqual([1, 1]);
+  });
+  it("rejects a non-collection", () => {
+    expect(() => parseCollection({ code: "x" })).toThrow(LoadError);
+  });
+});
+
+describe("eventColour", () => {
+  it("has a colour per event type and grey otherwise", () => {
+    expect(eventColour("Protests")).not.toBe(OTHER_COLOUR);
+    expect(eventColour("toString")).toBe(OTHER_COLOUR);
+    expect(eventColour(null)).toBe(OTHER_COLOUR);
+  });
+});
