@@ -18,8 +18,13 @@ const countryCodes = "ABW AFG AGO AIA ALA ALB AND ARE ARG ARM ASM ATA ATF ATG AU
 // ValidCountry reports whether code is an ISO 3166-1 alpha-3 country code in
 // upper case.
 func ValidCountry(code string) bool {
-	if len(code) != 3 || strings.ToUpper(code) != code {
+	if len(code) != 3 {
 		return false
+	}
+	for i := range 3 {
+		if code[i] < 'A' || code[i] > 'Z' {
+			return false
+		}
 	}
 	return strings.Contains(countryCodes, code)
 }
