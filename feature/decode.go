@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -86,6 +88,9 @@ func Decode(data []byte) (*incidentmap.Incident, error) {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&w); err != nil {
 		return nil, jsonError(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, incidentmap.Invalidf("feature", "unexpected data after the Feature")
 	}
 	if w.Type != "Feature" {
 		return nil, incidentmap.Invalidf("type", `must be "Feature", got %q`, w.Type)
@@ -214,7 +219,11 @@ func jsonError(err error) error {
 	case errors.As(err, &syntaxErr):
 		return incidentmap.Invalidf("feature", "malformed JSON at byte %d", syntaxErr.Offset)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return incidentmap.Invalidf(strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), "is not a known property")
+		name := strings.TrimPrefix(err.Error(), "json: unknown field ")
+		if unquoted, err := strconv.Unquote(name); err == nil {
+			name = unquoted
+		}
+		return incidentmap.Invalidf(orDefault(name, "feature"), "is not a known property")
 	}
 	return incidentmap.Invalidf("feature", "%s", fmt.Sprint(err))
 }

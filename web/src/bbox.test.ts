@@ -32,6 +32,13 @@ describe("normaliseBBox", () => {
     expect(normaliseBBox(-210, 0, -180, 10)).toEqual([150, 0, 180, 10]);
   });
 
+  it("asks for every longitude when a crossing view is 180° wide or more", () => {
+    // A 281°-wide view centred on 60°E would wrap to west -80.5 > east -159.5.
+    expect(normaliseBBox(-80.5, -60, 200.5, 60)).toEqual([-180, -60, 180, 60]);
+    // A wide view that does not cross keeps its edges.
+    expect(normaliseBBox(-100, -60, 100, 60)).toEqual([-100, -60, 100, 60]);
+  });
+
   it("clamps latitudes", () => {
     expect(normaliseBBox(0, -95.5, 10, 120)).toEqual([0, -90, 10, 90]);
   });

@@ -2,7 +2,7 @@
  * Bounding-box arithmetic and the items URL. Leaflet reports the view in
  * unwrapped longitudes (e.g. 170..200 after panning east past 180); the API
  * wants longitudes in [-180, 180], latitudes in [-90, 90], and accepts
- * west > east for a box that crosses the antimeridian.
+ * west > east for a box narrower than 180° that crosses the antimeridian.
  */
 import type { BBox } from "./types";
 
@@ -41,6 +41,10 @@ export function normaliseBBox(west: number, south: number, east: number, north: 
   let e = wrapLon(east);
   // An east edge on the antimeridian is 180, not -180.
   if (e === -180 && east > west) e = 180;
+  // The API takes a box across the antimeridian only when it is narrower
+  // than 180° (a wider one looks like swapped edges): ask for every
+  // longitude instead.
+  if (w > e && east - west >= 180) return [-180, s, 180, n];
   return [round6(w), s, round6(e), n];
 }
 

@@ -1,0 +1,169 @@
+// Package api is the gin HTTP transport of incidentmap: the OGC API – Features
+// items endpoints, health and readiness probes, the front end's configuration
+// and static files, and the one place where errors become HTTP statuses and
+// JSON bodies. It depends on the domain and the feature codec, never on a
+// store package.
+package api
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/incidentmap/incidentmap"
+)
+
+// DefaultRequestTimeout is the time limit of one request when
+// Config.RequestTimeout is zero.
+const DefaultRequestTimeout = 30 * time.Second
+
+// Config configures the HTTP transport. The zero value is valid apart from
+// needing a store: links are derived from each request, there is no basemap,
+// and / says the front end is not built.
+type Config struct {
+	// BaseURL, when set, is the public URL prefix that links in responses
+	// start with, e.g. "https://maps.example.org/incidentmap". When empty,
+	// the scheme and host come from the request.
+	BaseURL string
+	// TrustProxy makes links honour X-Forwarded-Proto and X-Forwarded-Host,
+	// and the access log use X-Forwarded-For. Set it only behind a proxy
+	// that overwrites those headers.
+	TrustProxy bool
+	// Basemap is the tile layer the front end draws under the incidents.
+	Basemap Basemap
+	// Web is the built front end: index.html at its root and hashed files
+	// under assets/. It may be nil or lack index.html; / then answers 503
+	// with a page that says how to build it.
+	Web fs.FS
+	// RequestTimeout limits each request; zero means DefaultRequestTimeout.
+	RequestTimeout time.Duration
+	// Logger receives the access log and the causes of 5xx responses; nil
+	// discards them.
+	Logger *slog.Logger
+	// Now is the clock for response time stamps; nil means time.Now.
+	Now func() time.Time
+}
+
+// Basemap is a Leaflet tile layer: a URL template with {z}, {x} and {y},
+// absolute http(s) or a path on this server, and the attribution its
+// provider requires.
+type Basemap struct {
+	URL         string
+	Attribution string
+}
+
+// Validate reports the first thing wrong with c.
+func (c Config) Validate() error {
+	if c.BaseURL != "" {
+		u, err := url.Parse(c.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+			u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
+			return fmt.Errorf("api: BaseURL must be an http(s) URL without query or fragment, got %q", c.BaseURL)
+		}
+	}
+	if b := c.Basemap.URL; b != "" {
+		if !strings.HasPrefix(b, "https://") && !strings.HasPrefix(b, "http://") &&
+			(!strings.HasPrefix(b, "/") || strings.HasPrefix(b, "//")) {
+			return fmt.Errorf("api: Basemap.URL must be an absolute http(s) URL or a path on this server, got %q", b)
+		}
+		for _, p := range []string{"{z}", "{x}", "{y}"} {
+			if !strings.Contains(b, p) {
+				return fmt.Errorf("api: Basemap.URL must be a tile template with {z}, {x} and {y}, got %q", b)
+			}
+		}
+	}
+	if c.RequestTimeout < 0 {
+		return fmt.Errorf("api: RequestTimeout must not be negative, got %v", c.RequestTimeout)
+	}
+	return nil
+}
+
+// server holds what the handlers share. Everything in it is set by New and
+// read-only afterwards, except the pools.
+type server struct {
+	store   incidentmap.Store
+	baseURL string // without a trailing slash; "" to derive from the request
+	trust   bool
+	basemap Basemap
+	web     fs.FS
+	timeout time.Duration
+	log     *slog.Logger
+	now     func() time.Time
+
+	streams sync.Pool // *stream, for the items endpoint
+}
+
+// New returns the HTTP handler of the service, reading incidents from store.
+//
+// It builds a gin engine without gin's logger, debug output or recovery: the
+// handler has its own. gin's mode is process-wide, so New sets it to release
+// mode for every engine in the process.
+func New(store incidentmap.Store, cfg Config) (http.Handler, error) {
+	if store == nil {
+		return nil, errors.New("api: a store is required")
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	s := &server{
+		store:   store,
+		baseURL: strings.TrimRight(cfg.BaseURL, "/"),
+		trust:   cfg.TrustProxy,
+		basemap: cfg.Basemap,
+		web:     cfg.Web,
+		timeout: cfg.RequestTimeout,
+		log:     cfg.Logger,
+		now:     cfg.Now,
+	}
+	if s.timeout == 0 {
+		s.timeout = DefaultRequestTimeout
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.HandleMethodNotAllowed = true
+	e.RedirectTrailingSlash = false
+	e.RedirectFixedPath = false
+	e.ForwardedByClientIP = cfg.TrustProxy
+	if !cfg.TrustProxy {
+		if err := e.SetTrustedProxies(nil); err != nil {
+			return nil, fmt.Errorf("api: %w", err)
+		}
+	}
+	e.Use(s.requestID, s.accessLog, s.recovery, securityHeaders, s.withTimeout)
+
+	e.GET("/collections/incidents/items", s.handle(s.items))
+	e.GET("/collections/incidents/items/:id", s.handle(s.item))
+	for _, method := range []string{http.MethodGet, http.MethodHead} {
+		e.Handle(method, "/healthz", s.handle(s.healthz))
+		e.Handle(method, "/readyz", s.handle(s.readyz))
+		e.Handle(method, "/config.json", s.handle(s.config))
+		e.Handle(method, "/", s.handle(s.index))
+	}
+	e.NoRoute(s.handle(s.static))
+	e.NoMethod(s.handle(func(*gin.Context) error { return errMethodNotAllowed }))
+	return e, nil
+}
+
+// handle adapts a handler that returns an error to gin, sending any error
+// to the one renderer.
+func (s *server) handle(fn func(*gin.Context) error) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := fn(c); err != nil {
+			s.renderError(c, err)
+		}
+	}
+}

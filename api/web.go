@@ -1,0 +1,155 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// readyTimeout bounds the database ping of /readyz.
+const readyTimeout = 2 * time.Second
+
+// notBuiltPage is what / shows when the front end was not built.
+const notBuiltPage = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>incidentmap</title></head>
+<body><p>front end not built: run make run</p></body>
+</html>
+`
+
+// healthz serves GET /healthz: the process is up.
+func (s *server) healthz(c *gin.Context) error {
+	c.Header("Cache-Control", "no-store")
+	writeJSON(c, http.StatusOK, map[string]string{"status": "ok"})
+	return nil
+}
+
+// readyz serves GET /readyz: the database answers within readyTimeout.
+func (s *server) readyz(c *gin.Context) error {
+	c.Header("Cache-Control", "no-store")
+	ctx, cancel := context.WithTimeout(c.Request.Context(), readyTimeout)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		if clientGone(c, err) {
+			return err
+		}
+		return fmt.Errorf("%w: %w", errNotReady, err)
+	}
+	writeJSON(c, http.StatusOK, map[string]string{"status": "ready"})
+	return nil
+}
+
+// configBody is the body of /config.json, what the front end needs to know
+// that the server decides.
+type configBody struct {
+	Basemap *basemapBody `json:"basemap"`
+}
+
+type basemapBody struct {
+	URL         string `json:"url"`
+	Attribution string `json:"attribution"`
+}
+
+// config serves GET /config.json. basemap is null when none is configured.
+func (s *server) config(c *gin.Context) error {
+	var body configBody
+	if s.basemap.URL != "" {
+		body.Basemap = &basemapBody{URL: s.basemap.URL, Attribution: s.basemap.Attribution}
+	}
+	c.Header("Cache-Control", "no-cache")
+	writeJSON(c, http.StatusOK, body)
+	return nil
+}
+
+// index serves GET /: the front end's index.html, or a 503 page saying how
+// to build it. index.html names the hashed assets, so clients revalidate it
+// on every load (no-cache, with an ETag).
+func (s *server) index(c *gin.Context) error {
+	b, err := s.readWeb("index.html")
+	if errors.Is(err, fs.ErrNotExist) {
+		c.Header("Cache-Control", "no-store")
+		c.Data(http.StatusServiceUnavailable, "text/html; charset=utf-8", []byte(notBuiltPage))
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("api: read index.html: %w", err)
+	}
+	s.serveContent(c, "index.html", b)
+	return nil
+}
+
+// static serves the files of the front end for GET and HEAD requests that
+// match no route, and answers 404 for everything else. Hidden files and
+// directories are not served.
+func (s *server) static(c *gin.Context) error {
+	if c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead {
+		return errRouteNotFound
+	}
+	name := strings.TrimPrefix(c.Request.URL.Path, "/")
+	if !fs.ValidPath(name) || name == "." {
+		return errRouteNotFound
+	}
+	for _, elem := range strings.Split(name, "/") {
+		if strings.HasPrefix(elem, ".") {
+			return errRouteNotFound
+		}
+	}
+	b, err := s.readWeb(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return errRouteNotFound
+	} else if err != nil {
+		return fmt.Errorf("api: read %s: %w", name, err)
+	}
+	s.serveContent(c, name, b)
+	return nil
+}
+
+// readWeb reads a regular file of the front end; a missing front end, file
+// or a directory is fs.ErrNotExist.
+func (s *server) readWeb(name string) ([]byte, error) {
+	if s.web == nil {
+		return nil, fs.ErrNotExist
+	}
+	f, err := s.web.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fs.ErrNotExist
+	}
+	return io.ReadAll(f)
+}
+
+// serveContent writes a front-end file with an ETag of its content, so that
+// conditional and range requests work whatever the file system. Files under
+// assets/ have content hashes in their names and are cached for a year;
+// everything else is revalidated.
+func (s *server) serveContent(c *gin.Context, name string, b []byte) {
+	sum := sha256.Sum256(b)
+	h := c.Writer.Header()
+	h.Set("ETag", `"`+hex.EncodeToString(sum[:12])+`"`)
+	switch {
+	case strings.HasPrefix(name, "assets/"):
+		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	case name == "index.html":
+		h.Set("Cache-Control", "no-cache")
+	default:
+		h.Set("Cache-Control", "public, max-age=3600")
+	}
+	http.ServeContent(c.Writer, c.Request, path.Base(name), time.Time{}, bytes.NewReader(b))
+}
