@@ -1,0 +1,194 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// generateFixture runs generate on the files in testdata.
+func generateFixture(t *testing.T) []byte {
+	t.Helper()
+	open := func(name string) io.Reader {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return bytes.NewReader(b)
+	}
+	var out bytes.Buffer
+	n, err := generate(open("cities.txt"), open("admin1.json"), open("countries.geojson"), &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 7 {
+		t.Errorf("generate wrote %d places, want 7", n)
+	}
+	return out.Bytes()
+}
+
+func TestGenerateDeterministic(t *testing.T) {
+	a, b := generateFixture(t), generateFixture(t)
+	if !bytes.Equal(a, b) {
+		t.Fatal("two runs on the same input differ")
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(a))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !zr.ModTime.IsZero() || zr.Name != "" || zr.Comment != "" {
+		t.Errorf("gzip header carries %v %q %q, want it empty", zr.ModTime, zr.Name, zr.Comment)
+	}
+}
+
+func TestGenerateRows(t *testing.T) {
+	zr, err := gzip.NewReader(bytes.NewReader(generateFixture(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string][]string{}
+	var ids []int
+	for _, line := range strings.Split(strings.TrimSuffix(string(text), "\n"), "\n") {
+		f := strings.Split(line, "\t")
+		if len(f) != 11 {
+			t.Fatalf("%d columns in %q, want 11", len(f), line)
+		}
+		rows[f[0]] = f
+		id, _ := strconv.Atoi(f[0])
+		ids = append(ids, id)
+	}
+	if !slices.IsSorted(ids) {
+		t.Errorf("rows are not sorted by id: %v", ids)
+	}
+	tests := []struct {
+		id   string
+		want []string // id name ascii alternates lat lon feature country admin1 admin1_name population
+	}{
+		{"1140026", nil},
+		{"9000001", []string{"9000001", "Saint-Test", "", "Saint Test,Ste Test,Sankt Test,セント・テスト",
+			"-20.88231", "55.4504", "PPL", "REU", "RE.04", "Réunion", "1234"}},
+	}
+	for _, tt := range tests {
+		if tt.want != nil && !slices.Equal(rows[tt.id], tt.want) {
+			t.Errorf("row %s =\n%q\nwant\n%q", tt.id, rows[tt.id], tt.want)
+		}
+	}
+	h := rows["1140026"]
+	if h[1] != "Herāt" || h[2] != "Herat" || h[7] != "AFG" || h[8] != "AF.11" || h[9] != "Herat" || h[6] != "PPLA" {
+		t.Errorf("Herat row = %q", h)
+	}
+	if strings.Contains(h[3], "HEA") || !strings.Contains(h[3], "هرات") {
+		t.Errorf("Herat alternates = %q, want IATA HEA dropped and هرات kept", h[3])
+	}
+	for id, country := range map[string]string{"281133": "PSE", "786714": "XKX", "294615": "ISR", "94824": "IRQ", "1138958": "AFG"} {
+		if rows[id][7] != country {
+			t.Errorf("row %s country = %q, want %s", id, rows[id][7], country)
+		}
+	}
+	if rows["786714"][9] != "" {
+		t.Errorf("unknown admin1 code got name %q", rows["786714"][9])
+	}
+}
+
+func TestKeepAlternate(t *testing.T) {
+	tests := []struct {
+		in   string
+		keep bool
+	}{
+		{"Kerbala", true},
+		{"هرات", true},
+		{"Shahr-e Herat", true},
+		{"", false},
+		{"97400", false},
+		{"SW1A 1AA", false},
+		{"District 10", false},
+		{"HEA", false},
+		{"Hea", true},
+		{"https://en.wikipedia.org/wiki/Herat", false},
+		{"www.herat.gov.af", false},
+		{"he la te", false},
+		{strings.Repeat("x", 61), false},
+		{strings.Repeat("X", 60), true},
+	}
+	for _, tt := range tests {
+		if got := keepAlternate(tt.in); got != tt.keep {
+			t.Errorf("keepAlternate(%q) = %v, want %v", tt.in, got, tt.keep)
+		}
+	}
+}
+
+func TestCountryTable(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "countries.geojson"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := countryTable(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for a2, want := range map[string]string{"AF": "AFG", "PS": "PSE", "XK": "XKX", "CU": "CUB", "CY": "CYP", "RE": "REU", "YT": "MYT"} {
+		if m[a2] != want {
+			t.Errorf("%s → %q, want %s", a2, m[a2], want)
+		}
+	}
+
+	bad := `{"features":[{"properties":{"country_a2":"ZZ","country_a3":"ZZZ"}}]}`
+	if _, err := countryTable(strings.NewReader(bad)); err == nil || !strings.Contains(err.Error(), "not ISO") {
+		t.Errorf("countryTable accepted a non-ISO code: %v", err)
+	}
+	city := "1\tX\tX\t\t1\t2\tP\tPPL\tQQ\t\t\t\t\t\t5\t\t\t\t\n"
+	if _, err := readCities(strings.NewReader(city), m, nil); err == nil || !strings.Contains(err.Error(), "unknown country") {
+		t.Errorf("readCities accepted an unknown country: %v", err)
+	}
+}
+
+func TestFormatCoord(t *testing.T) {
+	for in, want := range map[float64]string{34.34817: "34.34817", 44.234444: "44.23444", -0.000001: "0", 62.1: "62.1", -179.999999: "-180"} {
+		if got := formatCoord(in); got != want {
+			t.Errorf("formatCoord(%v) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestCommittedData regenerates data/places.tsv.gz from ../shared/data and
+// checks that the committed file is up to date. It skips when the shared
+// data are absent.
+func TestCommittedData(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: regenerates the whole gazetteer")
+	}
+	shared := filepath.Join("..", "..", "..", "..", "shared", "data")
+	if _, err := os.Stat(shared); err != nil {
+		t.Skipf("no shared data: %v", err)
+	}
+	open := func(parts ...string) io.Reader {
+		f, err := os.Open(filepath.Join(append([]string{shared}, parts...)...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		return f
+	}
+	var out bytes.Buffer
+	if _, err := generate(open("gazetteer", "geonames_cities500.txt"), open("gazetteer", "geonames_admin1_codes.json"),
+		open("boundaries", "ne_admin0_countries.geojson"), &out); err != nil {
+		t.Fatal(err)
+	}
+	committed, err := os.ReadFile(filepath.Join("..", "data", "places.tsv.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(out.Bytes(), committed) {
+		t.Error("data/places.tsv.gz is stale: run go run ./geo/gazetteer/gen from the module root")
+	}
+}

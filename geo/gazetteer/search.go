@@ -1,0 +1,399 @@
+package gazetteer
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geo"
+)
+
+// Limits on a query. Search truncates longer text to MaxQueryBytes (at a
+// character boundary) and clamps Limit; Validate rejects both.
+const (
+	MaxQueryBytes = 200
+	DefaultLimit  = 10
+	MaxLimit      = 100
+	// maxHints is how many comma-separated hints after the name are used.
+	maxHints = 3
+	// maxPostings bounds the places looked at per key, so that a very
+	// common name costs bounded work.
+	maxPostings = 5000
+)
+
+// Match kinds reported in Candidate.Match.
+const (
+	MatchName      = "name"      // the GeoNames primary name
+	MatchASCII     = "ascii"     // the GeoNames ASCII name
+	MatchAlternate = "alternate" // a GeoNames alternate name
+	MatchSite      = "site"      // a name or alternate of a curated site
+	MatchFuzzy     = "fuzzy"     // a Latin name one or two letters off
+)
+
+// Precisions reported in Candidate.Precision; they are values of the
+// incidentmap LocationPrecision scale.
+const (
+	PrecisionSite = "site"
+	PrecisionCity = "city"
+)
+
+// Query is a forward geocoding request.
+type Query struct {
+	// Text is a place name, optionally followed by comma-separated hints
+	// that each must match the candidate's country (English name, alias or
+	// alpha-3) or its first-order division (name or GeoNames code):
+	// "Green Zone, Baghdad", "Herat, Afghanistan", "Springfield, IL".
+	Text string
+	// Country is an ISO 3166-1 alpha-3 code whose places are preferred; it
+	// boosts them but does not exclude others.
+	Country string
+	// Near, when not nil, prefers places close to this point.
+	Near *orb.Point
+	// Limit is the most candidates returned; 0 means DefaultLimit.
+	Limit int
+}
+
+// QueryError is a query Validate rejects; Field names the part at fault.
+type QueryError struct {
+	Field   string
+	Problem string
+}
+
+// Error returns "gazetteer: query FIELD: PROBLEM".
+func (e *QueryError) Error() string {
+	return "gazetteer: query " + e.Field + ": " + e.Problem
+}
+
+// Validate reports the first problem of q as a *QueryError, for callers
+// that reject bad input rather than let Search truncate and clamp it.
+func (q Query) Validate() error {
+	switch {
+	case len(q.Text) > MaxQueryBytes:
+		return &QueryError{"text", fmt.Sprintf("is %d bytes, more than %d", len(q.Text), MaxQueryBytes)}
+	case !utf8.ValidString(q.Text):
+		return &QueryError{"text", "is not valid UTF-8"}
+	case normalize(nameOf(q.Text)) == "":
+		return &QueryError{"text", "has no letters or digits"}
+	case q.Limit < 0 || q.Limit > MaxLimit:
+		return &QueryError{"limit", fmt.Sprintf("must be 0 to %d, got %d", MaxLimit, q.Limit)}
+	case q.Country != "" && !isAlpha3(q.Country):
+		return &QueryError{"country", fmt.Sprintf("must be an ISO 3166-1 alpha-3 code, got %q", q.Country)}
+	case q.Near != nil && !validPoint(*q.Near):
+		return &QueryError{"near", "must be a longitude in [-180,180] and a latitude in [-90,90]"}
+	}
+	return nil
+}
+
+// Candidate is one possible place for a query.
+type Candidate struct {
+	Place
+	// Score ranks candidates; see the package comment for the formula.
+	Score float64
+	// Match says which name matched: MatchName, MatchASCII,
+	// MatchAlternate, MatchSite or MatchFuzzy.
+	Match string
+	// Precision is PrecisionSite for curated sites and PrecisionCity for
+	// populated places.
+	Precision string
+}
+
+// found is a place matched by a query, before scoring.
+type found struct {
+	place int32
+	kind  uint8
+	fuzzy int // edit distance of a fuzzy match, 0 otherwise
+}
+
+// Search returns the candidates for q, best first. An empty query, or one
+// with no letters or digits, has no candidates. Text beyond MaxQueryBytes
+// is cut off, invalid UTF-8 bytes and control characters are dropped, and
+// Limit is clamped to [1, MaxLimit], so the work per call is bounded
+// whatever the input. A Latin name with no exact match is looked up
+// fuzzily (MatchFuzzy).
+func (g *Gazetteer) Search(q Query) []Candidate {
+	text := truncate(strings.ToValidUTF8(truncate(q.Text, MaxQueryBytes), ""), MaxQueryBytes)
+	name, rest, _ := cutHint(text)
+	key := normalize(name)
+	if key == "" {
+		return nil
+	}
+	var hints []string
+	for rest != "" && len(hints) < maxHints {
+		var h string
+		h, rest, _ = cutHint(rest)
+		if k := normalize(h); k != "" {
+			hints = append(hints, k)
+		}
+	}
+
+	var hits []found
+	hits = g.lookup(hits, key, 0)
+	if stripped, ok := stripArticle(key); ok {
+		hits = g.lookup(hits, stripped, kindArticle)
+	}
+	if len(hits) == 0 {
+		hits = g.lookupFuzzy(hits, key)
+	}
+
+	country := strings.ToUpper(q.Country)
+	var near *orb.Point
+	if q.Near != nil && validPoint(*q.Near) {
+		near = q.Near
+	}
+	out := make([]Candidate, 0, len(hits))
+	for _, h := range hits {
+		if !g.matchesHints(h.place, hints) {
+			continue
+		}
+		p := g.place(h.place)
+		out = append(out, Candidate{
+			Place:     p,
+			Score:     score(&p, h, country, near),
+			Match:     matchName(h),
+			Precision: precision(&p),
+		})
+	}
+	slices.SortFunc(out, func(a, b Candidate) int {
+		if c := cmp.Compare(b.Score, a.Score); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	limit := q.Limit
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	limit = min(limit, MaxLimit)
+	if len(out) > limit {
+		out = out[:limit:limit]
+	}
+	return out
+}
+
+// lookup appends the places under key, keeping one entry per place with
+// the better match; flag is or-ed onto each kind. A key lists each place
+// once, so only places already in hits can repeat.
+func (g *Gazetteer) lookup(hits []found, key string, flag uint8) []found {
+	head, ok := g.exact[key]
+	if !ok {
+		return hits
+	}
+	var seen map[int32]int
+	if len(hits) > 0 {
+		seen = make(map[int32]int, len(hits))
+		for j, h := range hits {
+			seen[h.place] = j
+		}
+	}
+	for i, n := head, 0; i >= 0 && n < maxPostings; i, n = g.postings[i].next, n+1 {
+		ps := g.postings[i]
+		kind := ps.kind | flag
+		if j, ok := seen[ps.place]; ok {
+			if matchWeight(kind) > matchWeight(hits[j].kind) {
+				hits[j].kind = kind
+			}
+			continue
+		}
+		hits = append(hits, found{place: ps.place, kind: kind})
+	}
+	return hits
+}
+
+// lookupFuzzy appends the places whose name or ASCII name has key's
+// skeleton and is at most two edits from key.
+func (g *Gazetteer) lookupFuzzy(hits []found, key string) []found {
+	s := skeleton(key)
+	if s == "" {
+		return hits
+	}
+	head, ok := g.fuzzy[s]
+	if !ok {
+		return hits
+	}
+	for i, n := head, 0; i >= 0 && n < maxPostings; i, n = g.postings[i].next, n+1 {
+		ps := g.postings[i]
+		p := g.place(ps.place)
+		d := min(editDistance(key, normalize(p.Name), 2), editDistance(key, normalize(p.ASCIIName), 2))
+		if d == 0 || d > 2 {
+			continue
+		}
+		hits = append(hits, found{place: ps.place, kind: kindName, fuzzy: d})
+	}
+	return hits
+}
+
+// matchesHints reports whether every hint names the country or the
+// first-order division of record i.
+func (g *Gazetteer) matchesHints(i int32, hints []string) bool {
+	if len(hints) == 0 {
+		return true
+	}
+	r := &g.records[i]
+	country, a := g.strs[r.country], &g.admin1s[r.admin1]
+	for _, h := range hints {
+		if !g.matchesHint(country, a, h) {
+			return false
+		}
+	}
+	return true
+}
+
+func (g *Gazetteer) matchesHint(country string, a *admin1, hint string) bool {
+	if g.countryByKey[hint] == country {
+		return true
+	}
+	if a.code == "" {
+		return false
+	}
+	_, code, _ := strings.Cut(a.code, ".")
+	if strings.EqualFold(code, hint) {
+		return true
+	}
+	if a.key == "" {
+		return false
+	}
+	k, hint := dropDivisionWord(a.key), dropDivisionWord(hint)
+	if k == hint {
+		return true
+	}
+	sk, _ := stripArticle(k)
+	sh, _ := stripArticle(hint)
+	return sk == sh
+}
+
+// dropDivisionWord removes a trailing word such as "province" from a
+// normalised division name, so that "Baghdad Governorate" matches "Baghdad".
+func dropDivisionWord(key string) string {
+	for _, w := range [...]string{" province", " governorate", " state", " region", " oblast", " county", " district", " wilayah", " velayat"} {
+		if s, ok := strings.CutSuffix(key, w); ok && s != "" {
+			return s
+		}
+	}
+	return key
+}
+
+func matchWeight(kind uint8) float64 {
+	var w float64
+	switch kind &^ kindArticle {
+	case kindName, kindSite:
+		w = 1.0
+	case kindASCII:
+		w = 0.9
+	default:
+		w = 0.6
+	}
+	if kind&kindArticle != 0 {
+		w -= 0.3
+	}
+	return w
+}
+
+func featureWeight(p *Place) float64 {
+	if p.Site() {
+		return 2.0
+	}
+	switch p.FeatureCode {
+	case "PPLC":
+		return 1.5
+	case "PPLG":
+		return 1.2
+	case "PPLA":
+		return 1.0
+	case "PPLA2":
+		return 0.6
+	case "PPLA3":
+		return 0.4
+	case "PPLA4", "PPLA5":
+		return 0.3
+	case "PPLX":
+		return -0.2
+	case "PPLH", "PPLQ", "PPLW", "PPLCH":
+		return -1.0
+	}
+	return 0
+}
+
+func score(p *Place, h found, country string, near *orb.Point) float64 {
+	m := matchWeight(h.kind)
+	if h.fuzzy > 0 {
+		m = 0.6 - 0.2*float64(h.fuzzy)
+	}
+	s := m + featureWeight(p) + 0.5*math.Log10(1+float64(p.Population))
+	if country != "" && p.Country == country {
+		s += 3.0
+	}
+	if near != nil {
+		km := geo.Distance(*near, p.Point()) / 1000
+		s += 2 / (1 + km/100)
+	}
+	return s
+}
+
+func matchName(h found) string {
+	switch {
+	case h.fuzzy > 0:
+		return MatchFuzzy
+	}
+	switch h.kind &^ kindArticle {
+	case kindName:
+		return MatchName
+	case kindSite:
+		return MatchSite
+	case kindASCII:
+		return MatchASCII
+	}
+	return MatchAlternate
+}
+
+func precision(p *Place) string {
+	if p.Site() {
+		return PrecisionSite
+	}
+	return PrecisionCity
+}
+
+// cutHint splits s at its first comma (Latin or Arabic).
+func cutHint(s string) (before, after string, found bool) {
+	i := strings.IndexAny(s, ",،")
+	if i < 0 {
+		return s, "", false
+	}
+	_, size := utf8.DecodeRuneInString(s[i:])
+	return s[:i], s[i+size:], true
+}
+
+func nameOf(text string) string {
+	name, _, _ := cutHint(text)
+	return name
+}
+
+// truncate cuts s to at most n bytes without splitting a character.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+func isAlpha3(s string) bool {
+	if len(s) != 3 {
+		return false
+	}
+	for i := 0; i < 3; i++ {
+		if s[i] < 'A' || s[i] > 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
+func validPoint(p orb.Point) bool {
+	return p[0] >= -180 && p[0] <= 180 && p[1] >= -90 && p[1] <= 90
+}
