@@ -326,7 +326,8 @@ func subEventTypeEnum() []string {
 // Expr returns the tree that the query-parameter fields of f select, so that
 // stores need compile only one filter model: BBox becomes
 // s_intersects(location, box) (two boxes ORed across the antimeridian),
-// Interval t_intersects(occurred, interval), and each list an In. It returns
+// Interval t_intersects(occurred, interval), each list an In, and Where is
+// ANDed in as it is. It returns
 // Bool(true) when f selects everything. After and Limit are paging, not
 // filtering, and are left out.
 func (f Filter) Expr() Expr {
@@ -349,6 +350,9 @@ func (f Filter) Expr() Expr {
 	args = appendIn(args, "event_type", f.EventTypes)
 	args = appendIn(args, "target_country", f.TargetCountries)
 	args = appendIn(args, "status", f.Statuses)
+	if f.Where != nil {
+		args = append(args, f.Where)
+	}
 	switch len(args) {
 	case 0:
 		return Bool(true)

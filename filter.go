@@ -9,6 +9,17 @@ import (
 	"github.com/paulmach/orb"
 )
 
+// SortKey is one key of a sort order: a sortable property (see
+// SortableProperties), descending when Desc is set.
+type SortKey struct {
+	Property string
+	Desc     bool
+}
+
+// SortableProperties are the properties a client may sort by.
+var SortableProperties = []string{"id", "occurred_start", "occurred_end", "country", "event_type",
+	"target_country", "fatalities", "injuries", "updated_at"}
+
 // Limits on a page of incidents.
 const (
 	DefaultLimit = 100
@@ -25,6 +36,14 @@ type Filter struct {
 	EventTypes      []string
 	TargetCountries []string
 	Statuses        []Status
+	// Where is a further condition, parsed from CQL2 (package cql2) against
+	// IncidentQueryables; nil selects everything. Expr() ANDs it with the
+	// fields above, so both kinds of filter compile to the same SQL.
+	Where Expr
+	// SortBy orders the results; empty means occurred_start, then id, both
+	// ascending. The id is always the last key, so the order is total and
+	// keyset paging is stable.
+	SortBy []SortKey
 
 	// After, when set, starts the page after this position (keyset paging).
 	After *Cursor
