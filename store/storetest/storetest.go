@@ -213,10 +213,22 @@ func testImportAllOrNothing(t *testing.T, s incidentmap.Store) {
 	}
 	wantCount(t, s, incidentmap.Filter{}, 0)
 
-	if err := s.ImportIncidents(ctx, []*incidentmap.Incident{NewIncident("i1", 1, 1, "2020-01-01"), NewIncident("i3", 1, 1, "2020-01-01")}); err != nil {
+	full := Full("i4")
+	if err := s.ImportIncidents(ctx, []*incidentmap.Incident{NewIncident("i1", 1, 1, "2020-01-01"), NewIncident("i3", 1, 1, "2020-01-01"), full}); err != nil {
 		t.Fatal(err)
 	}
-	wantCount(t, s, incidentmap.Filter{}, 2)
+	wantCount(t, s, incidentmap.Filter{}, 3)
+	// Import may take another write path than Create: it round-trips too.
+	got, err := s.GetIncident(ctx, "i4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if full.Version != 1 || full.CreatedAt.IsZero() {
+		t.Errorf("import set version %d, created %v", full.Version, full.CreatedAt)
+	}
+	if diff := Diff(full, got); diff != "" {
+		t.Errorf("imported incident differs: %s", diff)
+	}
 }
 
 func testFindBBox(t *testing.T, s incidentmap.Store) {
@@ -225,6 +237,9 @@ func testFindBBox(t *testing.T, s incidentmap.Store) {
 		NewIncident("herat", 62.20, 34.35, "2022-04-11"),
 		NewIncident("baghdad", 44.40, 33.30, "2020-09-15"),
 		NewIncident("edge", 70, 35, "2022-01-01"), // on the box edge: included
+		// Just outside the box: a float32 R-tree or a bare && would let these in.
+		NewIncident("outside-east", 70.000001, 34, "2022-01-01"),
+		NewIncident("outside-north", 65, 35.000001, "2022-01-01"),
 	)
 	wantIDs(t, s, incidentmap.Filter{BBox: &incidentmap.BBox{West: 60, South: 30, East: 70, North: 35}}, "edge", "herat", "kabul")
 	wantIDs(t, s, incidentmap.Filter{BBox: &incidentmap.BBox{West: 40, South: 30, East: 50, North: 35}}, "baghdad")
