@@ -1,0 +1,25 @@
+# Builds the incidentmap image: the front end with Node, the binary with Go,
+# and a small Debian runtime. docker-compose.yml runs it next to PostGIS.
+FROM node:20-bookworm AS web
+WORKDIR /src/web
+COPY web/package.json web/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY web/ ./
+RUN npm run build
+
+FROM golang:1.26-bookworm AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+COPY --from=web /src/web/dist ./web/dist
+RUN CGO_ENABLED=0 go build -trimpath -o /out/incidentmap ./cmd/incidentmap
+
+FROM debian:bookworm-slim
+RUN useradd --system --uid 10001 incidentmap && mkdir /data && chown incidentmap /data
+COPY --from=build /out/incidentmap /usr/local/bin/incidentmap
+USER incidentmap
+WORKDIR /data
+EXPOSE 8080
+ENTRYPOINT ["incidentmap"]
+CMD ["serve"]

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything the commands take from flags and the environment.
+type Config struct {
+	DB                 string        // sqlite:PATH or postgres://…
+	Addr               string        // listen address of serve
+	BaseURL            string        // public URL prefix for links, when behind a proxy
+	TrustProxy         bool          // honour X-Forwarded-Proto/Host
+	BasemapURL         string        // tile URL template for the map; empty for none
+	BasemapAttribution string        // attribution shown with the basemap
+	Seed               bool          // load the seed incidents into an empty database
+	LogFormat          string        // text or json
+	RequestTimeout     time.Duration // per request
+	ShutdownTimeout    time.Duration // grace for in-flight requests on SIGTERM
+}
+
+// DefaultConfig returns the configuration of a plain `incidentmap serve`.
+func DefaultConfig() Config {
+	return Config{
+		DB:                 "sqlite:./incidentmap.db",
+		Addr:               ":8080",
+		BasemapURL:         "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+		BasemapAttribution: "© OpenStreetMap contributors",
+		Seed:               true,
+		LogFormat:          "text",
+		RequestTimeout:     60 * time.Second,
+		ShutdownTimeout:    15 * time.Second,
+	}
+}
+
+// Validate checks the configuration before anything is opened.
+func (c Config) Validate() error {
+	switch {
+	case !strings.HasPrefix(c.DB, "sqlite:") && !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://"):
+		return fmt.Errorf("--db must be sqlite:PATH or postgres://…, got %q", c.DB)
+	case c.DB == "sqlite:":
+		return errors.New("--db sqlite: needs a path, e.g. sqlite:./incidentmap.db")
+	case c.LogFormat != "text" && c.LogFormat != "json":
+		return fmt.Errorf("--log-format must be text or json, got %q", c.LogFormat)
+	case c.RequestTimeout <= 0 || c.ShutdownTimeout <= 0:
+		return errors.New("--request-timeout and --shutdown-timeout must be positive")
+	case c.BaseURL != "" && !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://"):
+		return fmt.Errorf("--base-url must start with http:// or https://, got %q", c.BaseURL)
+	}
+	return nil
+}
+
+// parseConfig reads the flags of cmd, each defaulting to its INCIDENTMAP_
+// environment variable and then to DefaultConfig. It returns the arguments
+// left after the flags.
+func parseConfig(cmd string, args []string, getenv func(string) string, stderr io.Writer) (Config, []string, error) {
+	c := DefaultConfig()
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var envErr error
+	str := func(p *string, name, env, help string) {
+		if v := getenv(env); v != "" {
+			*p = v
+		}
+		fs.StringVar(p, name, *p, help+" ($"+env+")")
+	}
+	boolean := func(p *bool, name, env, help string) {
+		if v := getenv(env); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				envErr = fmt.Errorf("$%s must be true or false, got %q", env, v)
+			}
+			*p = b
+		}
+		fs.BoolVar(p, name, *p, help+" ($"+env+")")
+	}
+	duration := func(p *time.Duration, name, env, help string) {
+		if v := getenv(env); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				envErr = fmt.Errorf("$%s must be a duration like 30s, got %q", env, v)
+			}
+			*p = d
+		}
+		fs.DurationVar(p, name, *p, help+" ($"+env+")")
+	}
+	str(&c.DB, "db", "INCIDENTMAP_DB", "database: sqlite:PATH or postgres://user:pass@host/db")
+	str(&c.LogFormat, "log-format", "INCIDENTMAP_LOG_FORMAT", "log format: text or json")
+	if cmd == "serve" {
+		str(&c.Addr, "addr", "INCIDENTMAP_ADDR", "listen address")
+		str(&c.BaseURL, "base-url", "INCIDENTMAP_BASE_URL", "public URL prefix used in links (default: from the request)")
+		boolean(&c.TrustProxy, "trust-proxy", "INCIDENTMAP_TRUST_PROXY", "derive link host and scheme from X-Forwarded-Host/Proto")
+		str(&c.BasemapURL, "basemap-url", "INCIDENTMAP_BASEMAP_URL", "basemap tile URL template; empty for none")
+		str(&c.BasemapAttribution, "basemap-attribution", "INCIDENTMAP_BASEMAP_ATTRIBUTION", "basemap attribution text")
+		boolean(&c.Seed, "seed", "INCIDENTMAP_SEED", "load the seed incidents into an empty database")
+		duration(&c.RequestTimeout, "request-timeout", "INCIDENTMAP_REQUEST_TIMEOUT", "time limit of one request")
+		duration(&c.ShutdownTimeout, "shutdown-timeout", "INCIDENTMAP_SHUTDOWN_TIMEOUT", "grace period for requests on shutdown")
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, nil, err
+	}
+	if envErr != nil {
+		return c, nil, envErr
+	}
+	return c, fs.Args(), c.Validate()
+}

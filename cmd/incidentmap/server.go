@@ -1,0 +1,208 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/incidentmap/incidentmap"
+	"github.com/incidentmap/incidentmap/api"
+	"github.com/incidentmap/incidentmap/ingest"
+	"github.com/incidentmap/incidentmap/store/postgis"
+	"github.com/incidentmap/incidentmap/store/sqlite"
+	"github.com/incidentmap/incidentmap/web"
+)
+
+// openStore opens the store a DSN names: sqlite:PATH or postgres://….
+// Opening applies the store's migrations.
+func openStore(ctx context.Context, dsn string) (incidentmap.Store, error) {
+	if path, ok := strings.CutPrefix(dsn, "sqlite:"); ok {
+		return sqlite.Open(ctx, path)
+	}
+	return postgis.Open(ctx, dsn)
+}
+
+func newLogger(format string, w io.Writer) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+// Main is a running server: its store, listener and HTTP server. Tests boot
+// it on 127.0.0.1:0 exactly as `incidentmap serve` does.
+type Main struct {
+	Config Config
+	Logger *slog.Logger
+
+	Store    incidentmap.Store
+	listener net.Listener
+	server   *http.Server
+}
+
+// Open opens the store, loads the seeds into an empty database when
+// Config.Seed is set, and starts listening. It does not serve yet.
+func (m *Main) Open(ctx context.Context) (err error) {
+	if m.Logger == nil {
+		m.Logger = newLogger(m.Config.LogFormat, os.Stderr)
+	}
+	if m.Store, err = openStore(ctx, m.Config.DB); err != nil {
+		return fmt.Errorf("open database: %w", err)
+	}
+	if m.Config.Seed {
+		if err := m.seed(ctx); err != nil {
+			return err
+		}
+	}
+	handler, err := api.New(m.Store, api.Config{
+		BaseURL:        m.Config.BaseURL,
+		TrustProxy:     m.Config.TrustProxy,
+		Basemap:        api.Basemap{URL: m.Config.BasemapURL, Attribution: m.Config.BasemapAttribution},
+		Web:            web.FS(),
+		RequestTimeout: m.Config.RequestTimeout,
+		Logger:         m.Logger,
+	})
+	if err != nil {
+		return err
+	}
+	if !web.Built() {
+		m.Logger.Warn("the front end is not built; the map at / will say so (run make run, or make web)")
+	}
+	if m.listener, err = net.Listen("tcp", m.Config.Addr); err != nil {
+		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
+	}
+	m.server = &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
+	}
+	return nil
+}
+
+// seed imports the seed incidents when the database holds no incident yet.
+func (m *Main) seed(ctx context.Context) error {
+	n, err := m.Store.CountIncidents(ctx, incidentmap.Filter{})
+	if err != nil || n > 0 {
+		return err
+	}
+	incs, err := ingest.Seeds()
+	if err != nil {
+		return err
+	}
+	if err := m.Store.ImportIncidents(ctx, incs); err != nil {
+		return fmt.Errorf("load seed incidents: %w", err)
+	}
+	m.Logger.Info("loaded the seed incidents into an empty database", "count", len(incs))
+	return nil
+}
+
+// URL returns the base URL the server listens on, for tests and the log.
+func (m *Main) URL() string {
+	addr := m.listener.Addr().(*net.TCPAddr)
+	host := addr.IP.String()
+	if addr.IP.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, fmt.Sprint(addr.Port))
+}
+
+// Serve serves until Close; it returns nil after a graceful shutdown.
+func (m *Main) Serve() error {
+	m.Logger.Info("serving", "url", m.URL(), "db", redact(m.Config.DB))
+	if err := m.server.Serve(m.listener); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Close stops accepting requests, lets in-flight ones finish within the
+// shutdown timeout, and closes the store.
+func (m *Main) Close() error {
+	var errs []error
+	if m.server != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
+		defer cancel()
+		errs = append(errs, m.server.Shutdown(ctx))
+	} else if m.listener != nil {
+		errs = append(errs, m.listener.Close())
+	}
+	if m.Store != nil {
+		errs = append(errs, m.Store.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// redact hides the password of a postgres DSN for logging.
+func redact(dsn string) string {
+	if i, j := strings.Index(dsn, "://"), strings.LastIndex(dsn, "@"); i >= 0 && j > i {
+		if k := strings.Index(dsn[i+3:j], ":"); k >= 0 {
+			return dsn[:i+3+k+1] + "***" + dsn[j:]
+		}
+	}
+	return dsn
+}
+
+func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
+	m := &Main{Config: cfg, Logger: newLogger(cfg.LogFormat, stderr)}
+	if err := m.Open(ctx); err != nil {
+		m.Close()
+		return err
+	}
+	done := make(chan error, 1)
+	go func() { done <- m.Serve() }()
+	select {
+	case err := <-done:
+		m.Close()
+		return err
+	case <-ctx.Done():
+		m.Logger.Info("shutting down", "grace", cfg.ShutdownTimeout)
+		err := m.Close()
+		if serveErr := <-done; serveErr != nil {
+			err = errors.Join(err, serveErr)
+		}
+		return err
+	}
+}
+
+func migrate(ctx context.Context, cfg Config, stdout io.Writer) error {
+	s, err := openStore(ctx, cfg.DB)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	fmt.Fprintf(stdout, "%s: schema is up to date\n", redact(cfg.DB))
+	return s.Close()
+}
+
+func importFiles(ctx context.Context, cfg Config, files []string, stdout io.Writer) error {
+	var all []*incidentmap.Incident
+	for _, name := range files {
+		f, err := os.Open(name)
+		if err != nil {
+			return err
+		}
+		incs, err := ingest.ReadGeoJSON(f)
+		f.Close()
+		if err != nil {
+			return &incidentmap.Error{Code: incidentmap.ErrorCode(err), Message: name + ": nothing imported:\n" + describe(err)}
+		}
+		all = append(all, incs...)
+	}
+	s, err := openStore(ctx, cfg.DB)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if err := s.ImportIncidents(ctx, all); err != nil {
+		return &incidentmap.Error{Code: incidentmap.ErrorCode(err), Message: "nothing imported: " + describe(err)}
+	}
+	fmt.Fprintf(stdout, "imported %d incidents from %d file(s)\n", len(all), len(files))
+	return nil
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Runs every test of the project (or, with "bench", every benchmark): gofmt and
+# go vet, the front end's unit tests and build, and the Go tests with -race.
+# The store contract suite runs on SQLite always and on PostGIS whenever a
+# throw-away cluster can be started with scripts/pgtest.sh (which installs
+# PostgreSQL 15 + PostGIS with apt-get when they are missing). Under CI
+# (CI=true) a PostGIS that cannot be started fails the run instead of
+# skipping, so CI never passes without having tested PostGIS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-test}
+
+echo "== gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './web/node_modules/*'))
+if [ -n "$unformatted" ]; then echo "gofmt would change:"; echo "$unformatted"; exit 1; fi
+
+echo "== front end: install, unit tests, build"
+make --no-print-directory web
+(cd web && npm test --silent)
+
+echo "== go vet"
+go vet ./...
+
+echo "== PostGIS"
+pgdir=$(mktemp -d /tmp/incidentmap-pg.XXXXXX)
+if dsn=$(bash scripts/pgtest.sh start "$pgdir" 2>"$pgdir.log"); then
+  trap 'bash scripts/pgtest.sh stop "$pgdir" >/dev/null 2>&1 || true; rm -rf "$pgdir" "$pgdir.log"' EXIT
+  export "${dsn?}"
+  echo "PostGIS test cluster running: the PostGIS contract tests will run"
+else
+  echo "PostGIS tests SKIPPED: could not start a throw-away PostGIS cluster:"
+  sed 's/^/  /' "$pgdir.log" | tail -n 15
+  if [ "${CI:-}" = "true" ]; then echo "CI requires the PostGIS tests; failing."; exit 1; fi
+fi
+
+if [ "$mode" = bench ]; then
+  go test -run '^$' -bench . -benchmem -count 1 ./...
+else
+  echo "== go test -race"
+  go test -race -count 1 ./...
+fi
