@@ -3,6 +3,7 @@ package incidentmap
 import (
 	"context"
 	"encoding/base64"
+	"fmt"
 	"strings"
 	"time"
 
@@ -166,6 +167,10 @@ type Store interface {
 	DeleteIncident(ctx context.Context, id string) error
 	// Tombstones lists deletions at or after since, oldest first.
 	Tombstones(ctx context.Context, since time.Time) ([]Tombstone, error)
+	// DataVersion describes the state of all incidents: it changes whenever
+	// an incident is created, changed or deleted. The API builds ETag and
+	// Last-Modified from it.
+	DataVersion(ctx context.Context) (DataVersion, error)
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 	// Close releases the database.
@@ -177,4 +182,17 @@ type Tombstone struct {
 	ID        string
 	Version   int
 	DeletedAt time.Time
+}
+
+// DataVersion is a summary of the incident data that changes with every
+// write: counts and the latest change times of incidents and tombstones.
+type DataVersion struct {
+	Incidents    int
+	Tombstones   int
+	LastModified time.Time // the latest updated_at or deleted_at; zero when empty
+}
+
+// ETag returns a strong entity tag for the data in this version.
+func (v DataVersion) ETag() string {
+	return fmt.Sprintf(`"%x-%x-%x"`, v.Incidents, v.Tombstones, v.LastModified.UnixMicro())
 }

@@ -129,6 +129,10 @@ func (s *fakeStore) GetIncident(ctx context.Context, id string) (*incidentmap.In
 
 func (s *fakeStore) Ping(ctx context.Context) error { return s.pingErr }
 
+func (s *fakeStore) DataVersion(context.Context) (incidentmap.DataVersion, error) {
+	return incidentmap.DataVersion{Incidents: len(s.incidents)}, nil
+}
+
 func (s *fakeStore) CreateIncident(context.Context, *incidentmap.Incident) error {
 	panic("fakeStore: CreateIncident is not used by the api")
 }

@@ -8,6 +8,7 @@ package postgis
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -47,6 +48,21 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		return nil, fmt.Errorf("postgis: open: %w", err)
 	}
 	return &Store{db: db, Now: time.Now}, nil
+}
+
+// DataVersion summarises the incidents and tombstones; see incidentmap.Store.
+func (s *Store) DataVersion(ctx context.Context) (incidentmap.DataVersion, error) {
+	const q = `SELECT (SELECT count(*) FROM incidents), (SELECT count(*) FROM incident_tombstones),
+		GREATEST((SELECT max(updated_at) FROM incidents), (SELECT max(deleted_at) FROM incident_tombstones))`
+	var v incidentmap.DataVersion
+	var last sql.NullTime
+	if err := s.db.QueryRowContext(ctx, q).Scan(&v.Incidents, &v.Tombstones, &last); err != nil {
+		return v, fmt.Errorf("postgis: data version: %w", err)
+	}
+	if last.Valid {
+		v.LastModified = last.Time.UTC()
+	}
+	return v, nil
 }
 
 // Ping checks that the database answers.

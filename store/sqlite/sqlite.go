@@ -89,6 +89,30 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	return s, nil
 }
 
+// DataVersion summarises the incidents and tombstones; see incidentmap.Store.
+func (s *Store) DataVersion(ctx context.Context) (incidentmap.DataVersion, error) {
+	const q = `SELECT (SELECT count(*) FROM incidents), (SELECT coalesce(max(updated_at), '') FROM incidents),
+		(SELECT count(*) FROM incident_tombstones), (SELECT coalesce(max(deleted_at), '') FROM incident_tombstones)`
+	var v incidentmap.DataVersion
+	var updated, deleted string
+	if err := s.db.QueryRowContext(ctx, q).Scan(&v.Incidents, &updated, &v.Tombstones, &deleted); err != nil {
+		return v, fmt.Errorf("sqlite: data version: %w", err)
+	}
+	for _, ts := range []string{updated, deleted} {
+		if ts == "" {
+			continue
+		}
+		t, err := time.Parse(instantLayout, ts)
+		if err != nil {
+			return v, fmt.Errorf("sqlite: data version: %w", err)
+		}
+		if t.After(v.LastModified) {
+			v.LastModified = t
+		}
+	}
+	return v, nil
+}
+
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.db.PingContext(ctx); err != nil {

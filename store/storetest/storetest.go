@@ -37,6 +37,7 @@ func Run(t *testing.T, open Opener) {
 		{"KeysetPaging", testKeysetPaging},
 		{"CallbackErrorStops", testCallbackError},
 		{"DeleteTombstone", testDelete},
+		{"DataVersion", testDataVersion},
 		{"Ping", testPing},
 	}
 	for _, tt := range tests {
@@ -417,6 +418,34 @@ func testDelete(t *testing.T, s incidentmap.Store) {
 	again.ExternalIDs = []string{"gtd:9"}
 	if err := s.CreateIncident(ctx, again); err != nil {
 		t.Errorf("reuse of a deleted incident's external id: %v", err)
+	}
+}
+
+func testDataVersion(t *testing.T, s incidentmap.Store) {
+	ctx := context.Background()
+	version := func() incidentmap.DataVersion {
+		t.Helper()
+		v, err := s.DataVersion(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	empty := version()
+	if empty.Incidents != 0 || empty.Tombstones != 0 || !empty.LastModified.IsZero() {
+		t.Errorf("empty store: %+v", empty)
+	}
+	load(t, s, NewIncident("v1", 1, 1, "2020-01-01"), NewIncident("v2", 1, 1, "2020-01-01"))
+	loaded := version()
+	if loaded.Incidents != 2 || loaded.LastModified.IsZero() || loaded.ETag() == empty.ETag() {
+		t.Errorf("after import: %+v", loaded)
+	}
+	if err := s.DeleteIncident(ctx, "v1"); err != nil {
+		t.Fatal(err)
+	}
+	deleted := version()
+	if deleted.Incidents != 1 || deleted.Tombstones != 1 || deleted.LastModified.Before(loaded.LastModified) || deleted.ETag() == loaded.ETag() {
+		t.Errorf("after delete: %+v (before %+v)", deleted, loaded)
 	}
 }
 
