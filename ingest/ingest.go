@@ -39,33 +39,50 @@ func Seeds() ([]*incidentmap.Incident, error) {
 // (up to MaxProblems): "line L: feature N (id X): field: reason", with N
 // counted from 1.
 func ReadGeoJSON(r io.Reader) ([]*incidentmap.Incident, error) {
+	incs, _, err := ReadGeoJSONWith(r, Options{})
+	return incs, err
+}
+
+// ReadGeoJSONWith is ReadGeoJSON that first completes each feature as opt
+// allows (see Options): country and province from the point, the point
+// from a place name. It also returns notes for the import report, one line
+// each, such as a given province that disagrees with the point.
+func ReadGeoJSONWith(r io.Reader, opt Options) ([]*incidentmap.Incident, []string, error) {
+	incs, notes, err := readGeoJSON(r, opt)
+	if err != nil {
+		return nil, nil, err
+	}
+	return incs, notes, nil
+}
+
+func readGeoJSON(r io.Reader, opt Options) ([]*incidentmap.Incident, []string, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
-		return nil, fmt.Errorf("ingest: read: %w", err)
+		return nil, nil, fmt.Errorf("ingest: read: %w", err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	at := func() int { return lineAt(data, dec.InputOffset()) }
 	if err := expectDelim(dec, '{'); err != nil {
-		return nil, invalid(at(), "the file must be a GeoJSON FeatureCollection object")
+		return nil, nil, invalid(at(), "the file must be a GeoJSON FeatureCollection object")
 	}
 	var incs []*incidentmap.Incident
-	var problems []string
+	var problems, notes []string
 	sawType, sawFeatures := false, false
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return nil, invalid(at(), "malformed JSON")
+			return nil, nil, invalid(at(), "malformed JSON")
 		}
 		switch key, _ := tok.(string); key {
 		case "type":
 			var typ string
 			if err := dec.Decode(&typ); err != nil || typ != "FeatureCollection" {
-				return nil, invalid(at(), `"type" must be "FeatureCollection"`)
+				return nil, nil, invalid(at(), `"type" must be "FeatureCollection"`)
 			}
 			sawType = true
 		case "features":
 			if err := expectDelim(dec, '['); err != nil {
-				return nil, invalid(at(), `"features" must be an array`)
+				return nil, nil, invalid(at(), `"features" must be an array`)
 			}
 			sawFeatures = true
 			seen := map[string]int{}
@@ -73,40 +90,48 @@ func ReadGeoJSON(r io.Reader) ([]*incidentmap.Incident, error) {
 				line := lineAt(data, dec.InputOffset()+int64(leadingSpace(data[dec.InputOffset():])))
 				var raw json.RawMessage
 				if err := dec.Decode(&raw); err != nil {
-					return nil, invalid(line, fmt.Sprintf("feature %d: malformed JSON", n))
+					return nil, nil, invalid(line, fmt.Sprintf("feature %d: malformed JSON", n))
 				}
-				inc, err := feature.Decode(raw)
+				where := fmt.Sprintf("line %d: feature %d%s: ", line, n, idOf(raw))
+				raw, featureNotes, err := opt.complete(raw)
+				var inc *incidentmap.Incident
+				if err == nil {
+					inc, err = feature.Decode(raw)
+				}
 				switch {
 				case err != nil:
-					problems = append(problems, fmt.Sprintf("line %d: feature %d%s: %s", line, n, idOf(raw), incidentmap.ErrorMessage(err)))
+					problems = append(problems, where+incidentmap.ErrorMessage(err))
 				case seen[inc.ID] > 0:
 					problems = append(problems, fmt.Sprintf("line %d: feature %d (id %s): id: repeats feature %d", line, n, inc.ID, seen[inc.ID]))
 				default:
 					seen[inc.ID] = n
 					incs = append(incs, inc)
+					for _, note := range featureNotes {
+						notes = append(notes, where+note)
+					}
 				}
 				if len(problems) >= MaxProblems {
 					problems = append(problems, "(stopped after this many problems)")
-					return nil, invalidReport(problems)
+					return nil, nil, invalidReport(problems)
 				}
 			}
 			if err := expectDelim(dec, ']'); err != nil {
-				return nil, invalid(at(), "malformed JSON after the features")
+				return nil, nil, invalid(at(), "malformed JSON after the features")
 			}
 		default:
 			var skip json.RawMessage // foreign members, bbox, name, crs…
 			if err := dec.Decode(&skip); err != nil {
-				return nil, invalid(at(), "malformed JSON")
+				return nil, nil, invalid(at(), "malformed JSON")
 			}
 		}
 	}
 	if !sawType || !sawFeatures {
-		return nil, invalid(at(), `a FeatureCollection needs "type" and "features"`)
+		return nil, nil, invalid(at(), `a FeatureCollection needs "type" and "features"`)
 	}
 	if len(problems) > 0 {
-		return nil, invalidReport(problems)
+		return nil, nil, invalidReport(problems)
 	}
-	return incs, nil
+	return incs, notes, nil
 }
 
 func expectDelim(dec *json.Decoder, want json.Delim) error {

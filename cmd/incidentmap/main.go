@@ -38,6 +38,8 @@ Usage:
   incidentmap serve   [flags]          run the API and map (http://localhost:8080)
   incidentmap migrate [flags]          apply database migrations and exit
   incidentmap import  [flags] FILE...  import GeoJSON FeatureCollections (all or nothing)
+  incidentmap geocode [--country AFG] [--near lon,lat] NAME
+                                       print the gazetteer's candidates for a place name
   incidentmap healthcheck [--url URL]  exit 0 when URL (default the local /readyz) answers 200
 
 Run 'incidentmap COMMAND -h' for a command's flags. Every flag can also be set
@@ -55,6 +57,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "serve", "migrate", "import":
 	case "healthcheck":
 		return healthcheck(ctx, args, stderr)
+	case "geocode":
+		return geocodeCommand(args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

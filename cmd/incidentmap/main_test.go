@@ -285,3 +285,41 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Error("server still answers after Close")
 	}
 }
+
+func TestGeocodeCommand(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"geocode", "--country", "AFG", "Hirat"}, os.Getenv, &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	if first := strings.Split(out.String(), "\n")[1]; !strings.Contains(first, "Herāt") || !strings.Contains(first, "AFG") {
+		t.Errorf("first candidate line %q", first)
+	}
+	if err := run(context.Background(), []string{"geocode", "--near", "x"}, os.Getenv, &out, &out); err == nil {
+		t.Error("--near x: want an error")
+	}
+}
+
+// Import geocodes a feature that gives a place name instead of a point and
+// derives its province.
+func TestImportPlaceName(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "named.geojson")
+	body := `{"type":"FeatureCollection","features":[{"type":"Feature","id":"named","geometry":null,
+	  "properties":{"title":"Named","occurred_start":"2021-05-09","place_name":"Kerbala","event_type":"Riots","target_type":"consulate"}}]}`
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dsn := "sqlite:" + filepath.Join(dir, "named.db")
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"import", "--db", dsn, path}, func(string) string { return "" }, &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), `geocoded place_name "Kerbala" to Karbala (IRQ`) {
+		t.Errorf("output %q", out.String())
+	}
+	m := boot(t, dsn)
+	c := getCollection(t, m.URL()+"/collections/incidents/items")
+	if len(c.Features) != 1 || c.Features[0].Properties["admin1_code"] != "IQ-KA" || c.Features[0].Properties["country"] != "IRQ" {
+		t.Errorf("imported %+v", c.Features)
+	}
+}

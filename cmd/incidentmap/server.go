@@ -14,6 +14,7 @@ import (
 
 	"github.com/incidentmap/incidentmap"
 	"github.com/incidentmap/incidentmap/api"
+	"github.com/incidentmap/incidentmap/geo"
 	"github.com/incidentmap/incidentmap/ingest"
 	"github.com/incidentmap/incidentmap/store/postgis"
 	"github.com/incidentmap/incidentmap/store/sqlite"
@@ -181,17 +182,29 @@ func migrate(ctx context.Context, cfg Config, stdout io.Writer) error {
 	return s.Close()
 }
 
+// importFiles reads every file, completing features from the embedded
+// boundaries (country and province from the point) and gazetteer (the point
+// from a place name), and imports them all in one transaction or none.
 func importFiles(ctx context.Context, cfg Config, files []string, stdout io.Writer) error {
+	var data geo.Data
+	regions, err := data.Regions()
+	if err != nil {
+		return err
+	}
+	opt := ingest.Options{Regions: regions, Gazetteer: data.Gazetteer}
 	var all []*incidentmap.Incident
 	for _, name := range files {
 		f, err := os.Open(name)
 		if err != nil {
 			return err
 		}
-		incs, err := ingest.ReadGeoJSON(f)
+		incs, notes, err := ingest.ReadGeoJSONWith(f, opt)
 		f.Close()
 		if err != nil {
 			return &incidentmap.Error{Code: incidentmap.ErrorCode(err), Message: name + ": nothing imported:\n" + describe(err)}
+		}
+		for _, note := range notes {
+			fmt.Fprintf(stdout, "%s: %s\n", name, note)
 		}
 		all = append(all, incs...)
 	}

@@ -1,0 +1,158 @@
+package ingest
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/incidentmap/incidentmap"
+	"github.com/incidentmap/incidentmap/geo/gazetteer"
+	"github.com/incidentmap/incidentmap/geo/region"
+	"github.com/paulmach/orb"
+	orbgeo "github.com/paulmach/orb/geo"
+)
+
+// Options lets an import complete features from geographic knowledge.
+// With Regions, a feature without a country or province gets them from its
+// point, and one whose given values disagree with its point is noted. With
+// Gazetteer, a feature with no geometry but a place_name is geocoded.
+type Options struct {
+	Regions *region.Index
+	// Gazetteer is called only when a feature needs geocoding, so that the
+	// gazetteer is loaded only then.
+	Gazetteer func() (*gazetteer.Gazetteer, error)
+}
+
+// AmbiguityKm is how far apart the two best candidates for a place name
+// must be, with scores within AmbiguityScore of each other, for the name to
+// count as ambiguous: then the import names the candidates instead of
+// choosing one.
+const (
+	AmbiguityKm    = 25
+	AmbiguityScore = 1.0
+)
+
+// complete fills in a raw feature before it is decoded and validated. It
+// returns the feature, notes for the import report, and an error that
+// names the property at fault.
+func (o Options) complete(raw json.RawMessage) (json.RawMessage, []string, error) {
+	var f map[string]json.RawMessage
+	if json.Unmarshal(raw, &f) != nil {
+		return raw, nil, nil // feature.Decode reports malformed features
+	}
+	var props map[string]json.RawMessage
+	if json.Unmarshal(f["properties"], &props) != nil || props == nil {
+		return raw, nil, nil
+	}
+	var notes []string
+	str := func(key string) string {
+		var s string
+		json.Unmarshal(props[key], &s)
+		return s
+	}
+	set := func(key string, v any) {
+		b, _ := json.Marshal(v)
+		props[key] = b
+	}
+	if g := f["geometry"]; len(g) == 0 || string(g) == "null" {
+		if str("place_name") == "" {
+			return raw, nil, nil
+		}
+		cand, note, err := o.geocode(str("place_name"), str("country"))
+		if err != nil {
+			return raw, nil, err
+		}
+		notes = append(notes, note)
+		f["geometry"], _ = json.Marshal(map[string]any{"type": "Point", "coordinates": []float64{cand.Lon, cand.Lat}})
+		set("place_name", cand.Name)
+		if str("location_precision") == "" {
+			set("location_precision", cand.Precision)
+		}
+	}
+	if o.Regions != nil {
+		var geom struct {
+			Type        string    `json:"type"`
+			Coordinates []float64 `json:"coordinates"`
+		}
+		if json.Unmarshal(f["geometry"], &geom) == nil && geom.Type == "Point" && len(geom.Coordinates) >= 2 &&
+			incidentmap.ValidLonLat(orb.Point{geom.Coordinates[0], geom.Coordinates[1]}) {
+			notes = append(notes, o.locate(orb.Point{geom.Coordinates[0], geom.Coordinates[1]}, str, set)...)
+		}
+	}
+	f["properties"], _ = json.Marshal(props)
+	out, err := json.Marshal(f)
+	if err != nil {
+		return raw, nil, fmt.Errorf("ingest: re-encode feature: %w", err)
+	}
+	return out, notes, nil
+}
+
+// locate sets a missing country and province from the point, and notes
+// given values that disagree with it. A point that stands for a whole
+// country (location_precision country) gets no province: it lies in some
+// province only by accident.
+func (o Options) locate(p orb.Point, str func(string) string, set func(string, any)) []string {
+	country, admin1 := o.Regions.Locate(p)
+	var notes []string
+	switch given := str("country"); {
+	case country == nil:
+	case given == "":
+		set("country", country.Code)
+	case given != country.Code:
+		notes = append(notes, fmt.Sprintf("conflict: country %s disagrees with the point, which lies in %s", given, country.Code))
+	}
+	if admin1 == nil || str("location_precision") == string(incidentmap.LocationCountry) {
+		return notes
+	}
+	switch given := str("admin1_code"); {
+	case given == "" && (str("country") == "" || str("country") == admin1.Country):
+		set("admin1_code", admin1.Code)
+		if str("admin1_name") == "" {
+			set("admin1_name", admin1.Name)
+		}
+	case given != "" && given != admin1.Code:
+		notes = append(notes, fmt.Sprintf("conflict: admin1_code %s disagrees with the point, which lies in %s (%s)", given, admin1.Code, admin1.Name))
+	}
+	return notes
+}
+
+// geocode resolves a place name, refusing to guess between far-apart
+// candidates of similar score.
+func (o Options) geocode(name, country string) (gazetteer.Candidate, string, error) {
+	if o.Gazetteer == nil {
+		return gazetteer.Candidate{}, "", incidentmap.Invalidf("geometry", "is missing, and this import does not geocode place names")
+	}
+	g, err := o.Gazetteer()
+	if err != nil {
+		return gazetteer.Candidate{}, "", err
+	}
+	q := gazetteer.Query{Text: name, Limit: 5}
+	if incidentmap.ValidCountry(country) {
+		q.Country = country
+	}
+	if err := q.Validate(); err != nil {
+		return gazetteer.Candidate{}, "", incidentmap.Invalidf("place_name", "cannot be geocoded: %v", err)
+	}
+	cands := g.Search(q)
+	if len(cands) == 0 {
+		return gazetteer.Candidate{}, "", incidentmap.Invalidf("place_name", "%q is not in the gazetteer; give coordinates", name)
+	}
+	best := cands[0]
+	if len(cands) > 1 {
+		second := cands[1]
+		km := orbgeo.Distance(best.Point(), second.Point()) / 1000
+		if best.Score-second.Score < AmbiguityScore && km > AmbiguityKm {
+			var list []string
+			for _, c := range cands {
+				list = append(list, describeCandidate(c))
+			}
+			return gazetteer.Candidate{}, "", incidentmap.Invalidf("place_name",
+				"%q is ambiguous; candidates: %s; give coordinates or a country", name, strings.Join(list, "; "))
+		}
+	}
+	return best, fmt.Sprintf("geocoded place_name %q to %s", name, describeCandidate(best)), nil
+}
+
+func describeCandidate(c gazetteer.Candidate) string {
+	return fmt.Sprintf("%s (%s, %s) at %.5f,%.5f [%s %d]", c.Name, c.Country, c.Admin1Name, c.Lon, c.Lat, c.Precision, c.ID)
+}
