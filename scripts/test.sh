@@ -5,7 +5,8 @@
 # throw-away cluster can be started with scripts/pgtest.sh (which installs
 # PostgreSQL 15 + PostGIS with apt-get when they are missing). Under CI
 # (CI=true) a PostGIS that cannot be started fails the run instead of
-# skipping, so CI never passes without having tested PostGIS.
+# skipping, so CI never passes without having tested PostGIS. GDAL (gdal-bin)
+# is installed the same way for the tests that drive ogrinfo and ogr2ogr.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-test}
@@ -17,6 +18,17 @@ if [ -n "$unformatted" ]; then echo "gofmt would change:"; echo "$unformatted"; 
 echo "== front end: install, unit tests, build"
 make --no-print-directory web
 (cd web && npm test --silent)
+
+echo "== GDAL (for the GIS-client tests)"
+if ! command -v ogrinfo >/dev/null 2>&1; then
+  echo "installing gdal-bin with apt-get"
+  if ! { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gdal-bin >/dev/null 2>&1 ||
+         { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gdal-bin >/dev/null 2>&1; }; }; then
+    echo "GDAL tests SKIPPED: could not install gdal-bin"
+    if [ "${CI:-}" = "true" ]; then echo "CI requires the GDAL tests; failing."; exit 1; fi
+  fi
+fi
+command -v ogrinfo >/dev/null 2>&1 && ogrinfo --version
 
 echo "== go vet"
 go vet ./...
