@@ -1,0 +1,927 @@
+package ingest
+
+// Article extraction: draft incidents from news text by fixed rules (no
+// learning, no network), each field with the evidence it came from.
+//
+// The rules, in order:
+//   - Sentences: split at line breaks and at . ! ? before a capital, digit
+//     or opening quote, but not after abbreviations ("U.S.", "Gen.").
+//   - Triggers (extract_rules.go) give the event type. Explosions: "suicide
+//     …" → Suicide bomb; drone or air strike → Air/drone strike; rockets,
+//     Katyusha, missiles, mortars → Shelling/artillery/missile attack; IED,
+//     explosive device, roadside bomb → Remote explosive/landmine/IED;
+//     grenade → Grenade; explosion, blast, bomb → Explosions/Remote violence
+//     with no sub-event type. Gunmen, opened fire, shooting → Violence
+//     against civilians / Attack. Takeovers (took over, captured, fell to,
+//     handed over) → Strategic developments / Non-violent transfer of
+//     territory when any mention of the same place says "without
+//     fighting", "handed over", "surrendered"; else Battles / Non-state
+//     actor overtakes territory. Violent crowd wording (stormed, torched,
+//     set ablaze, burning tyres, stones, rioters) → Riots / Violent
+//     demonstration: "torched" is coded as a violent demonstration, not mob
+//     violence, because the articles use it of demonstrators, and ACLED
+//     keeps Mob violence for crowds with no demonstration. Protesters,
+//     demonstrators, rallies → Protests / Peaceful protest unless a mention
+//     of the same incident is violent. A bare "attack" says only that
+//     something happened: it makes a Riots / Violent demonstration draft
+//     when it names a mission at a city ("the attack on the Iranian
+//     consulate in Karbala") and otherwise only adds evidence to another
+//     draft. General wording ("a series of blasts", "similar attacks") is
+//     skipped.
+//   - Places (extract_place.go): capitalised sequences, less titles,
+//     organisations and sentence-initial words; each resolved with the
+//     gazetteer, with the countries the article names and the host
+//     country of "the Iraqi city of …" as hints, and in a second pass the
+//     article's dominant country and the centre of its places as Near. A
+//     name not after "in", "near", "city of", … is kept only when it
+//     matches a capital, a provincial seat, a site or a city of 100,000.
+//     Countries are places only after such a word ("in northwestern
+//     Afghanistan"), at country precision.
+//   - Each trigger takes the places of the missions named in its sentence
+//     ("the Iranian embassy in Kabul and its consulate in … Herat" gives
+//     two drafts), else the listed places after a takeover ("captured
+//     Herat and Kandahar"), else the place nearest the trigger; an
+//     explosion or riot with no place in its sentence takes the last place
+//     of the sentence before. Protest, riot and bare attack drafts need a
+//     city or site; a country is not enough.
+//   - Dates (extract_date.go) against the publication day; dates next to a
+//     verb of saying ("said on Tuesday") are the report's and are skipped;
+//     the date nearest the trigger wins. A draft with no date takes the
+//     date of a draft named in the same sentence, else the week up to
+//     publication (precision week), and its evidence says so.
+//   - Mentions of one place with compatible type, target country and date
+//     are merged into one draft; the most specific wording wins.
+//
+// Titles and summaries are written from the fields by a template, never
+// copied from the text.
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/incidentmap/incidentmap"
+	"github.com/incidentmap/incidentmap/feature"
+	"github.com/incidentmap/incidentmap/geo/gazetteer"
+	"github.com/incidentmap/incidentmap/geo/region"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
+)
+
+// Limits on the work one article may cost.
+const (
+	// MaxArticleBytes is the largest text Extract accepts.
+	MaxArticleBytes = 1 << 20
+	// maxSentences and maxToponyms cap what is looked at; text beyond them
+	// is ignored.
+	maxSentences = 5000
+	maxToponyms  = 2000
+	// maxSearches caps distinct gazetteer queries per article.
+	maxSearches = 400
+	// maxDrafts caps the drafts returned.
+	maxDrafts = 200
+)
+
+// Evidence is where a field of a draft came from: the sentence's byte
+// offsets [Start,End) in the article, the short phrase matched, and a note.
+type Evidence struct {
+	Field      string // "event_type", "location", "occurred", "target", "fatalities", …
+	Start, End int    // the sentence, as byte offsets into the article text
+	Text       string // the matched phrase, not the whole sentence
+	Note       string // the rule applied
+}
+
+// Draft is one draft incident with its evidence.
+type Draft struct {
+	Incident *incidentmap.Incident
+	Evidence []Evidence
+	// Toponym is the index in Extraction.Toponyms of the place used.
+	Toponym int
+}
+
+// Extraction is what Extract found in one article.
+type Extraction struct {
+	Drafts []Draft
+	// Toponyms are the place names found, in text order, each with the
+	// candidates considered and the one chosen.
+	Toponyms []Toponym
+	// Sentences is the number of sentences read.
+	Sentences int
+}
+
+// Incidents returns the draft incidents.
+func (e Extraction) Incidents() []*incidentmap.Incident {
+	out := make([]*incidentmap.Incident, len(e.Drafts))
+	for i, d := range e.Drafts {
+		out[i] = d.Incident
+	}
+	return out
+}
+
+// FeatureCollection encodes the drafts as a GeoJSON FeatureCollection in
+// the wire shape of package feature. Evidence is not included.
+func (e Extraction) FeatureCollection() []byte {
+	b := []byte(`{"type":"FeatureCollection","features":[`)
+	for i, d := range e.Drafts {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = feature.Append(b, d.Incident)
+	}
+	return append(b, "]}"...)
+}
+
+// Extractor turns article text into draft incidents. Build one with
+// NewExtractor; it is safe for concurrent use.
+type Extractor struct {
+	g *gazetteer.Gazetteer
+	r *region.Index
+
+	mu        sync.Mutex
+	centroids map[string]orb.Point
+}
+
+// NewExtractor returns an Extractor that resolves places with g and finds
+// their country and province with r.
+func NewExtractor(g *gazetteer.Gazetteer, r *region.Index) *Extractor {
+	return &Extractor{g: g, r: r, centroids: map[string]orb.Point{}}
+}
+
+// centroid returns the area centroid of a country's boundary, cached.
+func (x *Extractor) centroid(code string, mp orb.MultiPolygon) orb.Point {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if p, ok := x.centroids[code]; ok {
+		return p
+	}
+	p, _ := planar.CentroidArea(mp)
+	p = orb.Point{round5(p[0]), round5(p[1])}
+	x.centroids[code] = p
+	return p
+}
+
+// mention is one trigger at one place in one sentence.
+type mention struct {
+	sent    int // index of the sentence
+	trig    triggerHit
+	fam     family
+	sub     string
+	violent bool // riot wording in the sentence
+	calm    bool // non-violent takeover wording in the sentence
+	place   int  // index into toponyms, or -1
+	placeEv string
+	tgt     *target
+	date    *dateHit
+	dead    *count
+	hurt    *count
+	hurtUnk bool
+}
+
+// Extract reads an article published on the day published and returns
+// its draft incidents with their evidence. Text longer than
+// MaxArticleBytes is an EINVALID error, and so is a zero published; an
+// article with no incident wording or no places yields no drafts and no
+// error.
+func (x *Extractor) Extract(text string, published time.Time) (Extraction, error) {
+	if len(text) > MaxArticleBytes {
+		return Extraction{}, &incidentmap.Error{Code: incidentmap.EINVALID, Param: "text",
+			Message: fmt.Sprintf("ingest: extract: article is %d bytes, more than %d", len(text), MaxArticleBytes)}
+	}
+	if published.IsZero() {
+		return Extraction{}, &incidentmap.Error{Code: incidentmap.EINVALID, Param: "published",
+			Message: "ingest: extract: the publication date is required"}
+	}
+	pub := incidentmap.Day(published)
+	sents := splitSentences(text, maxSentences)
+	ex := Extraction{Sentences: len(sents)}
+
+	// Words, toponyms and the countries the article names.
+	sentWords := make([][]word, len(sents))
+	sentTops := make([][]int, len(sents))
+	res := &resolver{x: x, mentioned: map[string]int{}, cache: map[string][]gazetteer.Candidate{}}
+	for i, s := range sents {
+		ws := words(text, s.start, s.end)
+		sentWords[i] = ws
+		for _, w := range ws {
+			base, _ := stripPossessive(w.text)
+			if c, ok := countryWords[strings.ToLower(base)]; ok && isCapitalised(base) {
+				res.mentioned[c]++
+			}
+		}
+		for _, t := range findToponymPhrases(ws) {
+			if len(ex.Toponyms) >= maxToponyms {
+				break
+			}
+			sentTops[i] = append(sentTops[i], len(ex.Toponyms))
+			ex.Toponyms = append(ex.Toponyms, t)
+		}
+	}
+	res.resolve(ex.Toponyms)
+
+	// Mentions: triggers with their place, target, date and counts.
+	var mentions []mention
+	var lastDate *dateHit // the last incident date of an earlier sentence
+	lastDateSent := -10
+	for i, s := range sents {
+		hits := findTriggers(text, s)
+		dates := findDates(text, s, pub)
+		for k := range dates {
+			if dates[k].relative {
+				if lastDate != nil && i-lastDateSent <= 3 {
+					w := lastDate.when
+					if dates[k].rel != 0 && w.prec == incidentmap.DateDay {
+						w = dayInterval(w.from.AddDate(0, 0, dates[k].rel))
+					}
+					dates[k].when = w
+					dates[k].note = "relative to " + lastDate.when.from.Format("2006-01-02") + " in an earlier sentence"
+				} else {
+					dates[k].relative = false
+					dates[k].reporting = true // unresolved: unusable
+					dates[k].when = interval{}
+				}
+			}
+		}
+		if len(hits) == 0 {
+			continue
+		}
+		ms := x.sentenceMentions(text, i, s, sentWords[i], hits, &ex.Toponyms, sentTops, dates)
+		for _, m := range ms {
+			if m.date != nil && !m.date.reporting {
+				lastDate, lastDateSent = m.date, i
+			}
+		}
+		if len(ms) == 0 {
+			// A dated sentence with a trigger but no place still dates what follows.
+			for k := range dates {
+				if !dates[k].reporting && !dates[k].when.from.IsZero() {
+					lastDate, lastDateSent = &dates[k], i
+				}
+			}
+		}
+		mentions = append(mentions, ms...)
+	}
+
+	clusters := mergeMentions(mentions, ex.Toponyms)
+	for ci, c := range clusters {
+		if len(ex.Drafts) >= maxDrafts {
+			break
+		}
+		d, ok := x.draft(text, sents, ex.Toponyms, c, clusters, pub, ci)
+		if !ok {
+			continue
+		}
+		d.Incident.ID = fmt.Sprintf("draft-%d", len(ex.Drafts)+1)
+		ex.Drafts = append(ex.Drafts, d)
+	}
+	return ex, nil
+}
+
+// sentenceMentions applies the trigger rules to one sentence.
+func (x *Extractor) sentenceMentions(text string, si int, s sentence, ws []word, hits []triggerHit,
+	topsp *[]Toponym, sentTops [][]int, dates []dateHit) []mention {
+	tops := *topsp
+	// The strongest trigger names the event.
+	best := hits[0]
+	violent, calm := false, false
+	for _, h := range hits {
+		if h.rule.fam > best.rule.fam || h.rule.fam == best.rule.fam && h.rule.weight > best.rule.weight {
+			best = h
+		}
+		if h.rule.fam == famRiot || h.rule.fam == famAttack {
+			violent = true
+		}
+	}
+	sent := text[s.start:s.end]
+	if nonViolent.MatchString(sent) {
+		calm = true
+	}
+	base := mention{sent: si, trig: best, fam: best.rule.fam, sub: best.rule.sub, violent: violent, calm: calm, place: -1}
+	// Date nearest the trigger, skipping dates of reports.
+	bestDist := -1
+	for k := range dates {
+		h := &dates[k]
+		if h.reporting || h.when.from.IsZero() {
+			continue
+		}
+		d := absInt(h.start - best.start)
+		if bestDist < 0 || d < bestDist {
+			base.date, bestDist = h, d
+		}
+	}
+	if c, ok := findCount(sent, s.start, deadRes); ok {
+		base.dead = &c
+	}
+	if c, ok := findCount(sent, s.start, hurtRes); ok {
+		base.hurt = &c
+	} else if unknownHurt.MatchString(sent) {
+		base.hurtUnk = true
+	}
+	targets := findTargets(text, s, ws)
+	placed := func(t int) bool {
+		_, ok := tops[t].place()
+		return ok
+	}
+	// Places of the sentence that resolved.
+	var here []int
+	for _, t := range sentTops[si] {
+		if placed(t) {
+			here = append(here, t)
+		}
+	}
+	// Missions with a place after them: "the Iranian consulate in Karbala".
+	var out []mention
+	if base.fam != famTakeover {
+		for ti := range targets {
+			tg := &targets[ti]
+			if tg.typ == incidentmap.TargetGovernment || tg.typ == incidentmap.TargetOther {
+				continue // "the foreign ministry in Baku said": a speaker, not a target
+			}
+			for _, t := range here {
+				if tops[t].Start >= tg.end && tops[t].Start-tg.end <= 50 && tops[t].Locative && !tops[t].IsCountry &&
+					!strings.ContainsAny(text[tg.end:tops[t].Start], ",;") {
+					tg.placeAt = t
+					break
+				}
+			}
+			if t := tg.placeAt; t >= 0 && strings.Contains(text[max(tg.end, tops[t].Start-40):tops[t].Start], "outside") {
+				// "just outside the Green Zone in Baghdad": not at the site, but in the town.
+				if c, _ := tops[t].place(); c.Precision == "site" {
+					for _, u := range here {
+						if tops[u].Start > tops[t].End && tops[u].Start-tops[t].End <= 5 && !tops[u].IsCountry {
+							tg.placeAt = u
+							break
+						}
+					}
+				}
+			}
+			if tg.placeAt >= 0 {
+				m := base
+				m.tgt, m.place, m.placeEv = tg, tg.placeAt, "the place named after the mission"
+				out = append(out, m)
+			}
+		}
+		if len(out) > 0 {
+			return dedupePlaces(out, tops)
+		}
+	}
+	// The nearest target without a place describes the incident.
+	var nearestTgt *target
+	for ti := range targets {
+		tg := &targets[ti]
+		mission := tg.typ == incidentmap.TargetEmbassy || tg.typ == incidentmap.TargetConsulate
+		if base.fam == famTakeover && !mission {
+			continue // a takeover's target is the place; only a mission there is noted
+		}
+		if nearestTgt == nil || absInt(tg.start-best.start) < absInt(nearestTgt.start-best.start) {
+			nearestTgt = tg
+		}
+	}
+	base.tgt = nearestTgt
+	usable := func(t int) bool {
+		if tops[t].IsCountry {
+			return base.fam == famExplosion
+		}
+		return true
+	}
+	var cands []int
+	for _, t := range here {
+		if usable(t) {
+			cands = append(cands, t)
+		}
+	}
+	if base.fam == famTakeover {
+		// "captured Herat and Kandahar": every city listed after the trigger.
+		var listed []int
+		prev := best.end
+		for _, t := range cands {
+			tp := tops[t]
+			if tp.Start < best.end || tp.IsCountry {
+				continue
+			}
+			gap := strings.TrimSpace(text[prev:tp.Start])
+			if prev != best.end && gap != "and" && gap != "," && gap != ", and" {
+				break
+			}
+			if prev == best.end && tp.Start-best.end > 30 {
+				break
+			}
+			listed = append(listed, t)
+			prev = tp.End
+		}
+		if len(listed) > 1 {
+			for _, t := range listed {
+				m := base
+				m.place, m.placeEv = t, "one of the places listed after the trigger"
+				out = append(out, m)
+			}
+			return out
+		}
+	}
+	if base.fam == famProtest || base.fam == famAttack {
+		// Weak wording counts only with a place just after it: "protesters in Herat".
+		var near []int
+		for _, t := range cands {
+			if tops[t].Start >= best.end && tops[t].Start-best.end <= 40 && tops[t].Locative {
+				near = append(near, t)
+			}
+		}
+		cands = near
+	}
+	if len(cands) > 0 {
+		// Nearest place, preferring towns to provinces and countries.
+		bestT, bestScore := -1, 0
+		for _, t := range cands {
+			d := absInt(tops[t].Start - best.start)
+			if tops[t].Province {
+				d += 10000
+			}
+			if tops[t].IsCountry {
+				d += 20000
+			}
+			if bestT < 0 || d < bestScore {
+				bestT, bestScore = t, d
+			}
+		}
+		base.place, base.placeEv = bestT, "the place nearest the trigger in its sentence"
+		return []mention{base}
+	}
+	if base.tgt != nil && base.tgt.typ == incidentmap.TargetMilitary && strings.Contains(strings.ToLower(text[base.tgt.start:base.tgt.end]), "base") && base.tgt.country != "" && base.fam == famExplosion {
+		// "missiles at Iraqi bases": the bases' country is where it happened.
+		t := Toponym{Text: text[base.tgt.start:base.tgt.end], Start: base.tgt.start, End: base.tgt.end,
+			HostCountry: base.tgt.country, IsCountry: true, Locative: true, Chosen: -1}
+		res := &resolver{x: x}
+		res.resolveCountry(&t)
+		if _, ok := t.place(); ok {
+			t.Reason = "no place named: the country of the military target; " + t.Reason
+			*topsp = append(*topsp, t)
+			base.place, base.placeEv = len(*topsp)-1, "the country of the military target"
+			base.tgt = &target{typ: base.tgt.typ, start: base.tgt.start, end: base.tgt.end, placeAt: -1}
+			return []mention{base}
+		}
+	}
+	if (base.fam == famExplosion || base.fam == famRiot || base.fam == famArmed) && si > 0 {
+		prev := sentTops[si-1]
+		for k := len(prev) - 1; k >= 0; k-- {
+			if placed(prev[k]) && usable(prev[k]) {
+				base.place, base.placeEv = prev[k], "no place in the trigger's sentence: the last place of the sentence before"
+				return []mention{base}
+			}
+		}
+	}
+	if base.tgt != nil && base.tgt.country != "" && base.tgt.typ != incidentmap.TargetGovernment && base.tgt.typ != incidentmap.TargetOther {
+		return []mention{base} // no place: may join a draft with the same mission
+	}
+	return nil
+}
+
+// dedupePlaces keeps one mention per place.
+func dedupePlaces(ms []mention, tops []Toponym) []mention {
+	seen := map[int64]bool{}
+	out := ms[:0]
+	for _, m := range ms {
+		c, _ := tops[m.place].place()
+		if seen[c.GeoNamesID] {
+			continue
+		}
+		seen[c.GeoNamesID] = true
+		out = append(out, m)
+	}
+	return out
+}
+
+func absInt(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+// cluster is the mentions of one incident.
+type cluster struct {
+	ms []mention
+}
+
+func (c *cluster) place(tops []Toponym) (PlaceCandidate, int, bool) {
+	for _, m := range c.ms {
+		if m.place >= 0 {
+			p, ok := tops[m.place].place()
+			return p, m.place, ok
+		}
+	}
+	return PlaceCandidate{}, -1, false
+}
+
+func compatibleFamily(a, b family) bool {
+	switch {
+	case a == b, a == famAttack || b == famAttack:
+		return true
+	case (a == famProtest || a == famRiot) && (b == famProtest || b == famRiot):
+		return true
+	}
+	return false
+}
+
+// compatible reports whether mention m may join cluster c.
+func compatible(c *cluster, m mention, tops []Toponym) bool {
+	if m.place >= 0 {
+		p, _, ok := c.place(tops)
+		q, _ := tops[m.place].place()
+		if !ok || p.GeoNamesID != q.GeoNamesID || p.Country != q.Country {
+			return false
+		}
+	}
+	for _, o := range c.ms {
+		if !compatibleFamily(o.fam, m.fam) {
+			return false
+		}
+		if o.sub != "" && m.sub != "" && o.sub != m.sub && o.fam == famExplosion {
+			return false
+		}
+		if o.tgt != nil && m.tgt != nil && o.tgt.country != "" && m.tgt.country != "" && o.tgt.country != m.tgt.country && m.fam != famTakeover {
+			return false
+		}
+		if o.date != nil && m.date != nil && !o.date.when.intersects(m.date.when) {
+			return false
+		}
+	}
+	return true
+}
+
+// mergeMentions groups mentions into incidents: each placed mention joins
+// the first compatible incident at the same place or starts one; a mention
+// with no place joins the nearest earlier compatible incident with the
+// same target country, or is dropped. Bare attacks and protests start no
+// incident without a city.
+func mergeMentions(ms []mention, tops []Toponym) []*cluster {
+	var cs []*cluster
+	for _, m := range ms {
+		if m.place < 0 {
+			for k := len(cs) - 1; k >= 0; k-- {
+				c := cs[k]
+				if compatible(c, m, tops) && hasTargetCountry(c, m.tgt.country) {
+					c.ms = append(c.ms, m)
+					break
+				}
+			}
+			continue
+		}
+		joined := false
+		for _, c := range cs {
+			if compatible(c, m, tops) {
+				c.ms = append(c.ms, m)
+				joined = true
+				break
+			}
+		}
+		if !joined {
+			cs = append(cs, &cluster{ms: []mention{m}})
+		}
+	}
+	// Drop incidents that rest only on weak wording without a city.
+	out := cs[:0]
+	for _, c := range cs {
+		p, _, _ := c.place(tops)
+		strong := false
+		for _, m := range c.ms {
+			if m.fam == famExplosion || m.fam == famRiot || m.fam == famTakeover || m.fam == famArmed || m.tgt != nil && m.tgt.placeAt >= 0 {
+				strong = true
+			}
+			if m.fam == famProtest && p.Precision != "country" {
+				strong = true
+			}
+		}
+		if strong && (p.Precision != "country" || c.ms[0].fam == famExplosion) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func hasTargetCountry(c *cluster, country string) bool {
+	for _, m := range c.ms {
+		if m.tgt != nil && m.tgt.country == country {
+			return true
+		}
+	}
+	return false
+}
+
+// draft builds the incident of cluster c.
+func (x *Extractor) draft(text string, sents []sentence, tops []Toponym, c *cluster, all []*cluster, pub time.Time, ci int) (Draft, bool) {
+	p, ti, ok := c.place(tops)
+	if !ok {
+		return Draft{}, false
+	}
+	d := Draft{Toponym: ti, Incident: &incidentmap.Incident{Status: incidentmap.StatusDraft}}
+	inc := d.Incident
+	ev := func(field string, si int, start, end int, note string) {
+		s := sents[si]
+		d.Evidence = append(d.Evidence, Evidence{Field: field, Start: s.start, End: s.end, Text: text[start:end], Note: note})
+	}
+
+	// Event type: the strongest family; within explosions the most
+	// specific wording.
+	var top mention
+	violent, calm := false, false
+	for i, m := range c.ms {
+		if i == 0 || m.fam > top.fam || m.fam == top.fam && m.trig.rule.weight > top.trig.rule.weight {
+			top = m
+		}
+		violent = violent || m.violent
+		calm = calm || m.calm && m.fam == famTakeover
+	}
+	switch top.fam {
+	case famExplosion:
+		inc.EventType, inc.SubEventType = "Explosions/Remote violence", top.sub
+	case famArmed:
+		inc.EventType, inc.SubEventType = "Violence against civilians", "Attack"
+	case famTakeover:
+		if calm {
+			inc.EventType, inc.SubEventType = "Strategic developments", "Non-violent transfer of territory"
+		} else {
+			inc.EventType, inc.SubEventType = "Battles", "Non-state actor overtakes territory"
+		}
+	case famRiot, famAttack:
+		inc.EventType, inc.SubEventType = "Riots", "Violent demonstration"
+	case famProtest:
+		if violent {
+			inc.EventType, inc.SubEventType = "Riots", "Violent demonstration"
+		} else {
+			inc.EventType, inc.SubEventType = "Protests", "Peaceful protest"
+		}
+	}
+	for _, m := range c.ms {
+		ev("event_type", m.sent, m.trig.start, m.trig.end, fmt.Sprintf("trigger for %s", familyName(m.fam)))
+	}
+	if top.fam == famTakeover && calm {
+		for _, m := range c.ms {
+			s := sents[m.sent]
+			if loc := nonViolent.FindStringIndex(text[s.start:s.end]); loc != nil {
+				ev("sub_event_type", m.sent, s.start+loc[0], s.start+loc[1], "non-violent wording")
+				break
+			}
+		}
+	}
+
+	// Place.
+	t := tops[ti]
+	inc.Location = orb.Point{p.Lon, p.Lat}
+	inc.PlaceName = t.Text
+	if p.Precision == "country" {
+		inc.PlaceName = p.Name
+	}
+	inc.LocationPrecision = incidentmap.LocationPrecision(p.Precision)
+	inc.Country = p.Country
+	if p.Precision != "country" {
+		country, admin1 := x.r.Locate(inc.Location)
+		if country != nil {
+			inc.Country = country.Code
+		}
+		if admin1 != nil {
+			inc.Admin1Code, inc.Admin1Name = admin1.Code, admin1.Name
+		}
+	}
+	for _, m := range c.ms {
+		if m.place == ti {
+			ev("location", m.sent, t.Start, t.End, m.placeEv+"; "+t.Reason)
+			break
+		}
+	}
+
+	// Date: the finest explicit date, else that of an incident named in the
+	// same sentence, else the week up to publication.
+	var date *dateHit
+	var dateSent int
+	for _, m := range c.ms {
+		if m.date != nil && (date == nil || precRank(m.date.when.prec) < precRank(date.when.prec)) {
+			date, dateSent = m.date, m.sent
+		}
+	}
+	switch {
+	case date != nil:
+		inc.OccurredStart, inc.OccurredEnd, inc.DatePrecision = date.when.from, date.when.to, date.when.prec
+		ev("occurred", dateSent, date.start, date.end, date.note)
+	default:
+		if od, osent, ok := siblingDate(c, all, ci); ok {
+			inc.OccurredStart, inc.OccurredEnd, inc.DatePrecision = od.when.from, od.when.to, od.when.prec
+			ev("occurred", osent, od.start, od.end, "no date of its own: the date of an incident named in the same sentence")
+		} else {
+			w := weekBefore(pub)
+			inc.OccurredStart, inc.OccurredEnd, inc.DatePrecision = w.from, w.to, w.prec
+			s := sents[c.ms[0].sent]
+			d.Evidence = append(d.Evidence, Evidence{Field: "occurred", Start: s.start, End: s.start,
+				Note: "no date found: the week up to the publication date"})
+		}
+	}
+
+	// Target.
+	var facility *target
+	for _, m := range c.ms {
+		if m.tgt == nil {
+			continue
+		}
+		if top.fam == famTakeover {
+			if m.tgt.typ == incidentmap.TargetConsulate || m.tgt.typ == incidentmap.TargetEmbassy {
+				if facility == nil {
+					facility = m.tgt
+				}
+			}
+			continue
+		}
+		if inc.TargetType == "" {
+			inc.TargetType = m.tgt.typ
+			ev("target_type", m.sent, m.tgt.start, m.tgt.end, "mission or target wording")
+		}
+		if inc.TargetCountry == "" && m.tgt.country != "" && inc.TargetType != incidentmap.TargetGovernment {
+			inc.TargetCountry = m.tgt.country
+			ev("target_country", m.sent, m.tgt.start, m.tgt.end, "the country named with the target")
+		}
+		if facility == nil && (m.tgt.typ == incidentmap.TargetConsulate || m.tgt.typ == incidentmap.TargetEmbassy) {
+			facility = m.tgt
+		}
+	}
+	switch {
+	case top.fam == famTakeover:
+		inc.TargetType = incidentmap.TargetGovernment
+		ev("target_type", c.ms[0].sent, c.ms[0].trig.start, c.ms[0].trig.end, "a takeover: control of the place")
+	case inc.TargetType == "":
+		inc.TargetType = incidentmap.TargetOther
+	}
+	if facility != nil && facility.country != "" {
+		kind := "Embassy"
+		if facility.typ == incidentmap.TargetConsulate {
+			kind = "Consulate"
+			if facility.general {
+				kind = "Consulate-General"
+			}
+		}
+		name, _ := x.g.CountryName(facility.country)
+		if name == "" {
+			name = facility.country
+		}
+		inc.Facility = fmt.Sprintf("%s of %s in %s", kind, countryLabel(name), facilityCity(inc, t))
+	}
+
+	// Casualties: the largest figure given.
+	for _, m := range c.ms {
+		if m.dead != nil && (inc.Fatalities == nil || m.dead.n > *inc.Fatalities) {
+			n := m.dead.n
+			inc.Fatalities = &n
+			ev("fatalities", m.sent, m.dead.start, m.dead.end, "the largest death toll given")
+		}
+		if m.hurt != nil && (inc.Injuries == nil || m.hurt.n > *inc.Injuries) {
+			n := m.hurt.n
+			inc.Injuries = &n
+			ev("injuries", m.sent, m.hurt.start, m.hurt.end, "the largest number of injured given")
+		}
+	}
+	inc.Title, inc.Summary = describe(inc, p, t, x.g)
+	inc.Sources = []incidentmap.Source{{Title: "Submitted article", PublishedOn: pub}}
+	inc.Tags = []string{"extracted"}
+	return d, true
+}
+
+// siblingDate returns the date of another incident named in one of c's
+// sentences with the same family of trigger.
+func siblingDate(c *cluster, all []*cluster, ci int) (*dateHit, int, bool) {
+	for _, m := range c.ms {
+		for k, o := range all {
+			if k == ci {
+				continue
+			}
+			shares := false
+			for _, om := range o.ms {
+				if om.sent == m.sent && compatibleFamily(om.fam, m.fam) {
+					shares = true
+				}
+			}
+			if !shares {
+				continue
+			}
+			for _, om := range o.ms {
+				if om.date != nil {
+					return om.date, om.sent, true
+				}
+			}
+		}
+	}
+	return nil, 0, false
+}
+
+func precRank(p incidentmap.DatePrecision) int {
+	for i, q := range incidentmap.DatePrecisions {
+		if p == q {
+			return i
+		}
+	}
+	return len(incidentmap.DatePrecisions)
+}
+
+func familyName(f family) string {
+	switch f {
+	case famAttack:
+		return "an attack (type from other wording)"
+	case famProtest:
+		return "a protest"
+	case famRiot:
+		return "violent crowd action"
+	case famTakeover:
+		return "a takeover of territory"
+	case famArmed:
+		return "an armed attack"
+	case famExplosion:
+		return "an explosion"
+	}
+	return "none"
+}
+
+// placeLabel is the place as the title names it: the gazetteer's ASCII
+// spelling for a city, the text's for a site or country.
+func placeLabel(p PlaceCandidate, t Toponym) string {
+	if p.Precision == "country" {
+		return p.Name
+	}
+	return t.Text
+}
+
+// facilityCity is the town a mission is in: the admin1 name for a site
+// (the Green Zone is in Baghdad), else the place as written.
+func facilityCity(inc *incidentmap.Incident, t Toponym) string {
+	if inc.LocationPrecision == incidentmap.LocationSite && inc.Admin1Name != "" {
+		return inc.Admin1Name
+	}
+	return t.Text
+}
+
+// countryLabel puts "the" before names that take it.
+func countryLabel(name string) string {
+	if strings.HasPrefix(name, "United ") || strings.HasPrefix(name, "Russian ") {
+		return "the " + name
+	}
+	return name
+}
+
+var subLabels = map[string]string{
+	"Attack":                              "Armed attack",
+	"Suicide bomb":                        "Suicide bombing",
+	"Air/drone strike":                    "Air or drone strike",
+	"Shelling/artillery/missile attack":   "Rocket or missile attack",
+	"Remote explosive/landmine/IED":       "IED attack",
+	"Grenade":                             "Grenade attack",
+	"Non-violent transfer of territory":   "Non-violent takeover",
+	"Non-state actor overtakes territory": "Capture by a non-state group",
+	"Peaceful protest":                    "Protest",
+}
+
+// describe writes a title and summary from the fields, in our words.
+func describe(inc *incidentmap.Incident, p PlaceCandidate, t Toponym, g *gazetteer.Gazetteer) (title, summary string) {
+	label := subLabels[inc.SubEventType]
+	switch {
+	case inc.EventType == "Riots":
+		label = "Riots"
+	case label == "" && inc.EventType == "Explosions/Remote violence":
+		label = "Explosion"
+	case label == "":
+		label = inc.EventType
+	}
+	where := placeLabel(p, t)
+	country, _ := g.CountryName(inc.Country)
+	if inc.Facility != "" && inc.EventType != "Battles" && inc.EventType != "Strategic developments" {
+		title = label + " at the " + inc.Facility
+	} else if p.Precision == "country" {
+		title = label + " in " + where
+	} else {
+		title = label + " in " + where
+		if country != "" && country != where {
+			title += ", " + country
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Draft from article text, to be reviewed. %s: %s", inc.EventType, strings.ToLower(label))
+	if inc.Admin1Name != "" {
+		fmt.Fprintf(&b, " in %s (%s, %s)", where, inc.Admin1Name, country)
+	} else {
+		fmt.Fprintf(&b, " in %s", where)
+	}
+	if inc.DatePrecision == incidentmap.DateDay {
+		fmt.Fprintf(&b, " on %s.", inc.OccurredStart.Format("2 January 2006"))
+	} else {
+		fmt.Fprintf(&b, " between %s and %s (%s precision).", inc.OccurredStart.Format("2 January 2006"),
+			inc.OccurredEnd.Format("2 January 2006"), inc.DatePrecision)
+	}
+	if inc.TargetType != "" && inc.TargetType != incidentmap.TargetOther {
+		fmt.Fprintf(&b, " Target: %s", strings.ReplaceAll(string(inc.TargetType), "_", " "))
+		if n, ok := g.CountryName(inc.TargetCountry); ok {
+			fmt.Fprintf(&b, " of %s", n)
+		}
+		b.WriteString(".")
+	}
+	if inc.Fatalities != nil {
+		fmt.Fprintf(&b, " Reported dead: %d.", *inc.Fatalities)
+	}
+	if inc.Injuries != nil {
+		fmt.Fprintf(&b, " Reported injured: %d.", *inc.Injuries)
+	}
+	return title, b.String()
+}
