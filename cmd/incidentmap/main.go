@@ -40,6 +40,10 @@ Usage:
   incidentmap import  [flags] FILE...  import GeoJSON FeatureCollections (all or nothing)
   incidentmap geocode [--country AFG] [--near lon,lat] NAME
                                        print the gazetteer's candidates for a place name
+  incidentmap extract [--published YYYY-MM-DD] ARTICLE
+                                       print draft incidents found in a news article (GeoJSON)
+  incidentmap eval    [--gold DIR] [--articles DIR]
+                                       measure the geocoder and extractor against the gold sets
   incidentmap healthcheck [--url URL]  exit 0 when URL (default the local /readyz) answers 200
 
 Run 'incidentmap COMMAND -h' for a command's flags. Every flag can also be set
@@ -59,6 +63,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return healthcheck(ctx, args, stderr)
 	case "geocode":
 		return geocodeCommand(args, stdout, stderr)
+	case "extract":
+		return extractCommand(args, stdout, stderr, time.Now)
+	case "eval":
+		return evalCommand(args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

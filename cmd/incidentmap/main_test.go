@@ -323,3 +323,34 @@ func TestImportPlaceName(t *testing.T) {
 		t.Errorf("imported %+v", c.Features)
 	}
 }
+
+func TestExtractAndEvalCommands(t *testing.T) {
+	articles, _ := filepath.Glob(filepath.Join("..", "..", "ingest", "testdata", "extract", "*.txt"))
+	if len(articles) == 0 {
+		t.Fatal("no fixture articles")
+	}
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"extract", "--published", "2023-03-14", articles[0]}, os.Getenv, &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	var fc collection
+	if err := json.Unmarshal(out.Bytes(), &fc); err != nil || fc.Type != "FeatureCollection" {
+		t.Fatalf("extract printed %q: %v", out.String(), err)
+	}
+	for _, f := range fc.Features {
+		if f.Properties["status"] != "draft" {
+			t.Errorf("%s: status %v, want draft", f.ID, f.Properties["status"])
+		}
+	}
+	if err := run(context.Background(), []string{"extract", "--published", "yesterday", articles[0]}, os.Getenv, &out, &out); err == nil {
+		t.Error("--published yesterday: want an error")
+	}
+	out.Reset()
+	gold := filepath.Join("..", "..", "ingest", "testdata", "gold")
+	if err := run(context.Background(), []string{"eval", "--gold", gold, "--articles", t.TempDir()}, os.Getenv, &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "geocoder (no hint): ") || !strings.Contains(out.String(), "extractor: no seed articles") {
+		t.Errorf("eval printed %q", out.String())
+	}
+}
