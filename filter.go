@@ -3,7 +3,9 @@ package incidentmap
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -29,7 +31,8 @@ const (
 
 // Filter selects incidents. Zero fields select everything; non-empty fields
 // are ANDed, and the values of a slice field are ORed. Results come in the
-// order of (OccurredStart, ID), ascending, which is stable across pages.
+// order of Order(): SortBy then id, by default (OccurredStart, ID) ascending,
+// which is total and so stable across pages.
 type Filter struct {
 	BBox            *BBox
 	Interval        *Interval
@@ -48,6 +51,10 @@ type Filter struct {
 
 	// After, when set, starts the page after this position (keyset paging).
 	After *Cursor
+	// Before, when set, makes the page the one that ends just before this
+	// position (for OGC "prev" links): the PageLimit() incidents that
+	// precede it, in order. After and Before are not set together.
+	Before *Cursor
 	// Limit caps the page; 0 means DefaultLimit. Counts ignore it.
 	Limit int
 }
@@ -111,38 +118,290 @@ func (iv Interval) Days() (first, last time.Time) {
 	return first, last
 }
 
-// Cursor is a position in the (OccurredStart, ID) order of incidents.
+// Cursor is a position in a sort order of incidents (see Filter.Order): the
+// values of the sort keys of one incident, its id last, and the order they
+// were taken in, so that a cursor used with another order is refused. It is
+// opaque to clients; Encode and DecodeCursor carry it through a URL.
+//
+// OccurredStart and ID are those of the incident at the position; in the
+// default order (occurred_start, id) they are the whole position.
 type Cursor struct {
 	OccurredStart time.Time
 	ID            string
+
+	// order is the canonical form of the order the cursor was taken in
+	// (FormatSortBy of Filter.Order), "" for the default order.
+	order string
+	// values holds, for other orders, the value of each key but the last
+	// (id): a string, a time.Time in UTC, an int64, or nil for no value.
+	values []any
 }
 
-// CursorOf returns the position of inc.
-func CursorOf(inc *Incident) *Cursor {
-	return &Cursor{OccurredStart: inc.OccurredStart, ID: inc.ID}
+// defaultOrder is the order of incidents when Filter.SortBy is empty.
+var defaultOrder = []SortKey{{Property: "occurred_start"}, {Property: "id"}}
+
+// Order returns the sort order of f: f.SortBy with id appended as the last
+// key (unless already there, when the keys after it are dropped, as id is
+// unique), or occurred_start, id ascending when SortBy is empty.
+func (f Filter) Order() []SortKey {
+	if len(f.SortBy) == 0 {
+		return slices.Clone(defaultOrder)
+	}
+	out := make([]SortKey, 0, len(f.SortBy)+1)
+	for _, k := range f.SortBy {
+		out = append(out, k)
+		if k.Property == "id" {
+			return out
+		}
+	}
+	return append(out, SortKey{Property: "id"})
+}
+
+// ParseSortBy parses the sortby parameter of OGC API Features Part 8
+// (draft): comma-separated sortable properties (SortableProperties), each
+// with an optional "+" (ascending, the default) or "-" (descending) prefix,
+// e.g. "-occurred_start,id". Errors are EINVALID naming "sortby". An empty
+// string gives nil, the default order.
+func ParseSortBy(s string) ([]SortKey, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	if len(s) > 1000 {
+		return nil, Invalidf("sortby", "is too long")
+	}
+	var keys []SortKey
+	seen := map[string]bool{}
+	for _, part := range strings.Split(s, ",") {
+		name := strings.TrimSpace(part)
+		var k SortKey
+		switch {
+		case strings.HasPrefix(name, "-"):
+			k.Desc, name = true, name[1:]
+		case strings.HasPrefix(name, "+"):
+			name = name[1:]
+		}
+		if name == "" {
+			return nil, Invalidf("sortby", "has an empty property name")
+		}
+		if !slices.Contains(SortableProperties, name) {
+			return nil, Invalidf("sortby", "cannot sort by %q: use one of %s", clipName(name), strings.Join(SortableProperties, ", "))
+		}
+		if seen[name] {
+			return nil, Invalidf("sortby", "names %q twice", name)
+		}
+		seen[name] = true
+		k.Property = name
+		keys = append(keys, k)
+	}
+	return keys, nil
+}
+
+// FormatSortBy writes keys in the syntax ParseSortBy reads.
+func FormatSortBy(keys []SortKey) string {
+	var b strings.Builder
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		if k.Desc {
+			b.WriteByte('-')
+		}
+		b.WriteString(k.Property)
+	}
+	return b.String()
+}
+
+func clipName(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}
+
+// isDefaultOrder reports whether order is occurred_start, id ascending.
+func isDefaultOrder(order []SortKey) bool { return slices.Equal(order, defaultOrder) }
+
+// CursorOf returns the position of inc in the order of sortBy (as
+// Filter.SortBy holds it: empty is the default order; id is appended).
+func CursorOf(inc *Incident, sortBy []SortKey) *Cursor {
+	order := Filter{SortBy: sortBy}.Order()
+	c := &Cursor{OccurredStart: Day(inc.OccurredStart), ID: inc.ID}
+	if isDefaultOrder(order) {
+		return c
+	}
+	c.order = FormatSortBy(order)
+	c.values = make([]any, 0, len(order)-1)
+	for _, k := range order[:len(order)-1] {
+		c.values = append(c.values, SortValue(inc, k.Property))
+	}
+	return c
+}
+
+// SortValue returns the value of the sortable property prop of inc as
+// cursors hold it: a string, a time.Time in UTC (a day, or for updated_at
+// an instant), an int64, or nil when the number is unknown.
+func SortValue(inc *Incident, prop string) any {
+	intOrNil := func(p *int) any {
+		if p == nil {
+			return nil
+		}
+		return int64(*p)
+	}
+	switch prop {
+	case "id":
+		return inc.ID
+	case "occurred_start":
+		return Day(inc.OccurredStart)
+	case "occurred_end":
+		return Day(inc.OccurredEnd)
+	case "country":
+		return inc.Country
+	case "event_type":
+		return inc.EventType
+	case "target_country":
+		return inc.TargetCountry
+	case "fatalities":
+		return intOrNil(inc.Fatalities)
+	case "injuries":
+		return intOrNil(inc.Injuries)
+	case "updated_at":
+		return inc.UpdatedAt.UTC().Truncate(time.Microsecond)
+	}
+	return nil
+}
+
+// Values returns the value of each key of order at the cursor's position
+// (see SortValue; the last is the id), for a store to build its keyset
+// condition from. A cursor taken in another order is EINVALID naming
+// "cursor".
+func (c *Cursor) Values(order []SortKey) ([]any, error) {
+	if len(order) == 0 || order[len(order)-1].Property != "id" {
+		return nil, Invalidf("cursor", "the sort order must end with id")
+	}
+	if isDefaultOrder(order) {
+		if c.order != "" {
+			return nil, Invalidf("cursor", "was made for another sortby (%s); start again from the first page", c.order)
+		}
+		return []any{c.OccurredStart, c.ID}, nil
+	}
+	if want := FormatSortBy(order); c.order != want || len(c.values) != len(order)-1 {
+		was := c.order
+		if was == "" {
+			was = FormatSortBy(defaultOrder)
+		}
+		return nil, Invalidf("cursor", "was made for another sortby (%s); start again from the first page", was)
+	}
+	return append(slices.Clone(c.values), c.ID), nil
+}
+
+// cursorToken is the JSON inside a token: the version, the order, and the
+// values of the keys, the id last.
+type cursorToken struct {
+	V      int               `json:"v"`
+	Order  string            `json:"o,omitempty"`
+	Start  string            `json:"s"`
+	Values []json.RawMessage `json:"k,omitempty"`
+	ID     string            `json:"i"`
 }
 
 // Encode returns the cursor as an opaque, URL-safe token.
 func (c *Cursor) Encode() string {
-	return base64.RawURLEncoding.EncodeToString([]byte("1|" + c.OccurredStart.Format(time.DateOnly) + "|" + c.ID))
+	t := cursorToken{V: 2, Order: c.order, Start: c.OccurredStart.UTC().Format(time.DateOnly), ID: c.ID}
+	for _, v := range c.values {
+		var raw []byte
+		switch v := v.(type) {
+		case time.Time:
+			raw, _ = json.Marshal(v.UTC().Format(time.RFC3339Nano))
+		default:
+			raw, _ = json.Marshal(v)
+		}
+		t.Values = append(t.Values, raw)
+	}
+	b, _ := json.Marshal(t)
+	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 // DecodeCursor parses a token made by Encode. Errors are EINVALID and name
 // the "cursor" parameter.
 func DecodeCursor(token string) (*Cursor, error) {
+	bad := Invalidf("cursor", "is not a cursor this server issued")
+	if len(token) > 2000 {
+		return nil, bad
+	}
 	b, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil || len(token) > 400 {
-		return nil, Invalidf("cursor", "is not a cursor this server issued")
-	}
-	parts := strings.SplitN(string(b), "|", 3)
-	if len(parts) != 3 || parts[0] != "1" || !ValidID(parts[2]) {
-		return nil, Invalidf("cursor", "is not a cursor this server issued")
-	}
-	day, err := time.Parse(time.DateOnly, parts[1])
 	if err != nil {
-		return nil, Invalidf("cursor", "is not a cursor this server issued")
+		return nil, bad
 	}
-	return &Cursor{OccurredStart: day, ID: parts[2]}, nil
+	if parts := strings.SplitN(string(b), "|", 3); len(parts) == 3 && parts[0] == "1" {
+		// A token of version 1, from before sortby: the default order.
+		day, err := time.Parse(time.DateOnly, parts[1])
+		if err != nil || !ValidID(parts[2]) {
+			return nil, bad
+		}
+		return &Cursor{OccurredStart: day, ID: parts[2]}, nil
+	}
+	var t cursorToken
+	if err := json.Unmarshal(b, &t); err != nil || t.V != 2 || !ValidID(t.ID) {
+		return nil, bad
+	}
+	day, err := time.Parse(time.DateOnly, t.Start)
+	if err != nil {
+		return nil, bad
+	}
+	c := &Cursor{OccurredStart: day, ID: t.ID}
+	if t.Order == "" {
+		if len(t.Values) != 0 {
+			return nil, bad
+		}
+		return c, nil
+	}
+	keys, err := ParseSortBy(t.Order)
+	order := Filter{SortBy: keys}.Order()
+	if err != nil || FormatSortBy(order) != t.Order || len(t.Values) != len(order)-1 || isDefaultOrder(order) {
+		return nil, bad
+	}
+	c.order = t.Order
+	c.values = make([]any, len(t.Values))
+	for i, raw := range t.Values {
+		v, ok := decodeSortValue(order[i].Property, raw)
+		if !ok {
+			return nil, bad
+		}
+		c.values[i] = v
+	}
+	return c, nil
+}
+
+// decodeSortValue reads the JSON of one key value that Encode wrote.
+func decodeSortValue(prop string, raw json.RawMessage) (any, bool) {
+	switch prop {
+	case "fatalities", "injuries":
+		if string(raw) == "null" {
+			return nil, true
+		}
+		var n int64
+		if err := json.Unmarshal(raw, &n); err != nil || n < 0 {
+			return nil, false
+		}
+		return n, true
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return nil, false
+	}
+	switch prop {
+	case "occurred_start", "occurred_end":
+		t, err := time.Parse(time.RFC3339Nano, s)
+		return Day(t), err == nil && t.Equal(Day(t))
+	case "updated_at":
+		t, err := time.Parse(time.RFC3339Nano, s)
+		return t.UTC(), err == nil
+	case "id":
+		return s, ValidID(s)
+	case "country", "event_type", "target_country":
+		return s, len(s) <= 200
+	}
+	return nil, false
 }
 
 // Store keeps incidents. Every implementation passes store/storetest.
@@ -155,13 +414,23 @@ type Store interface {
 	ImportIncidents(ctx context.Context, incs []*Incident) error
 	// GetIncident returns the incident with this id, or ENOTFOUND.
 	GetIncident(ctx context.Context, id string) (*Incident, error)
-	// FindIncidents calls fn for each incident that f selects, in order, at
-	// most f.PageLimit() times, without holding the page in memory. It
-	// returns the cursor of the next page, or nil when this page is the last.
-	// An error from fn stops the scan and is returned.
+	// FindIncidents calls fn for each incident that f selects, in the order
+	// of f.Order(), at most f.PageLimit() times, without holding the page in
+	// memory. It returns the cursor of the next page, or nil when this page
+	// is the last; a page made with f.Before returns the cursor of its last
+	// incident (nil when empty), as the page it was reached from follows.
+	// An error from fn stops the scan and is returned. A filter the store
+	// cannot compile is EINVALID naming "filter"; a sort key not in
+	// SortableProperties, "sortby"; a cursor of another sort order, or
+	// After and Before together, "cursor".
 	FindIncidents(ctx context.Context, f Filter, fn func(*Incident) error) (*Cursor, error)
-	// CountIncidents counts the incidents f selects, ignoring After and Limit.
+	// CountIncidents counts the incidents f selects, ignoring After, Before
+	// and Limit.
 	CountIncidents(ctx context.Context, f Filter) (int, error)
+	// Extent returns the spatial and temporal extent of the incidents f
+	// selects, ignoring After, Before, SortBy and Limit: for the metadata
+	// of a collection.
+	Extent(ctx context.Context, f Filter) (Extent, error)
 	// DeleteIncident removes the incident and leaves a tombstone with its id,
 	// last version and time of deletion. An unknown id is ENOTFOUND.
 	DeleteIncident(ctx context.Context, id string) error
@@ -175,6 +444,19 @@ type Store interface {
 	Ping(ctx context.Context) error
 	// Close releases the database.
 	Close() error
+}
+
+// Extent is where and when a set of incidents happened.
+type Extent struct {
+	// BBox bounds the locations (the least and greatest longitude and
+	// latitude, so a set on both sides of the antimeridian spans the
+	// world); nil when nothing matched.
+	BBox *BBox
+	// Start is the least OccurredStart and End the greatest OccurredEnd;
+	// zero when nothing matched.
+	Start, End time.Time
+	// Count is the number of incidents.
+	Count int
 }
 
 // Tombstone records a deleted incident so that a change feed can tell clients.

@@ -5,106 +5,220 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/incidentmap/incidentmap"
 	"github.com/jmoiron/sqlx"
 )
 
-// The conditions a Filter compiles to, with ? placeholders that rebind turns
-// into $n. Every value is bound; no text from the filter reaches the SQL.
-const (
-	// && finds the candidates in the GiST index, but it compares float4
-	// bounding boxes and so takes in points up to ~1e-5° outside; the
-	// comparisons of the float8 coordinates make the test exact, edges
-	// included. (ST_Intersects is exact too but misses every point when the
-	// box has no area, as a box of one point has.) Arguments: west, south,
-	// east, north, west, east, south, north.
-	condBBox = `(i.location && ST_MakeEnvelope(?, ?, ?, ?, 4326)
-		AND ST_X(i.location) BETWEEN ? AND ? AND ST_Y(i.location) BETWEEN ? AND ?)`
-	condStartsBy      = `i.occurred_start <= ?`
-	condEndsFrom      = `i.occurred_end >= ?`
-	condCountry       = `i.country = ANY(?)`
-	condEventType     = `i.event_type = ANY(?)`
-	condTargetCountry = `i.target_country = ANY(?)`
-	condStatus        = `i.status = ANY(?)`
-	condAfter         = `(i.occurred_start, i.id) > (?, ?)`
-)
-
-// filterSQL turns f into the body of a WHERE clause and its arguments, for
-// both FindIncidents and CountIncidents. It ignores After and Limit. A filter
-// that selects everything gives "TRUE".
-func filterSQL(f incidentmap.Filter) (string, []any) {
-	var conds []string
-	var args []any
-	if f.BBox != nil {
-		var boxes []string
-		for _, b := range f.BBox.Bounds() {
-			boxes = append(boxes, condBBox)
-			west, south, east, north := b.Min.Lon(), b.Min.Lat(), b.Max.Lon(), b.Max.Lat()
-			args = append(args, west, south, east, north, west, east, south, north)
-		}
-		conds = append(conds, "("+strings.Join(boxes, " OR ")+")")
-	}
-	if f.Interval != nil {
-		first, last := f.Interval.Days()
-		if !last.IsZero() {
-			conds = append(conds, condStartsBy)
-			args = append(args, last)
-		}
-		if !first.IsZero() {
-			conds = append(conds, condEndsFrom)
-			args = append(args, first)
-		}
-	}
-	for _, in := range []struct {
-		cond   string
-		values []string
-	}{
-		{condCountry, f.Countries},
-		{condEventType, f.EventTypes},
-		{condTargetCountry, f.TargetCountries},
-		{condStatus, statusStrings(f.Statuses)},
-	} {
-		if len(in.values) > 0 {
-			conds = append(conds, in.cond)
-			args = append(args, in.values)
-		}
-	}
-	if len(conds) == 0 {
-		return "TRUE", args
-	}
-	return strings.Join(conds, " AND "), args
-}
-
-func statusStrings(statuses []incidentmap.Status) []string {
-	if len(statuses) == 0 {
-		return nil
-	}
-	out := make([]string, len(statuses))
-	for i, s := range statuses {
-		out[i] = string(s)
-	}
-	return out
-}
-
 // rebind turns the ? placeholders of q into PostgreSQL's $1, $2, …
 func rebind(q string) string { return sqlx.Rebind(sqlx.DOLLAR, q) }
 
-// FindIncidents calls fn for each incident that f selects, in (OccurredStart,
-// ID) order, streaming rows from the database one at a time. It reads one row
-// past the page to know whether another page follows.
+// filterSQL compiles what f selects (f.Expr(), without paging) into the
+// body of a WHERE clause over incidents i and its arguments.
+func filterSQL(f incidentmap.Filter) (string, []any, error) {
+	return compile(f.Expr())
+}
+
+// order is a sort order resolved through the allow-list of columns.
+type order []orderKey
+
+type orderKey struct {
+	col  column
+	desc bool
+}
+
+// resolveOrder maps f.Order() to columns; an unknown property is EINVALID
+// naming "sortby".
+func resolveOrder(keys []incidentmap.SortKey) (order, error) {
+	out := make(order, len(keys))
+	for i, k := range keys {
+		col, ok := columns[k.Property]
+		if !ok || !slices.Contains(incidentmap.SortableProperties, k.Property) {
+			return nil, incidentmap.Invalidf("sortby", "cannot sort by %q", k.Property)
+		}
+		out[i] = orderKey{col, k.Desc}
+	}
+	return out, nil
+}
+
+// orderBy writes the ORDER BY list of o, reversed when reverse is set. NULL,
+// which only the counts of casualties hold, sorts as greater than every
+// value (PostgreSQL's default, spelt out; the SQLite store does the same):
+// last when ascending, first when descending.
+func (o order) orderBy(reverse bool) string {
+	var b strings.Builder
+	for i, k := range o {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(k.col.name)
+		desc := k.desc != reverse
+		switch {
+		case desc && k.col.typ == colInt:
+			b.WriteString(" DESC NULLS FIRST")
+		case desc:
+			b.WriteString(" DESC")
+		case k.col.typ == colInt:
+			b.WriteString(" ASC NULLS LAST")
+		}
+	}
+	return b.String()
+}
+
+// keyArg checks that a cursor value (see incidentmap.SortValue) fits its
+// column and returns it with the cast of its placeholder.
+func keyArg(typ colType, v any) (any, string, bool) {
+	switch v := v.(type) {
+	case nil:
+		return nil, "", typ == colInt
+	case string:
+		return v, "::text", typ == colText
+	case int64:
+		return v, "::bigint", typ == colInt
+	case time.Time:
+		switch typ {
+		case colDay:
+			return v.UTC(), "::date", true
+		case colInstant:
+			return v.UTC(), "::timestamptz", true
+		}
+	}
+	return nil, "", false
+}
+
+// keyset returns the condition that a row comes after the position vals in
+// o (before it when back is set): strictly, or at the position too when
+// inclusive is set. Values are bound; NULL sorts as the greatest value.
+func (o order) keyset(vals []any, back, inclusive bool) (string, []any, error) {
+	if len(vals) != len(o) {
+		return "", nil, incidentmap.Invalidf("cursor", "does not fit the sort order")
+	}
+	args := make([]any, len(o))
+	ph := make([]string, len(o))
+	sameDir, nullable := true, false
+	for i, k := range o {
+		a, cast, ok := keyArg(k.col.typ, vals[i])
+		if !ok {
+			return "", nil, incidentmap.Invalidf("cursor", "does not fit the sort order")
+		}
+		args[i], ph[i] = a, "?"+cast
+		sameDir = sameDir && k.desc == o[0].desc
+		nullable = nullable || k.col.typ == colInt
+	}
+	up := func(k orderKey) bool { return k.desc == back } // later rows have greater values
+	if sameDir && !nullable {
+		// A row value comparison, which the indexes serve.
+		op := map[[2]bool]string{{true, false}: ">", {true, true}: ">=", {false, false}: "<", {false, true}: "<="}[[2]bool{up(o[0]), inclusive}]
+		cols := make([]string, len(o))
+		for i, k := range o {
+			cols[i] = k.col.name
+		}
+		return "(" + strings.Join(cols, ", ") + ") " + op + " (" + strings.Join(ph, ", ") + ")", args, nil
+	}
+	// (k1 beyond v1) OR (k1 = v1 AND k2 beyond v2) OR ...; the last key, the
+	// unique id, may also equal its value when inclusive.
+	var ors, eqs []string
+	var out, eqArgs []any
+	for i, k := range o {
+		name, v, p := k.col.name, args[i], ph[i]
+		var beyond string
+		var beyondArgs []any
+		switch {
+		case v == nil && up(k):
+			beyond = "" // nothing is greater than NULL
+		case v == nil:
+			beyond = name + " IS NOT NULL"
+		case up(k) && k.col.typ == colInt:
+			beyond, beyondArgs = "("+name+" > "+p+" OR "+name+" IS NULL)", []any{v}
+		case up(k):
+			beyond, beyondArgs = name+" > "+p, []any{v}
+		default:
+			beyond, beyondArgs = name+" < "+p, []any{v}
+		}
+		if i == len(o)-1 && inclusive {
+			if beyond == "" {
+				beyond, beyondArgs = name+" = "+p, []any{v}
+			} else {
+				beyond, beyondArgs = "("+beyond+" OR "+name+" = "+p+")", append(beyondArgs, v)
+			}
+		}
+		if beyond != "" {
+			ors = append(ors, "("+strings.Join(append(slices.Clone(eqs), beyond), " AND ")+")")
+			out = append(append(out, eqArgs...), beyondArgs...)
+		}
+		if v == nil {
+			eqs = append(eqs, name+" IS NULL")
+		} else {
+			eqs = append(eqs, name+" = "+p)
+			eqArgs = append(eqArgs, v)
+		}
+	}
+	if len(ors) == 0 {
+		return "FALSE", nil, nil
+	}
+	return "(" + strings.Join(ors, " OR ") + ")", out, nil
+}
+
+// FindIncidents calls fn for each incident that f selects, in the order of
+// f.Order(), streaming rows from the database one at a time. It reads one
+// row past the page to know whether another page follows.
+//
+// With f.Before it first reads, in the reverse order, only the sort keys of
+// the page's rows, to find where the page starts, and then streams the page
+// forward from there. The next cursor of such a page is that of its last
+// incident: the position of f.Before at least follows it.
 func (s *Store) FindIncidents(ctx context.Context, f incidentmap.Filter, fn func(*incidentmap.Incident) error) (*incidentmap.Cursor, error) {
-	const orderLimit = ` ORDER BY i.occurred_start, i.id LIMIT ?`
-	where, args := filterSQL(f)
-	if f.After != nil {
-		where += " AND " + condAfter
-		args = append(args, f.After.OccurredStart.UTC(), f.After.ID)
+	if f.After != nil && f.Before != nil {
+		return nil, incidentmap.Invalidf("cursor", "a page cannot be both after and before a cursor")
+	}
+	keys := f.Order()
+	o, err := resolveOrder(keys)
+	if err != nil {
+		return nil, err
+	}
+	where, args, err := filterSQL(f)
+	if err != nil {
+		return nil, err
 	}
 	limit := f.PageLimit()
-	args = append(args, limit+1)
-
-	rows, err := s.db.QueryxContext(ctx, rebind(selectIncident+" WHERE "+where+orderLimit), args...)
+	peek := 1 // rows read past the page
+	switch {
+	case f.After != nil:
+		vals, err := f.After.Values(keys)
+		if err != nil {
+			return nil, err
+		}
+		ks, kargs, err := o.keyset(vals, false, false)
+		if err != nil {
+			return nil, err
+		}
+		where, args = "("+where+") AND "+ks, append(args, kargs...)
+	case f.Before != nil:
+		vals, err := f.Before.Values(keys)
+		if err != nil {
+			return nil, err
+		}
+		before, bargs, err := o.keyset(vals, true, false)
+		if err != nil {
+			return nil, err
+		}
+		where, args = "("+where+") AND "+before, append(args, bargs...)
+		start, n, err := s.pageStart(ctx, o, where, args, limit)
+		if err != nil || n == 0 {
+			return nil, err
+		}
+		from, fargs, err := o.keyset(start, false, true)
+		if err != nil {
+			return nil, err
+		}
+		where, args = where+" AND "+from, append(args, fargs...)
+		peek = 0
+	}
+	args = append(args, limit+peek)
+	rows, err := s.db.QueryxContext(ctx, rebind(selectIncident+" WHERE "+where+" ORDER BY "+o.orderBy(false)+" LIMIT ?"), args...)
 	if err != nil {
 		return nil, fmt.Errorf("postgis: find incidents: %w", err)
 	}
@@ -112,7 +226,7 @@ func (s *Store) FindIncidents(ctx context.Context, f incidentmap.Filter, fn func
 	var last *incidentmap.Incident
 	for n := 0; rows.Next(); n++ {
 		if n == limit {
-			return incidentmap.CursorOf(last), nil
+			return incidentmap.CursorOf(last, f.SortBy), nil
 		}
 		var r incidentRow
 		if err := rows.StructScan(&r); err != nil {
@@ -122,21 +236,76 @@ func (s *Store) FindIncidents(ctx context.Context, f incidentmap.Filter, fn func
 		if err != nil {
 			return nil, fmt.Errorf("postgis: find incidents: %w", err)
 		}
+		// The cursor is taken before fn, which may change the incident.
+		cur := *inc
 		if err := fn(inc); err != nil {
 			return nil, err
 		}
-		last = inc
+		last = &cur
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("postgis: find incidents: %w", err)
 	}
+	if f.Before != nil && last != nil {
+		return incidentmap.CursorOf(last, f.SortBy), nil
+	}
 	return nil, nil
 }
 
-// CountIncidents counts the incidents f selects, ignoring After and Limit.
+// pageStart finds the first position of the page of at most limit rows
+// that where selects just before its bound, by reading the sort keys alone
+// in the reverse order. It returns the values at that position and how
+// many rows the page has.
+func (s *Store) pageStart(ctx context.Context, o order, where string, args []any, limit int) ([]any, int, error) {
+	cols := make([]string, len(o))
+	for i, k := range o {
+		cols[i] = k.col.name
+	}
+	q := `SELECT ` + strings.Join(cols, ", ") + ` FROM incidents i WHERE ` + where + ` ORDER BY ` + o.orderBy(true) + ` LIMIT ?`
+	rows, err := s.db.QueryContext(ctx, rebind(q), append(slices.Clone(args), limit)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("postgis: find incidents: page start: %w", err)
+	}
+	defer rows.Close()
+	raw := make([]any, len(o))
+	ptrs := make([]any, len(o))
+	for i := range raw {
+		ptrs[i] = &raw[i]
+	}
+	n := 0
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, 0, fmt.Errorf("postgis: find incidents: page start: %w", err)
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("postgis: find incidents: page start: %w", err)
+	}
+	if n == 0 {
+		return nil, 0, nil
+	}
+	vals := make([]any, len(o))
+	for i, v := range raw {
+		switch v := v.(type) {
+		case nil, string, int64, time.Time:
+			vals[i] = v
+		case int32:
+			vals[i] = int64(v)
+		default:
+			return nil, 0, fmt.Errorf("postgis: find incidents: page start: unexpected %T", v)
+		}
+	}
+	return vals, n, nil
+}
+
+// CountIncidents counts the incidents f selects, ignoring paging.
 func (s *Store) CountIncidents(ctx context.Context, f incidentmap.Filter) (int, error) {
 	const count = `SELECT count(*) FROM incidents i WHERE `
-	where, args := filterSQL(f)
+	where, args, err := filterSQL(f)
+	if err != nil {
+		return 0, err
+	}
 	var n int
 	if err := s.db.QueryRowxContext(ctx, rebind(count+where), args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("postgis: count incidents: %w", err)
@@ -161,4 +330,28 @@ func (s *Store) GetIncident(ctx context.Context, id string) (*incidentmap.Incide
 		return nil, fmt.Errorf("postgis: get incident %s: %w", id, err)
 	}
 	return inc, nil
+}
+
+// Extent returns the bounds in space and time of what f selects.
+func (s *Store) Extent(ctx context.Context, f incidentmap.Filter) (incidentmap.Extent, error) {
+	const extent = `SELECT count(*), min(ST_X(i.location)), min(ST_Y(i.location)), max(ST_X(i.location)), max(ST_Y(i.location)),
+		min(i.occurred_start), max(i.occurred_end) FROM incidents i WHERE `
+	where, args, err := filterSQL(f)
+	if err != nil {
+		return incidentmap.Extent{}, err
+	}
+	var (
+		e                        incidentmap.Extent
+		west, south, east, north sql.NullFloat64
+		start, end               sql.NullTime
+	)
+	if err := s.db.QueryRowxContext(ctx, rebind(extent+where), args...).Scan(&e.Count, &west, &south, &east, &north, &start, &end); err != nil {
+		return e, fmt.Errorf("postgis: extent: %w", err)
+	}
+	if e.Count == 0 {
+		return incidentmap.Extent{}, nil
+	}
+	e.BBox = &incidentmap.BBox{West: west.Float64, South: south.Float64, East: east.Float64, North: north.Float64}
+	e.Start, e.End = start.Time.UTC(), end.Time.UTC()
+	return e, nil
 }

@@ -1,8 +1,10 @@
 // Package postgis implements incidentmap.Store on PostgreSQL with PostGIS,
 // the production store. It owns the PostGIS dialect of the SQL: incidents with
-// a geometry(Point, 4326) location behind a GiST index, keyset pages in
-// (occurred_start, id) order, bulk imports through COPY, and tombstones of
-// deletions. It talks to the database with sqlx over pgx's stdlib driver and
+// a geometry(Point, 4326) location behind a GiST index, the compiler of the
+// one filter model (incidentmap.Expr) into bound SQL with allow-listed
+// columns and PostGIS's spatial functions, keyset pages in any sortby order
+// (and backwards, for prev links), bulk imports through COPY, and
+// tombstones of deletions. It talks to the database with sqlx over pgx's stdlib driver and
 // applies the migrations of migrations/postgis when it opens.
 package postgis
 

@@ -390,3 +390,9 @@ func TestFindAgreesWithGo(t *testing.T) {
 		t.Errorf("count %d, %v; want %d", n, err, len(want))
 	}
 }
+
+func BenchmarkCQL2SpatialTemporal(b *testing.B) {
+	s := openStore(b)
+	defer s.Close()
+	storetest.BenchmarkCQL2SpatialTemporal(b, s)
+}

@@ -2,132 +2,239 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/incidentmap/incidentmap"
 )
 
-// Fragments of the WHERE clause that where assembles, over the columns of
-// incidents unqualified. Each binds its values; none takes text from the
-// caller.
-const (
-	// One box of a bbox: R*Tree candidates, then an exact test, because
-	// R*Tree keeps 32-bit floats and rounds its boxes outward.
-	whereBound = `(rid IN (SELECT r.rid FROM incidents_rtree r
-		WHERE r.max_lon >= ? AND r.min_lon <= ? AND r.max_lat >= ? AND r.min_lat <= ?)
-		AND lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?)`
-	// An incident covers its days whole: it meets an interval of days when
-	// it starts on or before the last day and ends on or after the first.
-	whereStartsBy = `occurred_start <= ?`
-	whereEndsFrom = `occurred_end >= ?`
-	// Keyset paging: strictly after the cursor in (occurred_start, id).
-	whereAfter = `(occurred_start, id) > (?, ?)`
-)
+// order is a sort order resolved through the allow-list of columns.
+type order []orderKey
 
-// Columns that a list filter may test; IN lists are made only for these.
-const (
-	colCountry       = "country"
-	colEventType     = "event_type"
-	colTargetCountry = "target_country"
-	colStatus        = "status"
-)
-
-// where turns f into a WHERE condition over the columns of incidents, and
-// the values it binds, in order. FindIncidents and CountIncidents both use
-// it; it ignores f.Limit, and CountIncidents clears f.After first.
-func where(f incidentmap.Filter) (string, []any) {
-	var conds []string
-	var args []any
-	if f.BBox != nil && !wholeWorld(*f.BBox) {
-		var boxes []string
-		for _, b := range f.BBox.Bounds() {
-			boxes = append(boxes, whereBound)
-			west, south, east, north := b.Min.Lon(), b.Min.Lat(), b.Max.Lon(), b.Max.Lat()
-			args = append(args, west, east, south, north, west, east, south, north)
-		}
-		conds = append(conds, "("+strings.Join(boxes, " OR ")+")")
-	}
-	if f.Interval != nil {
-		first, last := f.Interval.Days()
-		if !last.IsZero() {
-			conds = append(conds, whereStartsBy)
-			args = append(args, formatDay(last))
-		}
-		if !first.IsZero() {
-			conds = append(conds, whereEndsFrom)
-			args = append(args, formatDay(first))
-		}
-	}
-	in := func(col string, values []string) {
-		if len(values) == 0 {
-			return
-		}
-		conds = append(conds, col+" IN (?"+strings.Repeat(", ?", len(values)-1)+")")
-		for _, v := range values {
-			args = append(args, v)
-		}
-	}
-	in(colCountry, f.Countries)
-	in(colEventType, f.EventTypes)
-	in(colTargetCountry, f.TargetCountries)
-	statuses := make([]string, len(f.Statuses))
-	for i, st := range f.Statuses {
-		statuses[i] = string(st)
-	}
-	in(colStatus, statuses)
-	if f.After != nil {
-		conds = append(conds, whereAfter)
-		args = append(args, formatDay(f.After.OccurredStart), f.After.ID)
-	}
-	if len(conds) == 0 {
-		return "1", nil
-	}
-	return strings.Join(conds, " AND "), args
+type orderKey struct {
+	col  column
+	desc bool
 }
 
-// wholeWorld reports whether b holds every valid location, which is every
-// stored one: the table checks the ranges. Such a box, the usual first view
-// of a map, selects nothing out and is better left out of the query than
-// sent through the R*Tree.
-func wholeWorld(b incidentmap.BBox) bool {
-	return b.West <= -180 && b.East >= 180 && b.South <= -90 && b.North >= 90
+// resolveOrder maps f.Order() to columns; an unknown property is EINVALID
+// naming "sortby".
+func resolveOrder(keys []incidentmap.SortKey) (order, error) {
+	out := make(order, len(keys))
+	for i, k := range keys {
+		col, ok := columns[k.Property]
+		if !ok || !slices.Contains(incidentmap.SortableProperties, k.Property) {
+			return nil, incidentmap.Invalidf("sortby", "cannot sort by %q", k.Property)
+		}
+		out[i] = orderKey{col, k.Desc}
+	}
+	return out, nil
+}
+
+// orderBy writes the ORDER BY list of o, reversed when reverse is set, with
+// prefix before each column. NULL, which only the counts of casualties
+// hold, sorts as greater than every value (as in PostgreSQL): last when
+// ascending, first when descending.
+func (o order) orderBy(prefix string, reverse bool) string {
+	var b strings.Builder
+	for i, k := range o {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(prefix + k.col.name)
+		desc := k.desc != reverse
+		switch {
+		case desc && k.col.typ == colInt:
+			b.WriteString(" DESC NULLS FIRST")
+		case desc:
+			b.WriteString(" DESC")
+		case k.col.typ == colInt:
+			b.WriteString(" ASC NULLS LAST")
+		}
+	}
+	return b.String()
+}
+
+// keyArg converts a cursor value (see incidentmap.SortValue) to what its
+// column holds.
+func keyArg(typ colType, v any) (any, bool) {
+	switch v := v.(type) {
+	case nil:
+		return nil, typ == colInt
+	case string:
+		return v, typ == colText
+	case int64:
+		return v, typ == colInt
+	case time.Time:
+		switch typ {
+		case colDay:
+			return formatDay(v), true
+		case colInstant:
+			return formatInstant(v), true
+		}
+	}
+	return nil, false
+}
+
+// keyset returns the condition that a row comes after the position vals in
+// o (before it when back is set): strictly, or at the position too when
+// inclusive is set. Values are bound; NULL sorts as the greatest value.
+func (o order) keyset(vals []any, back, inclusive bool) (string, []any, error) {
+	if len(vals) != len(o) {
+		return "", nil, incidentmap.Invalidf("cursor", "does not fit the sort order")
+	}
+	args := make([]any, len(o))
+	sameDir, nullable := true, false
+	for i, k := range o {
+		a, ok := keyArg(k.col.typ, vals[i])
+		if !ok {
+			return "", nil, incidentmap.Invalidf("cursor", "does not fit the sort order")
+		}
+		args[i] = a
+		sameDir = sameDir && k.desc == o[0].desc
+		nullable = nullable || k.col.typ == colInt
+	}
+	up := func(k orderKey) bool { return k.desc == back } // later rows have greater values
+	if sameDir && !nullable {
+		// A row value comparison, which the indexes serve.
+		op := map[[2]bool]string{{true, false}: ">", {true, true}: ">=", {false, false}: "<", {false, true}: "<="}[[2]bool{up(o[0]), inclusive}]
+		cols := make([]string, len(o))
+		for i, k := range o {
+			cols[i] = k.col.name
+		}
+		return "(" + strings.Join(cols, ", ") + ") " + op + " (?" + strings.Repeat(", ?", len(o)-1) + ")", args, nil
+	}
+	// (k1 beyond v1) OR (k1 = v1 AND k2 beyond v2) OR ...; the last key, the
+	// unique id, may also equal its value when inclusive.
+	var ors []string
+	var out []any
+	var eqs []string
+	var eqArgs []any
+	for i, k := range o {
+		name, v := k.col.name, args[i]
+		var beyond string
+		var beyondArgs []any
+		switch {
+		case v == nil && up(k):
+			beyond = "" // nothing is greater than NULL
+		case v == nil:
+			beyond = name + " IS NOT NULL"
+		case up(k) && k.col.typ == colInt:
+			beyond, beyondArgs = "("+name+" > ? OR "+name+" IS NULL)", []any{v}
+		case up(k):
+			beyond, beyondArgs = name+" > ?", []any{v}
+		default:
+			beyond, beyondArgs = name+" < ?", []any{v}
+		}
+		if i == len(o)-1 && inclusive {
+			if beyond == "" {
+				beyond, beyondArgs = name+" = ?", []any{v}
+			} else {
+				beyond, beyondArgs = "("+beyond+" OR "+name+" = ?)", append(beyondArgs, v)
+			}
+		}
+		if beyond != "" {
+			ors = append(ors, "("+strings.Join(append(slices.Clone(eqs), beyond), " AND ")+")")
+			out = append(append(out, eqArgs...), beyondArgs...)
+		}
+		if v == nil {
+			eqs = append(eqs, name+" IS NULL")
+		} else {
+			eqs = append(eqs, name+" = ?")
+			eqArgs = append(eqArgs, v)
+		}
+	}
+	if len(ors) == 0 {
+		return "0", nil, nil
+	}
+	return "(" + strings.Join(ors, " OR ") + ")", out, nil
 }
 
 // The query of FindIncidents picks the rowids of the page first, from the
 // narrow columns that filter and order it, and only then reads the page's
-// full rows and external ids, so that a filter that matches many rows does
-// not build them all to sort them.
+// full rows, so that a filter that matches many rows does not build them
+// all to sort them.
 const (
 	findIncidentsHead = `SELECT ` + incidentColumns + ` FROM incidents i
 	WHERE i.rid IN (SELECT rid FROM incidents WHERE `
-	findIncidentsTail = ` ORDER BY occurred_start, id LIMIT ?)
-	ORDER BY i.occurred_start, i.id`
+	findIncidentsOrder = ` ORDER BY `
+	findIncidentsLimit = ` LIMIT ?) ORDER BY `
 )
 
-// FindIncidents streams the incidents f selects to fn, in (OccurredStart, ID)
-// order, decoding one row at a time. It reads one row past the page to learn
-// whether another page follows, and then returns the cursor of the last
-// incident passed to fn. An error from fn stops the scan and is returned as
-// it is.
+// FindIncidents streams the incidents f selects to fn, in the order of
+// f.Order(), decoding one row at a time. It reads one row past the page to
+// learn whether another page follows, and then returns the cursor of the
+// last incident passed to fn. An error from fn stops the scan and is
+// returned as it is.
+//
+// With f.Before it first reads, in the reverse order, only the sort keys of
+// the page's rows, to find where the page starts, and then streams the page
+// forward from there. The next cursor of such a page is that of its last
+// incident: the position of f.Before at least follows it.
 func (s *Store) FindIncidents(ctx context.Context, f incidentmap.Filter, fn func(*incidentmap.Incident) error) (*incidentmap.Cursor, error) {
-	cond, args := where(f)
+	if f.After != nil && f.Before != nil {
+		return nil, incidentmap.Invalidf("cursor", "a page cannot be both after and before a cursor")
+	}
+	keys := f.Order()
+	o, err := resolveOrder(keys)
+	if err != nil {
+		return nil, err
+	}
+	cond, args, err := compile(f.Expr())
+	if err != nil {
+		return nil, err
+	}
 	limit := f.PageLimit()
-	args = append(args, limit+1)
-	rows, err := s.db.QueryxContext(ctx, findIncidentsHead+cond+findIncidentsTail, args...)
+	peek := 1 // rows read past the page
+	switch {
+	case f.After != nil:
+		vals, err := f.After.Values(keys)
+		if err != nil {
+			return nil, err
+		}
+		ks, kargs, err := o.keyset(vals, false, false)
+		if err != nil {
+			return nil, err
+		}
+		cond, args = "("+cond+") AND "+ks, append(args, kargs...)
+	case f.Before != nil:
+		vals, err := f.Before.Values(keys)
+		if err != nil {
+			return nil, err
+		}
+		before, bargs, err := o.keyset(vals, true, false)
+		if err != nil {
+			return nil, err
+		}
+		cond, args = "("+cond+") AND "+before, append(args, bargs...)
+		start, n, err := s.pageStart(ctx, o, cond, args, limit)
+		if err != nil || n == 0 {
+			return nil, err
+		}
+		from, fargs, err := o.keyset(start, false, true)
+		if err != nil {
+			return nil, err
+		}
+		cond, args = cond+" AND "+from, append(args, fargs...)
+		peek = 0
+	}
+	q := findIncidentsHead + cond + findIncidentsOrder + o.orderBy("", false) + findIncidentsLimit + o.orderBy("i.", false)
+	rows, err := s.db.QueryxContext(ctx, q, append(args, limit+peek)...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: find incidents: %w", err)
 	}
 	defer rows.Close()
 	var (
 		row  incidentRow
-		last incidentmap.Cursor // of the last incident passed to fn, taken before fn may change it
+		last *incidentmap.Cursor // of the last incident passed to fn, taken before fn may change it
 		n    int
 	)
 	for rows.Next() {
 		if n == limit {
 			// A row beyond the page: there is a next page.
-			return &last, nil
+			return last, nil
 		}
 		row = incidentRow{}
 		if err := rows.StructScan(&row); err != nil {
@@ -137,7 +244,7 @@ func (s *Store) FindIncidents(ctx context.Context, f incidentmap.Filter, fn func
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: find incidents: decode %s: %w", row.ID, err)
 		}
-		last = *incidentmap.CursorOf(inc)
+		last = incidentmap.CursorOf(inc, f.SortBy)
 		if err := fn(inc); err != nil {
 			return nil, err
 		}
@@ -146,18 +253,116 @@ func (s *Store) FindIncidents(ctx context.Context, f incidentmap.Filter, fn func
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: find incidents: %w", err)
 	}
+	if f.Before != nil {
+		return last, nil
+	}
 	return nil, nil
+}
+
+// pageStart finds the first position of the page of at most limit rows
+// that cond selects just before its bound, by reading the sort keys alone
+// in the reverse order. It returns the values at that position and how
+// many rows the page has.
+func (s *Store) pageStart(ctx context.Context, o order, cond string, args []any, limit int) ([]any, int, error) {
+	cols := make([]string, len(o))
+	for i, k := range o {
+		cols[i] = k.col.name
+	}
+	q := `SELECT ` + strings.Join(cols, ", ") + ` FROM incidents WHERE ` + cond + ` ORDER BY ` + o.orderBy("", true) + ` LIMIT ?`
+	rows, err := s.db.QueryContext(ctx, q, append(slices.Clone(args), limit)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("sqlite: find incidents: page start: %w", err)
+	}
+	defer rows.Close()
+	raw := make([]any, len(o))
+	ptrs := make([]any, len(o))
+	for i := range raw {
+		ptrs[i] = &raw[i]
+	}
+	n := 0
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, 0, fmt.Errorf("sqlite: find incidents: page start: %w", err)
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("sqlite: find incidents: page start: %w", err)
+	}
+	if n == 0 {
+		return nil, 0, nil
+	}
+	// Back to cursor values, which keyset converts again.
+	vals := make([]any, len(o))
+	for i, k := range o {
+		switch v := raw[i].(type) {
+		case nil, int64:
+			vals[i] = v
+		case string:
+			switch k.col.typ {
+			case colDay:
+				t, err := time.Parse(dayLayout, v)
+				if err != nil {
+					return nil, 0, fmt.Errorf("sqlite: find incidents: page start: %w", err)
+				}
+				vals[i] = t
+			case colInstant:
+				t, err := time.Parse(instantLayout, v)
+				if err != nil {
+					return nil, 0, fmt.Errorf("sqlite: find incidents: page start: %w", err)
+				}
+				vals[i] = t
+			default:
+				vals[i] = v
+			}
+		default:
+			return nil, 0, fmt.Errorf("sqlite: find incidents: page start: unexpected %T", v)
+		}
+	}
+	return vals, n, nil
 }
 
 const countIncidentsHead = `SELECT count(*) FROM incidents WHERE `
 
-// CountIncidents counts the incidents f selects, ignoring f.After and f.Limit.
+// CountIncidents counts the incidents f selects, ignoring paging.
 func (s *Store) CountIncidents(ctx context.Context, f incidentmap.Filter) (int, error) {
-	f.After = nil
-	cond, args := where(f)
+	cond, args, err := compile(f.Expr())
+	if err != nil {
+		return 0, err
+	}
 	var n int
 	if err := s.db.QueryRowxContext(ctx, countIncidentsHead+cond, args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("sqlite: count incidents: %w", err)
 	}
 	return n, nil
+}
+
+const extentHead = `SELECT count(*), min(lon), min(lat), max(lon), max(lat),
+	coalesce(min(occurred_start), ''), coalesce(max(occurred_end), '') FROM incidents WHERE `
+
+// Extent returns the bounds in space and time of what f selects.
+func (s *Store) Extent(ctx context.Context, f incidentmap.Filter) (incidentmap.Extent, error) {
+	cond, args, err := compile(f.Expr())
+	if err != nil {
+		return incidentmap.Extent{}, err
+	}
+	var (
+		e                        incidentmap.Extent
+		west, south, east, north sql.NullFloat64
+		start, end               string
+	)
+	if err := s.db.QueryRowxContext(ctx, extentHead+cond, args...).Scan(&e.Count, &west, &south, &east, &north, &start, &end); err != nil {
+		return e, fmt.Errorf("sqlite: extent: %w", err)
+	}
+	if e.Count == 0 {
+		return incidentmap.Extent{}, nil
+	}
+	e.BBox = &incidentmap.BBox{West: west.Float64, South: south.Float64, East: east.Float64, North: north.Float64}
+	if e.Start, err = time.Parse(dayLayout, start); err != nil {
+		return e, fmt.Errorf("sqlite: extent: %w", err)
+	}
+	if e.End, err = time.Parse(dayLayout, end); err != nil {
+		return e, fmt.Errorf("sqlite: extent: %w", err)
+	}
+	return e, nil
 }

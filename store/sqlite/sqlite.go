@@ -1,7 +1,11 @@
 // Package sqlite is the SQLite adapter of incidentmap.Store: it owns the
 // connection pool and its pragmas, applies the sqlite migrations, maps
 // incidents to and from rows (JSON columns included), keeps the R*Tree index
-// that bbox queries use, and turns driver errors into incidentmap.Error codes.
+// that spatial filters search, compiles the one filter model
+// (incidentmap.Expr) into bound SQL over allow-listed columns, with Go
+// functions for the spatial and distance tests SQLite lacks (spatial.go),
+// pages by key in any sortby order, and turns driver errors into
+// incidentmap.Error codes.
 //
 // It runs on modernc.org/sqlite, a cgo-free build of SQLite, through sqlx.
 package sqlite
@@ -32,9 +36,10 @@ const Memory = ":memory:"
 // busy_timeout instead of failing when it upgrades from reading to writing.
 // temp_store(MEMORY) keeps statement journals off disk (writing them to a
 // temporary file was half the time of a large import); cache_size is 32 MB
-// per connection of a file database.
+// per connection of a file database. case_sensitive_like makes LIKE compare
+// as CQL2 (and PostgreSQL) do; CASEI lowers both sides.
 const (
-	dsnCommon = "_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)&_txlock=immediate"
+	dsnCommon = "_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)&_pragma=case_sensitive_like(1)&_txlock=immediate"
 	dsnFile   = dsnCommon + "&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-32000)"
 )
 
@@ -55,8 +60,12 @@ var _ incidentmap.Store = (*Store)(nil)
 // Open opens the database at path, creating it if needed, and applies the
 // migrations it has not recorded yet. A path of ":memory:" opens a new,
 // private in-memory database that all connections of the pool share; each
-// call makes a different one.
+// call makes a different one. The first Open of the process registers the
+// Go functions that filters call (see registerFunctions).
 func Open(ctx context.Context, path string) (*Store, error) {
+	if err := registerFunctions(); err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
 	var dsn string
 	switch {
 	case path == "":

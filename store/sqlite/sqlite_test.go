@@ -375,3 +375,9 @@ func BenchmarkImport100k(b *testing.B) {
 		b.StartTimer()
 	}
 }
+
+func BenchmarkCQL2SpatialTemporal(b *testing.B) {
+	s := openFile(b)
+	defer s.Close()
+	storetest.BenchmarkCQL2SpatialTemporal(b, s)
+}

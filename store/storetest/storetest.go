@@ -38,6 +38,12 @@ func Run(t *testing.T, open Opener) {
 		{"CallbackErrorStops", testCallbackError},
 		{"DeleteTombstone", testDelete},
 		{"DataVersion", testDataVersion},
+		{"Extent", testExtent},
+		{"WhereProperties", testWhereProperties},
+		{"WhereSpatial", testWhereSpatial},
+		{"WhereDWithin", testWhereDWithin},
+		{"WhereTemporal", testWhereTemporal},
+		{"SortPaging", testSortPaging},
 		{"Ping", testPing},
 	}
 	for _, tt := range tests {
@@ -452,5 +458,50 @@ func testDataVersion(t *testing.T, s incidentmap.Store) {
 func testPing(t *testing.T, s incidentmap.Store) {
 	if err := s.Ping(context.Background()); err != nil {
 		t.Error(err)
+	}
+}
+
+func testExtent(t *testing.T, s incidentmap.Store) {
+	ctx := context.Background()
+	e, err := s.Extent(ctx, incidentmap.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.BBox != nil || !e.Start.IsZero() || !e.End.IsZero() || e.Count != 0 {
+		t.Errorf("empty store: extent %+v, want zero", e)
+	}
+	month := NewIncident("herat", 62.2, 34.35, "2019-11-01")
+	month.OccurredEnd, month.DatePrecision = Day("2019-11-30"), incidentmap.DateMonth
+	iraq := NewIncident("baghdad", 44.4, 33.3, "2020-09-15")
+	iraq.Country = "IRQ"
+	load(t, s, month, iraq, NewIncident("kabul", 69.17, 34.53, "2018-01-02"))
+	cases := []struct {
+		name       string
+		f          incidentmap.Filter
+		box        *incidentmap.BBox
+		start, end string
+		count      int
+	}{
+		{"all", incidentmap.Filter{Limit: 1}, &incidentmap.BBox{West: 44.4, South: 33.3, East: 69.17, North: 34.53}, "2018-01-02", "2020-09-15", 3},
+		{"afg", incidentmap.Filter{Countries: []string{"AFG"}}, &incidentmap.BBox{West: 62.2, South: 34.35, East: 69.17, North: 34.53}, "2018-01-02", "2019-11-30", 2},
+		{"none", incidentmap.Filter{Countries: []string{"SYR"}}, nil, "", "", 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e, err := s.Extent(ctx, c.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e.Count != c.count || (e.BBox == nil) != (c.box == nil) || (c.box != nil && *e.BBox != *c.box) {
+				t.Errorf("extent %+v (bbox %v), want %v, count %d", e, e.BBox, c.box, c.count)
+			}
+			var start, end time.Time
+			if c.start != "" {
+				start, end = Day(c.start), Day(c.end)
+			}
+			if !e.Start.Equal(start) || !e.End.Equal(end) {
+				t.Errorf("interval %v..%v, want %v..%v", e.Start, e.End, start, end)
+			}
+		})
 	}
 }
