@@ -1,13 +1,16 @@
-// Package api is the gin HTTP transport of incidentmap: the OGC API – Features
-// items endpoints, health and readiness probes, the front end's configuration
-// and static files, and the one place where errors become HTTP statuses and
-// JSON bodies. It depends on the domain and the feature codec, never on a
+// Package api is the gin HTTP transport of incidentmap: OGC API – Features
+// (landing page, conformance, the OpenAPI document, collections,
+// queryables and items, in JSON and HTML), HTTP caching, CORS and gzip,
+// health and readiness probes, the front end's configuration and static
+// files, and the one place where errors become HTTP statuses and JSON
+// bodies. It depends on the domain and the feature codec, never on a
 // store package.
 package api
 
 import (
 	"errors"
 	"fmt"
+	"html/template"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -49,6 +52,14 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock for response time stamps; nil means time.Now.
 	Now func() time.Time
+	// CORSOrigins are the origins whose pages may read responses: "*" for
+	// any, or origins such as "https://maps.example.org". Nil means any;
+	// an empty, non-nil slice allows none.
+	CORSOrigins []string
+	// CacheControl is the Cache-Control of data responses (the
+	// collections, their items and the queryables' data); empty means
+	// DefaultCacheControl. Clients revalidate with the ETag either way.
+	CacheControl string
 }
 
 // Basemap is a Leaflet tile layer: a URL template with {z}, {x} and {y},
@@ -82,6 +93,14 @@ func (c Config) Validate() error {
 	if c.RequestTimeout < 0 {
 		return fmt.Errorf("api: RequestTimeout must not be negative, got %v", c.RequestTimeout)
 	}
+	for _, o := range c.CORSOrigins {
+		if err := validateCORSOrigin(o); err != nil {
+			return err
+		}
+	}
+	if strings.ContainsAny(c.CacheControl, "\r\n") {
+		return fmt.Errorf("api: CacheControl must be one line, got %q", c.CacheControl)
+	}
 	return nil
 }
 
@@ -97,7 +116,15 @@ type server struct {
 	log     *slog.Logger
 	now     func() time.Time
 
+	corsOrigins  []string
+	cacheControl string
+	pages        map[string]*template.Template // the HTML pages, by name
+	openAPI      []byte                        // the OpenAPI document, with "{{BASE}}" for the base URL
+
 	streams sync.Pool // *stream, for the items endpoint
+
+	extentMu sync.Mutex
+	extent   *extentCache // of the latest data version seen
 }
 
 // New returns the HTTP handler of the service, reading incidents from store.
@@ -106,11 +133,21 @@ type server struct {
 // handler has its own. gin's mode is process-wide, so New sets it to release
 // mode for every engine in the process.
 func New(store incidentmap.Store, cfg Config) (http.Handler, error) {
+	e, _, err := newEngine(store, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// newEngine builds the gin engine of New and returns the server behind it
+// too, for tests.
+func newEngine(store incidentmap.Store, cfg Config) (*gin.Engine, *server, error) {
 	if store == nil {
-		return nil, errors.New("api: a store is required")
+		return nil, nil, errors.New("api: a store is required")
 	}
 	if err := cfg.Validate(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s := &server{
 		store:   store,
@@ -131,6 +168,18 @@ func New(store incidentmap.Store, cfg Config) (http.Handler, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.corsOrigins = cfg.CORSOrigins
+	if s.corsOrigins == nil {
+		s.corsOrigins = []string{"*"}
+	}
+	s.cacheControl = cfg.CacheControl
+	if s.cacheControl == "" {
+		s.cacheControl = DefaultCacheControl
+	}
+	var err error
+	if s.pages, err = parsePages(); err != nil {
+		return nil, nil, err
+	}
 
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
@@ -140,22 +189,36 @@ func New(store incidentmap.Store, cfg Config) (http.Handler, error) {
 	e.ForwardedByClientIP = cfg.TrustProxy
 	if !cfg.TrustProxy {
 		if err := e.SetTrustedProxies(nil); err != nil {
-			return nil, fmt.Errorf("api: %w", err)
+			return nil, nil, fmt.Errorf("api: %w", err)
 		}
 	}
-	e.Use(s.requestID, s.accessLog, s.recovery, securityHeaders, s.withTimeout)
+	e.Use(s.requestID, s.accessLog, s.recovery, securityHeaders, s.cors, s.withTimeout)
 
-	e.GET("/collections/incidents/items", s.handle(s.items))
-	e.GET("/collections/incidents/items/:id", s.handle(s.item))
+	// Data: conditional on the data version, compressed.
+	data := e.Group("", s.compress, s.cached)
+	// Documents that change only with the code: compressed.
+	docs := e.Group("", s.compress)
 	for _, method := range []string{http.MethodGet, http.MethodHead} {
+		data.Handle(method, "/collections", s.handle(s.collections))
+		data.Handle(method, collectionURL, s.handle(s.collection))
+		data.Handle(method, itemsPath, s.handle(s.items))
+		data.Handle(method, itemsPath+"/:id", s.handle(s.item))
+		docs.Handle(method, "/", s.handle(s.landing))
+		docs.Handle(method, "/conformance", s.handle(s.conformance))
+		docs.Handle(method, "/api", s.handle(s.openAPIDoc))
+		docs.Handle(method, "/api.html", s.handle(s.openAPIHTML))
+		docs.Handle(method, collectionURL+"/queryables", s.handle(s.queryables))
+		docs.Handle(method, pageCSSPath, s.handle(s.pageCSS))
 		e.Handle(method, "/healthz", s.handle(s.healthz))
 		e.Handle(method, "/readyz", s.handle(s.readyz))
 		e.Handle(method, "/config.json", s.handle(s.config))
-		e.Handle(method, "/", s.handle(s.index))
+	}
+	if s.openAPI, err = buildOpenAPI(); err != nil {
+		return nil, nil, err
 	}
 	e.NoRoute(s.handle(s.static))
 	e.NoMethod(s.handle(func(*gin.Context) error { return errMethodNotAllowed }))
-	return e, nil
+	return e, s, nil
 }
 
 // handle adapts a handler that returns an error to gin, sending any error

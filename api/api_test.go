@@ -25,13 +25,17 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // fakeStore serves canned incidents in store order and records the filters
-// it receives. Only Statuses, After and Limit are applied; the parsing of
-// the other filter fields is what these tests check.
+// it receives. It applies Statuses, the list fields, Where (see fakeSelect
+// in items_test.go), SortBy, After, Before and Limit, but not BBox or
+// Interval: the parsing of those is what these tests check.
 type fakeStore struct {
 	mu        sync.Mutex
 	incidents []*incidentmap.Incident // in (OccurredStart, ID) order
 	filters   []incidentmap.Filter
 	gets      []string
+	extents   int // calls of Extent
+	// lastModified is the LastModified of DataVersion.
+	lastModified time.Time
 
 	countErr error // returned by CountIncidents
 	getErr   error // returned by GetIncident
@@ -57,18 +61,7 @@ func newFake(incs ...*incidentmap.Incident) *fakeStore {
 }
 
 func (s *fakeStore) selected(f incidentmap.Filter) []*incidentmap.Incident {
-	var out []*incidentmap.Incident
-	for _, inc := range s.incidents {
-		if len(f.Statuses) > 0 && !slices.Contains(f.Statuses, inc.Status) {
-			continue
-		}
-		if a := f.After; a != nil {
-			if c := inc.OccurredStart.Compare(a.OccurredStart); c < 0 || c == 0 && inc.ID <= a.ID {
-				continue
-			}
-		}
-		out = append(out, inc)
-	}
+	out, _ := fakeSelect(s.incidents, f)
 	return out
 }
 
@@ -86,7 +79,7 @@ func (s *fakeStore) CountIncidents(ctx context.Context, f incidentmap.Filter) (i
 	if s.countErr != nil {
 		return 0, s.countErr
 	}
-	f.After = nil
+	f.After, f.Before = nil, nil
 	return len(s.selected(f)), nil
 }
 
@@ -94,13 +87,16 @@ func (s *fakeStore) FindIncidents(ctx context.Context, f incidentmap.Filter, fn 
 	s.mu.Lock()
 	s.filters = append(s.filters, f)
 	s.mu.Unlock()
-	incs := s.selected(f)
+	incs, err := fakeSelect(s.incidents, f)
+	if err != nil {
+		return nil, err
+	}
 	for i, inc := range incs {
 		if s.findErr != nil && i == s.failAfter {
 			return nil, s.findErr
 		}
 		if i == f.PageLimit() {
-			return incidentmap.CursorOf(incs[i-1]), nil
+			return incidentmap.CursorOf(incs[i-1], f.SortBy), nil
 		}
 		if err := fn(inc); err != nil {
 			return nil, err
@@ -129,8 +125,35 @@ func (s *fakeStore) GetIncident(ctx context.Context, id string) (*incidentmap.In
 
 func (s *fakeStore) Ping(ctx context.Context) error { return s.pingErr }
 
+// Extent bounds the incidents f selects by status, and counts its calls.
+func (s *fakeStore) Extent(ctx context.Context, f incidentmap.Filter) (incidentmap.Extent, error) {
+	s.mu.Lock()
+	s.extents++
+	s.mu.Unlock()
+	var ext incidentmap.Extent
+	for _, inc := range s.selected(f) {
+		lon, lat := inc.Location[0], inc.Location[1]
+		if ext.BBox == nil {
+			ext.BBox = &incidentmap.BBox{West: lon, South: lat, East: lon, North: lat}
+			ext.Start, ext.End = inc.OccurredStart, inc.OccurredEnd
+		}
+		b := ext.BBox
+		b.West, b.South, b.East, b.North = min(b.West, lon), min(b.South, lat), max(b.East, lon), max(b.North, lat)
+		if inc.OccurredStart.Before(ext.Start) {
+			ext.Start = inc.OccurredStart
+		}
+		if inc.OccurredEnd.After(ext.End) {
+			ext.End = inc.OccurredEnd
+		}
+		ext.Count++
+	}
+	return ext, nil
+}
+
 func (s *fakeStore) DataVersion(context.Context) (incidentmap.DataVersion, error) {
-	return incidentmap.DataVersion{Incidents: len(s.incidents)}, nil
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return incidentmap.DataVersion{Incidents: len(s.incidents), LastModified: s.lastModified}, nil
 }
 
 func (s *fakeStore) CreateIncident(context.Context, *incidentmap.Incident) error {
@@ -378,7 +401,7 @@ func TestRouting(t *testing.T) {
 	t.Run("wrong method", func(t *testing.T) {
 		w := ts.do(t, http.MethodPost, "/collections/incidents/items")
 		wantError(t, w, http.StatusMethodNotAllowed, codeMethodNotAllowed, "")
-		if got := w.Header().Get("Allow"); got != "GET" {
+		if got := w.Header().Get("Allow"); got != "GET, HEAD" {
 			t.Errorf("Allow %q, want GET", got)
 		}
 	})

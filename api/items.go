@@ -20,7 +20,15 @@ import (
 const (
 	mediaGeoJSON = "application/geo+json"
 	mediaJSON    = "application/json"
+	// mediaGeoJSONSeq is RFC 8142's GeoJSON text sequence.
+	mediaGeoJSONSeq = "application/geo+json-seq"
+	// mediaItemsCSV is the CSV of the items: UTF-8, with a header row.
+	mediaItemsCSV = "text/csv; charset=utf-8; header=present"
 )
+
+// headerNumberMatched carries numberMatched in the formats that have no
+// place for it in the body (jsonseq and CSV).
+const headerNumberMatched = "OGC-NumberMatched"
 
 // itemsPath is the path of the incidents collection's items.
 const itemsPath = "/collections/incidents/items"
@@ -28,6 +36,10 @@ const itemsPath = "/collections/incidents/items"
 // flushBytes is the size of the buffer between the encoder and the
 // connection: a page is written in pieces of about this size.
 const flushBytes = 64 << 10
+
+// itemsHTMLAvailable reports whether f=html and Accept: text/html are
+// served for the items (by renderItemsHTML in html.go).
+const itemsHTMLAvailable = true
 
 // errIncidentNotFound answers for unknown, malformed and unpublished ids
 // alike, and never repeats the id.
@@ -46,66 +58,314 @@ type stream struct {
 	buf []byte
 }
 
+// page is what a handler learns from one page of incidents: the store's
+// next cursor, the positions of the first and last incidents in the
+// page's sort order (last only when the handler asked for it), and how many
+// there were.
+type page struct {
+	next        *incidentmap.Cursor
+	first, last *incidentmap.Cursor
+	returned    int
+}
+
 // items serves GET /collections/incidents/items: one page of published
-// incidents as a GeoJSON FeatureCollection. numberMatched is counted first;
-// the features are then streamed as the store yields them, so that a page is
-// never held whole. links come after the features because the next cursor
-// is known only at the end of the page.
+// incidents, streamed as the store yields them so that a page is never held
+// whole.
+//
+// Query parameters: see itemParams (bbox, datetime, limit, cursor, sortby,
+// filter, filter-lang, filter-crs, properties, f, and a parameter per
+// queryable that makes sense as equality). Unknown parameters are 400.
+//
+// Formats, by f or else by the Accept header (f wins; no match gives
+// GeoJSON):
+//   - json, geojson (application/geo+json, the default): a FeatureCollection
+//     with numberMatched first and numberReturned, links and timeStamp after
+//     the features, because the next cursor is known only at the end.
+//   - jsonseq (application/geo+json-seq): an RFC 8142 text sequence, each
+//     feature preceded by RS (0x1E) and followed by LF, with no collection
+//     around them; numberMatched is in the OGC-NumberMatched header and the
+//     self, next and prev links are Link headers.
+//   - csv (text/csv): see csvWriter for the columns and the neutralising of
+//     formulas; attachment incidents.csv; numberMatched and the links as for
+//     jsonseq.
+//   - html (f=html, or an Accept header that prefers text/html, as a
+//     browser's does): the page of renderItemsHTML.
+//
+// properties selects the properties of each feature (jsonseq and GeoJSON)
+// or the property columns (CSV), always in canonical order; id and
+// geometry are always there.
+//
+// Coordinates are written rounded to feature.CoordinateDecimals (6) decimal
+// places, about 0.1 m, in every format.
+//
+// Paging is by key: a next link carries a cursor after the last incident
+// of the page. When the request itself had a cursor and the page is not
+// empty, a prev link carries a cursor for the page that ends just before
+// its first incident
+// (Filter.Before). Both travel in the one cursor parameter and are opaque
+// to clients. For the record: a next cursor is Cursor.Encode's token of a
+// position, a prev cursor is "b." followed by such a token (a token is
+// base64url, which never holds a "."), and a token holds the sort order it
+// was taken in, so a cursor used with another sortby is a 400 naming
+// cursor. A page reached by a prev link has a next link (after its last
+// incident), and a prev link only when incidents precede it, which costs
+// the store one more query of one row.
+//
+// jsonseq and CSV must send their Link headers before the body, so when a
+// next or prev link may exist (the request had a cursor, or more incidents
+// match than fit the page) they read the page's positions from the store
+// once before streaming it; other pages are read once.
 func (s *server) items(c *gin.Context) error {
 	q, err := url.ParseQuery(c.Request.URL.RawQuery)
 	if err != nil {
 		return incidentmap.Errorf(incidentmap.EINVALID, "the query string is malformed")
 	}
-	f, err := parseItemsQuery(q)
+	iq, err := parseItemsQuery(q)
 	if err != nil {
 		return err
 	}
+	format := iq.format
+	if format == "" {
+		format = negotiateItems(c.GetHeader("Accept"))
+	}
+	f := iq.filter
 	f.Statuses = []incidentmap.Status{incidentmap.StatusPublished}
+	if format == outHTML {
+		return s.itemsHTML(c, f, iq)
+	}
 
-	ctx := c.Request.Context()
-	matched, err := s.store.CountIncidents(ctx, f)
+	matched, err := s.store.CountIncidents(c.Request.Context(), f)
 	if err != nil {
 		return fmt.Errorf("api: count incidents: %w", err)
 	}
+	switch format {
+	case outSeq:
+		return s.itemsSeq(c, q, f, iq.props, matched)
+	case outCSV:
+		return s.itemsCSV(c, q, f, iq.props, matched)
+	}
+	return s.itemsGeoJSON(c, q, f, iq.props, matched)
+}
 
+// itemsHTML answers f=html and browsers with the HTML page of html.go.
+// The page carries no properties selection: it shows a fixed set of columns.
+func (s *server) itemsHTML(c *gin.Context, f incidentmap.Filter, _ itemsQuery) error {
+	return s.renderItemsHTML(c, f)
+}
+
+// negotiateItems picks the items format from an Accept header: the type
+// with the highest quality among those served, the first listed on a tie;
+// GeoJSON when none is listed.
+func negotiateItems(accept string) string {
+	best, bestQ := outGeoJSON, 0.0
+	for _, part := range strings.Split(accept, ",") {
+		mt, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		var format string
+		switch strings.ToLower(strings.TrimSpace(mt)) {
+		case mediaGeoJSON, mediaJSON, "*/*", "application/*":
+			format = outGeoJSON
+		case mediaGeoJSONSeq:
+			format = outSeq
+		case "text/csv":
+			format = outCSV
+		case "text/html", "application/xhtml+xml":
+			if !itemsHTMLAvailable {
+				continue
+			}
+			format = outHTML
+		default:
+			continue
+		}
+		q := 1.0
+		for _, p := range strings.Split(params, ";") {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(p), "q="); ok {
+				x, err := strconv.ParseFloat(v, 64)
+				if err != nil || x < 0 || x > 1 {
+					x = 0
+				}
+				q = x
+			}
+		}
+		if q > bestQ {
+			best, bestQ = format, q
+		}
+	}
+	return best
+}
+
+// itemsGeoJSON streams the page as a FeatureCollection.
+func (s *server) itemsGeoJSON(c *gin.Context, q url.Values, f incidentmap.Filter, props feature.Selection, matched int) error {
+	head := func(st *stream) {
+		st.w.WriteString(`{"type":"FeatureCollection","numberMatched":`)
+		st.w.Write(strconv.AppendInt(st.buf[:0], int64(matched), 10))
+		st.w.WriteString(`,"features":[`)
+	}
+	emit := func(st *stream, i int, inc *incidentmap.Incident) error {
+		buf := st.buf[:0]
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		if props == feature.AllProperties {
+			buf = feature.Append(buf, inc)
+		} else {
+			buf = feature.AppendSelected(buf, inc, props)
+		}
+		st.buf = buf
+		_, err := st.w.Write(buf)
+		return err
+	}
+	tail := func(st *stream, p page) error {
+		links, err := s.pageLinks(c, q, f, p, mediaGeoJSON)
+		if err != nil {
+			return err
+		}
+		w := st.w
+		w.WriteString(`],"numberReturned":`)
+		w.Write(strconv.AppendInt(st.buf[:0], int64(p.returned), 10))
+		w.WriteString(`,"links":`)
+		w.Write(mustJSON(links))
+		w.WriteString(`,"timeStamp":"`)
+		w.Write(s.now().UTC().AppendFormat(st.buf[:0], time.RFC3339))
+		w.WriteString(`"}`)
+		return nil
+	}
+	c.Header("Content-Type", mediaGeoJSON)
+	return s.streamPage(c, f, head, emit, tail)
+}
+
+// pageHeaders sets the headers of the formats without a place for links
+// and numberMatched in the body: OGC-NumberMatched and Link headers for
+// self, next and prev. When a next or prev link may exist it reads the
+// page's positions first; an error then is returned before anything is
+// written.
+func (s *server) pageHeaders(c *gin.Context, q url.Values, f incidentmap.Filter, matched int, media string) error {
+	var p page
+	if f.After != nil || f.Before != nil || matched > f.PageLimit() {
+		var err error
+		p.next, err = s.store.FindIncidents(c.Request.Context(), f, func(inc *incidentmap.Incident) error {
+			cur := incidentmap.CursorOf(inc, f.SortBy)
+			if p.returned == 0 {
+				p.first = cur
+			}
+			p.last = cur
+			p.returned++
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("api: find incidents: %w", err)
+		}
+	}
+	links, err := s.pageLinks(c, q, f, p, media)
+	if err != nil {
+		return err
+	}
+	h := c.Writer.Header()
+	h.Set(headerNumberMatched, strconv.Itoa(matched))
+	for _, l := range links {
+		// Commas stay escaped in headers: Link values are comma-separated,
+		// and some clients split on every comma.
+		href := strings.ReplaceAll(l.Href, ",", "%2C")
+		h.Add("Link", "<"+href+`>; rel="`+l.Rel+`"; type="`+l.Type+`"`)
+	}
+	return nil
+}
+
+// pageLinks returns the self link of a page and its next and prev links
+// where they exist (see items).
+func (s *server) pageLinks(c *gin.Context, q url.Values, f incidentmap.Filter, p page, media string) ([]link, error) {
+	base := s.base(c.Request) + itemsPath
+	links := []link{{Href: base + encodeQuery(q), Rel: "self", Type: media}}
+	if f.Before == nil && p.next != nil {
+		links = append(links, link{Href: base + encodeQuery(withParam(q, "cursor", p.next.Encode())), Rel: "next", Type: media})
+	}
+	if f.Before != nil && p.last != nil {
+		links = append(links, link{Href: base + encodeQuery(withParam(q, "cursor", p.last.Encode())), Rel: "next", Type: media})
+	}
+	if (f.After != nil || f.Before != nil) && p.first != nil {
+		more := true
+		if f.Before != nil {
+			var err error
+			if more, err = s.anyBefore(c, f, p); err != nil {
+				return nil, err
+			}
+		}
+		if more {
+			links = append(links, link{Href: base + encodeQuery(withParam(q, "cursor", prevCursorPrefix+p.first.Encode())), Rel: "prev", Type: media})
+		}
+	}
+	return links, nil
+}
+
+// anyBefore reports whether any incident precedes the page p, which was
+// read with f.Before set: only a full page may have some, and then one more
+// incident is asked for.
+func (s *server) anyBefore(c *gin.Context, f incidentmap.Filter, p page) (bool, error) {
+	if p.returned < f.PageLimit() {
+		return false, nil
+	}
+	f.Before, f.Limit = p.first, 1
+	found := false
+	if _, err := s.store.FindIncidents(c.Request.Context(), f, func(*incidentmap.Incident) error {
+		found = true
+		return nil
+	}); err != nil {
+		return false, fmt.Errorf("api: find incidents before a page: %w", err)
+	}
+	return found, nil
+}
+
+// withParam returns a copy of q with name set to value.
+func withParam(q url.Values, name, value string) url.Values {
+	out := make(url.Values, len(q)+1)
+	for k, v := range q {
+		out[k] = v
+	}
+	out[name] = []string{value}
+	return out
+}
+
+// streamPage streams one page of the incidents f selects through a pooled
+// buffer: head (may be nil) is called first, emit for each incident with
+// its index, and tail (may be nil) with what the page turned out to be.
+// Content-Type and other headers are set by the caller.
+//
+// An error before any byte reached the client is returned for the error
+// renderer, with the content headers removed. After that, part of a
+// valid-looking document has gone out, so the connection is aborted:
+// the client sees a broken transfer, never a truncated document that
+// parses.
+func (s *server) streamPage(c *gin.Context, f incidentmap.Filter,
+	head func(*stream), emit func(*stream, int, *incidentmap.Incident) error, tail func(*stream, page) error) error {
+	ctx := c.Request.Context()
 	st, _ := s.streams.Get().(*stream)
 	if st == nil {
 		st = &stream{w: bufio.NewWriterSize(nil, flushBytes)}
 	}
 	w := st.w
 	w.Reset(c.Writer)
-	c.Header("Content-Type", mediaGeoJSON)
-	w.WriteString(`{"type":"FeatureCollection","numberMatched":`)
-	w.Write(strconv.AppendInt(st.buf[:0], int64(matched), 10))
-	w.WriteString(`,"features":[`)
-
-	returned := 0
+	if head != nil {
+		head(st)
+	}
+	var p page
 	var writeErr error
-	next, err := s.store.FindIncidents(ctx, f, func(inc *incidentmap.Incident) error {
-		buf := st.buf[:0]
-		if returned > 0 {
-			buf = append(buf, ',')
+	var err error
+	p.next, err = s.store.FindIncidents(ctx, f, func(inc *incidentmap.Incident) error {
+		if p.returned == 0 {
+			p.first = incidentmap.CursorOf(inc, f.SortBy)
 		}
-		buf = feature.Append(buf, inc)
-		st.buf = buf
-		returned++
-		_, writeErr = w.Write(buf)
+		if f.Before != nil {
+			p.last = incidentmap.CursorOf(inc, f.SortBy)
+		}
+		writeErr = emit(st, p.returned, inc)
+		p.returned++
 		return writeErr
 	})
-	if err == nil {
-		base := s.base(c.Request)
-		links := []link{{Href: base + itemsPath + encodeQuery(q), Rel: "self", Type: mediaGeoJSON}}
-		if next != nil {
-			q.Set("cursor", next.Encode())
-			links = append(links, link{Href: base + itemsPath + encodeQuery(q), Rel: "next", Type: mediaGeoJSON})
+	if err == nil && tail != nil {
+		if err = tail(st, p); err != nil {
+			writeErr = nil // the tail's own failure, not the client's
 		}
-		w.WriteString(`],"numberReturned":`)
-		w.Write(strconv.AppendInt(st.buf[:0], int64(returned), 10))
-		w.WriteString(`,"links":`)
-		w.Write(mustJSON(links))
-		w.WriteString(`,"timeStamp":"`)
-		w.Write(s.now().UTC().AppendFormat(st.buf[:0], time.RFC3339))
-		w.WriteString(`"}`)
+	}
+	if err == nil {
 		err = w.Flush()
 		writeErr = err
 	}
@@ -117,30 +377,32 @@ func (s *server) items(c *gin.Context) error {
 	if !c.Writer.Written() {
 		// Nothing reached the client: discard the buffered start and
 		// answer with an error document instead.
-		c.Writer.Header().Del("Content-Type")
+		h := c.Writer.Header()
+		for _, k := range []string{"Content-Type", "Content-Disposition", "Link", headerNumberMatched} {
+			h.Del(k)
+		}
 		s.streams.Put(st)
 		return fmt.Errorf("api: find incidents: %w", err)
 	}
-	// Part of a valid-looking document has gone out. Abort the connection so
-	// that the client sees a broken transfer, never a truncated document
-	// that parses.
 	if writeErr != nil || clientGone(c, err) {
 		s.log.LogAttrs(ctx, slog.LevelDebug, "client went away during a page",
 			slog.String("requestId", requestIDOf(c)), slog.String("error", err.Error()))
 	} else {
 		s.log.LogAttrs(ctx, slog.LevelError, "page failed after the response began; aborting it",
-			slog.String("requestId", requestIDOf(c)), slog.Int("featuresWritten", returned), slog.String("error", err.Error()))
+			slog.String("requestId", requestIDOf(c)), slog.Int("featuresWritten", p.returned), slog.String("error", err.Error()))
 	}
 	panic(http.ErrAbortHandler)
 }
 
 // item serves GET /collections/incidents/items/{id}: one published incident
-// as a GeoJSON Feature with self and collection links.
+// as a GeoJSON Feature with self and collection links, or as HTML for f=html
+// or an Accept header that prefers HTML. It takes f only.
 func (s *server) item(c *gin.Context) error {
 	q, err := url.ParseQuery(c.Request.URL.RawQuery)
 	if err != nil {
 		return incidentmap.Errorf(incidentmap.EINVALID, "the query string is malformed")
 	}
+	html := false
 	for name, vals := range q {
 		if name != "f" {
 			return incidentmap.Invalidf(clip(name), "is not a query parameter of this endpoint; it takes f")
@@ -148,9 +410,14 @@ func (s *server) item(c *gin.Context) error {
 		if len(vals) != 1 {
 			return incidentmap.Invalidf(name, "must be given at most once")
 		}
-		if err := parseFormat(vals[0]); err != nil {
+		if vals[0] == outHTML {
+			html = true
+		} else if err := parseFormat(vals[0]); err != nil {
 			return err
 		}
+	}
+	if _, ok := q["f"]; !ok {
+		html = negotiateItems(c.GetHeader("Accept")) == outHTML
 	}
 	id := c.Param("id")
 	if !incidentmap.ValidID(id) {
@@ -164,6 +431,9 @@ func (s *server) item(c *gin.Context) error {
 	}
 	if inc.Status != incidentmap.StatusPublished {
 		return errIncidentNotFound
+	}
+	if html {
+		return s.renderItemHTML(c, inc)
 	}
 	base := s.base(c.Request)
 	b := feature.Append(make([]byte, 0, 2048), inc)

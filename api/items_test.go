@@ -113,9 +113,38 @@ func TestItemsBadInput(t *testing.T) {
 		{"event_type unknown", "event_type=Protests,Picnics", "event_type"},
 		{"event_type sub-event", "event_type=Suicide%20bomb", "event_type"},
 		{"cursor garbage", "cursor=not-a-cursor", "cursor"},
-		{"f html", "f=html", "f"},
 		{"unknown parameter", "colour=red", "colour"},
-		{"unknown parameter beside good ones", "bbox=0,0,1,1&sortby=title", "sortby"},
+		{"unknown parameter beside good ones", "bbox=0,0,1,1&colour=red", "colour"},
+		{"sortby not sortable", "sortby=title", "sortby"},
+		{"sortby twice the same", "sortby=id,-id", "sortby"},
+		{"filter unbalanced parentheses", "filter=" + url.QueryEscape("(country='IRQ'"), "filter"},
+		{"filter unknown property", "filter=" + url.QueryEscape("colour='red'"), "filter"},
+		{"filter bad json", "filter-lang=cql2-json&filter=" + url.QueryEscape(`{"op":"=","args":[{"property":"country"}`), "filter"},
+		{"filter text given as json", "filter-lang=cql2-json&filter=" + url.QueryEscape("country='IRQ'"), "filter"},
+		{"filter nested NOT 100 KB", "filter=" + url.QueryEscape(strings.Repeat("NOT ", 25000)+"TRUE"), "filter"},
+		{"filter-lang xml", "filter-lang=xml&filter=TRUE", "filter-lang"},
+		{"filter-crs EPSG:3857", "filter-crs=EPSG:3857&filter=TRUE", "filter-crs"},
+		{"filter-crs EPSG URI", "filter-crs=" + url.QueryEscape("http://www.opengis.net/def/crs/EPSG/0/4326"), "filter-crs"},
+		{"properties unknown", "properties=title,colour", "properties"},
+		{"properties empty name", "properties=title,,country", "properties"},
+		{"status", "status=draft", "status"},
+		{"fatalities negative", "fatalities=-1", "fatalities"},
+		{"fatalities word", "fatalities=many", "fatalities"},
+		{"injuries float", "injuries=1.5", "injuries"},
+		{"target_type not in enum", "target_type=embassy,castle", "target_type"},
+		{"sub_event_type not in enum", "sub_event_type=Picnic", "sub_event_type"},
+		{"date_precision not in enum", "date_precision=decade", "date_precision"},
+		{"location_precision not in enum", "location_precision=planet", "location_precision"},
+		{"admin1_code lower case", "admin1_code=af-her", "admin1_code"},
+		{"admin1_code without hyphen", "admin1_code=AFHER", "admin1_code"},
+		{"occurred_start not a date", "occurred_start=2022-13-01", "occurred_start"},
+		{"id not an id", "id=" + url.QueryEscape("<script>"), "id"},
+		{"place_name invalid UTF-8", "place_name=%ff", "place_name"},
+		{"place_name too long", "place_name=" + strings.Repeat("x", 501), "place_name"},
+		{"place_name empty value", "place_name=Herat,,Kabul", "place_name"},
+		{"too many values", "fatalities=" + strings.Repeat("1,", 300) + "1", "fatalities"},
+		{"prev cursor garbage", "cursor=b.not-a-cursor", "cursor"},
+		{"f xml", "f=xml", "f"},
 		{"repeated parameter", "limit=5&limit=6", "limit"},
 	}
 	for _, tt := range tests {
@@ -127,6 +156,24 @@ func TestItemsBadInput(t *testing.T) {
 			}
 		})
 	}
+	t.Run("f html before the pages exist", func(t *testing.T) {
+		if itemsHTMLAvailable {
+			t.Skip("items are served in HTML")
+		}
+		wantError(t, ts.get(t, "/collections/incidents/items?f=html"), http.StatusBadRequest, incidentmap.EINVALID, "f")
+	})
+	t.Run("filter errors give the position", func(t *testing.T) {
+		for query, pos := range map[string]string{
+			"filter=" + url.QueryEscape("country='IRQ' AND (event_type='Riots'"):                                 "position 19",
+			"filter=" + url.QueryEscape("country='IRQ' AND colour='red'"):                                        "position 19",
+			"filter-lang=cql2-json&filter=" + url.QueryEscape(`{"op":"=","args":[{"property":"colour"},"red"]}`): "position",
+		} {
+			body := wantError(t, ts.get(t, "/collections/incidents/items?"+query), http.StatusBadRequest, incidentmap.EINVALID, "filter")
+			if !strings.Contains(body.Description, pos) {
+				t.Errorf("%s: description %q lacks %q", query, body.Description, pos)
+			}
+		}
+	})
 	t.Run("malformed query string", func(t *testing.T) {
 		wantError(t, ts.get(t, "/collections/incidents/items?bbox=%zz"), http.StatusBadRequest, incidentmap.EINVALID, "")
 	})
@@ -176,6 +223,32 @@ func TestItemsFilter(t *testing.T) {
 		{"event types", "event_type=Explosions/Remote%20violence,Protests", incidentmap.Filter{EventTypes: []string{"Explosions/Remote violence", "Protests"}}},
 		{"cursor", "cursor=" + cursor.Encode(), incidentmap.Filter{After: cursor}},
 		{"f", "f=geojson", incidentmap.Filter{}},
+		{"prev cursor", "cursor=b." + cursor.Encode(), incidentmap.Filter{Before: cursor}},
+		{"sortby", "sortby=-occurred_start,%2Bcountry", incidentmap.Filter{SortBy: []incidentmap.SortKey{{Property: "occurred_start", Desc: true}, {Property: "country"}}}},
+		{"filter text", "filter=" + url.QueryEscape("country='IRQ' AND fatalities > 5"), incidentmap.Filter{Where: incidentmap.And{Args: []incidentmap.Expr{
+			incidentmap.Compare{Op: "=", Left: incidentmap.Property{Name: "country"}, Right: incidentmap.String("IRQ")},
+			incidentmap.Compare{Op: ">", Left: incidentmap.Property{Name: "fatalities"}, Right: incidentmap.Number(5)},
+		}}}},
+		{"filter json", "filter-lang=cql2-json&filter-crs=" + url.QueryEscape("http://www.opengis.net/def/crs/OGC/1.3/CRS84") +
+			"&filter=" + url.QueryEscape(`{"op":"=","args":[{"property":"country"},"IRQ"]}`),
+			incidentmap.Filter{Where: incidentmap.Compare{Op: "=", Left: incidentmap.Property{Name: "country"}, Right: incidentmap.String("IRQ")}}},
+		{"filter-lang text", "filter-lang=cql2-text&filter=TRUE", incidentmap.Filter{Where: incidentmap.Bool(true)}},
+		{"property parameters", "target_type=embassy,consulate,embassy&fatalities=0,10&place_name=Herat&occurred_start=2022-04-11&admin1_code=AF-HER&id=a-1",
+			incidentmap.Filter{Where: incidentmap.And{Args: []incidentmap.Expr{
+				incidentmap.In{Prop: "admin1_code", Values: []incidentmap.Literal{incidentmap.String("AF-HER")}},
+				incidentmap.In{Prop: "fatalities", Values: []incidentmap.Literal{incidentmap.Number(0), incidentmap.Number(10)}},
+				incidentmap.In{Prop: "id", Values: []incidentmap.Literal{incidentmap.String("a-1")}},
+				incidentmap.In{Prop: "occurred_start", Values: []incidentmap.Literal{incidentmap.Date{Day: day("2022-04-11")}}},
+				incidentmap.In{Prop: "place_name", Values: []incidentmap.Literal{incidentmap.String("Herat")}},
+				incidentmap.In{Prop: "target_type", Values: []incidentmap.Literal{incidentmap.String("embassy"), incidentmap.String("consulate")}},
+			}}}},
+		{"property parameter and filter", "sub_event_type=Violent%20demonstration&filter=" + url.QueryEscape("title LIKE '%embassy%'"),
+			incidentmap.Filter{Where: incidentmap.And{Args: []incidentmap.Expr{
+				incidentmap.In{Prop: "sub_event_type", Values: []incidentmap.Literal{incidentmap.String("Violent demonstration")}},
+				incidentmap.Like{Prop: "title", Pattern: "%embassy%"},
+			}}}},
+		{"one property parameter", "injuries=3", incidentmap.Filter{Where: incidentmap.In{Prop: "injuries", Values: []incidentmap.Literal{incidentmap.Number(3)}}}},
+		{"properties and formats do not filter", "properties=title,country&f=geojson", incidentmap.Filter{}},
 		{"all", "bbox=40,20,70,40&datetime=2020-01-01/..&limit=50&country=IRQ&event_type=Riots&f=json",
 			incidentmap.Filter{BBox: &incidentmap.BBox{West: 40, South: 20, East: 70, North: 40}, Interval: &incidentmap.Interval{Start: day("2020-01-01")},
 				Limit: 50, Countries: []string{"IRQ"}, EventTypes: []string{"Riots"}}},
@@ -266,6 +339,152 @@ func TestItemsPaging(t *testing.T) {
 	}
 	if want := []string{"inc-0", "inc-1", "inc-2", "inc-3", "inc-4"}; !slices.Equal(ids, want) {
 		t.Errorf("pages gave %v, want %v", ids, want)
+	}
+}
+
+// TestItemsPrevNext walks the pages of a sort order forward by next links
+// and back by prev links: each incident once each way, the same pages.
+func TestItemsPrevNext(t *testing.T) {
+	var incs []*incidentmap.Incident
+	for i := range 7 {
+		inc := newIncident(fmt.Sprintf("inc-%d", i), 62, 34, fmt.Sprintf("2022-04-%02d", 10+i/2)) // pairs share a day
+		n := i % 3
+		inc.Fatalities = &n
+		incs = append(incs, inc)
+	}
+	ts := newTestServer(t, newFake(incs...))
+	for _, sortby := range []string{"", "-occurred_start", "fatalities,-id", "-fatalities"} {
+		t.Run(sortby, func(t *testing.T) {
+			first := "/collections/incidents/items?limit=3"
+			if sortby != "" {
+				first += "&sortby=" + sortby
+			}
+			var forward [][]string
+			target, last := first, ""
+			for page := 0; target != ""; page++ {
+				if page > 5 {
+					t.Fatal("the next links do not end")
+				}
+				fc := decodeCollection(t, ts.get(t, target))
+				forward = append(forward, fc.ids(t))
+				if (page == 0) != (fc.link("prev") == "") {
+					t.Errorf("page %d: prev link %q", page, fc.link("prev"))
+				}
+				last, target = target, strings.TrimPrefix(fc.link("next"), "http://example.com")
+			}
+			var all []string
+			for _, p := range forward {
+				all = append(all, p...)
+			}
+			want := fakeOrderIDs(t, incs, sortby)
+			if !slices.Equal(all, want) {
+				t.Fatalf("next links gave %v, want %v", all, want)
+			}
+			// Back from the last page.
+			var backward [][]string
+			target = last
+			for page := 0; target != ""; page++ {
+				if page > 5 {
+					t.Fatal("the prev links do not end")
+				}
+				fc := decodeCollection(t, ts.get(t, target))
+				backward = append(backward, fc.ids(t))
+				if page > 0 && fc.link("next") == "" {
+					t.Errorf("a page reached by prev has no next link")
+				}
+				target = strings.TrimPrefix(fc.link("prev"), "http://example.com")
+			}
+			slices.Reverse(backward)
+			if !reflect.DeepEqual(backward, forward) {
+				t.Errorf("prev links gave pages %v, next links %v", backward, forward)
+			}
+		})
+	}
+	t.Run("a next link from a page reached by prev", func(t *testing.T) {
+		fc := decodeCollection(t, ts.get(t, "/collections/incidents/items?limit=2"))
+		fc = decodeCollection(t, ts.get(t, strings.TrimPrefix(fc.link("next"), "http://example.com")))
+		back := decodeCollection(t, ts.get(t, strings.TrimPrefix(fc.link("prev"), "http://example.com")))
+		if got := back.ids(t); !slices.Equal(got, []string{"inc-0", "inc-1"}) || back.link("prev") != "" {
+			t.Fatalf("prev page %v, prev link %q", got, back.link("prev"))
+		}
+		again := decodeCollection(t, ts.get(t, strings.TrimPrefix(back.link("next"), "http://example.com")))
+		if !slices.Equal(again.ids(t), fc.ids(t)) {
+			t.Errorf("next of prev gave %v, want %v", again.ids(t), fc.ids(t))
+		}
+	})
+}
+
+// fakeOrderIDs returns the ids of incs in the order sortby names.
+func fakeOrderIDs(t *testing.T, incs []*incidentmap.Incident, sortby string) []string {
+	t.Helper()
+	keys, err := incidentmap.ParseSortBy(sortby)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sorted, err := fakeSelect(incs, incidentmap.Filter{SortBy: keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, inc := range sorted {
+		ids = append(ids, inc.ID)
+	}
+	return ids
+}
+
+func TestItemsProperties(t *testing.T) {
+	ts := newTestServer(t, newFake(herat()))
+	fc := decodeCollection(t, ts.get(t, "/collections/incidents/items?properties=updated_at,title,sources,id"))
+	var f struct {
+		ID         string
+		Geometry   json.RawMessage
+		Properties json.RawMessage
+	}
+	if err := json.Unmarshal(fc.Features[0], &f); err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(f.Properties)))
+	var keys []string
+	dec.Token()
+	for dec.More() {
+		k, _ := dec.Token()
+		keys = append(keys, k.(string))
+		var skip json.RawMessage
+		dec.Decode(&skip)
+	}
+	if !slices.Equal(keys, []string{"title", "sources", "updated_at"}) || f.ID == "" || len(f.Geometry) == 0 {
+		t.Errorf("keys %v, id %q, geometry %s", keys, f.ID, f.Geometry)
+	}
+	if fc.link("self") == "" || !strings.Contains(fc.link("self"), "properties=") {
+		t.Errorf("self link %q lost properties", fc.link("self"))
+	}
+}
+
+// TestItemsWhereInFake checks end to end through the fake store that
+// property parameters and filter select the same incidents.
+func TestItemsWhereInFake(t *testing.T) {
+	a := herat()
+	b := newIncident("b-1", 44.4, 33.3, "2020-09-15")
+	b.Country, b.EventType, b.TargetType, b.Title = "IRQ", "Riots", incidentmap.TargetConsulate, "Crowd's attack at 100% of the gate_x"
+	c := newIncident("c-1", 69.17, 34.53, "2022-09-05")
+	ts := newTestServer(t, newFake(a, b, c))
+	for query, want := range map[string][]string{
+		"country=IRQ":                         {"b-1"},
+		"target_type=consulate":               {"b-1", "2022-04-11-herat-iran-consulate"},
+		"target_type=embassy,consulate":       {"b-1", "2022-04-11-herat-iran-consulate", "c-1"},
+		"injuries=0":                          {"2022-04-11-herat-iran-consulate"},
+		"id=c-1,b-1":                          {"b-1", "c-1"},
+		"place_name=Herat&admin1_code=AF-HER": {"2022-04-11-herat-iran-consulate"},
+		"filter=" + url.QueryEscape("country='IRQ' AND event_type='Riots'"):                 {"b-1"},
+		"filter=" + url.QueryEscape(`title LIKE 'Crowd''s attack at 100\% of the gate\_x'`): {"b-1"},
+		"filter=" + url.QueryEscape("title LIKE 'Crowd_s%'"):                                {"b-1"},
+		"filter=" + url.QueryEscape("injuries IS NULL"):                                     {"b-1", "c-1"},
+		"country=AFG&filter=" + url.QueryEscape("NOT (id = 'c-1')"):                         {"2022-04-11-herat-iran-consulate"},
+	} {
+		fc := decodeCollection(t, ts.get(t, "/collections/incidents/items?"+query))
+		if got := fc.ids(t); !slices.Equal(got, want) || fc.NumberMatched != len(want) {
+			t.Errorf("?%s: %v (matched %d), want %v", query, got, fc.NumberMatched, want)
+		}
 	}
 }
 
@@ -427,41 +646,59 @@ func TestItemsClientGone(t *testing.T) {
 }
 
 // TestItemsStreamFailure checks that a store failing after the first bytes
-// went out breaks the transfer instead of ending a valid-looking document.
+// went out breaks the transfer instead of ending a valid-looking document,
+// in every format, and compressed too.
 func TestItemsStreamFailure(t *testing.T) {
 	var incs []*incidentmap.Incident
 	for i := range 1000 { // about 1 MB of features, well past the first flush
 		incs = append(incs, newIncident(fmt.Sprintf("inc-%04d", i), 62, 34, "2022-04-11"))
 	}
-	store := newFake(incs...)
-	store.findErr, store.failAfter = errors.New("SELECT secret: connection reset"), 900
-	ts := newTestServer(t, store)
-	srv := httptest.NewServer(ts.h)
-	defer srv.Close()
+	for _, tt := range []struct{ name, query, encoding string }{
+		{"geojson", "", "identity"},
+		{"jsonseq", "&f=jsonseq", "identity"},
+		{"csv", "&f=csv", "identity"},
+		{"geojson gzip", "", "gzip"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			store := newFake(incs...)
+			store.findErr, store.failAfter = errors.New("SELECT secret: connection reset"), 900
+			ts := newTestServer(t, store)
+			srv := httptest.NewServer(ts.h)
+			defer srv.Close()
 
-	resp, err := http.Get(srv.URL + "/collections/incidents/items?limit=10000")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("status %d", resp.StatusCode)
-	}
-	b, err := io.ReadAll(resp.Body)
-	if err == nil {
-		t.Fatalf("the transfer completed (%d bytes); want it broken", len(b))
-	}
-	if len(b) < flushBytes {
-		t.Errorf("only %d bytes arrived before the break", len(b))
-	}
-	if json.Valid(b) {
-		t.Error("the truncated body is valid JSON")
-	}
-	if strings.Contains(string(b), "SELECT") {
-		t.Error("the body leaks the cause")
-	}
-	if logged := ts.log.String(); !strings.Contains(logged, "SELECT secret") || !strings.Contains(logged, "aborting") {
-		t.Errorf("the failure was not logged:\n%s", logged)
+			req, _ := http.NewRequest(http.MethodGet, srv.URL+"/collections/incidents/items?limit=10000"+tt.query, nil)
+			req.Header.Set("Accept-Encoding", tt.encoding)
+			resp, err := http.DefaultTransport.RoundTrip(req)
+			if err != nil {
+				if tt.encoding == "gzip" {
+					return // the compressor held everything: the transfer broke before the header
+				}
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("status %d", resp.StatusCode)
+			}
+			b, err := io.ReadAll(resp.Body)
+			if err == nil {
+				t.Fatalf("the transfer completed (%d bytes); want it broken", len(b))
+			}
+			if tt.encoding == "gzip" {
+				return
+			}
+			if len(b) < flushBytes {
+				t.Errorf("only %d bytes arrived before the break", len(b))
+			}
+			if json.Valid(b) {
+				t.Error("the truncated body is valid JSON")
+			}
+			if strings.Contains(string(b), "SELECT") {
+				t.Error("the body leaks the cause")
+			}
+			if logged := ts.log.String(); !strings.Contains(logged, "SELECT secret") || !strings.Contains(logged, "aborting") {
+				t.Errorf("the failure was not logged:\n%s", logged)
+			}
+		})
 	}
 }
 
@@ -534,4 +771,343 @@ func (w *discardWriter) Write(p []byte) (int, error) {
 	w.WriteHeader(http.StatusOK)
 	w.n += int64(len(p))
 	return len(p), nil
+}
+
+// fakeSelect is the query of fakeStore: the incidents of incs that f
+// selects by Statuses, the list fields and Where, in f's order, after
+// f.After, or the last PageLimit() before f.Before. BBox and Interval are
+// not applied; nor are the spatial and temporal nodes of Where, which count
+// as true. An error is a cursor made for another order.
+func fakeSelect(incs []*incidentmap.Incident, f incidentmap.Filter) ([]*incidentmap.Incident, error) {
+	order := f.Order()
+	var out []*incidentmap.Incident
+	for _, inc := range incs {
+		if len(f.Statuses) > 0 && !slices.Contains(f.Statuses, inc.Status) ||
+			len(f.Countries) > 0 && !slices.Contains(f.Countries, inc.Country) ||
+			len(f.EventTypes) > 0 && !slices.Contains(f.EventTypes, inc.EventType) ||
+			len(f.TargetCountries) > 0 && !slices.Contains(f.TargetCountries, inc.TargetCountry) ||
+			f.Where != nil && !fakeEval(f.Where, inc) {
+			continue
+		}
+		out = append(out, inc)
+	}
+	if len(f.SortBy) == 0 && f.After == nil && f.Before == nil {
+		return out, nil // incs are in the default order already
+	}
+	keys := map[*incidentmap.Incident][]any{}
+	values := func(inc *incidentmap.Incident) []any {
+		if vs, ok := keys[inc]; ok {
+			return vs
+		}
+		vs := make([]any, len(order))
+		for i, k := range order {
+			vs[i] = incidentmap.SortValue(inc, k.Property)
+		}
+		keys[inc] = vs
+		return vs
+	}
+	cmp := func(a, b []any) int {
+		for i, k := range order {
+			c := compareValues(a[i], b[i])
+			if k.Desc {
+				c = -c
+			}
+			if c != 0 {
+				return c
+			}
+		}
+		return 0
+	}
+	slices.SortStableFunc(out, func(a, b *incidentmap.Incident) int { return cmp(values(a), values(b)) })
+	switch {
+	case f.After != nil:
+		at, err := f.After.Values(order)
+		if err != nil {
+			return nil, err
+		}
+		i := 0
+		for i < len(out) && cmp(values(out[i]), at) <= 0 {
+			i++
+		}
+		out = out[i:]
+	case f.Before != nil:
+		at, err := f.Before.Values(order)
+		if err != nil {
+			return nil, err
+		}
+		i := 0
+		for i < len(out) && cmp(values(out[i]), at) < 0 {
+			i++
+		}
+		out = out[max(0, i-f.PageLimit()):i]
+	}
+	return out, nil
+}
+
+// compareValues orders two sort values of one key (see SortValue): nil
+// first, then strings, times and integers by value.
+func compareValues(a, b any) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		return -1
+	case b == nil:
+		return 1
+	}
+	switch a := a.(type) {
+	case string:
+		return strings.Compare(a, b.(string))
+	case time.Time:
+		return a.Compare(b.(time.Time))
+	case int64:
+		return cmpInt(a, b.(int64))
+	}
+	panic(fmt.Sprintf("compareValues: %T", a))
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// fakeEval evaluates the non-spatial, non-temporal nodes of a filter tree
+// on inc; the others are true.
+func fakeEval(e incidentmap.Expr, inc *incidentmap.Incident) bool {
+	switch e := e.(type) {
+	case incidentmap.And:
+		for _, a := range e.Args {
+			if !fakeEval(a, inc) {
+				return false
+			}
+		}
+		return true
+	case incidentmap.Or:
+		for _, a := range e.Args {
+			if fakeEval(a, inc) {
+				return true
+			}
+		}
+		return false
+	case incidentmap.Not:
+		return !fakeEval(e.Arg, inc)
+	case incidentmap.Bool:
+		return bool(e)
+	case incidentmap.In:
+		v := fakeProp(inc, e.Prop)
+		for _, l := range e.Values {
+			if v != nil && compareLiteral(v, l) == 0 {
+				return true
+			}
+		}
+		return false
+	case incidentmap.IsNull:
+		return fakeProp(inc, e.Prop) == nil
+	case incidentmap.Compare:
+		p, ok := e.Left.(incidentmap.Property)
+		l, lok := e.Right.(incidentmap.Literal)
+		if !ok || !lok {
+			return true
+		}
+		v := fakeProp(inc, p.Name)
+		if v == nil {
+			return false
+		}
+		c := compareLiteral(v, l)
+		switch e.Op {
+		case "=":
+			return c == 0
+		case "<>":
+			return c != 0
+		case "<":
+			return c < 0
+		case "<=":
+			return c <= 0
+		case ">":
+			return c > 0
+		case ">=":
+			return c >= 0
+		}
+		return true
+	case incidentmap.Like:
+		v, _ := fakeProp(inc, e.Prop).(string)
+		return likeMatch(e.Pattern, v, e.CaseInsensitive)
+	}
+	return true
+}
+
+// fakeProp returns a property of inc as a string, float64, time.Time or nil.
+func fakeProp(inc *incidentmap.Incident, name string) any {
+	optInt := func(p *int) any {
+		if p == nil {
+			return nil
+		}
+		return float64(*p)
+	}
+	switch name {
+	case "id":
+		return inc.ID
+	case "title":
+		return inc.Title
+	case "summary":
+		return inc.Summary
+	case "occurred_start":
+		return inc.OccurredStart
+	case "occurred_end":
+		return inc.OccurredEnd
+	case "date_precision":
+		return string(inc.DatePrecision)
+	case "location_precision":
+		return string(inc.LocationPrecision)
+	case "place_name":
+		return inc.PlaceName
+	case "country":
+		return inc.Country
+	case "admin1_code":
+		return inc.Admin1Code
+	case "admin1_name":
+		return inc.Admin1Name
+	case "event_type":
+		return inc.EventType
+	case "sub_event_type":
+		return inc.SubEventType
+	case "target_type":
+		return string(inc.TargetType)
+	case "target_country":
+		return inc.TargetCountry
+	case "facility":
+		return inc.Facility
+	case "perpetrator":
+		return inc.Perpetrator
+	case "fatalities":
+		return optInt(inc.Fatalities)
+	case "injuries":
+		return optInt(inc.Injuries)
+	case "status":
+		return string(inc.Status)
+	}
+	return nil
+}
+
+func compareLiteral(v any, l incidentmap.Literal) int {
+	switch l := l.(type) {
+	case incidentmap.String:
+		s, _ := v.(string)
+		return strings.Compare(s, string(l))
+	case incidentmap.Number:
+		n, _ := v.(float64)
+		switch {
+		case n < float64(l):
+			return -1
+		case n > float64(l):
+			return 1
+		}
+		return 0
+	case incidentmap.Date:
+		t, _ := v.(time.Time)
+		return t.Compare(l.Day)
+	case incidentmap.Timestamp:
+		t, _ := v.(time.Time)
+		return t.Compare(l.Time)
+	}
+	return 1
+}
+
+// likeMatch matches s against a CQL2 LIKE pattern: % any run, _ any one
+// character, backslash escapes.
+func likeMatch(pattern, s string, fold bool) bool {
+	if fold {
+		pattern, s = strings.ToLower(pattern), strings.ToLower(s)
+	}
+	p, v := []rune(pattern), []rune(s)
+	var match func(i, j int) bool
+	match = func(i, j int) bool {
+		for i < len(p) {
+			switch p[i] {
+			case '%':
+				for k := j; k <= len(v); k++ {
+					if match(i+1, k) {
+						return true
+					}
+				}
+				return false
+			case '_':
+				if j >= len(v) {
+					return false
+				}
+			case '\\':
+				i++
+				if i >= len(p) || j >= len(v) || p[i] != v[j] {
+					return false
+				}
+			default:
+				if j >= len(v) || p[i] != v[j] {
+					return false
+				}
+			}
+			i++
+			j++
+		}
+		return j == len(v)
+	}
+	return match(0, 0)
+}
+
+// FuzzItemsQuery throws query strings at the items handler over the fake
+// store: every answer is 200 or a 400 JSON error, never a 5xx or a panic.
+func FuzzItemsQuery(f *testing.F) {
+	for _, seed := range []string{
+		"", "bbox=1,2,3,4", "datetime=2022-04-11/..", "limit=2&cursor=x", "country=IRQ,AFG&event_type=Riots",
+		"filter=" + url.QueryEscape("country='IRQ' AND (event_type='Riots' OR fatalities > 5)"),
+		"filter=" + url.QueryEscape("S_INTERSECTS(location, POLYGON((61.9 34.2, 62.4 34.2, 62.4 34.5, 61.9 34.5, 61.9 34.2)))"),
+		"filter=" + url.QueryEscape("T_INTERSECTS(occurred, INTERVAL('2020-01-01','2020-12-31'))"),
+		"filter-lang=cql2-json&filter=" + url.QueryEscape(`{"op":"like","args":[{"property":"title"},"%a_"]}`),
+		"filter-crs=EPSG:3857", "sortby=-occurred_start,id&limit=1", "sortby=-fatalities&cursor=b.eyJ2IjoyfQ",
+		"properties=title,sources&f=csv", "f=jsonseq&properties=id", "f=html", "status=draft",
+		"fatalities=0,1&injuries=2&target_type=embassy&place_name=%ff", "occurred_start=2022-04-11",
+	} {
+		f.Add(seed)
+	}
+	incs := synthetic(20)
+	incs = append(incs, herat())
+	ts := newTestServer(f, newFake(incs...))
+	f.Fuzz(func(t *testing.T, query string) {
+		r := httptest.NewRequest(http.MethodGet, "/collections/incidents/items", nil)
+		r.URL.RawQuery = query
+		w := httptest.NewRecorder()
+		ts.h.ServeHTTP(w, r)
+		switch w.Code {
+		case http.StatusOK:
+		case http.StatusBadRequest:
+			var body errorBody
+			if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || body.Code != incidentmap.EINVALID {
+				t.Fatalf("?%s: 400 with body %s", query, w.Body)
+			}
+		default:
+			t.Fatalf("?%s: status %d: %s", query, w.Code, w.Body)
+		}
+	})
+}
+
+func TestItemsHTMLDispatch(t *testing.T) {
+	ts := newTestServer(t, newFake(herat()))
+	for _, req := range [][]string{
+		{"/collections/incidents/items?f=html"},
+		{"/collections/incidents/items", "Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"},
+		{"/collections/incidents/items/2022-04-11-herat-iran-consulate?f=html"},
+		{"/collections/incidents/items/2022-04-11-herat-iran-consulate", "Accept", "text/html"},
+	} {
+		w := ts.get(t, req[0], req[1:]...)
+		if w.Code != http.StatusOK || !strings.HasPrefix(w.Header().Get("Content-Type"), "text/html") ||
+			!strings.Contains(w.Body.String(), "Herat") {
+			t.Errorf("%v: %d %q", req, w.Code, w.Header().Get("Content-Type"))
+		}
+	}
+	// The map's fetch sends */*: GeoJSON.
+	decodeCollection(t, ts.get(t, "/collections/incidents/items", "Accept", "*/*"))
 }

@@ -10,33 +10,174 @@ import (
 	"unicode/utf8"
 
 	"github.com/incidentmap/incidentmap"
+	"github.com/incidentmap/incidentmap/cql2"
+	"github.com/incidentmap/incidentmap/feature"
 )
 
-// itemsParams lists the query parameters of /collections/incidents/items;
-// any other is rejected (OGC API Features /req/core/query-param-unknown).
-const itemsParams = "bbox, datetime, limit, country, target_country, event_type, cursor, f"
+// Output formats of the items endpoint, as the f parameter names them.
+const (
+	outGeoJSON = "geojson" // f=json or f=geojson: a FeatureCollection
+	outSeq     = "jsonseq" // RFC 8142 GeoJSON text sequence
+	outCSV     = "csv"     // RFC 4180 CSV, one row per incident
+	outHTML    = "html"    // a page for people
+)
 
-// parseItemsQuery turns the query of an items request into a Filter. Every
-// error is EINVALID and names the parameter at fault. A parameter may be
+// Values of filter-lang and filter-crs (OGC API Features Part 3).
+const (
+	filterLangText = "cql2-text"
+	filterLangJSON = "cql2-json"
+	crs84          = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+)
+
+// prevCursorPrefix starts a cursor token that asks for the page before a
+// position (Filter.Before) rather than after it. Tokens of Cursor.Encode
+// are base64url and never hold a ".", so the two kinds cannot be confused.
+const prevCursorPrefix = "b."
+
+// maxListValues caps the comma-separated values of one parameter.
+const maxListValues = 300
+
+// maxPropertyValue caps the length of one value of a free-text property
+// parameter such as place_name, in bytes.
+const maxPropertyValue = 500
+
+// propertyParams are the queryables that the items endpoint also takes as
+// query parameters of their own (OGC API Features Part 1, "parameters for
+// filtering on feature properties"): each takes one value or several
+// separated by commas, ORed, compared for equality. A value therefore
+// cannot hold a comma; use filter for such values and for anything other
+// than equality. title and summary are left to filter (LIKE), location and
+// occurred to bbox, datetime and filter, and status is not public.
+var propertyParams = []string{"id", "country", "target_country", "event_type", "sub_event_type", "target_type",
+	"date_precision", "location_precision", "place_name", "admin1_code", "admin1_name", "facility", "perpetrator",
+	"occurred_start", "occurred_end", "fatalities", "injuries"}
+
+// itemsQuery is a request to the items endpoint, parsed.
+type itemsQuery struct {
+	filter incidentmap.Filter
+	// format is the format f names, or "" when f is absent and the Accept
+	// header decides.
+	format string
+	// props selects the properties each feature carries: all of them unless
+	// the properties parameter names some.
+	props feature.Selection
+}
+
+// paramDoc describes a query parameter of the items endpoint for the
+// OpenAPI document: its name, what it does, and the JSON Schema of its
+// value (arrays are comma-separated: style form, explode false).
+type paramDoc struct {
+	Name        string
+	Description string
+	Schema      map[string]any
+}
+
+// itemParams is the allow-list of the query parameters of GET
+// /collections/incidents/items, in the order the OpenAPI document should
+// list them. The docs engineer's OpenAPI document (api/openapi.go) and its
+// test read this function, so that the document and the handler cannot
+// disagree: parseItemsQuery accepts exactly these names and rejects all
+// others with 400.
+func itemParams() []paramDoc {
+	str := map[string]any{"type": "string"}
+	ps := []paramDoc{
+		{"bbox", "Only incidents whose location is in this box: west,south,east,north in WGS 84 longitude/latitude (CRS84). " +
+			"west > east crosses the antimeridian.",
+			map[string]any{"type": "array", "minItems": 4, "maxItems": 4, "items": map[string]any{"type": "number"}}},
+		{"datetime", "Only incidents whose date interval (occurred_start..occurred_end) meets this RFC 3339 date, date-time " +
+			"or interval start/end (.. for an open end).", str},
+		{"limit", "Page size.", map[string]any{"type": "integer", "minimum": 1, "maximum": incidentmap.MaxLimit, "default": incidentmap.DefaultLimit}},
+		{"cursor", "Opaque position of a page, from a next or prev link; do not build it.", str},
+		{"sortby", "Sort order: comma-separated sortable properties, each optionally prefixed with - (descending) or + " +
+			"(ascending, the default), e.g. -occurred_start. id is always the last key. Sortable: " +
+			strings.Join(incidentmap.SortableProperties, ", ") + ".",
+			map[string]any{"type": "array", "items": map[string]any{"type": "string", "pattern": `^[+-]?[a-z_]+$`}}},
+		{"filter", "A CQL2 filter (OGC 21-065) over the queryables, in the language filter-lang names; " +
+			"for cql2-json the value is the JSON text.", str},
+		{"filter-lang", "Language of filter.", map[string]any{"type": "string", "enum": []string{filterLangText, filterLangJSON}, "default": filterLangText}},
+		{"filter-crs", "Coordinate reference system of the geometries in filter: only CRS84, longitude/latitude in WGS 84.",
+			map[string]any{"type": "string", "enum": []string{crs84}, "default": crs84}},
+		{"properties", "Comma-separated properties each feature carries (id and geometry are always there), in canonical order " +
+			"whatever the order given. Default: all.",
+			map[string]any{"type": "array", "items": map[string]any{"type": "string", "enum": feature.PropertyNames()}}},
+		{"f", "Output format; overrides the Accept header. json and geojson: application/geo+json; jsonseq: " +
+			"application/geo+json-seq (RFC 8142); csv: text/csv; html: a web page.",
+			map[string]any{"type": "string", "enum": []string{"json", "geojson", "jsonseq", "csv", outHTML}}},
+	}
+	for _, name := range propertyParams {
+		q, _ := incidentmap.FindQueryable(incidentmap.IncidentQueryables, name)
+		item := map[string]any{"type": "string"}
+		switch q.Type {
+		case incidentmap.QueryInteger:
+			item = map[string]any{"type": "integer", "minimum": 0}
+		case incidentmap.QueryDate:
+			item = map[string]any{"type": "string", "format": "date"}
+		}
+		if len(q.Enum) > 0 {
+			item["enum"] = q.Enum
+		}
+		switch name {
+		case "country", "target_country":
+			item["pattern"] = "^[A-Z]{3}$"
+		case "admin1_code":
+			item["pattern"] = "^[A-Z]{2}-[A-Z0-9]{1,3}$"
+		}
+		ps = append(ps, paramDoc{name, q.Description + " One value or several, comma-separated, ORed; equality.",
+			map[string]any{"type": "array", "items": item}})
+	}
+	return ps
+}
+
+// isItemsParam reports whether the items endpoint takes name.
+func isItemsParam(name string) bool {
+	switch name {
+	case "bbox", "datetime", "limit", "cursor", "sortby", "filter", "filter-lang", "filter-crs", "properties", "f":
+		return true
+	}
+	return slices.Contains(propertyParams, name)
+}
+
+// itemsParamList is the list of parameter names for error messages.
+func itemsParamList() string {
+	names := make([]string, 0, 32)
+	for _, p := range itemParams() {
+		names = append(names, p.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// parseItemsQuery turns the query of an items request into a Filter and the
+// output options. Every error is EINVALID and names the parameter at fault;
+// errors in filter also give the position of the fault. A parameter may be
 // given once; an empty value is an error, not a missing parameter.
-func parseItemsQuery(q url.Values) (incidentmap.Filter, error) {
-	var f incidentmap.Filter
+//
+// country, event_type and target_country fill the Filter's list fields; the
+// other property parameters become In nodes of Filter.Where, ANDed (in the
+// order of their names) with the filter expression, which comes last.
+func parseItemsQuery(q url.Values) (itemsQuery, error) {
+	iq := itemsQuery{props: feature.AllProperties}
+	f := &iq.filter
 	names := make([]string, 0, len(q))
 	for name := range q {
 		names = append(names, name)
 	}
 	slices.Sort(names) // report the same error for the same query
+	var where []incidentmap.Expr
+	var filter, lang string
 	for _, name := range names {
 		vals := q[name]
+		if name == "status" {
+			return itemsQuery{}, incidentmap.Invalidf(name, "only published incidents are public; the items endpoint has no status parameter")
+		}
 		if !isItemsParam(name) {
-			return f, incidentmap.Invalidf(clip(name), "is not a query parameter of this endpoint; it takes %s", itemsParams)
+			return itemsQuery{}, incidentmap.Invalidf(clip(name), "is not a query parameter of this endpoint; it takes %s", itemsParamList())
 		}
 		if len(vals) != 1 {
-			return f, incidentmap.Invalidf(name, "must be given at most once")
+			return itemsQuery{}, incidentmap.Invalidf(name, "must be given at most once")
 		}
 		v := vals[0]
 		if v == "" {
-			return f, incidentmap.Invalidf(name, "must not be empty")
+			return itemsQuery{}, incidentmap.Invalidf(name, "must not be empty")
 		}
 		var err error
 		switch name {
@@ -50,30 +191,198 @@ func parseItemsQuery(q url.Values) (incidentmap.Filter, error) {
 			f.Interval = &iv
 		case "limit":
 			f.Limit, err = parseLimit(v)
-		case "country":
-			f.Countries, err = parseCountries(name, v)
-		case "target_country":
-			f.TargetCountries, err = parseCountries(name, v)
-		case "event_type":
-			f.EventTypes, err = parseEventTypes(v)
 		case "cursor":
-			f.After, err = incidentmap.DecodeCursor(v)
+			if token, ok := strings.CutPrefix(v, prevCursorPrefix); ok {
+				f.Before, err = incidentmap.DecodeCursor(token)
+			} else {
+				f.After, err = incidentmap.DecodeCursor(v)
+			}
+		case "sortby":
+			f.SortBy, err = incidentmap.ParseSortBy(v)
+		case "filter":
+			filter = v
+		case "filter-lang":
+			if v != filterLangText && v != filterLangJSON {
+				err = incidentmap.Invalidf(name, "must be %s or %s, got %q", filterLangText, filterLangJSON, clip(v))
+			}
+			lang = v
+		case "filter-crs":
+			if v != crs84 {
+				err = incidentmap.Invalidf(name, "must be %s (longitude/latitude in WGS 84), the only CRS of filter geometries, got %q", crs84, clip(v))
+			}
+		case "properties":
+			iq.props, err = parseProperties(v)
 		case "f":
-			err = parseFormat(v)
+			iq.format, err = parseItemsFormat(v)
+		default:
+			var lits []incidentmap.Literal
+			lits, err = parsePropertyValues(name, v)
+			switch name {
+			case "country":
+				f.Countries = literalStrings(lits)
+			case "target_country":
+				f.TargetCountries = literalStrings(lits)
+			case "event_type":
+				f.EventTypes = literalStrings(lits)
+			default:
+				where = append(where, incidentmap.In{Prop: name, Values: lits})
+			}
 		}
 		if err != nil {
-			return incidentmap.Filter{}, err
+			return itemsQuery{}, err
 		}
 	}
-	return f, nil
+	if filter != "" {
+		var e incidentmap.Expr
+		var err error
+		if lang == filterLangJSON {
+			e, err = cql2.ParseJSON([]byte(filter), incidentmap.IncidentQueryables)
+		} else {
+			e, err = cql2.ParseText(filter, incidentmap.IncidentQueryables)
+		}
+		if err != nil {
+			return itemsQuery{}, err
+		}
+		where = append(where, e)
+	}
+	switch len(where) {
+	case 0:
+	case 1:
+		f.Where = where[0]
+	default:
+		f.Where = incidentmap.And{Args: where}
+	}
+	return iq, nil
 }
 
-func isItemsParam(name string) bool {
-	switch name {
-	case "bbox", "datetime", "limit", "country", "target_country", "event_type", "cursor", "f":
-		return true
+// parseItemsFormat parses f: json, geojson, jsonseq, csv or html.
+func parseItemsFormat(s string) (string, error) {
+	switch s {
+	case "json", "geojson":
+		return outGeoJSON, nil
+	case outSeq, outCSV, outHTML:
+		return s, nil
 	}
-	return false
+	return "", incidentmap.Invalidf("f", "must be json, geojson, jsonseq, csv or html, got %q", clip(s))
+}
+
+// parseProperties parses the properties parameter: names of the wire
+// format's properties (feature.PropertyNames()), comma-separated. "id" is
+// accepted and changes nothing: id and geometry are always written.
+func parseProperties(s string) (feature.Selection, error) {
+	var sel feature.Selection
+	for _, name := range strings.Split(s, ",") {
+		name = strings.TrimSpace(name)
+		if name == "id" {
+			continue
+		}
+		b, ok := feature.SelectProperty(name)
+		if !ok {
+			return 0, incidentmap.Invalidf("properties", "%q is not a property of an incident; use some of %s",
+				clip(name), strings.Join(feature.PropertyNames(), ", "))
+		}
+		sel |= b
+	}
+	return sel, nil
+}
+
+// parsePropertyValues parses the comma-separated values of the property
+// parameter name, checked against its queryable's type and enum, dropping
+// repeats.
+func parsePropertyValues(name, s string) ([]incidentmap.Literal, error) {
+	q, ok := incidentmap.FindQueryable(incidentmap.IncidentQueryables, name)
+	if !ok {
+		return nil, incidentmap.Invalidf(name, "is not a queryable")
+	}
+	parts := strings.Split(s, ",")
+	if len(parts) > maxListValues {
+		return nil, incidentmap.Invalidf(name, "takes at most %d values", maxListValues)
+	}
+	out := make([]incidentmap.Literal, 0, len(parts))
+	for _, part := range parts {
+		lit, err := propertyLiteral(q, strings.TrimSpace(part))
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(out, lit) {
+			out = append(out, lit)
+		}
+	}
+	return out, nil
+}
+
+// propertyLiteral checks one value of a property parameter.
+func propertyLiteral(q incidentmap.Queryable, v string) (incidentmap.Literal, error) {
+	if v == "" {
+		return nil, incidentmap.Invalidf(q.Name, "has an empty value; separate values with single commas")
+	}
+	if len(q.Enum) > 0 {
+		if !slices.Contains(q.Enum, v) {
+			return nil, incidentmap.Invalidf(q.Name, "%q is not one of %s", clip(v), strings.Join(q.Enum, ", "))
+		}
+		return incidentmap.String(v), nil
+	}
+	switch q.Type {
+	case incidentmap.QueryInteger:
+		if len(v) > 9 || strings.Trim(v, "0123456789") != "" {
+			return nil, incidentmap.Invalidf(q.Name, "%q is not a whole number from 0 to 999999999", clip(v))
+		}
+		n, _ := strconv.Atoi(v)
+		return incidentmap.Number(n), nil
+	case incidentmap.QueryDate:
+		d, err := time.Parse(time.DateOnly, v)
+		if err != nil || d.Year() < 1000 {
+			return nil, incidentmap.Invalidf(q.Name, "%q is not a date such as 2022-04-11", clip(v))
+		}
+		return incidentmap.Date{Day: d}, nil
+	}
+	switch q.Name {
+	case "country", "target_country":
+		if !validCountry(v) {
+			return nil, incidentmap.Invalidf(q.Name, "%q is not an ISO 3166-1 alpha-3 country code in upper case, such as AFG", clip(v))
+		}
+	case "admin1_code":
+		if !validAdmin1(v) {
+			return nil, incidentmap.Invalidf(q.Name, "%q is not an ISO 3166-2 code in upper case, such as AF-HER", clip(v))
+		}
+	case "id":
+		if !incidentmap.ValidID(v) {
+			return nil, incidentmap.Invalidf(q.Name, "%q is not an incident id", clip(v))
+		}
+	default:
+		if len(v) > maxPropertyValue || !utf8.ValidString(v) {
+			return nil, incidentmap.Invalidf(q.Name, "values must be valid UTF-8 of at most %d bytes", maxPropertyValue)
+		}
+	}
+	return incidentmap.String(v), nil
+}
+
+// validAdmin1 reports whether s looks like an ISO 3166-2 code: two letters,
+// a hyphen, and one to three letters or digits, upper case.
+func validAdmin1(s string) bool {
+	if len(s) < 4 || len(s) > 6 || s[2] != '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		switch {
+		case i == 2:
+		case 'A' <= b && b <= 'Z':
+		case i > 2 && '0' <= b && b <= '9':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// literalStrings returns the values of string literals.
+func literalStrings(lits []incidentmap.Literal) []string {
+	out := make([]string, len(lits))
+	for i, l := range lits {
+		out[i] = string(l.(incidentmap.String))
+	}
+	return out
 }
 
 // clip shortens a caller's string that an error message repeats.
@@ -288,10 +597,10 @@ func parseEventTypes(s string) ([]string, error) {
 	return out, nil
 }
 
-// parseFormat accepts the output formats there are so far: GeoJSON only.
+// parseFormat accepts the formats of a single incident besides html.
 func parseFormat(s string) error {
 	if s != "json" && s != "geojson" {
-		return incidentmap.Invalidf("f", "must be json or geojson, got %q", clip(s))
+		return incidentmap.Invalidf("f", "must be json, geojson or html, got %q", clip(s))
 	}
 	return nil
 }

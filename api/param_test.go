@@ -1,7 +1,11 @@
 package api
 
 import (
+	"encoding/json"
 	"math"
+	"net/url"
+	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -183,4 +187,98 @@ func FuzzParseDatetime(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestItemParams checks that the documented allow-list is the one the
+// handler applies, and that every entry is documented.
+func TestItemParams(t *testing.T) {
+	seen := map[string]bool{}
+	for _, p := range itemParams() {
+		if seen[p.Name] {
+			t.Errorf("%s listed twice", p.Name)
+		}
+		seen[p.Name] = true
+		if !isItemsParam(p.Name) {
+			t.Errorf("%s is documented but rejected", p.Name)
+		}
+		if p.Description == "" || p.Schema["type"] == nil {
+			t.Errorf("%s: description %q, schema %v", p.Name, p.Description, p.Schema)
+		}
+		if _, err := json.Marshal(p.Schema); err != nil {
+			t.Errorf("%s: schema %v", p.Name, err)
+		}
+	}
+	for _, q := range incidentmap.IncidentQueryables {
+		want := !slices.Contains([]string{"title", "summary", "occurred", "location", "status"}, q.Name)
+		if isItemsParam(q.Name) != want {
+			t.Errorf("queryable %s: a parameter %v, want %v", q.Name, isItemsParam(q.Name), want)
+		}
+	}
+	for _, name := range []string{"status", "colour", "filter_lang", "offset", ""} {
+		if isItemsParam(name) {
+			t.Errorf("%q accepted", name)
+		}
+	}
+	// Every documented parameter parses one valid value.
+	for name, v := range map[string]string{"bbox": "1,2,3,4", "datetime": "2022-04-11", "limit": "5", "sortby": "-id",
+		"filter": "TRUE", "filter-lang": "cql2-json", "filter-crs": crs84, "properties": "title", "f": "csv",
+		"cursor": incidentmap.CursorOf(&incidentmap.Incident{ID: "a"}, nil).Encode()} {
+		if _, err := parseItemsQuery(url.Values{name: {v}}); err != nil {
+			t.Errorf("%s=%s: %v", name, v, err)
+		}
+	}
+}
+
+func TestParsePropertyValues(t *testing.T) {
+	tests := []struct {
+		name, value string
+		want        []incidentmap.Literal
+		ok          bool
+	}{
+		{"country", "AFG, IRQ,AFG", []incidentmap.Literal{incidentmap.String("AFG"), incidentmap.String("IRQ")}, true},
+		{"country", "AF", nil, false},
+		{"fatalities", "0,007", []incidentmap.Literal{incidentmap.Number(0), incidentmap.Number(7)}, true},
+		{"fatalities", "1234567890", nil, false},
+		{"fatalities", "+1", nil, false},
+		{"occurred_end", "2021-08-12", []incidentmap.Literal{incidentmap.Date{Day: day("2021-08-12")}}, true},
+		{"occurred_end", "0999-01-01", nil, false},
+		{"target_type", "diplomatic_vehicle", []incidentmap.Literal{incidentmap.String("diplomatic_vehicle")}, true},
+		{"target_type", "Embassy", nil, false},
+		{"admin1_code", "IQ-BG,AF-KAB", []incidentmap.Literal{incidentmap.String("IQ-BG"), incidentmap.String("AF-KAB")}, true},
+		{"admin1_code", "IQ-", nil, false},
+		{"admin1_code", "I1-BG", nil, false},
+		{"place_name", "Kabul City ", []incidentmap.Literal{incidentmap.String("Kabul City")}, true},
+		{"perpetrator", "Islamic State", []incidentmap.Literal{incidentmap.String("Islamic State")}, true},
+		{"id", "2022-04-11-herat-iran-consulate", []incidentmap.Literal{incidentmap.String("2022-04-11-herat-iran-consulate")}, true},
+		{"id", "-starts-with-hyphen", nil, false},
+		{"sub_event_type", "Air/drone strike", []incidentmap.Literal{incidentmap.String("Air/drone strike")}, true},
+	}
+	for _, tt := range tests {
+		got, err := parsePropertyValues(tt.name, tt.value)
+		if (err == nil) != tt.ok {
+			t.Errorf("%s=%q: error %v", tt.name, tt.value, err)
+			continue
+		}
+		if err != nil {
+			if incidentmap.ErrorParam(err) != tt.name {
+				t.Errorf("%s=%q: error names %q", tt.name, tt.value, incidentmap.ErrorParam(err))
+			}
+			continue
+		}
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s=%q: %v, want %v", tt.name, tt.value, got, tt.want)
+		}
+	}
+}
+
+func TestParseProperties(t *testing.T) {
+	sel, err := parseProperties("updated_at, title,id,title")
+	if err != nil || !slices.Equal(sel.Names(), []string{"title", "updated_at"}) {
+		t.Errorf("%v %v", sel.Names(), err)
+	}
+	for _, bad := range []string{"geometry", "Title", "title,", "location"} {
+		if _, err := parseProperties(bad); incidentmap.ErrorParam(err) != "properties" {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
 }

@@ -31,7 +31,7 @@ func TestStatic(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := ts.get(t, tt.path)
+			w := ts.get(t, tt.path, "Accept", browserAccept)
 			if w.Code != tt.status {
 				t.Errorf("status %d, want %d: %s", w.Code, tt.status, w.Body)
 			}
@@ -47,11 +47,11 @@ func TestStatic(t *testing.T) {
 		})
 	}
 	t.Run("revalidation", func(t *testing.T) {
-		etag := ts.get(t, "/").Header().Get("ETag")
+		etag := ts.get(t, "/", "Accept", browserAccept).Header().Get("ETag")
 		if etag == "" {
 			t.Fatal("no ETag on index.html")
 		}
-		if w := ts.get(t, "/", "If-None-Match", etag); w.Code != http.StatusNotModified {
+		if w := ts.get(t, "/", "Accept", browserAccept, "If-None-Match", etag); w.Code != http.StatusNotModified {
 			t.Errorf("If-None-Match gave %d", w.Code)
 		}
 	})
@@ -75,7 +75,7 @@ func TestFrontEndNotBuilt(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ts := newTestServer(t, newFake(), func(c *Config) { c.Web = tt.web })
-			w := ts.get(t, "/")
+			w := ts.get(t, "/", "Accept", browserAccept)
 			if w.Code != http.StatusServiceUnavailable {
 				t.Errorf("status %d", w.Code)
 			}
@@ -111,3 +111,7 @@ func TestSecurityHeaders(t *testing.T) {
 		t.Errorf("the CSP allows inline script: %s", contentSecurityPolicy)
 	}
 }
+
+// browserAccept is the Accept header of a browser loading a page: / gives
+// it the map, where OGC API clients get the landing page.
+const browserAccept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"

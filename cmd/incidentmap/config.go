@@ -20,6 +20,8 @@ type Config struct {
 	BasemapAttribution string        // attribution shown with the basemap
 	Seed               bool          // load the seed incidents into an empty database
 	LogFormat          string        // text or json
+	CORSOrigins        string        // comma-separated origins allowed by CORS; * for any
+	CacheControl       string        // Cache-Control of data responses
 	RequestTimeout     time.Duration // per request
 	ShutdownTimeout    time.Duration // grace for in-flight requests on SIGTERM
 }
@@ -33,6 +35,8 @@ func DefaultConfig() Config {
 		BasemapAttribution: "© OpenStreetMap contributors",
 		Seed:               true,
 		LogFormat:          "text",
+		CORSOrigins:        "*",
+		CacheControl:       "public, max-age=60",
 		RequestTimeout:     60 * time.Second,
 		ShutdownTimeout:    15 * time.Second,
 	}
@@ -97,6 +101,8 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 		boolean(&c.TrustProxy, "trust-proxy", "INCIDENTMAP_TRUST_PROXY", "derive link host and scheme from X-Forwarded-Host/Proto")
 		str(&c.BasemapURL, "basemap-url", "INCIDENTMAP_BASEMAP_URL", "basemap tile URL template; empty for none")
 		str(&c.BasemapAttribution, "basemap-attribution", "INCIDENTMAP_BASEMAP_ATTRIBUTION", "basemap attribution text")
+		str(&c.CORSOrigins, "cors-origins", "INCIDENTMAP_CORS_ORIGINS", "comma-separated origins allowed to read the API from a browser; * for any")
+		str(&c.CacheControl, "cache-control", "INCIDENTMAP_CACHE_CONTROL", "Cache-Control header of data responses")
 		boolean(&c.Seed, "seed", "INCIDENTMAP_SEED", "load the seed incidents into an empty database")
 		duration(&c.RequestTimeout, "request-timeout", "INCIDENTMAP_REQUEST_TIMEOUT", "time limit of one request")
 		duration(&c.ShutdownTimeout, "shutdown-timeout", "INCIDENTMAP_SHUTDOWN_TIMEOUT", "grace period for requests on shutdown")

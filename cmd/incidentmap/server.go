@@ -68,6 +68,8 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		Basemap:        api.Basemap{URL: m.Config.BasemapURL, Attribution: m.Config.BasemapAttribution},
 		Web:            web.FS(),
 		RequestTimeout: m.Config.RequestTimeout,
+		CORSOrigins:    splitList(m.Config.CORSOrigins),
+		CacheControl:   m.Config.CacheControl,
 		Logger:         m.Logger,
 	})
 	if err != nil {
@@ -139,6 +141,17 @@ func (m *Main) Close() error {
 		errs = append(errs, m.Store.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // redact hides the password of a postgres DSN for logging.

@@ -1,0 +1,306 @@
+package api
+
+import (
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// DefaultCacheControl is the Cache-Control of data responses when
+// Config.CacheControl is empty.
+const DefaultCacheControl = "public, max-age=60"
+
+// gzipMinBytes is the smallest body worth compressing: below about one
+// packet, gzip's header and the CPU cost outweigh the saving.
+const gzipMinBytes = 1400
+
+// CORS: what a cross-origin page may send and read.
+const (
+	corsAllowMethods  = "GET, HEAD, OPTIONS"
+	corsAllowHeaders  = "Accept, Accept-Language, Content-Type, If-None-Match, If-Modified-Since, X-Request-Id"
+	corsExposeHeaders = "ETag, Last-Modified, Link, X-Request-Id"
+	corsMaxAgeSeconds = "600"
+)
+
+// validateCORSOrigin reports whether o may appear in Config.CORSOrigins:
+// "*" or an origin, scheme://host[:port] with no path.
+func validateCORSOrigin(o string) error {
+	if o == "*" {
+		return nil
+	}
+	scheme, host, ok := strings.Cut(o, "://")
+	if !ok || (scheme != "http" && scheme != "https") || !validHost(host) {
+		return fmt.Errorf("api: CORSOrigins entries must be * or an origin such as https://maps.example.org, got %q", o)
+	}
+	return nil
+}
+
+// cors answers CORS preflight requests with 204 and adds the CORS response
+// headers to every request from an allowed origin. Requests from other
+// origins pass through without them, so browsers refuse to share the
+// response; non-browser clients are unaffected.
+func (s *server) cors(c *gin.Context) {
+	origin := c.GetHeader("Origin")
+	if origin == "" {
+		c.Next()
+		return
+	}
+	h := c.Writer.Header()
+	all := slices.Contains(s.corsOrigins, "*")
+	if !all {
+		addVary(h, "Origin")
+	}
+	if !all && !slices.Contains(s.corsOrigins, origin) {
+		c.Next()
+		return
+	}
+	if all {
+		h.Set("Access-Control-Allow-Origin", "*")
+	} else {
+		h.Set("Access-Control-Allow-Origin", origin)
+	}
+	if c.Request.Method == http.MethodOptions && c.GetHeader("Access-Control-Request-Method") != "" {
+		h.Set("Access-Control-Allow-Methods", corsAllowMethods)
+		h.Set("Access-Control-Allow-Headers", corsAllowHeaders)
+		h.Set("Access-Control-Max-Age", corsMaxAgeSeconds)
+		c.AbortWithStatus(http.StatusNoContent)
+		return
+	}
+	h.Set("Access-Control-Expose-Headers", corsExposeHeaders)
+	c.Next()
+}
+
+// cached makes a data response conditional on the data version: it gives
+// the response a weak ETag made of the store's DataVersion, the request's
+// path and query and its Accept header, and the data's Last-Modified, and
+// answers 304 without running the handler when the client's copy is
+// current. The validators are dropped from responses other than 200, so
+// that errors are never cached as the resource.
+func (s *server) cached(c *gin.Context) {
+	if c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead {
+		c.Next()
+		return
+	}
+	v, err := s.store.DataVersion(c.Request.Context())
+	if err != nil {
+		s.renderError(c, fmt.Errorf("api: data version: %w", err))
+		return
+	}
+	c.Set(dataVersionKey, v)
+	sum := sha256.Sum256([]byte(v.ETag() + "\x00" + c.Request.URL.RequestURI() + "\x00" + c.GetHeader("Accept")))
+	etag := `W/"` + hex.EncodeToString(sum[:12]) + `"`
+	h := c.Writer.Header()
+	h.Set("ETag", etag)
+	h.Set("Cache-Control", s.cacheControl)
+	addVary(h, "Accept")
+	var lastModified time.Time
+	if !v.LastModified.IsZero() {
+		lastModified = v.LastModified.UTC().Truncate(time.Second)
+		h.Set("Last-Modified", lastModified.Format(http.TimeFormat))
+	}
+	if notModified(c.Request, etag, lastModified) {
+		c.AbortWithStatus(http.StatusNotModified)
+		return
+	}
+	c.Writer = &validatorWriter{ResponseWriter: c.Writer}
+	c.Next()
+}
+
+// notModified evaluates If-None-Match, or when it is absent
+// If-Modified-Since (RFC 9110 §13.2.2), against the current validators.
+func notModified(r *http.Request, etag string, lastModified time.Time) bool {
+	if inm := r.Header.Get("If-None-Match"); inm != "" {
+		for _, tag := range strings.Split(inm, ",") {
+			tag = strings.TrimSpace(tag)
+			if tag == "*" || strings.TrimPrefix(tag, "W/") == strings.TrimPrefix(etag, "W/") {
+				return true
+			}
+		}
+		return false
+	}
+	if ims := r.Header.Get("If-Modified-Since"); ims != "" && !lastModified.IsZero() {
+		t, err := http.ParseTime(ims)
+		return err == nil && !lastModified.After(t)
+	}
+	return false
+}
+
+// validatorWriter removes the validators and the Cache-Control that cached
+// set when the handler answers with anything but 200.
+type validatorWriter struct {
+	gin.ResponseWriter
+}
+
+func (w *validatorWriter) WriteHeader(code int) {
+	if code != http.StatusOK {
+		h := w.Header()
+		h.Del("ETag")
+		h.Del("Last-Modified")
+		h.Set("Cache-Control", "no-store")
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// gzipPool holds gzip writers across responses.
+var gzipPool = sync.Pool{New: func() any {
+	w, _ := gzip.NewWriterLevel(nil, gzip.DefaultCompression)
+	return w
+}}
+
+// compress gzips the response when the client accepts gzip and the body is
+// at least gzipMinBytes of a compressible type. It works with streamed
+// responses: the first bytes are held until the decision, after which
+// every write and flush goes through the compressor.
+func (s *server) compress(c *gin.Context) {
+	addVary(c.Writer.Header(), "Accept-Encoding")
+	if c.Request.Method == http.MethodHead || !acceptsGzip(c.GetHeader("Accept-Encoding")) {
+		c.Next()
+		return
+	}
+	w := &gzipWriter{ResponseWriter: c.Writer}
+	c.Writer = w
+	completed := false
+	defer func() { w.finish(completed) }()
+	c.Next()
+	completed = true
+}
+
+// acceptsGzip reports whether an Accept-Encoding value lists gzip with a
+// non-zero quality.
+func acceptsGzip(ae string) bool {
+	for _, part := range strings.Split(ae, ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if !strings.EqualFold(strings.TrimSpace(name), "gzip") {
+			continue
+		}
+		params = strings.ReplaceAll(params, " ", "")
+		return params != "q=0" && params != "q=0.0" && params != "q=0.00" && params != "q=0.000"
+	}
+	return false
+}
+
+// gzipWriter is a gin.ResponseWriter that compresses what passes through
+// it once it has decided to.
+type gzipWriter struct {
+	gin.ResponseWriter
+	held    []byte // the start of the body, before the decision
+	decided bool
+	gz      *gzip.Writer // nil when not compressing
+}
+
+// decide chooses between compressing and passing through, then writes
+// what was held.
+func (w *gzipWriter) decide(compress bool) error {
+	w.decided = true
+	h := w.Header()
+	if compress && w.Status() == http.StatusOK && h.Get("Content-Encoding") == "" && compressible(h.Get("Content-Type")) {
+		h.Set("Content-Encoding", "gzip")
+		h.Del("Content-Length")
+		w.gz = gzipPool.Get().(*gzip.Writer)
+		w.gz.Reset(w.ResponseWriter)
+	}
+	if len(w.held) == 0 {
+		return nil
+	}
+	held := w.held
+	w.held = nil
+	_, err := w.write(held)
+	return err
+}
+
+func (w *gzipWriter) write(p []byte) (int, error) {
+	if w.gz != nil {
+		return w.gz.Write(p)
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+func (w *gzipWriter) Write(p []byte) (int, error) {
+	if w.decided {
+		return w.write(p)
+	}
+	w.held = append(w.held, p...)
+	if len(w.held) >= gzipMinBytes {
+		if err := w.decide(true); err != nil {
+			return 0, err
+		}
+	}
+	return len(p), nil
+}
+
+func (w *gzipWriter) WriteString(s string) (int, error) { return w.Write([]byte(s)) }
+
+// Written reports a response as begun once any of its body is held, so
+// that the error renderer does not append an error document to it.
+func (w *gzipWriter) Written() bool { return len(w.held) > 0 || w.ResponseWriter.Written() }
+
+// WriteHeaderNow sends the header at once: there is no body to compress
+// yet, and none is expected.
+func (w *gzipWriter) WriteHeaderNow() {
+	if !w.decided {
+		_ = w.decide(false)
+	}
+	w.ResponseWriter.WriteHeaderNow()
+}
+
+// Flush sends what has been written so far through the compressor.
+func (w *gzipWriter) Flush() {
+	if !w.decided {
+		_ = w.decide(len(w.held) >= gzipMinBytes)
+	}
+	if w.gz != nil {
+		_ = w.gz.Flush()
+	}
+	w.ResponseWriter.Flush()
+}
+
+// finish ends the response: small bodies go out as they are, and a
+// compressed one gets its gzip trailer. After a panic (an aborted
+// response) nothing more is written, so that the client never sees a
+// complete gzip stream of a truncated document.
+func (w *gzipWriter) finish(completed bool) {
+	if !w.decided && completed {
+		_ = w.decide(false)
+	}
+	if w.gz != nil {
+		if completed {
+			_ = w.gz.Close()
+		}
+		w.gz.Reset(nil)
+		gzipPool.Put(w.gz)
+		w.gz = nil
+	}
+}
+
+// compressible reports whether a media type is text that gzip shrinks.
+func compressible(contentType string) bool {
+	mt, _, _ := strings.Cut(contentType, ";")
+	mt = strings.TrimSpace(strings.ToLower(mt))
+	switch {
+	case strings.HasPrefix(mt, "text/"), strings.HasSuffix(mt, "+json"), strings.HasSuffix(mt, "+xml"),
+		mt == "application/json", mt == "application/json-seq", mt == "application/javascript",
+		mt == "application/xml", mt == "image/svg+xml":
+		return true
+	}
+	return false
+}
+
+// addVary adds name to the Vary header unless it is there already.
+func addVary(h http.Header, name string) {
+	for _, v := range h.Values("Vary") {
+		for _, f := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(f), name) {
+				return
+			}
+		}
+	}
+	h.Add("Vary", name)
+}

@@ -1,0 +1,418 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"sort"
+
+	"github.com/gin-gonic/gin"
+	"github.com/incidentmap/incidentmap"
+)
+
+// obj is a JSON object of the OpenAPI document.
+type obj = map[string]any
+
+// openAPIBase stands for the server's base URL in the stored document; each
+// request replaces it with the base of its links.
+const openAPIBase = "https://incidentmap.invalid"
+
+// itemsAccepts reports whether the items endpoint takes the query
+// parameter name: it reads the items handler's allow-list.
+func itemsAccepts(name string) bool { return isItemsParam(name) }
+
+// itemsParamObjects returns the OpenAPI parameters of the items endpoint,
+// from the items handler's own list (itemParams), so that the document
+// and the handler cannot disagree. Array values are comma-separated.
+func itemsParamObjects() []any {
+	var out []any
+	for _, p := range itemParams() {
+		var explode any
+		if p.Schema["type"] == "array" {
+			explode = false
+		}
+		out = append(out, param(p.Name, p.Description, p.Schema, explode))
+	}
+	return out
+}
+
+// param returns an OpenAPI query parameter; explode, when not nil, sets
+// the style "form" explode flag of an array.
+func param(name, description string, schema obj, explode any) obj {
+	p := obj{"name": name, "in": "query", "required": false, "description": description, "schema": schema}
+	if explode != nil {
+		p["style"] = "form"
+		p["explode"] = explode
+	}
+	return p
+}
+
+// documentParams are the parameters of the endpoints that take only f.
+var documentParams = []any{obj{"$ref": "#/components/parameters/documentFormat"}}
+
+// response returns an OpenAPI response of one media type.
+func response(description, mediaType string, schema obj) obj {
+	return obj{"description": description, "content": obj{mediaType: obj{"schema": schema}}}
+}
+
+// errorResponses are the error responses every operation may give.
+func errorResponses(r obj, withClientErrors bool) obj {
+	if withClientErrors {
+		r["400"] = obj{"$ref": "#/components/responses/badRequest"}
+	}
+	r["500"] = obj{"$ref": "#/components/responses/serverError"}
+	r["503"] = obj{"$ref": "#/components/responses/unavailable"}
+	return r
+}
+
+func schemaRef(name string) obj { return obj{"$ref": "#/components/schemas/" + name} }
+
+// operation returns a GET operation.
+func operation(id, summary, description string, params []any, responses obj) obj {
+	get := obj{"operationId": id, "summary": summary, "description": description, "responses": responses}
+	if len(params) > 0 {
+		get["parameters"] = params
+	}
+	return obj{"get": get}
+}
+
+// withHTML adds the HTML form of a 200 response.
+func withHTML(r obj) obj {
+	r["content"].(obj)[mediaHTML] = obj{"schema": obj{"type": "string"}}
+	return r
+}
+
+// buildOpenAPI writes the OpenAPI 3.0.3 document of the server, with
+// openAPIBase standing for the base URL.
+func buildOpenAPI() ([]byte, error) {
+	itemsParams := itemsParamObjects()
+	itemsMedia := withHTML(response("A page of published incidents, with numberMatched, numberReturned and a next link when more follow.",
+		mediaGeoJSON, schemaRef("featureCollection")))
+	for _, f := range itemsExtraFormats() {
+		itemsMedia["content"].(obj)[f.media] = obj{"schema": obj{"type": "string"}}
+	}
+	paths := obj{
+		"/": operation("getLandingPage", "Landing page",
+			"Links to the API description, the conformance declaration and the collections. "+
+				"A browser that asks for HTML without f gets the map instead.",
+			documentParams, errorResponses(obj{"200": withHTML(response("The landing page.", mediaJSON, schemaRef("landingPage")))}, true)),
+		"/conformance": operation("getConformance", "Conformance declaration",
+			"The OGC API conformance classes the server implements.",
+			documentParams, errorResponses(obj{"200": withHTML(response("The conformance classes.", mediaJSON, schemaRef("conformance")))}, true)),
+		"/api": operation("getAPI", "This API description",
+			"The OpenAPI 3.0 document of the server.",
+			[]any{param("f", "The output format: only json.", obj{"type": "string", "enum": []string{"json"}}, nil)}, errorResponses(obj{"200": response("The OpenAPI document.", mediaOpenAPI, obj{"type": "object"})}, false)),
+		"/api.html": operation("getAPIDocs", "This API description in HTML",
+			"The endpoints and their parameters as a web page.",
+			[]any{param("f", "The output format: only html.", obj{"type": "string", "enum": []string{"html"}}, nil)}, errorResponses(obj{"200": response("The API documentation.", mediaHTML, obj{"type": "string"})}, false)),
+		pageCSSPath: operation("getPageStyle", "Style sheet of the HTML pages",
+			"The CSS of the HTML forms of the documents.",
+			nil, obj{"200": response("The style sheet.", "text/css", obj{"type": "string"})}),
+		"/collections": operation("getCollections", "The feature collections",
+			"The one collection, incidents, with its spatial and temporal extent.",
+			documentParams, errorResponses(obj{
+				"200": withHTML(response("The collections.", mediaJSON, schemaRef("collections"))),
+				"304": obj{"$ref": "#/components/responses/notModified"}}, true)),
+		collectionURL: operation("describeIncidents", "The incidents collection",
+			"Metadata of the collection: links to its items and queryables, extent, item type and CRS.",
+			documentParams, errorResponses(obj{
+				"200": withHTML(response("The collection.", mediaJSON, schemaRef("collection"))),
+				"304": obj{"$ref": "#/components/responses/notModified"}}, true)),
+		collectionURL + "/queryables": operation("getIncidentQueryables", "Queryable properties of incidents",
+			"A JSON Schema of the properties that filters may name.",
+			documentParams, errorResponses(obj{"200": withHTML(response("The queryables.", mediaSchema, obj{"type": "object"}))}, true)),
+		itemsPath: operation("getIncidents", "Published incidents",
+			"Published incidents, filtered and paged by cursor, streamed. Filters are ANDed; "+
+				"the values of one list parameter are ORed. Unknown parameters are errors.",
+			itemsParams, errorResponses(obj{
+				"200": itemsMedia,
+				"304": obj{"$ref": "#/components/responses/notModified"}}, true)),
+		itemsPath + "/{id}": operation("getIncident", "One published incident",
+			"A published incident by id, with self and collection links.",
+			[]any{obj{"name": "id", "in": "path", "required": true, "description": "The incident id.", "schema": obj{"type": "string"}},
+				obj{"$ref": "#/components/parameters/itemFormat"}},
+			errorResponses(obj{
+				"200": withHTML(response("The incident.", mediaGeoJSON, schemaRef("feature"))),
+				"304": obj{"$ref": "#/components/responses/notModified"},
+				"404": obj{"$ref": "#/components/responses/notFound"}}, true)),
+		"/healthz": operation("getHealth", "Liveness probe", "200 while the process is up; never touches the database.",
+			nil, obj{"200": response("The process is up.", mediaJSON, schemaRef("status"))}),
+		"/readyz": operation("getReadiness", "Readiness probe", "200 when the database answers within 2 seconds, otherwise 503.",
+			nil, obj{"200": response("The database answers.", mediaJSON, schemaRef("status")),
+				"503": obj{"$ref": "#/components/responses/unavailable"}}),
+		"/config.json": operation("getFrontEndConfig", "Configuration of the map front end",
+			"The basemap tile layer, or null when none is configured.",
+			nil, obj{"200": response("The front-end configuration.", mediaJSON, obj{"type": "object",
+				"properties": obj{"basemap": obj{"type": "object", "nullable": true, "properties": obj{
+					"url": obj{"type": "string"}, "attribution": obj{"type": "string"}}}}})}),
+	}
+	// Every GET is also served for HEAD.
+	for _, p := range paths {
+		get := p.(obj)["get"].(obj)
+		head := obj{}
+		for k, v := range get {
+			head[k] = v
+		}
+		head["operationId"] = get["operationId"].(string) + "Head"
+		head["summary"] = get["summary"].(string) + " (headers only)"
+		p.(obj)["head"] = head
+	}
+	doc := obj{
+		"openapi": "3.0.3",
+		"info": obj{
+			"title":       serviceTitle,
+			"description": serviceDescription,
+			"version":     "1.0.0",
+			"license":     obj{"name": "See the project's README for the licences of the data."},
+		},
+		"servers": []any{obj{"url": openAPIBase}},
+		"paths":   paths,
+		"components": obj{
+			"parameters": componentParams(),
+			"responses":  componentResponses(),
+			"schemas":    componentSchemas(),
+		},
+	}
+	return json.Marshal(doc)
+}
+
+func componentParams() obj {
+	return obj{
+		"itemFormat": param("f", "The output format: json (GeoJSON) or html.",
+			obj{"type": "string", "enum": []string{"json", "html"}}, nil),
+		"documentFormat": param("f", "The output format: json or html; without it, the Accept header decides.",
+			obj{"type": "string", "enum": []string{"json", "html"}}, nil),
+	}
+}
+
+func componentResponses() obj {
+	e := func(d string) obj { return response(d, mediaJSON, schemaRef("exception")) }
+	return obj{
+		"badRequest":  e("A parameter is invalid; parameter names it."),
+		"notFound":    e("No such published incident."),
+		"serverError": e("An internal error; the description says only that, the log has the cause under the requestId."),
+		"unavailable": e("The database is unreachable or the request took too long."),
+		"notModified": obj{"description": "The client's copy, named by If-None-Match or If-Modified-Since, is current."},
+	}
+}
+
+func componentSchemas() obj {
+	str := obj{"type": "string"}
+	nstr := obj{"type": "string", "nullable": true}
+	date := obj{"type": "string", "format": "date"}
+	ndate := obj{"type": "string", "format": "date", "nullable": true}
+	strs := obj{"type": "array", "items": str}
+	source := obj{"type": "object", "properties": obj{
+		"publisher": str, "title": nstr, "url": obj{"type": "string", "format": "uri", "nullable": true}, "published_on": ndate}}
+	enum := func(name string) obj {
+		q, _ := incidentmap.FindQueryable(incidentmap.IncidentQueryables, name)
+		return obj{"type": "string", "enum": q.Enum}
+	}
+	nenum := func(name string) obj {
+		s := enum(name)
+		s["nullable"] = true
+		return s
+	}
+	props := obj{
+		"title": str, "summary": nstr,
+		"occurred_start": date, "occurred_end": date, "date_precision": enum("date_precision"),
+		"location_precision": enum("location_precision"), "place_name": nstr,
+		"country": obj{"type": "string", "pattern": "^[A-Z]{3}$"}, "admin1_code": nstr, "admin1_name": nstr,
+		"event_type": enum("event_type"), "sub_event_type": nenum("sub_event_type"),
+		"target_type": enum("target_type"), "target_country": obj{"type": "string", "pattern": "^[A-Z]{3}$", "nullable": true},
+		"facility": nstr, "perpetrator": nstr, "actors": strs,
+		"fatalities": obj{"type": "integer", "nullable": true, "description": "null when unknown, which is not 0"},
+		"injuries":   obj{"type": "integer", "nullable": true, "description": "null when unknown, which is not 0"},
+		"tags":       strs, "external_ids": strs,
+		"sources": obj{"type": "array", "items": source},
+		"responses": obj{"type": "array", "items": obj{"type": "object", "properties": obj{
+			"date": date, "date_precision": enum("date_precision"), "actor": str, "actor_country": nstr,
+			"kind": str, "summary": str, "source": source}}},
+		"status":  enum("status"),
+		"version": obj{"type": "integer"}, "created_at": obj{"type": "string", "format": "date-time"},
+		"updated_at": obj{"type": "string", "format": "date-time"},
+	}
+	linkSchema := obj{"type": "object", "required": []string{"href", "rel"}, "properties": obj{
+		"href": obj{"type": "string", "format": "uri"}, "rel": str, "type": str, "title": str}}
+	links := obj{"type": "array", "items": schemaRef("link")}
+	return obj{
+		"link": linkSchema,
+		"exception": obj{"type": "object", "required": []string{"code", "description", "requestId"}, "properties": obj{
+			"code": str, "description": str,
+			"parameter": obj{"type": "string", "description": "The query parameter at fault, on 400 only."},
+			"requestId": obj{"type": "string", "description": "Also in the X-Request-Id header; quote it when reporting a problem."}}},
+		"status": obj{"type": "object", "properties": obj{"status": str}},
+		"landingPage": obj{"type": "object", "required": []string{"links"}, "properties": obj{
+			"title": str, "description": str, "links": links}},
+		"conformance": obj{"type": "object", "required": []string{"conformsTo"}, "properties": obj{
+			"conformsTo": obj{"type": "array", "items": str}}},
+		"collection": obj{"type": "object", "required": []string{"id", "links"}, "properties": obj{
+			"id": str, "title": str, "description": str, "links": links, "itemType": str, "crs": strs,
+			"extent": obj{"type": "object", "properties": obj{
+				"spatial": obj{"type": "object", "properties": obj{
+					"bbox": obj{"type": "array", "items": obj{"type": "array", "minItems": 4, "maxItems": 4, "items": obj{"type": "number"}}},
+					"crs":  str}},
+				"temporal": obj{"type": "object", "properties": obj{
+					"interval": obj{"type": "array", "items": obj{"type": "array", "minItems": 2, "maxItems": 2,
+						"items": obj{"type": "string", "format": "date-time", "nullable": true}}},
+					"trs": str}}}}}},
+		"collections": obj{"type": "object", "required": []string{"links", "collections"}, "properties": obj{
+			"links": links, "collections": obj{"type": "array", "items": schemaRef("collection")}}},
+		"point": obj{"type": "object", "required": []string{"type", "coordinates"}, "properties": obj{
+			"type": obj{"type": "string", "enum": []string{"Point"}},
+			"coordinates": obj{"type": "array", "minItems": 2, "maxItems": 2, "items": obj{"type": "number"},
+				"description": "longitude, latitude on WGS 84, rounded to 6 decimals"}}},
+		"incidentProperties": obj{"type": "object", "properties": props},
+		"feature": obj{"type": "object", "required": []string{"type", "id", "geometry", "properties"}, "properties": obj{
+			"type": obj{"type": "string", "enum": []string{"Feature"}}, "id": str,
+			"geometry": schemaRef("point"), "properties": schemaRef("incidentProperties"), "links": links}},
+		"featureCollection": obj{"type": "object", "required": []string{"type", "features"}, "properties": obj{
+			"type":          obj{"type": "string", "enum": []string{"FeatureCollection"}},
+			"numberMatched": obj{"type": "integer", "minimum": 0}, "numberReturned": obj{"type": "integer", "minimum": 0},
+			"features": obj{"type": "array", "items": schemaRef("feature")}, "links": links,
+			"timeStamp": obj{"type": "string", "format": "date-time"}}},
+	}
+}
+
+// openAPIDoc serves GET /api: the OpenAPI document, with the server's
+// base URL.
+func (s *server) openAPIDoc(c *gin.Context) error {
+	if len(c.Request.URL.RawQuery) > 0 {
+		if err := onlyFormat(c, "json"); err != nil {
+			return err
+		}
+	}
+	c.Header("Cache-Control", "no-cache")
+	c.Data(http.StatusOK, mediaOpenAPI, s.openAPIFor(c))
+	return nil
+}
+
+// openAPIFor returns the OpenAPI document with the base URL of c.
+func (s *server) openAPIFor(c *gin.Context) []byte {
+	base := s.base(c.Request)
+	if base == "" {
+		base = "/"
+	}
+	return bytes.ReplaceAll(s.openAPI, []byte(openAPIBase), []byte(base))
+}
+
+// onlyFormat accepts a query of at most f=format.
+func onlyFormat(c *gin.Context, format string) error {
+	q, err := url.ParseQuery(c.Request.URL.RawQuery)
+	if err != nil {
+		return incidentmap.Errorf(incidentmap.EINVALID, "the query string is malformed")
+	}
+	for name, vals := range q {
+		if name != "f" {
+			return incidentmap.Invalidf(clip(name), "is not a query parameter of this endpoint; it takes f")
+		}
+		if len(vals) != 1 || vals[0] != format {
+			return incidentmap.Invalidf("f", "must be %s here", format)
+		}
+	}
+	return nil
+}
+
+// apiPage is what the HTML API documentation shows.
+type apiPage struct {
+	Title       string
+	Description string
+	JSON        string // the href of the OpenAPI document
+	Operations  []apiOperation
+}
+
+type apiOperation struct {
+	Method, Path, Summary, Description string
+	Params                             []apiParam
+}
+
+type apiParam struct {
+	Name, In, Description, Type string
+	Enum                        []string
+}
+
+// openAPIHTML serves GET /api.html: the endpoints and parameters of the
+// OpenAPI document as a page.
+func (s *server) openAPIHTML(c *gin.Context) error {
+	if len(c.Request.URL.RawQuery) > 0 {
+		if err := onlyFormat(c, "html"); err != nil {
+			return err
+		}
+	}
+	page, err := apiPageOf(s.openAPIFor(c))
+	if err != nil {
+		return err
+	}
+	page.JSON = s.base(c.Request) + "/api"
+	c.Header("Cache-Control", "no-cache")
+	return s.renderHTML(c, "api", "API of "+serviceTitle, page)
+}
+
+// apiPageOf reads the page from the OpenAPI document, so the two never
+// disagree.
+func apiPageOf(doc []byte) (apiPage, error) {
+	var d struct {
+		Info struct {
+			Title, Description string
+		}
+		Paths      map[string]map[string]json.RawMessage
+		Components struct {
+			Parameters map[string]json.RawMessage
+		}
+	}
+	if err := json.Unmarshal(doc, &d); err != nil {
+		return apiPage{}, err
+	}
+	type paramDoc struct {
+		Ref         string `json:"$ref"`
+		Name, In    string
+		Description string
+		Schema      struct {
+			Type  string
+			Enum  []any
+			Items struct{ Type string }
+		}
+	}
+	page := apiPage{Title: d.Info.Title, Description: d.Info.Description}
+	paths := make([]string, 0, len(d.Paths))
+	for p := range d.Paths {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		var op struct {
+			Summary, Description string
+			Parameters           []paramDoc
+		}
+		if err := json.Unmarshal(d.Paths[p]["get"], &op); err != nil {
+			return apiPage{}, err
+		}
+		o := apiOperation{Method: "GET", Path: p, Summary: op.Summary, Description: op.Description}
+		for _, pd := range op.Parameters {
+			if pd.Ref != "" {
+				name := pd.Ref[len("#/components/parameters/"):]
+				pd = paramDoc{}
+				if err := json.Unmarshal(d.Components.Parameters[name], &pd); err != nil {
+					return apiPage{}, err
+				}
+			}
+			t := pd.Schema.Type
+			if t == "array" {
+				t = "list of " + pd.Schema.Items.Type
+			}
+			var enum []string
+			for _, e := range pd.Schema.Enum {
+				b, _ := json.Marshal(e)
+				var s string
+				if json.Unmarshal(b, &s) != nil {
+					s = string(b)
+				}
+				enum = append(enum, s)
+			}
+			o.Params = append(o.Params, apiParam{Name: pd.Name, In: pd.In, Description: pd.Description, Type: t, Enum: enum})
+		}
+		page.Operations = append(page.Operations, o)
+	}
+	return page, nil
+}
