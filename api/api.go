@@ -21,6 +21,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/incidentmap/incidentmap"
+	"github.com/incidentmap/incidentmap/ingest"
 )
 
 // DefaultRequestTimeout is the time limit of one request when
@@ -50,6 +51,9 @@ type Config struct {
 	// Logger receives the access log and the causes of 5xx responses; nil
 	// discards them.
 	Logger *slog.Logger
+	// Geo gives the gazetteer and boundaries for /geocode, /extract, the
+	// regions collection and the region parameter; nil turns them off.
+	Geo GeoSource
 	// Now is the clock for response time stamps; nil means time.Now.
 	Now func() time.Time
 	// CORSOrigins are the origins whose pages may read responses: "*" for
@@ -125,6 +129,11 @@ type server struct {
 
 	extentMu sync.Mutex
 	extent   *extentCache // of the latest data version seen
+
+	geo           GeoSource
+	extractorOnce sync.Once
+	extractorVal  *ingest.Extractor
+	extractorErr  error
 }
 
 // New returns the HTTP handler of the service, reading incidents from store.
@@ -158,6 +167,7 @@ func newEngine(store incidentmap.Store, cfg Config) (*gin.Engine, *server, error
 		timeout: cfg.RequestTimeout,
 		log:     cfg.Logger,
 		now:     cfg.Now,
+		geo:     cfg.Geo,
 	}
 	if s.timeout == 0 {
 		s.timeout = DefaultRequestTimeout
@@ -212,7 +222,12 @@ func newEngine(store incidentmap.Store, cfg Config) (*gin.Engine, *server, error
 		e.Handle(method, "/healthz", s.handle(s.healthz))
 		e.Handle(method, "/readyz", s.handle(s.readyz))
 		e.Handle(method, "/config.json", s.handle(s.config))
+		docs.Handle(method, geocodePath, s.handle(s.geocode))
+		docs.Handle(method, regionsURL, s.handle(s.regionsCollection))
+		docs.Handle(method, regionItemsPath, s.handle(s.regionItems))
+		docs.Handle(method, regionItemsPath+"/:id", s.handle(s.regionItem))
 	}
+	docs.POST(extractPath, s.handle(s.extract))
 	if s.openAPI, err = buildOpenAPI(); err != nil {
 		return nil, nil, err
 	}

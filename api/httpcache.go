@@ -286,7 +286,7 @@ func compressible(contentType string) bool {
 	mt = strings.TrimSpace(strings.ToLower(mt))
 	switch {
 	case strings.HasPrefix(mt, "text/"), strings.HasSuffix(mt, "+json"), strings.HasSuffix(mt, "+xml"),
-		mt == "application/json", mt == "application/json-seq", mt == "application/javascript",
+		mt == "application/json", mt == "application/json-seq", mt == "application/geo+json-seq", mt == "application/javascript",
 		mt == "application/xml", mt == "image/svg+xml":
 		return true
 	}

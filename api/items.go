@@ -130,6 +130,17 @@ func (s *server) items(c *gin.Context) error {
 	}
 	f := iq.filter
 	f.Statuses = []incidentmap.Status{incidentmap.StatusPublished}
+	if len(iq.regions) > 0 {
+		in, err := s.regionFilter(iq.regions)
+		if err != nil {
+			return err
+		}
+		if f.Where == nil {
+			f.Where = in
+		} else {
+			f.Where = incidentmap.And{Args: []incidentmap.Expr{in, f.Where}}
+		}
+	}
 	if format == outHTML {
 		return s.itemsHTML(c, f, iq)
 	}

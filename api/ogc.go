@@ -307,6 +307,9 @@ func (s *server) collections(c *gin.Context) error {
 		Links:       selfLinks(base+"/collections", format),
 		Collections: []collectionBody{coll},
 	}
+	if s.geo != nil {
+		body.Collections = append(body.Collections, s.regionsCollectionDoc(c))
+	}
 	if format == formatHTML {
 		return s.renderHTML(c, "collections", "Collections", body)
 	}

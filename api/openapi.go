@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 	"github.com/incidentmap/incidentmap"
@@ -146,6 +147,30 @@ func buildOpenAPI() ([]byte, error) {
 			nil, obj{"200": response("The front-end configuration.", mediaJSON, obj{"type": "object",
 				"properties": obj{"basemap": obj{"type": "object", "nullable": true, "properties": obj{
 					"url": obj{"type": "string"}, "attribution": obj{"type": "string"}}}}})}),
+		geocodePath: operation("geocode", "Forward geocoding",
+			"Candidate places for a name from the embedded GeoNames gazetteer, best first, with the score that ranked them, "+
+				"the name that matched, a precision (site or city) and the ISO 3166-2 province of the point.",
+			[]any{param("q", "The place name, optionally with comma-separated hints: \"Green Zone, Baghdad\".", obj{"type": "string", "maxLength": 200}, nil),
+				param("country", "Prefer places in this ISO 3166-1 alpha-3 country.", obj{"type": "string", "pattern": "^[A-Z]{3}$"}, nil),
+				param("near", "Prefer places near this lon,lat.", obj{"type": "string"}, nil),
+				param("limit", "Most candidates.", obj{"type": "integer", "minimum": 1, "maximum": 100, "default": 5}, nil)},
+			errorResponses(obj{"200": response("Candidates as a FeatureCollection of Points.", mediaGeoJSON, schemaRef("featureCollection"))}, true)),
+		regionsURL: operation("describeRegions", "The regions collection",
+			"Metadata of the boundaries of countries and provinces.",
+			[]any{param("f", "The output format: only json.", obj{"type": "string", "enum": []string{"json"}}, nil)},
+			errorResponses(obj{"200": response("The collection.", mediaJSON, schemaRef("collection"))}, true)),
+		regionItemsPath: operation("getRegions", "Countries and provinces",
+			"Boundaries as MultiPolygons with code, name, level and country, paged by an offset cursor.",
+			[]any{param("level", "0 for countries, 1 for provinces; both when absent.", obj{"type": "integer", "enum": []int{0, 1}}, nil),
+				param("country", "Only this ISO 3166-1 alpha-3 country and its provinces.", obj{"type": "string", "pattern": "^[A-Z]{3}$"}, nil),
+				param("limit", "Page size.", obj{"type": "integer", "minimum": 1, "maximum": incidentmap.MaxLimit, "default": 100}, nil),
+				param("cursor", "Opaque position from a next link.", obj{"type": "string"}, nil)},
+			errorResponses(obj{"200": response("A page of regions.", mediaGeoJSON, schemaRef("featureCollection"))}, true)),
+		regionItemsPath + "/{id}": operation("getRegion", "One region",
+			"A country (AFG) or province (AF-HER) by code.",
+			[]any{obj{"name": "id", "in": "path", "required": true, "description": "ISO 3166-1 alpha-3 or ISO 3166-2 code.", "schema": obj{"type": "string"}}},
+			errorResponses(obj{"200": response("The region.", mediaGeoJSON, schemaRef("feature")),
+				"404": obj{"$ref": "#/components/responses/notFound"}}, true)),
 	}
 	// Every GET is also served for HEAD.
 	for _, p := range paths {
@@ -158,6 +183,15 @@ func buildOpenAPI() ([]byte, error) {
 		head["summary"] = get["summary"].(string) + " (headers only)"
 		p.(obj)["head"] = head
 	}
+	paths[extractPath] = obj{"post": obj{
+		"operationId": "extractIncidents", "summary": "Draft incidents from a news article",
+		"description": "Finds incidents in an article's text and returns them as draft Features for a person to review; nothing is stored. " +
+			"Each draft has an evidence member (byte offsets of the sentence each field came from); toponyms lists the places found.",
+		"requestBody": obj{"required": true, "content": obj{mediaJSON: obj{"schema": obj{"type": "object", "required": []string{"text", "published"},
+			"properties": obj{"text": obj{"type": "string", "maxLength": 1 << 20}, "published": obj{"type": "string", "format": "date"},
+				"source": obj{"type": "object", "properties": obj{"publisher": obj{"type": "string"}, "title": obj{"type": "string"}, "url": obj{"type": "string"}}}}}}}},
+		"responses": errorResponses(obj{"200": response("The drafts.", mediaGeoJSON, schemaRef("featureCollection"))}, true),
+	}}
 	doc := obj{
 		"openapi": "3.0.3",
 		"info": obj{
@@ -385,10 +419,14 @@ func apiPageOf(doc []byte) (apiPage, error) {
 			Summary, Description string
 			Parameters           []paramDoc
 		}
-		if err := json.Unmarshal(d.Paths[p]["get"], &op); err != nil {
+		method := "get"
+		if _, ok := d.Paths[p][method]; !ok {
+			method = "post"
+		}
+		if err := json.Unmarshal(d.Paths[p][method], &op); err != nil {
 			return apiPage{}, err
 		}
-		o := apiOperation{Method: "GET", Path: p, Summary: op.Summary, Description: op.Description}
+		o := apiOperation{Method: strings.ToUpper(method), Path: p, Summary: op.Summary, Description: op.Description}
 		for _, pd := range op.Parameters {
 			if pd.Ref != "" {
 				name := pd.Ref[len("#/components/parameters/"):]

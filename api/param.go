@@ -3,6 +3,7 @@ package api
 import (
 	"math"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -61,6 +62,9 @@ type itemsQuery struct {
 	// props selects the properties each feature carries: all of them unless
 	// the properties parameter names some.
 	props feature.Selection
+	// regions are the region codes the region parameter names; the handler
+	// turns them into s_intersects with their boundaries.
+	regions []string
 }
 
 // paramDoc describes a query parameter of the items endpoint for the
@@ -92,6 +96,10 @@ func itemParams() []paramDoc {
 			"(ascending, the default), e.g. -occurred_start. id is always the last key. Sortable: " +
 			strings.Join(incidentmap.SortableProperties, ", ") + ".",
 			map[string]any{"type": "array", "items": map[string]any{"type": "string", "pattern": `^[+-]?[a-z_]+$`}}},
+		{"region", "Only incidents inside one of these regions: comma-separated ISO 3166-1 alpha-3 country codes (AFG) " +
+			"or ISO 3166-2 province codes (AF-HER), ORed. The boundaries are those of /collections/regions (Natural Earth, " +
+			"simplified to 0.005°).",
+			map[string]any{"type": "array", "items": map[string]any{"type": "string", "pattern": regionPattern.String()}}},
 		{"filter", "A CQL2 filter (OGC 21-065) over the queryables, in the language filter-lang names; " +
 			"for cql2-json the value is the JSON text.", str},
 		{"filter-lang", "Language of filter.", map[string]any{"type": "string", "enum": []string{filterLangText, filterLangJSON}, "default": filterLangText}},
@@ -131,7 +139,7 @@ func itemParams() []paramDoc {
 // isItemsParam reports whether the items endpoint takes name.
 func isItemsParam(name string) bool {
 	switch name {
-	case "bbox", "datetime", "limit", "cursor", "sortby", "filter", "filter-lang", "filter-crs", "properties", "f":
+	case "bbox", "datetime", "limit", "cursor", "sortby", "region", "filter", "filter-lang", "filter-crs", "properties", "f":
 		return true
 	}
 	return slices.Contains(propertyParams, name)
@@ -210,6 +218,8 @@ func parseItemsQuery(q url.Values) (itemsQuery, error) {
 			if v != crs84 {
 				err = incidentmap.Invalidf(name, "must be %s (longitude/latitude in WGS 84), the only CRS of filter geometries, got %q", crs84, clip(v))
 			}
+		case "region":
+			iq.regions, err = parseRegions(v)
 		case "properties":
 			iq.props, err = parseProperties(v)
 		case "f":
@@ -253,6 +263,25 @@ func parseItemsQuery(q url.Values) (itemsQuery, error) {
 		f.Where = incidentmap.And{Args: where}
 	}
 	return iq, nil
+}
+
+// regionPattern is the shape of a region code: a country's ISO 3166-1
+// alpha-3 code or a province's ISO 3166-2 code.
+var regionPattern = regexp.MustCompile(`^([A-Z]{3}|[A-Z]{2}-[A-Z0-9]{1,3})$`)
+
+// parseRegions parses the region parameter: at most 20 comma-separated
+// codes of the right shape. Whether each exists is the handler's check.
+func parseRegions(s string) ([]string, error) {
+	codes := strings.Split(s, ",")
+	if len(codes) > 20 {
+		return nil, incidentmap.Invalidf("region", "names %d regions; at most 20", len(codes))
+	}
+	for _, code := range codes {
+		if !regionPattern.MatchString(code) {
+			return nil, incidentmap.Invalidf("region", "%q is not an ISO 3166-1 alpha-3 (AFG) or ISO 3166-2 (AF-HER) code", clip(code))
+		}
+	}
+	return codes, nil
 }
 
 // parseItemsFormat parses f: json, geojson, jsonseq, csv or html.

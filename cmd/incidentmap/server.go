@@ -44,6 +44,7 @@ type Main struct {
 	Logger *slog.Logger
 
 	Store    incidentmap.Store
+	Geo      *geo.Data // the gazetteer and boundaries, each loaded on first use
 	listener net.Listener
 	server   *http.Server
 }
@@ -62,7 +63,11 @@ func (m *Main) Open(ctx context.Context) (err error) {
 			return err
 		}
 	}
+	if m.Geo == nil {
+		m.Geo = &geo.Data{}
+	}
 	handler, err := api.New(m.Store, api.Config{
+		Geo:            m.Geo,
 		BaseURL:        m.Config.BaseURL,
 		TrustProxy:     m.Config.TrustProxy,
 		Basemap:        api.Basemap{URL: m.Config.BasemapURL, Attribution: m.Config.BasemapAttribution},
