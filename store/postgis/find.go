@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/incidentmap/incidentmap"
+	"github.com/incidentmap/incidentmap/store/internal/sqlexpr"
 	"github.com/jmoiron/sqlx"
 )
 
@@ -20,146 +21,6 @@ func rebind(q string) string { return sqlx.Rebind(sqlx.DOLLAR, q) }
 // body of a WHERE clause over incidents i and its arguments.
 func filterSQL(f incidentmap.Filter) (string, []any, error) {
 	return compile(f.Expr())
-}
-
-// order is a sort order resolved through the allow-list of columns.
-type order []orderKey
-
-type orderKey struct {
-	col  column
-	desc bool
-}
-
-// resolveOrder maps f.Order() to columns; an unknown property is EINVALID
-// naming "sortby".
-func resolveOrder(keys []incidentmap.SortKey) (order, error) {
-	out := make(order, len(keys))
-	for i, k := range keys {
-		col, ok := columns[k.Property]
-		if !ok || !slices.Contains(incidentmap.SortableProperties, k.Property) {
-			return nil, incidentmap.Invalidf("sortby", "cannot sort by %q", k.Property)
-		}
-		out[i] = orderKey{col, k.Desc}
-	}
-	return out, nil
-}
-
-// orderBy writes the ORDER BY list of o, reversed when reverse is set. NULL,
-// which only the counts of casualties hold, sorts as greater than every
-// value (PostgreSQL's default, spelt out; the SQLite store does the same):
-// last when ascending, first when descending.
-func (o order) orderBy(reverse bool) string {
-	var b strings.Builder
-	for i, k := range o {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(k.col.name)
-		desc := k.desc != reverse
-		switch {
-		case desc && k.col.typ == colInt:
-			b.WriteString(" DESC NULLS FIRST")
-		case desc:
-			b.WriteString(" DESC")
-		case k.col.typ == colInt:
-			b.WriteString(" ASC NULLS LAST")
-		}
-	}
-	return b.String()
-}
-
-// keyArg checks that a cursor value (see incidentmap.SortValue) fits its
-// column and returns it with the cast of its placeholder.
-func keyArg(typ colType, v any) (any, string, bool) {
-	switch v := v.(type) {
-	case nil:
-		return nil, "", typ == colInt
-	case string:
-		return v, "::text", typ == colText
-	case int64:
-		return v, "::bigint", typ == colInt
-	case time.Time:
-		switch typ {
-		case colDay:
-			return v.UTC(), "::date", true
-		case colInstant:
-			return v.UTC(), "::timestamptz", true
-		}
-	}
-	return nil, "", false
-}
-
-// keyset returns the condition that a row comes after the position vals in
-// o (before it when back is set): strictly, or at the position too when
-// inclusive is set. Values are bound; NULL sorts as the greatest value.
-func (o order) keyset(vals []any, back, inclusive bool) (string, []any, error) {
-	if len(vals) != len(o) {
-		return "", nil, incidentmap.Invalidf("cursor", "does not fit the sort order")
-	}
-	args := make([]any, len(o))
-	ph := make([]string, len(o))
-	sameDir, nullable := true, false
-	for i, k := range o {
-		a, cast, ok := keyArg(k.col.typ, vals[i])
-		if !ok {
-			return "", nil, incidentmap.Invalidf("cursor", "does not fit the sort order")
-		}
-		args[i], ph[i] = a, "?"+cast
-		sameDir = sameDir && k.desc == o[0].desc
-		nullable = nullable || k.col.typ == colInt
-	}
-	up := func(k orderKey) bool { return k.desc == back } // later rows have greater values
-	if sameDir && !nullable {
-		// A row value comparison, which the indexes serve.
-		op := map[[2]bool]string{{true, false}: ">", {true, true}: ">=", {false, false}: "<", {false, true}: "<="}[[2]bool{up(o[0]), inclusive}]
-		cols := make([]string, len(o))
-		for i, k := range o {
-			cols[i] = k.col.name
-		}
-		return "(" + strings.Join(cols, ", ") + ") " + op + " (" + strings.Join(ph, ", ") + ")", args, nil
-	}
-	// (k1 beyond v1) OR (k1 = v1 AND k2 beyond v2) OR ...; the last key, the
-	// unique id, may also equal its value when inclusive.
-	var ors, eqs []string
-	var out, eqArgs []any
-	for i, k := range o {
-		name, v, p := k.col.name, args[i], ph[i]
-		var beyond string
-		var beyondArgs []any
-		switch {
-		case v == nil && up(k):
-			beyond = "" // nothing is greater than NULL
-		case v == nil:
-			beyond = name + " IS NOT NULL"
-		case up(k) && k.col.typ == colInt:
-			beyond, beyondArgs = "("+name+" > "+p+" OR "+name+" IS NULL)", []any{v}
-		case up(k):
-			beyond, beyondArgs = name+" > "+p, []any{v}
-		default:
-			beyond, beyondArgs = name+" < "+p, []any{v}
-		}
-		if i == len(o)-1 && inclusive {
-			if beyond == "" {
-				beyond, beyondArgs = name+" = "+p, []any{v}
-			} else {
-				beyond, beyondArgs = "("+beyond+" OR "+name+" = "+p+")", append(beyondArgs, v)
-			}
-		}
-		if beyond != "" {
-			ors = append(ors, "("+strings.Join(append(slices.Clone(eqs), beyond), " AND ")+")")
-			out = append(append(out, eqArgs...), beyondArgs...)
-		}
-		if v == nil {
-			eqs = append(eqs, name+" IS NULL")
-		} else {
-			eqs = append(eqs, name+" = "+p)
-			eqArgs = append(eqArgs, v)
-		}
-	}
-	if len(ors) == 0 {
-		return "FALSE", nil, nil
-	}
-	return "(" + strings.Join(ors, " OR ") + ")", out, nil
 }
 
 // FindIncidents calls fn for each incident that f selects, in the order of
@@ -175,7 +36,7 @@ func (s *Store) FindIncidents(ctx context.Context, f incidentmap.Filter, fn func
 		return nil, incidentmap.Invalidf("cursor", "a page cannot be both after and before a cursor")
 	}
 	keys := f.Order()
-	o, err := resolveOrder(keys)
+	o, err := dialect.Order(keys)
 	if err != nil {
 		return nil, err
 	}
@@ -191,7 +52,7 @@ func (s *Store) FindIncidents(ctx context.Context, f incidentmap.Filter, fn func
 		if err != nil {
 			return nil, err
 		}
-		ks, kargs, err := o.keyset(vals, false, false)
+		ks, kargs, err := dialect.Keyset(o, vals, false, false)
 		if err != nil {
 			return nil, err
 		}
@@ -201,7 +62,7 @@ func (s *Store) FindIncidents(ctx context.Context, f incidentmap.Filter, fn func
 		if err != nil {
 			return nil, err
 		}
-		before, bargs, err := o.keyset(vals, true, false)
+		before, bargs, err := dialect.Keyset(o, vals, true, false)
 		if err != nil {
 			return nil, err
 		}
@@ -210,7 +71,7 @@ func (s *Store) FindIncidents(ctx context.Context, f incidentmap.Filter, fn func
 		if err != nil || n == 0 {
 			return nil, err
 		}
-		from, fargs, err := o.keyset(start, false, true)
+		from, fargs, err := dialect.Keyset(o, start, false, true)
 		if err != nil {
 			return nil, err
 		}
@@ -218,7 +79,7 @@ func (s *Store) FindIncidents(ctx context.Context, f incidentmap.Filter, fn func
 		peek = 0
 	}
 	args = append(args, limit+peek)
-	rows, err := s.db.QueryxContext(ctx, rebind(selectIncident+" WHERE "+where+" ORDER BY "+o.orderBy(false)+" LIMIT ?"), args...)
+	rows, err := s.db.QueryxContext(ctx, rebind(selectIncident+" WHERE "+where+" ORDER BY "+o.By("", false)+" LIMIT ?"), args...)
 	if err != nil {
 		return nil, fmt.Errorf("postgis: find incidents: %w", err)
 	}
@@ -256,12 +117,12 @@ func (s *Store) FindIncidents(ctx context.Context, f incidentmap.Filter, fn func
 // that where selects just before its bound, by reading the sort keys alone
 // in the reverse order. It returns the values at that position and how
 // many rows the page has.
-func (s *Store) pageStart(ctx context.Context, o order, where string, args []any, limit int) ([]any, int, error) {
+func (s *Store) pageStart(ctx context.Context, o sqlexpr.Order, where string, args []any, limit int) ([]any, int, error) {
 	cols := make([]string, len(o))
 	for i, k := range o {
-		cols[i] = k.col.name
+		cols[i] = k.Col.Name
 	}
-	q := `SELECT ` + strings.Join(cols, ", ") + ` FROM incidents i WHERE ` + where + ` ORDER BY ` + o.orderBy(true) + ` LIMIT ?`
+	q := `SELECT ` + strings.Join(cols, ", ") + ` FROM incidents i WHERE ` + where + ` ORDER BY ` + o.By("", true) + ` LIMIT ?`
 	rows, err := s.db.QueryContext(ctx, rebind(q), append(slices.Clone(args), limit)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("postgis: find incidents: page start: %w", err)

@@ -9,148 +9,8 @@ import (
 	"time"
 
 	"github.com/incidentmap/incidentmap"
+	"github.com/incidentmap/incidentmap/store/internal/sqlexpr"
 )
-
-// order is a sort order resolved through the allow-list of columns.
-type order []orderKey
-
-type orderKey struct {
-	col  column
-	desc bool
-}
-
-// resolveOrder maps f.Order() to columns; an unknown property is EINVALID
-// naming "sortby".
-func resolveOrder(keys []incidentmap.SortKey) (order, error) {
-	out := make(order, len(keys))
-	for i, k := range keys {
-		col, ok := columns[k.Property]
-		if !ok || !slices.Contains(incidentmap.SortableProperties, k.Property) {
-			return nil, incidentmap.Invalidf("sortby", "cannot sort by %q", k.Property)
-		}
-		out[i] = orderKey{col, k.Desc}
-	}
-	return out, nil
-}
-
-// orderBy writes the ORDER BY list of o, reversed when reverse is set, with
-// prefix before each column. NULL, which only the counts of casualties
-// hold, sorts as greater than every value (as in PostgreSQL): last when
-// ascending, first when descending.
-func (o order) orderBy(prefix string, reverse bool) string {
-	var b strings.Builder
-	for i, k := range o {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(prefix + k.col.name)
-		desc := k.desc != reverse
-		switch {
-		case desc && k.col.typ == colInt:
-			b.WriteString(" DESC NULLS FIRST")
-		case desc:
-			b.WriteString(" DESC")
-		case k.col.typ == colInt:
-			b.WriteString(" ASC NULLS LAST")
-		}
-	}
-	return b.String()
-}
-
-// keyArg converts a cursor value (see incidentmap.SortValue) to what its
-// column holds.
-func keyArg(typ colType, v any) (any, bool) {
-	switch v := v.(type) {
-	case nil:
-		return nil, typ == colInt
-	case string:
-		return v, typ == colText
-	case int64:
-		return v, typ == colInt
-	case time.Time:
-		switch typ {
-		case colDay:
-			return formatDay(v), true
-		case colInstant:
-			return formatInstant(v), true
-		}
-	}
-	return nil, false
-}
-
-// keyset returns the condition that a row comes after the position vals in
-// o (before it when back is set): strictly, or at the position too when
-// inclusive is set. Values are bound; NULL sorts as the greatest value.
-func (o order) keyset(vals []any, back, inclusive bool) (string, []any, error) {
-	if len(vals) != len(o) {
-		return "", nil, incidentmap.Invalidf("cursor", "does not fit the sort order")
-	}
-	args := make([]any, len(o))
-	sameDir, nullable := true, false
-	for i, k := range o {
-		a, ok := keyArg(k.col.typ, vals[i])
-		if !ok {
-			return "", nil, incidentmap.Invalidf("cursor", "does not fit the sort order")
-		}
-		args[i] = a
-		sameDir = sameDir && k.desc == o[0].desc
-		nullable = nullable || k.col.typ == colInt
-	}
-	up := func(k orderKey) bool { return k.desc == back } // later rows have greater values
-	if sameDir && !nullable {
-		// A row value comparison, which the indexes serve.
-		op := map[[2]bool]string{{true, false}: ">", {true, true}: ">=", {false, false}: "<", {false, true}: "<="}[[2]bool{up(o[0]), inclusive}]
-		cols := make([]string, len(o))
-		for i, k := range o {
-			cols[i] = k.col.name
-		}
-		return "(" + strings.Join(cols, ", ") + ") " + op + " (?" + strings.Repeat(", ?", len(o)-1) + ")", args, nil
-	}
-	// (k1 beyond v1) OR (k1 = v1 AND k2 beyond v2) OR ...; the last key, the
-	// unique id, may also equal its value when inclusive.
-	var ors []string
-	var out []any
-	var eqs []string
-	var eqArgs []any
-	for i, k := range o {
-		name, v := k.col.name, args[i]
-		var beyond string
-		var beyondArgs []any
-		switch {
-		case v == nil && up(k):
-			beyond = "" // nothing is greater than NULL
-		case v == nil:
-			beyond = name + " IS NOT NULL"
-		case up(k) && k.col.typ == colInt:
-			beyond, beyondArgs = "("+name+" > ? OR "+name+" IS NULL)", []any{v}
-		case up(k):
-			beyond, beyondArgs = name+" > ?", []any{v}
-		default:
-			beyond, beyondArgs = name+" < ?", []any{v}
-		}
-		if i == len(o)-1 && inclusive {
-			if beyond == "" {
-				beyond, beyondArgs = name+" = ?", []any{v}
-			} else {
-				beyond, beyondArgs = "("+beyond+" OR "+name+" = ?)", append(beyondArgs, v)
-			}
-		}
-		if beyond != "" {
-			ors = append(ors, "("+strings.Join(append(slices.Clone(eqs), beyond), " AND ")+")")
-			out = append(append(out, eqArgs...), beyondArgs...)
-		}
-		if v == nil {
-			eqs = append(eqs, name+" IS NULL")
-		} else {
-			eqs = append(eqs, name+" = ?")
-			eqArgs = append(eqArgs, v)
-		}
-	}
-	if len(ors) == 0 {
-		return "0", nil, nil
-	}
-	return "(" + strings.Join(ors, " OR ") + ")", out, nil
-}
 
 // The query of FindIncidents picks the rowids of the page first, from the
 // narrow columns that filter and order it, and only then reads the page's
@@ -178,7 +38,7 @@ func (s *Store) FindIncidents(ctx context.Context, f incidentmap.Filter, fn func
 		return nil, incidentmap.Invalidf("cursor", "a page cannot be both after and before a cursor")
 	}
 	keys := f.Order()
-	o, err := resolveOrder(keys)
+	o, err := dialect.Order(keys)
 	if err != nil {
 		return nil, err
 	}
@@ -194,7 +54,7 @@ func (s *Store) FindIncidents(ctx context.Context, f incidentmap.Filter, fn func
 		if err != nil {
 			return nil, err
 		}
-		ks, kargs, err := o.keyset(vals, false, false)
+		ks, kargs, err := dialect.Keyset(o, vals, false, false)
 		if err != nil {
 			return nil, err
 		}
@@ -204,7 +64,7 @@ func (s *Store) FindIncidents(ctx context.Context, f incidentmap.Filter, fn func
 		if err != nil {
 			return nil, err
 		}
-		before, bargs, err := o.keyset(vals, true, false)
+		before, bargs, err := dialect.Keyset(o, vals, true, false)
 		if err != nil {
 			return nil, err
 		}
@@ -213,14 +73,14 @@ func (s *Store) FindIncidents(ctx context.Context, f incidentmap.Filter, fn func
 		if err != nil || n == 0 {
 			return nil, err
 		}
-		from, fargs, err := o.keyset(start, false, true)
+		from, fargs, err := dialect.Keyset(o, start, false, true)
 		if err != nil {
 			return nil, err
 		}
 		cond, args = cond+" AND "+from, append(args, fargs...)
 		peek = 0
 	}
-	q := findIncidentsHead + cond + findIncidentsOrder + o.orderBy("", false) + findIncidentsLimit + o.orderBy("i.", false)
+	q := findIncidentsHead + cond + findIncidentsOrder + o.By("", false) + findIncidentsLimit + o.By("i.", false)
 	rows, err := s.db.QueryxContext(ctx, q, append(args, limit+peek)...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: find incidents: %w", err)
@@ -263,12 +123,12 @@ func (s *Store) FindIncidents(ctx context.Context, f incidentmap.Filter, fn func
 // that cond selects just before its bound, by reading the sort keys alone
 // in the reverse order. It returns the values at that position and how
 // many rows the page has.
-func (s *Store) pageStart(ctx context.Context, o order, cond string, args []any, limit int) ([]any, int, error) {
+func (s *Store) pageStart(ctx context.Context, o sqlexpr.Order, cond string, args []any, limit int) ([]any, int, error) {
 	cols := make([]string, len(o))
 	for i, k := range o {
-		cols[i] = k.col.name
+		cols[i] = k.Col.Name
 	}
-	q := `SELECT ` + strings.Join(cols, ", ") + ` FROM incidents WHERE ` + cond + ` ORDER BY ` + o.orderBy("", true) + ` LIMIT ?`
+	q := `SELECT ` + strings.Join(cols, ", ") + ` FROM incidents WHERE ` + cond + ` ORDER BY ` + o.By("", true) + ` LIMIT ?`
 	rows, err := s.db.QueryContext(ctx, q, append(slices.Clone(args), limit)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("sqlite: find incidents: page start: %w", err)
@@ -299,7 +159,7 @@ func (s *Store) pageStart(ctx context.Context, o order, cond string, args []any,
 		case nil, int64:
 			vals[i] = v
 		case string:
-			switch k.col.typ {
+			switch k.Col.Type {
 			case colDay:
 				t, err := time.Parse(dayLayout, v)
 				if err != nil {

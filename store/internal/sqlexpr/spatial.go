@@ -1,4 +1,4 @@
-package postgis
+package sqlexpr
 
 import (
 	"math"
@@ -16,8 +16,7 @@ const (
 // the WGS 84 ellipsoid, for an index prefilter: one box, two when the
 // circle crosses the antimeridian, or the whole world's longitudes when it
 // reaches a pole. They are generous (the smallest radius of curvature of
-// the ellipsoid, plus 1%), never tight: the exact test follows. The SQLite
-// store computes the same boxes for its R*Tree.
+// the ellipsoid, plus 1%), never tight: the exact test follows.
 func dwithinBounds(p orb.Point, meters float64) []orb.Bound {
 	const minRadius = wgs84A * (1 - wgs84F) * (1 - wgs84F) // the meridian's radius of curvature at the equator
 	const deg = 180 / math.Pi
