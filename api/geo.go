@@ -256,11 +256,8 @@ func parseLonLat(s string) (orb.Point, bool) {
 	return p, ok && err1 == nil && err2 == nil && incidentmap.ValidLonLat(p)
 }
 
-func round6(v float64) float64 {
-	b := feature.AppendCoord(nil, v)
-	r, _ := strconv.ParseFloat(string(b), 64)
-	return r
-}
+// round6 rounds a coordinate to feature.CoordinateDecimals (6) places.
+func round6(v float64) float64 { return math.Round(v*1e6) / 1e6 }
 
 func nilIfEmpty(s string) any {
 	if s == "" {
