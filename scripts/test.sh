@@ -6,7 +6,8 @@
 # PostgreSQL 15 + PostGIS with apt-get when they are missing). Under CI
 # (CI=true) a PostGIS that cannot be started fails the run instead of
 # skipping, so CI never passes without having tested PostGIS. GDAL (gdal-bin)
-# is installed the same way for the tests that drive ogrinfo and ogr2ogr.
+# is installed the same way for the tests that drive ogrinfo and ogr2ogr, and
+# Debian's Chromium by scripts/browser-test.sh for the map's browser tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-test}
@@ -50,4 +51,6 @@ if [ "$mode" = bench ]; then
 else
   echo "== go test -race"
   go test -race -count 1 ./...
+  echo "== browser tests (Chromium, playwright-core)"
+  bash scripts/browser-test.sh
 fi

@@ -1,6 +1,6 @@
 /** Tests of checking server responses: /config.json and the items body. */
 import { describe, expect, it } from "vitest";
-import { basemapFrom, LoadError, parseCollection } from "./api";
+import { basemapFrom, enumsFrom, LoadError, parseCollection, placesFrom } from "./api";
 import { eventColour, OTHER_COLOUR } from "./palette";
 
 describe("basemapFrom", () => {
@@ -49,5 +49,42 @@ describe("eventColour", () => {
     expect(eventColour("Protests")).not.toBe(OTHER_COLOUR);
     expect(eventColour("toString")).toBe(OTHER_COLOUR);
     expect(eventColour(null)).toBe(OTHER_COLOUR);
+  });
+});
+
+describe("enumsFrom", () => {
+  it("reads the event and target type enums of /queryables", () => {
+    const body = {
+      properties: {
+        event_type: { type: "string", enum: ["Protests", "Riots"] },
+        target_type: { type: "string", enum: ["embassy"] },
+      },
+    };
+    expect(enumsFrom(body)).toEqual({ eventTypes: ["Protests", "Riots"], targetTypes: ["embassy"] });
+  });
+  it("is null for anything else", () => {
+    expect(enumsFrom(null)).toBeNull();
+    expect(enumsFrom({ properties: { event_type: { enum: [1] }, target_type: { enum: [] } } })).toBeNull();
+  });
+});
+
+describe("placesFrom", () => {
+  it("keeps point candidates with their properties, best first", () => {
+    const body = {
+      type: "FeatureCollection",
+      features: [
+        {
+          type: "Feature",
+          geometry: { type: "Point", coordinates: [62.2, 34.34] },
+          properties: { name: "Herat", country: "AFG", admin1_name: "Herat", precision: "city", score: 1 },
+        },
+        { type: "Feature", geometry: { type: "Polygon", coordinates: [] }, properties: { name: "bad" } },
+        { type: "Feature", geometry: { type: "Point", coordinates: ["x", 1] }, properties: {} },
+      ],
+    };
+    expect(placesFrom(body)).toEqual([
+      { name: "Herat", country: "AFG", admin1: "Herat", precision: "city", lon: 62.2, lat: 34.34 },
+    ]);
+    expect(placesFrom({})).toEqual([]);
   });
 });

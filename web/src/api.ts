@@ -3,7 +3,7 @@
  * GET /collections/incidents/items for incidents. Responses are checked
  * before use; failures become LoadError with a message fit for the page.
  */
-import { itemsURL } from "./bbox";
+import { ITEMS_PATH, itemsURL } from "./bbox";
 import { describeError } from "./format";
 import type { BBox, IncidentCollection, IncidentFeature } from "./types";
 
@@ -95,4 +95,128 @@ export async function fetchIncidents(bbox: BBox, signal: AbortSignal): Promise<I
   }
   if (!resp.ok) throw new LoadError(describeError(resp.status, body));
   return parseCollection(body);
+}
+
+/**
+ * getJSON fetches url and returns its JSON body. Aborting rejects with the
+ * fetch AbortError; every other failure is a LoadError in words: the
+ * server unreachable, or the server's own description of a 4xx/5xx.
+ */
+export async function getJSON(url: string, what: string, signal?: AbortSignal): Promise<unknown> {
+  let resp: Response;
+  try {
+    resp = await fetch(url, { signal, headers: { Accept: "application/geo+json, application/json" } });
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    throw new LoadError(`Could not reach the server to load ${what}. Is it running?`);
+  }
+  let body: unknown = null;
+  try {
+    body = await resp.json();
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    if (resp.ok) throw new LoadError(`The server sent ${what} that are not valid JSON.`);
+  }
+  if (!resp.ok) throw new NotOK(resp.status, describeError(resp.status, body));
+  return body;
+}
+
+/** A response with a 4xx or 5xx status. */
+export class NotOK extends LoadError {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** fetchCollection loads an items URL (see query.itemsURL) and checks the body. */
+export async function fetchCollection(url: string, signal: AbortSignal): Promise<IncidentCollection> {
+  return parseCollection(await getJSON(url, "incidents", signal));
+}
+
+/** fetchIncident loads one incident by id. */
+export async function fetchIncident(id: string, signal?: AbortSignal): Promise<IncidentFeature> {
+  const body = await getJSON(`${ITEMS_PATH}/${encodeURIComponent(id)}`, "the incident", signal);
+  if (!isIncident(body)) throw new LoadError("The server sent something other than an incident Feature.");
+  const f = body as IncidentFeature;
+  if (typeof f.id !== "string") f.id = id;
+  return f;
+}
+
+/** The enum lists of /queryables that the panel offers as checkboxes. */
+export interface Enums {
+  eventTypes: string[];
+  targetTypes: string[];
+}
+
+function stringList(x: unknown): string[] | null {
+  return Array.isArray(x) && x.every((s) => typeof s === "string") ? (x as string[]) : null;
+}
+
+/** enumsFrom picks the event and target type enums out of a queryables schema. */
+export function enumsFrom(body: unknown): Enums | null {
+  const props = (body as { properties?: Record<string, { enum?: unknown }> } | null)?.properties;
+  if (!props || typeof props !== "object") return null;
+  const eventTypes = stringList(props.event_type?.enum);
+  const targetTypes = stringList(props.target_type?.enum);
+  return eventTypes && targetTypes ? { eventTypes, targetTypes } : null;
+}
+
+/** fetchEnums loads /collections/incidents/queryables. */
+export async function fetchEnums(): Promise<Enums | null> {
+  try {
+    return enumsFrom(await getJSON("/collections/incidents/queryables", "the queryables"));
+  } catch {
+    return null;
+  }
+}
+
+/** A place found by /geocode. */
+export interface Place {
+  name: string;
+  country: string;
+  admin1: string;
+  precision: string;
+  lon: number;
+  lat: number;
+}
+
+/** placesFrom reads the point candidates of a /geocode FeatureCollection, best first. */
+export function placesFrom(body: unknown): Place[] {
+  const raw = (body as { features?: unknown } | null)?.features;
+  if (!Array.isArray(raw)) return [];
+  const out: Place[] = [];
+  for (const f of raw) {
+    if (!isIncident(f)) continue; // a Point feature with finite coordinates
+    const p = (f as unknown as { properties: Record<string, unknown> }).properties;
+    const str = (k: string) => (typeof p[k] === "string" ? (p[k] as string) : "");
+    const [lon, lat] = (f as IncidentFeature).geometry.coordinates;
+    out.push({ name: str("name"), country: str("country"), admin1: str("admin1_name"), precision: str("precision"), lon, lat });
+  }
+  return out;
+}
+
+/** geocode asks /geocode for up to 5 places called q. */
+export async function geocode(q: string): Promise<Place[]> {
+  try {
+    return placesFrom(await getJSON(`/geocode?q=${encodeURIComponent(q)}&limit=5`, "places"));
+  } catch (err) {
+    if (err instanceof NotOK && err.status === 404) {
+      throw new LoadError("Place search (/geocode) is not available on this server.");
+    }
+    throw err;
+  }
+}
+
+/** fetchCountries loads the country outlines for the offline fallback layer; null when unavailable. */
+export async function fetchCountries(): Promise<unknown | null> {
+  try {
+    const body = await getJSON("/collections/regions/items?level=0&limit=300", "country outlines");
+    const t = (body as { type?: unknown } | null)?.type;
+    return t === "FeatureCollection" ? body : null;
+  } catch {
+    return null;
+  }
 }

@@ -1,90 +1,576 @@
 /**
- * Entry point of the incidentmap page: a full-window Leaflet map of the
- * incidents served by /collections/incidents/items, reloaded (debounced,
- * aborting the previous request) whenever the view moves. The status line
- * always says in words what the map shows or what went wrong.
+ * Entry point of the incidentmap page: a Leaflet map of the incidents in
+ * view (clustered markers or a heat map), a filters panel that is one CQL2
+ * text filter, an incident detail panel, exports, and the whole state in
+ * the URL fragment (history.pushState on changes; popstate restores). The page talks
+ * only to the public API, and the status line always says in words what
+ * the map shows or what went wrong.
  */
 import "leaflet/dist/leaflet.css";
+import "leaflet.markercluster/dist/MarkerCluster.css";
+import "leaflet.markercluster/dist/MarkerCluster.Default.css";
 import "./style.css";
-import * as L from "leaflet";
-import { fetchBasemap, fetchIncidents, LoadError } from "./api";
+import L from "./leaflet-global";
+import "leaflet.markercluster";
+import "leaflet.heat";
+import {
+  fetchBasemap,
+  fetchCollection,
+  type Basemap,
+  fetchCountries,
+  fetchEnums,
+  fetchIncident,
+  geocode,
+  LoadError,
+  NotOK,
+  type Enums,
+} from "./api";
 import { nearLon, normaliseBBox } from "./bbox";
+import { buildDetail } from "./detail";
 import { escapeHTML, statusText } from "./format";
 import { EVENT_COLOURS, OTHER_COLOUR, eventColour } from "./palette";
-import { buildPopup } from "./popup";
+import { buildCQL2, emptyFilter, itemsURL, num, parseCountries, type FilterState } from "./query";
+import { fromSearch, toSearch, type PageState } from "./urlstate";
 import type { BBox, IncidentCollection, IncidentFeature } from "./types";
 
 /** Where the map starts when there is nothing to fit to: the seed incidents' region. */
 const DEFAULT_CENTRE: L.LatLngTuple = [30, 55];
 const DEFAULT_ZOOM = 4;
-const WORLD: BBox = [-180, -90, 180, 90];
 const DEBOUNCE_MS = 250;
+/** Most incidents the map asks for per view. */
+const MAP_LIMIT = 2000;
+/** Incidents fetched to frame the first view when the URL names none. */
+const FIT_LIMIT = 500;
+/** Most incidents an export holds (the API's page limit). */
+const EXPORT_LIMIT = 10000;
 
-const statusEl = document.getElementById("status") as HTMLElement;
+/** Fallback lists when /queryables cannot be read. */
+const FALLBACK_ENUMS: Enums = {
+  eventTypes: Object.keys(EVENT_COLOURS).sort(),
+  targetTypes: [
+    "embassy",
+    "consulate",
+    "diplomatic_vehicle",
+    "diplomatic_staff",
+    "international_organisation",
+    "military",
+    "government",
+    "civilian",
+    "religious_site",
+    "other",
+  ],
+};
+
+function byId<T extends HTMLElement = HTMLElement>(id: string): T {
+  const e = document.getElementById(id);
+  if (!e) throw new Error(`missing #${id}`);
+  return e as T;
+}
+
+const statusEl = byId("status");
+const spinner = byId("spinner");
+const form = byId<HTMLFormElement>("filter-form");
+const input = {
+  from: byId<HTMLInputElement>("f-from"),
+  to: byId<HTMLInputElement>("f-to"),
+  country: byId<HTMLInputElement>("f-country"),
+  targetCountry: byId<HTMLInputElement>("f-target-country"),
+  fatalities: byId<HTMLInputElement>("f-fatalities"),
+  text: byId<HTMLInputElement>("f-text"),
+  near: byId<HTMLInputElement>("f-near"),
+  nearKm: byId<HTMLInputElement>("f-near-km"),
+  heat: byId<HTMLInputElement>("f-heat"),
+};
+const eventBox = byId("f-event");
+const targetBox = byId("f-target");
+const cqlOut = byId<HTMLTextAreaElement>("cql");
+const detailEl = byId("detail");
+const detailContent = byId("detail-content");
+const filtersEl = byId("filters");
+const filtersToggle = byId<HTMLButtonElement>("filters-toggle");
 
 function setStatus(text: string, isError = false): void {
   statusEl.textContent = text;
   statusEl.classList.toggle("bar__status--error", isError);
 }
 
-const map = L.map("map", { minZoom: 2 }).setView(DEFAULT_CENTRE, DEFAULT_ZOOM);
-const markers = L.layerGroup().addTo(map);
-let statusNote = "";
+function setMsg(id: string, text: string, isError = false): void {
+  const e = byId(id);
+  e.textContent = text;
+  e.classList.toggle("filters__msg--error", isError);
+}
 
-function draw(features: IncidentFeature[]): void {
-  markers.clearLayers();
+let loadingCount = 0;
+/** True while a refresh waits out its debounce: the map is about to change. */
+let refreshPending = false;
+function setLoading(on: boolean | null): void {
+  if (on !== null) loadingCount = Math.max(0, loadingCount + (on ? 1 : -1));
+  const busy = loadingCount > 0 || refreshPending;
+  spinner.hidden = !busy;
+  byId("map").setAttribute("aria-busy", String(busy));
+}
+
+/** The page state; the URL is always toSearch(state) plus the view. */
+let state: PageState = fromSearch(location.hash);
+
+// ---------------------------------------------------------------- map
+
+const map = L.map("map", { minZoom: 2, maxZoom: 19 });
+map.createPane("countries").style.zIndex = "250";
+/**
+ * clusterIcon shows a cluster's count on the colour of its most frequent
+ * event type (the legend's colours), built with DOM calls and CSSOM only.
+ */
+function clusterIcon(cluster: L.MarkerCluster): L.DivIcon {
+  const counts = new Map<string, number>();
+  for (const m of cluster.getAllChildMarkers()) {
+    const t = (m.options as { eventType?: string }).eventType ?? "";
+    counts.set(t, (counts.get(t) ?? 0) + 1);
+  }
+  let top = "";
+  let most = -1;
+  for (const [t, n] of counts) if (n > most) [top, most] = [t, n];
+  const inner = document.createElement("div");
+  inner.style.backgroundColor = eventColour(top);
+  const count = document.createElement("span");
+  count.textContent = String(cluster.getChildCount());
+  inner.append(count);
+  return L.divIcon({ html: inner, className: "marker-cluster cluster", iconSize: L.point(40, 40) });
+}
+
+const clusters = L.markerClusterGroup({
+  chunkedLoading: true,
+  showCoverageOnHover: false,
+  maxClusterRadius: 50,
+  iconCreateFunction: clusterIcon,
+});
+const heat = L.heatLayer([], { radius: 22, blur: 18, maxZoom: 10 });
+const overlays = L.layerGroup().addTo(map);
+let features = new Map<string, IncidentFeature>();
+
+function markerIcon(f: IncidentFeature): L.DivIcon {
+  const dot = document.createElement("span");
+  dot.className = "marker__dot";
+  dot.style.backgroundColor = eventColour(f.properties.event_type); // CSSOM, allowed by CSP
+  return L.divIcon({ html: dot, className: "marker", iconSize: [16, 16], iconAnchor: [8, 8] });
+}
+
+function draw(list: IncidentFeature[]): void {
+  clusters.clearLayers();
+  features = new Map(list.map((f) => [f.id, f]));
   const centre = map.getCenter().lng;
-  for (const f of features) {
+  const points: L.LatLngTuple[] = [];
+  const markers: L.Marker[] = [];
+  for (const f of list) {
     const [lon, lat] = f.geometry.coordinates;
-    L.circleMarker([lat, nearLon(lon, centre)], {
-      radius: 7,
-      color: "#ffffff",
-      weight: 1.5,
-      fillColor: eventColour(f.properties.event_type),
-      fillOpacity: 0.9,
-    })
-      .bindPopup(() => buildPopup(f), { maxWidth: 320 })
-      .addTo(markers);
+    const at: L.LatLngTuple = [lat, nearLon(lon, centre)];
+    points.push(at);
+    // title and alt are set as attributes, never parsed as HTML.
+    const title = f.properties.title ?? "incident";
+    const opts: L.MarkerOptions & { eventType: string } = {
+      icon: markerIcon(f),
+      title,
+      alt: title,
+      keyboard: true,
+      eventType: f.properties.event_type ?? "",
+    };
+    const m = L.marker(at, opts);
+    m.on("click", () => showDetail(f, true));
+    markers.push(m);
+  }
+  clusters.addLayers(markers);
+  heat.setLatLngs(points);
+}
+
+function applyHeat(): void {
+  input.heat.checked = state.heat;
+  if (state.heat) {
+    map.removeLayer(clusters);
+    heat.addTo(map);
+  } else {
+    map.removeLayer(heat);
+    clusters.addTo(map);
   }
 }
 
-let inFlight: AbortController | null = null;
+/** drawOverlays shows the drawn rectangle and the distance circle of the filter. */
+function drawOverlays(): void {
+  overlays.clearLayers();
+  const f = state.filter;
+  const style = { color: "#24323f", weight: 1.5, dashArray: "5 4", fill: false, interactive: false };
+  if (f.rect) {
+    const [w, s, e, n] = f.rect;
+    L.rectangle([[s, w], [n, e > w ? e : e + 360]], style).addTo(overlays);
+  }
+  if (f.near) L.circle([f.near.lat, f.near.lon], { ...style, radius: f.near.km * 1000 }).addTo(overlays);
+}
 
-/** load fetches and draws the incidents in bbox; null if aborted or failed. */
-async function load(bbox: BBox): Promise<IncidentCollection | null> {
+function currentBBox(): BBox {
+  const b = map.getBounds();
+  return normaliseBBox(b.getWest(), b.getSouth(), b.getEast(), b.getNorth());
+}
+
+function filterActive(): boolean {
+  return buildCQL2(state.filter) !== "";
+}
+
+function describeFailure(err: unknown): string {
+  if (err instanceof NotOK && err.status === 400) return `The server rejected the filter: ${err.message}`;
+  if (err instanceof LoadError) return err.message;
+  return "Could not load incidents.";
+}
+
+let inFlight: AbortController | null = null;
+let lastCollection: IncidentCollection | null = null;
+
+/** refresh loads and draws the incidents in the current view. */
+async function refresh(): Promise<void> {
   inFlight?.abort();
   const ctl = new AbortController();
   inFlight = ctl;
+  setLoading(true);
   setStatus("Loading incidents…");
   try {
-    const fc = await fetchIncidents(bbox, ctl.signal);
-    if (ctl.signal.aborted) return null;
+    const fc = await fetchCollection(itemsURL(state.filter, { bbox: currentBBox(), limit: MAP_LIMIT }), ctl.signal);
+    if (ctl.signal.aborted) return;
+    lastCollection = fc;
     draw(fc.features);
-    return fc;
+    reportStatus(fc);
   } catch (err) {
-    if (ctl.signal.aborted) return null;
-    console.error(err);
-    setStatus(err instanceof LoadError ? err.message : "Could not load incidents.", true);
-    return null;
+    if (ctl.signal.aborted) return;
+    console.warn(err);
+    setStatus(describeFailure(err), true);
   } finally {
+    setLoading(false);
     if (inFlight === ctl) inFlight = null;
   }
 }
 
-/** refresh loads the incidents in the current view and reports them. */
-async function refresh(): Promise<void> {
-  const b = map.getBounds();
-  const fc = await load(normaliseBBox(b.getWest(), b.getSouth(), b.getEast(), b.getNorth()));
-  if (fc) setStatus(statusText(fc.numberReturned ?? 0, fc.numberMatched ?? 0) + statusNote);
+/** reportStatus says in the status line what the map shows. */
+function reportStatus(fc: IncidentCollection): void {
+  const returned = fc.numberReturned ?? fc.features.length;
+  const matched = fc.numberMatched ?? returned;
+  if (matched === 0) {
+    setStatus(filterActive() ? "No incidents match these filters in this view." : "No incidents in this view.");
+  } else if (returned < matched) {
+    setStatus(`Showing ${returned.toLocaleString("en")} of ${matched.toLocaleString("en")} in view — zoom in or filter`);
+  } else {
+    setStatus(statusText(returned, matched) + statusNote);
+  }
 }
 
 let timer: ReturnType<typeof setTimeout> | undefined;
-
 function scheduleRefresh(): void {
   inFlight?.abort();
   clearTimeout(timer);
-  timer = setTimeout(() => void refresh(), DEBOUNCE_MS);
+  refreshPending = true;
+  setLoading(null);
+  setStatus("Loading incidents…");
+  timer = setTimeout(() => {
+    refreshPending = false;
+    void refresh();
+  }, DEBOUNCE_MS);
 }
+
+let statusNote = "";
+
+// ---------------------------------------------------------------- URL
+
+function viewOf(): PageState["view"] {
+  const c = map.getCenter();
+  return { lat: c.lat, lon: c.lng, zoom: map.getZoom() };
+}
+
+/** urlFor is the page URL for s: the state goes in the fragment. */
+function urlFor(s: PageState): string {
+  const q = toSearch(s);
+  return `${location.pathname}${location.search}${q ? `#${q.slice(1)}` : ""}`;
+}
+
+/** pushURL records a change (filter, selection, heat) as a history entry. */
+function pushURL(): void {
+  state.view = viewOf();
+  const url = urlFor(state);
+  if (url !== `${location.pathname}${location.search}${location.hash}`) history.pushState(null, "", url);
+}
+
+/** replaceURL keeps the view in the URL without a history entry per pan. */
+function replaceURL(): void {
+  state.view = viewOf();
+  history.replaceState(null, "", urlFor(state));
+}
+
+// ---------------------------------------------------------------- filters panel
+
+function checkboxes(box: HTMLElement, name: string, values: string[]): void {
+  for (const v of values) {
+    const label = document.createElement("label");
+    label.className = "filters__check";
+    const cb = document.createElement("input");
+    cb.type = "checkbox";
+    cb.name = name;
+    cb.value = v;
+    label.append(cb, document.createTextNode(v.replaceAll("_", " ")));
+    box.append(label);
+  }
+}
+
+function checked(box: HTMLElement): string[] {
+  return [...box.querySelectorAll<HTMLInputElement>("input[type=checkbox]")].filter((c) => c.checked).map((c) => c.value);
+}
+
+function setChecked(box: HTMLElement, values: string[]): void {
+  for (const c of box.querySelectorAll<HTMLInputElement>("input[type=checkbox]")) c.checked = values.includes(c.value);
+}
+
+function rectLabel(): string {
+  const r = state.filter.rect;
+  return r ? `Region: ${r.map(num).join(", ")} (W, S, E, N).` : "No region drawn.";
+}
+
+/** writeForm shows the state in the panel. */
+function writeForm(): void {
+  const f = state.filter;
+  input.from.value = f.from;
+  input.to.value = f.to;
+  setChecked(eventBox, f.eventTypes);
+  setChecked(targetBox, f.targetTypes);
+  input.country.value = f.countries.join(", ");
+  input.targetCountry.value = f.targetCountries.join(", ");
+  input.fatalities.value = f.minFatalities === null ? "" : String(f.minFatalities);
+  input.text.value = f.text;
+  input.near.value = f.near?.label ?? "";
+  if (f.near) input.nearKm.value = String(f.near.km);
+  setMsg("f-country-msg", "");
+  setMsg("f-target-country-msg", "");
+  setMsg("f-near-msg", f.near ? `Within ${f.near.km} km of ${num(f.near.lat)}, ${num(f.near.lon)}.` : "");
+  setMsg("f-rect-msg", rectLabel());
+  input.heat.checked = state.heat;
+  updateOutputs();
+}
+
+/**
+ * readForm reads the panel into a new FilterState, resolving a new place
+ * name through /geocode; null (with the reason shown beside the field)
+ * when something is invalid.
+ */
+async function readForm(): Promise<FilterState | null> {
+  const f = emptyFilter();
+  let ok = true;
+  f.from = input.from.value;
+  f.to = input.to.value;
+  if (f.from && f.to && f.from > f.to) {
+    setStatus("The start date is after the end date.", true);
+    return null;
+  }
+  f.eventTypes = checked(eventBox);
+  f.targetTypes = checked(targetBox);
+  for (const [el, key, msg] of [
+    [input.country, "countries", "f-country-msg"],
+    [input.targetCountry, "targetCountries", "f-target-country-msg"],
+  ] as const) {
+    const { codes, bad } = parseCountries(el.value);
+    f[key] = codes;
+    if (bad.length) {
+      ok = false;
+      setMsg(msg, `Not an ISO alpha-3 code: ${bad.join(", ")}`, true);
+      el.setAttribute("aria-invalid", "true");
+    } else {
+      setMsg(msg, "");
+      el.removeAttribute("aria-invalid");
+    }
+  }
+  const fat = input.fatalities.value.trim();
+  if (fat !== "") {
+    if (/^\d{1,9}$/.test(fat)) f.minFatalities = Number(fat);
+    else {
+      ok = false;
+      setStatus("Fatalities must be a whole number, 0 or more.", true);
+    }
+  }
+  f.text = input.text.value;
+  f.rect = state.filter.rect;
+  const place = input.near.value.trim();
+  const km = Number(input.nearKm.value);
+  if (place !== "") {
+    if (!(km > 0)) {
+      setMsg("f-near-msg", "The distance must be more than 0 km.", true);
+      return null;
+    }
+    const prev = state.filter.near;
+    if (prev && prev.label === place) {
+      f.near = { ...prev, km };
+    } else {
+      setMsg("f-near-msg", `Looking up ${place}…`);
+      try {
+        const found = await geocode(place);
+        const best = found[0];
+        if (!best) {
+          setMsg("f-near-msg", `No place called "${place}" was found.`, true);
+          return null;
+        }
+        const label = [best.name, best.admin1 !== best.name ? best.admin1 : "", best.country].filter(Boolean).join(", ");
+        f.near = { label, lon: best.lon, lat: best.lat, km };
+        input.near.value = label;
+      } catch (err) {
+        setMsg("f-near-msg", err instanceof LoadError ? err.message : "Place search failed.", true);
+        return null;
+      }
+    }
+    setMsg("f-near-msg", `Within ${km} km of ${f.near.label} (${num(f.near.lat)}, ${num(f.near.lon)}).`);
+  } else {
+    setMsg("f-near-msg", "");
+  }
+  return ok ? f : null;
+}
+
+let selectionAbort: AbortController | null = null;
+
+/** updateOutputs shows the CQL2 text, export links and the API examples for the state. */
+function updateOutputs(): void {
+  const f = state.filter;
+  const cql = buildCQL2(f);
+  cqlOut.value = cql || "(no filter: every incident)";
+  byId<HTMLAnchorElement>("export-geojson").href = itemsURL(f, { limit: EXPORT_LIMIT, format: "geojson" });
+  byId<HTMLAnchorElement>("export-csv").href = itemsURL(f, { limit: EXPORT_LIMIT, format: "csv" });
+  const apiURL = itemsURL(f, { base: location.origin, limit: EXPORT_LIMIT, format: "geojson" });
+  byId<HTMLTextAreaElement>("use-url").value = apiURL;
+  byId<HTMLTextAreaElement>("use-code").value = [
+    "# Python",
+    "import requests",
+    `fc = requests.get("${apiURL}", timeout=60).json()`,
+    'print(fc["numberMatched"], "matched;", len(fc["features"]), "downloaded")',
+    "",
+    "# GDAL",
+    `ogr2ogr -f GPKG incidents.gpkg "${apiURL}"`,
+  ].join("\n");
+  // How many incidents the whole selection holds, for the export warning.
+  selectionAbort?.abort();
+  const ctl = new AbortController();
+  selectionAbort = ctl;
+  setMsg("export-msg", "Counting the selection…");
+  fetchCollection(itemsURL(f, { limit: 1 }), ctl.signal)
+    .then((fc) => {
+      const n = fc.numberMatched ?? 0;
+      const s = n.toLocaleString("en");
+      if (n > EXPORT_LIMIT) {
+        setMsg("export-msg", `${s} incidents match; a download holds only the newest ${EXPORT_LIMIT.toLocaleString("en")}. Narrow the filter, or page through the API's next links.`, true);
+      } else {
+        setMsg("export-msg", `${s} incident${n === 1 ? "" : "s"} match; a download holds all of them (not only the view).`);
+      }
+    })
+    .catch((err) => {
+      if (!ctl.signal.aborted) setMsg("export-msg", describeFailure(err), true);
+    });
+}
+
+let applySeq = 0;
+
+/** applyForm applies the panel; when applies overlap (change, then submit), the last one wins. */
+async function applyForm(): Promise<void> {
+  const seq = ++applySeq;
+  const f = await readForm();
+  if (!f || seq !== applySeq) return;
+  state.filter = f;
+  drawOverlays();
+  updateOutputs();
+  pushURL();
+  scheduleRefresh();
+}
+
+// Rectangle drawing: a button, then two clicks on the map.
+let drawing: L.LatLng | null | undefined; // undefined: not drawing
+function stopDrawing(): void {
+  drawing = undefined;
+  document.body.classList.remove("rect-drawing");
+  map.off("click", onDrawClick);
+}
+function onDrawClick(e: L.LeafletMouseEvent): void {
+  if (drawing === null) {
+    drawing = e.latlng;
+    setMsg("f-rect-msg", "Now click the opposite corner.");
+    return;
+  }
+  const a = drawing as L.LatLng;
+  const b = e.latlng;
+  stopDrawing();
+  const box = normaliseBBox(Math.min(a.lng, b.lng), Math.min(a.lat, b.lat), Math.max(a.lng, b.lng), Math.max(a.lat, b.lat));
+  if (box[0] === box[2] || box[1] === box[3]) {
+    setMsg("f-rect-msg", "That rectangle has no area; try again.", true);
+    return;
+  }
+  state.filter.rect = box;
+  setMsg("f-rect-msg", rectLabel());
+  drawOverlays();
+  updateOutputs();
+  pushURL();
+  scheduleRefresh();
+}
+
+// ---------------------------------------------------------------- detail panel
+
+let shownId: string | null = null;
+let detailAbort: AbortController | null = null;
+
+function renderDetail(f: IncidentFeature): void {
+  shownId = f.id;
+  const permalink = `${location.origin}${urlFor({ ...state, selected: f.id })}`;
+  detailContent.replaceChildren(buildDetail(f, permalink));
+  if (detailEl.hidden) {
+    detailEl.hidden = false;
+    map.invalidateSize();
+  }
+}
+
+/** showDetail opens the panel for f (from a marker click); push records it in history. */
+function showDetail(f: IncidentFeature, push: boolean): void {
+  state.selected = f.id;
+  if (push) pushURL();
+  renderDetail(f);
+  byId("detail-close").focus();
+}
+
+function hideDetail(push: boolean): void {
+  detailAbort?.abort();
+  shownId = null;
+  state.selected = null;
+  detailEl.hidden = true;
+  detailContent.replaceChildren();
+  map.invalidateSize();
+  if (push) pushURL();
+}
+
+/** openSelected shows the panel of state.selected, fetching it by id (permalinks, back/forward). */
+async function openSelected(): Promise<void> {
+  const id = state.selected;
+  if (!id) {
+    if (shownId) hideDetail(false);
+    return;
+  }
+  if (id === shownId) return;
+  detailAbort?.abort();
+  const ctl = new AbortController();
+  detailAbort = ctl;
+  const known = features.get(id);
+  if (known) {
+    renderDetail(known);
+    return;
+  }
+  setLoading(true);
+  try {
+    renderDetail(await fetchIncident(id, ctl.signal));
+  } catch (err) {
+    if (ctl.signal.aborted) return;
+    setStatus(
+      err instanceof NotOK && err.status === 404 ? `Incident "${id}" was not found.` : describeFailure(err),
+      true,
+    );
+  } finally {
+    setLoading(false);
+  }
+}
+
+// ---------------------------------------------------------------- wiring
 
 function addLegend(): void {
   const legend = new L.Control({ position: "bottomleft" });
@@ -105,21 +591,151 @@ function addLegend(): void {
   legend.addTo(map);
 }
 
+async function copy(text: string, button: HTMLElement): Promise<void> {
+  const before = button.textContent;
+  try {
+    await navigator.clipboard.writeText(text);
+    button.textContent = "Copied";
+  } catch {
+    button.textContent = "Select and copy by hand";
+  }
+  setTimeout(() => (button.textContent = before), 1500);
+}
+
+function wire(): void {
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    void applyForm();
+  });
+  form.addEventListener("change", (e) => {
+    const t = e.target as HTMLElement;
+    if (t === input.heat) {
+      state.heat = input.heat.checked;
+      applyHeat();
+      pushURL();
+      return;
+    }
+    if (t instanceof HTMLTextAreaElement) return;
+    void applyForm();
+  });
+  byId("f-reset").addEventListener("click", () => {
+    state.filter = emptyFilter();
+    writeForm();
+    drawOverlays();
+    pushURL();
+    scheduleRefresh();
+  });
+  byId("f-rect-draw").addEventListener("click", () => {
+    stopDrawing();
+    drawing = null;
+    document.body.classList.add("rect-drawing");
+    setMsg("f-rect-msg", "Click one corner of the region on the map.");
+    map.on("click", onDrawClick);
+  });
+  byId("f-rect-clear").addEventListener("click", () => {
+    stopDrawing();
+    if (!state.filter.rect) return;
+    state.filter.rect = null;
+    setMsg("f-rect-msg", rectLabel());
+    drawOverlays();
+    updateOutputs();
+    pushURL();
+    scheduleRefresh();
+  });
+  byId("cql-copy").addEventListener("click", (e) => void copy(buildCQL2(state.filter), e.currentTarget as HTMLElement));
+  byId("detail-close").addEventListener("click", () => hideDetail(true));
+  document.addEventListener("keydown", (e) => {
+    if (e.key !== "Escape") return;
+    if (drawing !== undefined) {
+      stopDrawing();
+      setMsg("f-rect-msg", rectLabel());
+    } else if (!detailEl.hidden) hideDetail(true);
+  });
+  filtersToggle.addEventListener("click", () => {
+    filtersEl.hidden = !filtersEl.hidden;
+    filtersToggle.setAttribute("aria-expanded", String(!filtersEl.hidden));
+    map.invalidateSize();
+  });
+  window.addEventListener("popstate", () => {
+    state = fromSearch(location.hash);
+    stopDrawing();
+    writeForm();
+    drawOverlays();
+    applyHeat();
+    if (state.view) map.setView([state.view.lat, state.view.lon], state.view.zoom, { animate: false });
+    void openSelected();
+    scheduleRefresh();
+  });
+}
+
 async function start(): Promise<void> {
+  if (window.matchMedia("(max-width: 700px)").matches) {
+    filtersEl.hidden = true;
+    filtersToggle.setAttribute("aria-expanded", "false");
+  }
   addLegend();
-  const [basemap, all] = await Promise.all([fetchBasemap(), load(WORLD)]);
+  applyHeat();
+  wire();
+  const enumsP = fetchEnums();
+  const backgroundP = drawBackground(fetchBasemap());
+  const enums = (await enumsP) ?? FALLBACK_ENUMS;
+  checkboxes(eventBox, "event", enums.eventTypes);
+  checkboxes(targetBox, "target", enums.targetTypes);
+  writeForm();
+  drawOverlays();
+
+  if (state.view) {
+    map.setView([state.view.lat, state.view.lon], state.view.zoom);
+  } else {
+    map.setView(DEFAULT_CENTRE, DEFAULT_ZOOM);
+    // No view in the URL: fit the map to the selection (its newest
+    // FIT_LIMIT incidents are enough to frame it).
+    setLoading(true);
+    try {
+      const all = await fetchCollection(itemsURL(state.filter, { limit: FIT_LIMIT }), new AbortController().signal);
+      if (all.features.length > 0) {
+        const bounds = L.latLngBounds(all.features.map((f) => [f.geometry.coordinates[1], f.geometry.coordinates[0]]));
+        map.fitBounds(bounds, { padding: [40, 40], maxZoom: 8, animate: false });
+      }
+    } catch (err) {
+      setStatus(describeFailure(err), true);
+    } finally {
+      setLoading(false);
+    }
+  }
+  history.replaceState(null, "", urlFor({ ...state, view: viewOf() }));
+  map.on("moveend", () => {
+    replaceURL();
+    scheduleRefresh();
+  });
+  void openSelected();
+  await refresh();
+
+  await backgroundP;
+}
+
+/** drawBackground adds the configured basemap, or else the country outlines so the map is never blank. */
+async function drawBackground(basemapP: Promise<Basemap | null>): Promise<void> {
+  const basemap = await basemapP;
   if (basemap) {
     // Leaflet renders attribution as HTML; ours is plain text from config.
     L.tileLayer(basemap.url, { attribution: escapeHTML(basemap.attribution), maxZoom: 19 }).addTo(map);
+    return;
+  }
+  const countries = await fetchCountries();
+  if (countries) {
+    L.geoJSON(countries as GeoJSON.GeoJsonObject, {
+      pane: "countries",
+      interactive: false,
+      style: { color: "#9aa7b1", weight: 0.8, fillColor: "#ffffff", fillOpacity: 0.7 },
+    }).addTo(map);
+    statusNote = " · offline map: country outlines";
   } else {
     statusNote = " · no basemap configured";
   }
-  if (all && all.features.length > 0) {
-    const bounds = L.latLngBounds(all.features.map((f) => [f.geometry.coordinates[1], f.geometry.coordinates[0]]));
-    map.fitBounds(bounds, { padding: [40, 40], maxZoom: 8, animate: false });
+  if (lastCollection && !inFlight && !refreshPending && !statusEl.classList.contains("bar__status--error")) {
+    reportStatus(lastCollection);
   }
-  map.on("moveend", scheduleRefresh);
-  if (all) await refresh();
 }
 
 void start();

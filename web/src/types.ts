@@ -12,9 +12,28 @@ export interface Source {
   published_on: string | null;
 }
 
+/** A diplomatic reaction to an incident. */
+export interface DiplomaticResponse {
+  date: string | null;
+  date_precision: string | null;
+  actor: string | null;
+  actor_country: string | null;
+  kind: string | null;
+  summary: string | null;
+  source: Source | null;
+}
+
 /** The properties of an incident Feature (only those the map shows are typed). */
 export interface IncidentProperties {
   title: string | null;
+  summary?: string | null;
+  location_precision?: string | null;
+  admin1_name?: string | null;
+  perpetrator?: string | null;
+  actors?: string[] | null;
+  fatalities?: number | null;
+  injuries?: number | null;
+  responses?: DiplomaticResponse[] | null;
   occurred_start: string | null;
   occurred_end: string | null;
   date_precision: string | null;

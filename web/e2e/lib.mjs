@@ -1,0 +1,110 @@
+// Shared helpers of the browser tests: launch Debian's Chromium through
+// playwright-core, the server under test (E2E_BASE_URL, started by
+// scripts/browser-test.sh), and small readers for what the page shows.
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+export const BASE = (process.env.E2E_BASE_URL || "http://127.0.0.1:8080").replace(/\/$/, "");
+export const SHOTS = join(dirname(fileURLToPath(import.meta.url)), "screenshots");
+mkdirSync(SHOTS, { recursive: true });
+
+/** Endpoints the page may probe that an older server lacks; a 404 from them is not a failure. */
+const OPTIONAL = ["/collections/regions/", "/geocode"];
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+  });
+}
+
+/**
+ * newPage opens a page that records console errors, page errors, dialogs
+ * and bytes received (from the DevTools protocol: encoded, as on the wire).
+ */
+export async function newPage(browser, options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true, ...options });
+  const page = await context.newPage();
+  const rec = { errors: [], dialogs: [], bytes: 0, missing: new Set(), responses: 0 };
+  page.on("console", (m) => {
+    if (m.type() !== "error") return;
+    const url = m.location()?.url || "";
+    if (/Failed to load resource/.test(m.text()) && OPTIONAL.some((p) => url.includes(p))) {
+      rec.missing.add(new URL(url).pathname);
+      return;
+    }
+    rec.errors.push(`${m.text()} (${url})`);
+  });
+  page.on("pageerror", (e) => rec.errors.push(`pageerror: ${e.message}`));
+  page.on("dialog", async (d) => {
+    rec.dialogs.push(d.message());
+    await d.dismiss();
+  });
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("Network.enable");
+  cdp.on("Network.loadingFinished", (e) => {
+    rec.bytes += e.encodedDataLength;
+    rec.responses++;
+  });
+  return { context, page, rec };
+}
+
+/** api fetches a JSON document from the server under test. */
+export async function api(path) {
+  const r = await fetch(BASE + path);
+  if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
+  return r.json();
+}
+
+/** countFilter asks the server how many incidents a CQL2 filter matches. */
+export async function countFilter(cql) {
+  const q = new URLSearchParams({ limit: "1" });
+  if (cql) {
+    q.set("filter", cql);
+    q.set("filter-lang", "cql2-text");
+  }
+  return (await api(`/collections/incidents/items?${q}`)).numberMatched;
+}
+
+/** waitLoaded waits until the status line reports a finished load and returns it. */
+export async function waitLoaded(page, pattern = /incidents in view|No incidents|Showing|rejected|Could not/) {
+  await page.waitForFunction(
+    (src) => {
+      const s = document.getElementById("status")?.textContent || "";
+      return new RegExp(src).test(s) && document.getElementById("spinner")?.hidden;
+    },
+    pattern.source,
+    { timeout: 30000 },
+  );
+  return page.textContent("#status");
+}
+
+/** markerTotal sums the cluster counts and the single markers on the map. */
+export async function markerTotal(page) {
+  return page.evaluate(() => {
+    let n = document.querySelectorAll(".leaflet-marker-icon.marker").length;
+    for (const c of document.querySelectorAll(".marker-cluster span")) n += Number(c.textContent);
+    return n;
+  });
+}
+
+/** csvRecords counts the data records of a CSV text (quoted fields may hold newlines). */
+export function csvRecords(text) {
+  let rows = 0;
+  let quoted = false;
+  let any = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') quoted = !quoted;
+    else if (c === "\n" && !quoted) {
+      if (any) rows++;
+      any = false;
+      continue;
+    }
+    if (c !== "\r") any = true;
+  }
+  if (any) rows++;
+  return rows - 1; // the header
+}
