@@ -36,6 +36,9 @@ const (
 // returns the feature, notes for the import report, and an error that
 // names the property at fault.
 func (o Options) complete(raw json.RawMessage) (json.RawMessage, []string, error) {
+	if o.Regions == nil && o.Gazetteer == nil {
+		return raw, nil, nil
+	}
 	var f map[string]json.RawMessage
 	if json.Unmarshal(raw, &f) != nil {
 		return raw, nil, nil // feature.Decode reports malformed features

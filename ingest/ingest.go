@@ -61,7 +61,8 @@ func readGeoJSON(r io.Reader, opt Options) ([]*incidentmap.Incident, []string, e
 		return nil, nil, fmt.Errorf("ingest: read: %w", err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
-	at := func() int { return lineAt(data, dec.InputOffset()) }
+	lines := &lineCounter{data: data}
+	at := func() int { return lines.at(dec.InputOffset()) }
 	if err := expectDelim(dec, '{'); err != nil {
 		return nil, nil, invalid(at(), "the file must be a GeoJSON FeatureCollection object")
 	}
@@ -87,7 +88,7 @@ func readGeoJSON(r io.Reader, opt Options) ([]*incidentmap.Incident, []string, e
 			sawFeatures = true
 			seen := map[string]int{}
 			for n := 1; dec.More(); n++ {
-				line := lineAt(data, dec.InputOffset()+int64(leadingSpace(data[dec.InputOffset():])))
+				line := lines.at(dec.InputOffset() + int64(leadingSpace(data[dec.InputOffset():])))
 				var raw json.RawMessage
 				if err := dec.Decode(&raw); err != nil {
 					return nil, nil, invalid(line, fmt.Sprintf("feature %d: malformed JSON", n))
@@ -160,9 +161,22 @@ func idOf(raw json.RawMessage) string {
 	return " (id " + id + ")"
 }
 
-func lineAt(data []byte, offset int64) int {
-	offset = min(offset, int64(len(data)))
-	return 1 + bytes.Count(data[:offset], []byte{'\n'})
+// lineCounter gives the line number of byte offsets that only grow, as a
+// decoder reads forward, counting each newline once.
+type lineCounter struct {
+	data   []byte
+	offset int64 // of the last answer
+	line   int   // at offset, counted from 0
+}
+
+func (c *lineCounter) at(offset int64) int {
+	offset = min(offset, int64(len(c.data)))
+	if offset < c.offset { // never happens as used; count afresh
+		c.offset, c.line = 0, 0
+	}
+	c.line += bytes.Count(c.data[c.offset:offset], []byte{'\n'})
+	c.offset = offset
+	return 1 + c.line
 }
 
 // leadingSpace counts the white space and separators before the next value.
