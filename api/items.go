@@ -120,7 +120,7 @@ func (s *server) items(c *gin.Context) error {
 	if err != nil {
 		return incidentmap.Errorf(incidentmap.EINVALID, "the query string is malformed")
 	}
-	iq, err := parseItemsQuery(q)
+	iq, err := s.parseItemsRequest(q)
 	if err != nil {
 		return err
 	}
@@ -129,18 +129,6 @@ func (s *server) items(c *gin.Context) error {
 		format = negotiateItems(c.GetHeader("Accept"))
 	}
 	f := iq.filter
-	f.Statuses = []incidentmap.Status{incidentmap.StatusPublished}
-	if len(iq.regions) > 0 {
-		in, err := s.regionFilter(iq.regions)
-		if err != nil {
-			return err
-		}
-		if f.Where == nil {
-			f.Where = in
-		} else {
-			f.Where = incidentmap.And{Args: []incidentmap.Expr{in, f.Where}}
-		}
-	}
 	if format == outHTML {
 		return s.itemsHTML(c, f, iq)
 	}
@@ -156,6 +144,31 @@ func (s *server) items(c *gin.Context) error {
 		return s.itemsCSV(c, q, f, iq.props, matched)
 	}
 	return s.itemsGeoJSON(c, q, f, iq.props, matched)
+}
+
+// parseItemsRequest turns the query of an items request into the Filter
+// the store runs: parseItemsQuery's, limited to published incidents, with
+// the region parameter expanded into the regions' boundaries. Every
+// endpoint that filters incidents like the items do uses it.
+func (s *server) parseItemsRequest(q url.Values) (itemsQuery, error) {
+	iq, err := parseItemsQuery(q)
+	if err != nil {
+		return iq, err
+	}
+	f := &iq.filter
+	f.Statuses = []incidentmap.Status{incidentmap.StatusPublished}
+	if len(iq.regions) > 0 {
+		in, err := s.regionFilter(iq.regions)
+		if err != nil {
+			return iq, err
+		}
+		if f.Where == nil {
+			f.Where = in
+		} else {
+			f.Where = incidentmap.And{Args: []incidentmap.Expr{in, f.Where}}
+		}
+	}
+	return iq, nil
 }
 
 // itemsHTML answers f=html and browsers with the HTML page of html.go.
