@@ -427,6 +427,12 @@ type Store interface {
 	// CountIncidents counts the incidents f selects, ignoring After, Before
 	// and Limit.
 	CountIncidents(ctx context.Context, f Filter) (int, error)
+	// CountBy counts the incidents f selects in groups of the value of
+	// one of GroupKeys, ignoring After, Before, SortBy and Limit. Buckets
+	// come sorted by Key ascending, byte by byte, and only groups with
+	// incidents are there. A key not in GroupKeys is EINVALID naming
+	// "groupby"; a filter the store cannot compile, "filter".
+	CountBy(ctx context.Context, f Filter, by string) ([]Bucket, error)
 	// Extent returns the spatial and temporal extent of the incidents f
 	// selects, ignoring After, Before, SortBy and Limit: for the metadata
 	// of a collection.
@@ -444,6 +450,50 @@ type Store interface {
 	Ping(ctx context.Context) error
 	// Close releases the database.
 	Close() error
+}
+
+// GroupKeys are the values CountBy can group incidents by:
+//   - month: the YYYY-MM of occurred_start;
+//   - year: the YYYY of occurred_start;
+//   - country, admin1_code, event_type, sub_event_type, target_type,
+//     target_country: the property itself, "" when the incident has none.
+var GroupKeys = []string{"month", "year", "country", "admin1_code", "event_type", "sub_event_type", "target_type", "target_country"}
+
+// Bucket is one group of CountBy: the value of the group key and how many
+// incidents have it.
+type Bucket struct {
+	Key   string
+	Count int
+}
+
+// GroupValue returns the value of the group key by (one of GroupKeys) of
+// inc, as CountBy groups it; ok is false for a key not in GroupKeys.
+func GroupValue(inc *Incident, by string) (key string, ok bool) {
+	switch by {
+	case "month":
+		return inc.OccurredStart.UTC().Format("2006-01"), true
+	case "year":
+		return inc.OccurredStart.UTC().Format("2006"), true
+	case "country":
+		return inc.Country, true
+	case "admin1_code":
+		return inc.Admin1Code, true
+	case "event_type":
+		return inc.EventType, true
+	case "sub_event_type":
+		return inc.SubEventType, true
+	case "target_type":
+		return string(inc.TargetType), true
+	case "target_country":
+		return inc.TargetCountry, true
+	}
+	return "", false
+}
+
+// InvalidGroupKey returns the error of a group key not in GroupKeys:
+// EINVALID naming "groupby".
+func InvalidGroupKey(by string) error {
+	return Invalidf("groupby", "cannot group by %q: use one of %s", clipName(by), strings.Join(GroupKeys, ", "))
 }
 
 // Extent is where and when a set of incidents happened.

@@ -213,6 +213,7 @@ func newEngine(store incidentmap.Store, cfg Config) (*gin.Engine, *server, error
 		data.Handle(method, collectionURL, s.handle(s.collection))
 		data.Handle(method, itemsPath, s.handle(s.items))
 		data.Handle(method, itemsPath+"/:id", s.handle(s.item))
+		data.Handle(method, aggregatePath, s.handle(s.aggregate))
 		docs.Handle(method, "/", s.handle(s.landing))
 		docs.Handle(method, "/conformance", s.handle(s.conformance))
 		docs.Handle(method, "/api", s.handle(s.openAPIDoc))

@@ -108,6 +108,32 @@ func (s *fakeStore) FindIncidents(ctx context.Context, f incidentmap.Filter, fn 
 	return nil, nil
 }
 
+// CountBy groups the incidents f selects as the stores do, by
+// incidentmap.GroupValue, and records f.
+func (s *fakeStore) CountBy(ctx context.Context, f incidentmap.Filter, by string) ([]incidentmap.Bucket, error) {
+	s.mu.Lock()
+	s.filters = append(s.filters, f)
+	s.mu.Unlock()
+	if s.countErr != nil {
+		return nil, s.countErr
+	}
+	if _, ok := incidentmap.GroupValue(&incidentmap.Incident{}, by); !ok {
+		return nil, incidentmap.InvalidGroupKey(by)
+	}
+	f.After, f.Before, f.Limit, f.SortBy = nil, nil, incidentmap.MaxLimit, nil
+	counts := map[string]int{}
+	for _, inc := range s.selected(f) {
+		k, _ := incidentmap.GroupValue(inc, by)
+		counts[k]++
+	}
+	out := []incidentmap.Bucket{}
+	for k, n := range counts {
+		out = append(out, incidentmap.Bucket{Key: k, Count: n})
+	}
+	slices.SortFunc(out, func(a, b incidentmap.Bucket) int { return strings.Compare(a.Key, b.Key) })
+	return out, nil
+}
+
 func (s *fakeStore) GetIncident(ctx context.Context, id string) (*incidentmap.Incident, error) {
 	s.mu.Lock()
 	s.gets = append(s.gets, id)

@@ -216,3 +216,48 @@ func (s *Store) Extent(ctx context.Context, f incidentmap.Filter) (incidentmap.E
 	e.Start, e.End = start.Time.UTC(), end.Time.UTC()
 	return e, nil
 }
+
+// groupExprs is the allow-list from incidentmap.GroupKeys to the SQL of
+// the key over incidents i: the only way a group key reaches SQL.
+var groupExprs = map[string]string{
+	"month":          "to_char(i.occurred_start, 'YYYY-MM')",
+	"year":           "to_char(i.occurred_start, 'YYYY')",
+	"country":        "i.country",
+	"admin1_code":    "i.admin1_code",
+	"event_type":     "i.event_type",
+	"sub_event_type": "i.sub_event_type",
+	"target_type":    "i.target_type",
+	"target_country": "i.target_country",
+}
+
+// CountBy counts the incidents f selects by the value of the group key by,
+// in one GROUP BY query with the WHERE of CountIncidents. Keys are ordered
+// COLLATE "C", byte by byte, as the SQLite store orders them.
+func (s *Store) CountBy(ctx context.Context, f incidentmap.Filter, by string) ([]incidentmap.Bucket, error) {
+	key, ok := groupExprs[by]
+	if !ok {
+		return nil, incidentmap.InvalidGroupKey(by)
+	}
+	where, args, err := filterSQL(f)
+	if err != nil {
+		return nil, err
+	}
+	q := `SELECT ` + key + ` AS k, count(*) FROM incidents i WHERE ` + where + ` GROUP BY ` + key + ` ORDER BY ` + key + ` COLLATE "C"`
+	rows, err := s.db.QueryContext(ctx, rebind(q), args...)
+	if err != nil {
+		return nil, fmt.Errorf("postgis: count incidents by %s: %w", by, err)
+	}
+	defer rows.Close()
+	out := []incidentmap.Bucket{}
+	for rows.Next() {
+		var b incidentmap.Bucket
+		if err := rows.Scan(&b.Key, &b.Count); err != nil {
+			return nil, fmt.Errorf("postgis: count incidents by %s: %w", by, err)
+		}
+		out = append(out, b)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgis: count incidents by %s: %w", by, err)
+	}
+	return out, nil
+}

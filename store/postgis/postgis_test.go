@@ -396,3 +396,11 @@ func BenchmarkCQL2SpatialTemporal(b *testing.B) {
 	defer s.Close()
 	storetest.BenchmarkCQL2SpatialTemporal(b, s)
 }
+
+// BenchmarkCountByMonth measures CountBy month over 100,000 synthetic
+// incidents (go test -bench CountByMonth -benchtime 5x).
+func BenchmarkCountByMonth(b *testing.B) {
+	s := openStore(b)
+	defer s.Close()
+	storetest.BenchmarkCountByMonth(b, s)
+}

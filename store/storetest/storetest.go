@@ -39,6 +39,8 @@ func Run(t *testing.T, open Opener) {
 		{"DeleteTombstone", testDelete},
 		{"DataVersion", testDataVersion},
 		{"Extent", testExtent},
+		{"CountBy", testCountBy},
+		{"CountBySynthetic", testCountBySynthetic},
 		{"WhereProperties", testWhereProperties},
 		{"WhereSpatial", testWhereSpatial},
 		{"WhereDWithin", testWhereDWithin},
