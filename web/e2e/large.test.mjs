@@ -11,7 +11,7 @@ describe("the map on 100,000 incidents", { skip: process.env.E2E_MODE !== "large
   before(async () => (browser = await launch()));
   after(async () => browser?.close());
 
-  test("first view, a zoomed view and a pan render in time", async () => {
+  test("first view, a zoomed view, a pan and frames while panning", async (t) => {
     const total = await countFilter("");
     assert.ok(total >= 100000, `${total} incidents`);
     const { page, rec, context } = await newPage(browser);
@@ -39,6 +39,46 @@ describe("the map on 100,000 incidents", { skip: process.env.E2E_MODE !== "large
     await page.waitForFunction(() => !document.getElementById("spinner").hidden, null, { timeout: 5000 }).catch(() => {});
     status = await waitLoaded(page);
     console.log(`# MEASURE large: time to render after a pan (incl. 250 ms debounce): ${Date.now() - t0} ms (${before} -> ${status})`);
+
+    // Frames while panning: count requestAnimationFrame callbacks during ~2 s
+    // of scripted drags over the first (densest) view, 2,000 markers loaded
+    // and redrawn after each drag's moveend.
+    await page.goto(BASE + "/#map=4,30,55");
+    await waitLoaded(page);
+    await page.waitForSelector(".leaflet-marker-icon");
+    await page.evaluate(() => {
+      const w = window;
+      w.__fps = { frames: 0, start: performance.now(), on: true };
+      const tick = () => {
+        if (!w.__fps.on) return;
+        w.__fps.frames++;
+        requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+    });
+    const cx = box.x + box.width / 2;
+    const cy = box.y + box.height / 2;
+    const drags = [[-250, -80], [250, 80], [-200, 120], [200, -120], [-150, 0], [150, 0]];
+    const tPan = Date.now();
+    for (const [dx, dy] of drags) {
+      if (Date.now() - tPan > 2200) break;
+      await page.mouse.move(cx, cy);
+      await page.mouse.down();
+      await page.mouse.move(cx + dx, cy + dy, { steps: 12 });
+      await page.mouse.up();
+      await page.waitForTimeout(120);
+    }
+    const fps = await page.evaluate(() => {
+      const w = window;
+      w.__fps.on = false;
+      const s = (performance.now() - w.__fps.start) / 1000;
+      return { frames: w.__fps.frames, seconds: s, fps: w.__fps.frames / s };
+    });
+    status = await waitLoaded(page);
+    const fpsLine = `${fps.fps.toFixed(1)} frames per second while panning (${fps.frames} frames in ${fps.seconds.toFixed(2)} s, ${drags.length} drags; ${status})`;
+    console.log(`# MEASURE large: ${fpsLine}`);
+    t.diagnostic(`MEASURE large: ${fpsLine}`);
+    assert.ok(fps.frames > 0, "frames were drawn while panning");
     assert.deepEqual(rec.errors, []);
     await context.close();
   });

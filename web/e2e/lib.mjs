@@ -11,7 +11,7 @@ export const SHOTS = join(dirname(fileURLToPath(import.meta.url)), "screenshots"
 mkdirSync(SHOTS, { recursive: true });
 
 /** Endpoints the page may probe that an older server lacks; a 404 from them is not a failure. */
-const OPTIONAL = ["/collections/regions/", "/geocode"];
+const OPTIONAL = ["/collections/regions/", "/geocode", "/collections/incidents/aggregate"];
 
 export async function launch() {
   return chromium.launch({
@@ -107,4 +107,49 @@ export function csvRecords(text) {
   }
   if (any) rows++;
   return rows - 1; // the header
+}
+
+/** aggregateAvailable reports whether the server answers GET /collections/incidents/aggregate (not 404). */
+export async function aggregateAvailable() {
+  const r = await fetch(`${BASE}/collections/incidents/aggregate?groupby=month`);
+  await r.body?.cancel();
+  return r.status !== 404;
+}
+
+/**
+ * mockAggregate answers the page's /aggregate?groupby=month requests itself,
+ * counting per month the incidents that the real items endpoint returns for
+ * the same filter: for a server that does not have the endpoint yet.
+ */
+export async function mockAggregate(page) {
+  await page.route("**/collections/incidents/aggregate?*", async (route) => {
+    const q = new URL(route.request().url()).searchParams;
+    q.delete("groupby");
+    q.set("limit", "10000");
+    const fc = await api(`/collections/incidents/items?${q}`);
+    const counts = new Map();
+    for (const f of fc.features) {
+      const k = (f.properties.occurred_start || "").slice(0, 7);
+      if (k) counts.set(k, (counts.get(k) || 0) + 1);
+    }
+    const buckets = [...counts].sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, count]) => ({ key, count }));
+    await route.fulfill({
+      status: 200,
+      contentType: "application/json",
+      body: JSON.stringify({ groupby: "month", numberMatched: fc.numberMatched, buckets }),
+    });
+  });
+}
+
+/** lastDayOf is the last day of a "YYYY-MM" month as "YYYY-MM-DD". */
+export function lastDayOf(month) {
+  const [y, m] = month.split("-").map(Number);
+  return `${month}-${String(new Date(Date.UTC(y, m, 0)).getUTCDate()).padStart(2, "0")}`;
+}
+
+/** barX is the page x of the middle of bar i of the month histogram. */
+export async function barX(page, i) {
+  const box = await page.locator("#hist-chart svg").boundingBox();
+  const n = await page.locator("#hist-chart rect.hist__bar").count();
+  return { x: box.x + ((i + 0.5) * box.width) / n, y: box.y + box.height / 2 };
 }

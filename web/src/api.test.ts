@@ -1,6 +1,6 @@
 /** Tests of checking server responses: /config.json and the items body. */
 import { describe, expect, it } from "vitest";
-import { basemapFrom, enumsFrom, LoadError, parseCollection, placesFrom } from "./api";
+import { basemapFrom, enumsFrom, LoadError, parseCollection, placesFrom, provincesFrom } from "./api";
 import { eventColour, OTHER_COLOUR } from "./palette";
 
 describe("basemapFrom", () => {
@@ -58,9 +58,10 @@ describe("enumsFrom", () => {
       properties: {
         event_type: { type: "string", enum: ["Protests", "Riots"] },
         target_type: { type: "string", enum: ["embassy"] },
+        sub_event_type: { type: "string", enum: ["Mob violence"] },
       },
     };
-    expect(enumsFrom(body)).toEqual({ eventTypes: ["Protests", "Riots"], targetTypes: ["embassy"] });
+    expect(enumsFrom(body)).toEqual({ eventTypes: ["Protests", "Riots"], targetTypes: ["embassy"], subEventTypes: ["Mob violence"] });
   });
   it("is null for anything else", () => {
     expect(enumsFrom(null)).toBeNull();
@@ -86,5 +87,24 @@ describe("placesFrom", () => {
       { name: "Herat", country: "AFG", admin1: "Herat", precision: "city", lon: 62.2, lat: 34.34 },
     ]);
     expect(placesFrom({})).toEqual([]);
+  });
+});
+
+describe("provincesFrom", () => {
+  it("reads code and name of each region, sorted by name, skipping malformed ones", () => {
+    const body = {
+      type: "FeatureCollection",
+      features: [
+        { type: "Feature", properties: { code: "AF-KAB", name: "Kabul", level: 1 }, geometry: null },
+        { type: "Feature", properties: { code: "AF-HER", name: "Herat", level: 1 }, geometry: null },
+        { type: "Feature", properties: { code: 3, name: "x" } },
+        null,
+      ],
+    };
+    expect(provincesFrom(body)).toEqual([
+      { code: "AF-HER", name: "Herat" },
+      { code: "AF-KAB", name: "Kabul" },
+    ]);
+    expect(provincesFrom({})).toEqual([]);
   });
 });

@@ -149,6 +149,8 @@ export async function fetchIncident(id: string, signal?: AbortSignal): Promise<I
 export interface Enums {
   eventTypes: string[];
   targetTypes: string[];
+  /** Empty when the server lists none. */
+  subEventTypes: string[];
 }
 
 function stringList(x: unknown): string[] | null {
@@ -161,7 +163,8 @@ export function enumsFrom(body: unknown): Enums | null {
   if (!props || typeof props !== "object") return null;
   const eventTypes = stringList(props.event_type?.enum);
   const targetTypes = stringList(props.target_type?.enum);
-  return eventTypes && targetTypes ? { eventTypes, targetTypes } : null;
+  const subEventTypes = stringList(props.sub_event_type?.enum) ?? [];
+  return eventTypes && targetTypes ? { eventTypes, targetTypes, subEventTypes } : null;
 }
 
 /** fetchEnums loads /collections/incidents/queryables. */
@@ -219,4 +222,29 @@ export async function fetchCountries(): Promise<unknown | null> {
   } catch {
     return null;
   }
+}
+
+/** A province of /collections/regions: ISO 3166-2 code and name. */
+export interface Province {
+  code: string;
+  name: string;
+}
+
+/** provincesFrom reads the level-1 regions of a /collections/regions/items body, sorted by name. */
+export function provincesFrom(body: unknown): Province[] {
+  const raw = (body as { features?: unknown } | null)?.features;
+  if (!Array.isArray(raw)) return [];
+  const out: Province[] = [];
+  for (const f of raw) {
+    const p = (f as { properties?: Record<string, unknown> } | null)?.properties;
+    if (!p || typeof p.code !== "string" || typeof p.name !== "string") continue;
+    out.push({ code: p.code, name: p.name });
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name, "en"));
+}
+
+/** fetchProvinces loads the provinces of a country (ISO alpha-3). A 404 is a NotOK. */
+export async function fetchProvinces(country: string, signal?: AbortSignal): Promise<Province[]> {
+  const url = `/collections/regions/items?level=1&country=${encodeURIComponent(country)}&limit=200`;
+  return provincesFrom(await getJSON(url, "provinces", signal));
 }

@@ -20,7 +20,9 @@ import {
   fetchCountries,
   fetchEnums,
   fetchIncident,
+  fetchProvinces,
   geocode,
+  getJSON,
   LoadError,
   NotOK,
   type Enums,
@@ -29,7 +31,10 @@ import { nearLon, normaliseBBox } from "./bbox";
 import { buildDetail } from "./detail";
 import { escapeHTML, statusText } from "./format";
 import { EVENT_COLOURS, OTHER_COLOUR, eventColour } from "./palette";
-import { buildCQL2, emptyFilter, itemsURL, num, parseCountries, type FilterState } from "./query";
+import { Histogram } from "./histogram";
+import { bucketsFrom, nextWindow } from "./months";
+import { aggregateURL, buildCQL2, emptyFilter, itemsURL, num, parseCountries, type FilterState } from "./query";
+import { groupSubEvents, SUB_EVENT_GROUPS } from "./subevents";
 import { fromSearch, toSearch, type PageState } from "./urlstate";
 import type { BBox, IncidentCollection, IncidentFeature } from "./types";
 
@@ -47,6 +52,7 @@ const EXPORT_LIMIT = 10000;
 /** Fallback lists when /queryables cannot be read. */
 const FALLBACK_ENUMS: Enums = {
   eventTypes: Object.keys(EVENT_COLOURS).sort(),
+  subEventTypes: Object.values(SUB_EVENT_GROUPS).flat(),
   targetTypes: [
     "embassy",
     "consulate",
@@ -82,6 +88,10 @@ const input = {
   heat: byId<HTMLInputElement>("f-heat"),
 };
 const eventBox = byId("f-event");
+const subBox = byId("f-sub");
+const provinceSelect = byId<HTMLSelectElement>("f-province");
+const playButton = byId<HTMLButtonElement>("play");
+const playWindow = byId<HTMLSelectElement>("play-window");
 const targetBox = byId("f-target");
 const cqlOut = byId<HTMLTextAreaElement>("cql");
 const detailEl = byId("detail");
@@ -334,7 +344,10 @@ function writeForm(): void {
   input.from.value = f.from;
   input.to.value = f.to;
   setChecked(eventBox, f.eventTypes);
+  setChecked(subBox, f.subEventTypes);
+  if (f.subEventTypes.length) byId<HTMLDetailsElement>("f-sub-details").open = true;
   setChecked(targetBox, f.targetTypes);
+  setProvinceSelection(f.provinces);
   input.country.value = f.countries.join(", ");
   input.targetCountry.value = f.targetCountries.join(", ");
   input.fatalities.value = f.minFatalities === null ? "" : String(f.minFatalities);
@@ -364,6 +377,7 @@ async function readForm(): Promise<FilterState | null> {
     return null;
   }
   f.eventTypes = checked(eventBox);
+  f.subEventTypes = checked(subBox);
   f.targetTypes = checked(targetBox);
   for (const [el, key, msg] of [
     [input.country, "countries", "f-country-msg"],
@@ -380,6 +394,7 @@ async function readForm(): Promise<FilterState | null> {
       el.removeAttribute("aria-invalid");
     }
   }
+  f.provinces = readProvinces(f.countries);
   const fat = input.fatalities.value.trim();
   if (fat !== "") {
     if (/^\d{1,9}$/.test(fat)) f.minFatalities = Number(fat);
@@ -431,6 +446,11 @@ function updateOutputs(): void {
   const f = state.filter;
   const cql = buildCQL2(f);
   cqlOut.value = cql || "(no filter: every incident)";
+  histogram.setRange(f.from, f.to);
+  void loadHistogram();
+  void loadProvinces(f.countries);
+  const nSub = f.subEventTypes.length;
+  byId("f-sub-summary").textContent = nSub ? `${nSub} sub-event type${nSub === 1 ? "" : "s"} chosen` : "Choose sub-event types";
   byId<HTMLAnchorElement>("export-geojson").href = itemsURL(f, { limit: EXPORT_LIMIT, format: "geojson" });
   byId<HTMLAnchorElement>("export-csv").href = itemsURL(f, { limit: EXPORT_LIMIT, format: "csv" });
   const apiURL = itemsURL(f, { base: location.origin, limit: EXPORT_LIMIT, format: "geojson" });
@@ -464,6 +484,193 @@ function updateOutputs(): void {
     });
 }
 
+// ---------------------------------------------------------------- provinces
+
+/** The host countries whose provinces the select lists ("" none); provincesReady once they are in. */
+let provinceKey = "";
+let provincesReady = false;
+let provinceSeq = 0;
+/** The host country of every province loaded so far. */
+const provinceCountry = new Map<string, string>();
+
+function setProvinceSelection(codes: string[]): void {
+  for (const o of provinceSelect.options) o.selected = codes.includes(o.value);
+}
+
+/**
+ * readProvinces is the provinces chosen in the select for the host
+ * countries; while the select is still loading them, the state's choice.
+ */
+function readProvinces(countries: string[]): string[] {
+  if (countries.length === 0) return [];
+  if (provincesReady && provinceKey === countries.join(",")) {
+    return [...provinceSelect.selectedOptions].map((o) => o.value);
+  }
+  // Loading: keep the chosen provinces, less those known to lie in a country no longer set.
+  return state.filter.provinces.filter((p) => {
+    const c = provinceCountry.get(p);
+    return c === undefined || countries.includes(c);
+  });
+}
+
+/** loadProvinces fills the province select with the provinces of the host countries. */
+async function loadProvinces(countries: string[]): Promise<void> {
+  const key = countries.join(",");
+  if (key === provinceKey) return;
+  provinceKey = key;
+  provincesReady = false;
+  const seq = ++provinceSeq;
+  const box = byId("f-province-box");
+  if (countries.length === 0) {
+    provinceSelect.replaceChildren();
+    box.hidden = true;
+    setMsg("f-province-msg", "");
+    return;
+  }
+  setMsg("f-province-msg", "Loading provinces…");
+  let lists: Awaited<ReturnType<typeof fetchProvinces>>[];
+  try {
+    lists = await Promise.all(countries.map((c) => fetchProvinces(c)));
+  } catch (err) {
+    if (seq !== provinceSeq) return;
+    box.hidden = true;
+    setMsg(
+      "f-province-msg",
+      err instanceof NotOK && err.status === 404 ? "Provinces are not available on this server." : "Could not load the provinces.",
+      err instanceof NotOK && err.status === 404 ? false : true,
+    );
+    return;
+  }
+  if (seq !== provinceSeq) return;
+  countries.forEach((c, i) => lists[i]?.forEach((p) => provinceCountry.set(p.code, c)));
+  const opts = (list: { code: string; name: string }[]) =>
+    list.map((p) => {
+      const o = document.createElement("option");
+      o.value = p.code;
+      o.textContent = `${p.name} (${p.code})`;
+      return o;
+    });
+  if (countries.length === 1) {
+    provinceSelect.replaceChildren(...opts(lists[0] ?? []));
+  } else {
+    provinceSelect.replaceChildren(
+      ...countries.map((c, i) => {
+        const g = document.createElement("optgroup");
+        g.label = c;
+        g.append(...opts(lists[i] ?? []));
+        return g;
+      }),
+    );
+  }
+  provincesReady = true;
+  box.hidden = provinceSelect.options.length === 0;
+  setMsg("f-province-msg", provinceSelect.options.length === 0 ? "No provinces known for this country." : "");
+  // Keep only the chosen provinces that belong to these countries.
+  const known = new Set([...provinceSelect.options].map((o) => o.value));
+  const kept = state.filter.provinces.filter((c) => known.has(c));
+  setProvinceSelection(kept);
+  if (kept.length !== state.filter.provinces.length && state.filter.countries.join(",") === key) {
+    state.filter.provinces = kept;
+    updateOutputs();
+    replaceURL();
+    scheduleRefresh();
+  }
+}
+
+// ---------------------------------------------------------------- month histogram and animation
+
+const histEl = byId("hist");
+const histogram = new Histogram(byId("hist-chart"), (range) => {
+  stopPlay();
+  setDates(range?.from ?? "", range?.to ?? "");
+  pushURL();
+});
+let histURL = "";
+let histAbort: AbortController | null = null;
+
+/** setDates sets the date range of the filter, the inputs, the outputs and the map. */
+function setDates(from: string, to: string): void {
+  state.filter.from = from;
+  state.filter.to = to;
+  input.from.value = from;
+  input.to.value = to;
+  updateOutputs();
+  scheduleRefresh();
+}
+
+/** loadHistogram fetches the incidents per month of the filter without its dates, when that changed. */
+async function loadHistogram(): Promise<void> {
+  const url = aggregateURL(state.filter);
+  if (url === histURL) return;
+  histURL = url;
+  histAbort?.abort();
+  const ctl = new AbortController();
+  histAbort = ctl;
+  try {
+    const buckets = bucketsFrom(await getJSON(url, "the incidents per month", ctl.signal));
+    if (ctl.signal.aborted) return;
+    if (!buckets) throw new LoadError("The server sent counts per month in an unknown form.");
+    histogram.setData(buckets);
+    histogram.setRange(state.filter.from, state.filter.to);
+    byId("hist-first").textContent = buckets[0]?.key ?? "";
+    byId("hist-last").textContent = buckets[buckets.length - 1]?.key ?? "";
+    histEl.hidden = buckets.length === 0;
+    setMsg("hist-note", buckets.length === 0 ? "No incidents to chart by month." : "");
+  } catch (err) {
+    if (ctl.signal.aborted) return;
+    stopPlay();
+    histEl.hidden = true;
+    if (err instanceof NotOK && err.status === 404) {
+      setMsg("hist-note", "Incidents per month are not available on this server (no aggregate endpoint).");
+    } else {
+      histURL = ""; // try again on the next change
+      setMsg("hist-note", `Incidents per month: ${err instanceof LoadError ? err.message : "could not be loaded."}`, true);
+    }
+  }
+}
+
+const PLAY_MS = 1000;
+let playTimer: ReturnType<typeof setInterval> | undefined;
+
+function playing(): boolean {
+  return playTimer !== undefined;
+}
+
+/** stopPlay pauses the animation; the current window stays. */
+function stopPlay(note = ""): void {
+  if (playTimer === undefined) return;
+  clearInterval(playTimer);
+  playTimer = undefined;
+  playButton.textContent = "Play";
+  playButton.setAttribute("aria-pressed", "false");
+  setMsg("play-msg", note);
+}
+
+/** playStep shows the next window; false at the end. */
+function playStep(): boolean {
+  const size = Number(playWindow.value) || 1;
+  const w = nextWindow(histogram.months, size, state.filter.from, state.filter.to);
+  if (!w) return false;
+  setDates(w.from, w.to);
+  setMsg("play-msg", `Showing ${w.from} to ${w.to}.`);
+  return true;
+}
+
+function startPlay(): void {
+  const size = Number(playWindow.value) || 1;
+  if (histogram.months.length === 0) return;
+  // At the end (or on a range that is no window), start over from the first month.
+  if (!nextWindow(histogram.months, size, state.filter.from, state.filter.to)) setDates("", "");
+  if (!playStep()) return;
+  pushURL(); // one history entry for the animation; its steps replace it
+  playButton.textContent = "Pause";
+  playButton.setAttribute("aria-pressed", "true");
+  playTimer = setInterval(() => {
+    if (playStep()) replaceURL();
+    else stopPlay("Reached the last month.");
+  }, PLAY_MS);
+}
+
 let applySeq = 0;
 
 /** applyForm applies the panel; when applies overlap (change, then submit), the last one wins. */
@@ -471,6 +678,7 @@ async function applyForm(): Promise<void> {
   const seq = ++applySeq;
   const f = await readForm();
   if (!f || seq !== applySeq) return;
+  if (f.from !== state.filter.from || f.to !== state.filter.to) stopPlay();
   state.filter = f;
   drawOverlays();
   updateOutputs();
@@ -615,10 +823,13 @@ function wire(): void {
       pushURL();
       return;
     }
-    if (t instanceof HTMLTextAreaElement) return;
+    if (t instanceof HTMLTextAreaElement || t === playWindow) return;
+    if (t === input.from || t === input.to) stopPlay();
     void applyForm();
   });
+  playButton.addEventListener("click", () => (playing() ? stopPlay() : startPlay()));
   byId("f-reset").addEventListener("click", () => {
+    stopPlay();
     state.filter = emptyFilter();
     writeForm();
     drawOverlays();
@@ -658,6 +869,7 @@ function wire(): void {
   });
   window.addEventListener("popstate", () => {
     state = fromSearch(location.hash);
+    stopPlay();
     stopDrawing();
     writeForm();
     drawOverlays();
@@ -680,6 +892,17 @@ async function start(): Promise<void> {
   const backgroundP = drawBackground(fetchBasemap());
   const enums = (await enumsP) ?? FALLBACK_ENUMS;
   checkboxes(eventBox, "event", enums.eventTypes);
+  for (const [group, subs] of groupSubEvents(enums.subEventTypes, enums.eventTypes)) {
+    const box = document.createElement("div");
+    box.setAttribute("role", "group");
+    box.setAttribute("aria-label", `${group} sub-event types`);
+    const head = document.createElement("p");
+    head.className = "filters__subhead";
+    head.textContent = group;
+    box.append(head);
+    checkboxes(box, "sub", subs);
+    subBox.append(box);
+  }
   checkboxes(targetBox, "target", enums.targetTypes);
   writeForm();
   drawOverlays();

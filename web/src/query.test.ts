@@ -4,6 +4,8 @@ import {
   emptyFilter,
   isAlpha3,
   isDate,
+  aggregateURL,
+  isAdmin1,
   itemsURL,
   likeEscape,
   num,
@@ -76,6 +78,24 @@ describe("buildCQL2", () => {
       "event_type IN ('Riots', 'Explosions/Remote violence')",
     ],
     ["target types", { targetTypes: ["embassy", "consulate"] }, "target_type IN ('embassy', 'consulate')"],
+    ["one sub-event type", { subEventTypes: ["Suicide bomb"] }, "sub_event_type = 'Suicide bomb'"],
+    [
+      "sub-event types",
+      { subEventTypes: ["Suicide bomb", "Shelling/artillery/missile attack"] },
+      "sub_event_type IN ('Suicide bomb', 'Shelling/artillery/missile attack')",
+    ],
+    [
+      "event and sub-event type",
+      { eventTypes: ["Riots"], subEventTypes: ["Mob violence"] },
+      "event_type = 'Riots' AND sub_event_type = 'Mob violence'",
+    ],
+    ["one province", { countries: ["AFG"], provinces: ["AF-HER"] }, "country = 'AFG' AND admin1_code = 'AF-HER'"],
+    [
+      "provinces",
+      { countries: ["AFG"], provinces: ["AF-HER", "AF-KAB"] },
+      "country = 'AFG' AND admin1_code IN ('AF-HER', 'AF-KAB')",
+    ],
+    ["malformed province ignored", { countries: ["AFG"], provinces: ["AF-HER'--", "herat"] }, "country = 'AFG'"],
     ["host country", { countries: ["AFG"] }, "country = 'AFG'"],
     ["host countries", { countries: ["AFG", "IRQ"] }, "country IN ('AFG', 'IRQ')"],
     ["bad country codes dropped", { countries: ["AFG", "x'); DROP", "irq"] }, "country = 'AFG'"],
@@ -116,8 +136,10 @@ describe("buildCQL2", () => {
       from: "2020-01-01",
       to: "2022-12-31",
       eventTypes: ["Riots"],
+      subEventTypes: ["Mob violence"],
       targetTypes: ["consulate"],
       countries: ["AFG", "IRQ"],
+      provinces: ["AF-HER"],
       targetCountries: ["IRN"],
       minFatalities: 1,
       text: "Herat",
@@ -126,7 +148,8 @@ describe("buildCQL2", () => {
     };
     expect(buildCQL2(f)).toBe(
       "T_INTERSECTS(occurred, INTERVAL('2020-01-01', '2022-12-31')) AND event_type = 'Riots' AND " +
-        "target_type = 'consulate' AND country IN ('AFG', 'IRQ') AND target_country = 'IRN' AND " +
+        "sub_event_type = 'Mob violence' AND " +
+        "target_type = 'consulate' AND country IN ('AFG', 'IRQ') AND admin1_code = 'AF-HER' AND target_country = 'IRN' AND " +
         "fatalities >= 1 AND CASEI(title) LIKE CASEI('%Herat%') AND " +
         "S_DWITHIN(location, POINT(62.2 34.34), 10, kilometers) AND " +
         "S_INTERSECTS(location, POLYGON((60 30, 65 30, 65 36, 60 36, 60 30)))",
@@ -160,5 +183,26 @@ describe("itemsURL", () => {
     expect(q.get("limit")).toBe("10");
     expect(q.has("bbox")).toBe(false);
     expect(q.has("f")).toBe(false);
+  });
+});
+
+describe("aggregateURL", () => {
+  it("asks for months over the filter without its date range", () => {
+    const f = state({ from: "2020-01-01", to: "2020-12-31", countries: ["AFG"], provinces: ["AF-HER"] });
+    const u = new URL(aggregateURL(f), "http://x");
+    expect(u.pathname).toBe("/collections/incidents/aggregate");
+    expect(u.searchParams.get("groupby")).toBe("month");
+    expect(u.searchParams.get("filter")).toBe("country = 'AFG' AND admin1_code = 'AF-HER'");
+    expect(u.searchParams.get("filter-lang")).toBe("cql2-text");
+    expect(aggregateURL(f)).not.toContain("+");
+  });
+  it("has no filter for a date range alone", () => {
+    expect(aggregateURL(state({ from: "2020-01-01" }))).toBe("/collections/incidents/aggregate?groupby=month");
+  });
+  it("isAdmin1", () => {
+    expect(isAdmin1("AF-HER")).toBe(true);
+    expect(isAdmin1("IQ-BG")).toBe(true);
+    expect(isAdmin1("AFG")).toBe(false);
+    expect(isAdmin1("af-her")).toBe(false);
   });
 });

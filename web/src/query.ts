@@ -23,9 +23,13 @@ export interface FilterState {
   /** Last day, YYYY-MM-DD, or "". */
   to: string;
   eventTypes: string[];
+  /** ACLED sub-event types (queryable sub_event_type). */
+  subEventTypes: string[];
   targetTypes: string[];
   /** Host countries, ISO 3166-1 alpha-3. */
   countries: string[];
+  /** Provinces of the host countries, ISO 3166-2 (queryable admin1_code), e.g. AF-HER. */
+  provinces: string[];
   /** Countries whose missions were hit, ISO 3166-1 alpha-3. */
   targetCountries: string[];
   /** Fatalities at least this many (which excludes unknown), or null. */
@@ -43,8 +47,10 @@ export function emptyFilter(): FilterState {
     from: "",
     to: "",
     eventTypes: [],
+    subEventTypes: [],
     targetTypes: [],
     countries: [],
+    provinces: [],
     targetCountries: [],
     minFatalities: null,
     text: "",
@@ -55,6 +61,7 @@ export function emptyFilter(): FilterState {
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 const ALPHA3_RE = /^[A-Z]{3}$/;
+const ADMIN1_RE = /^[A-Z]{2}-[A-Z0-9]{1,3}$/;
 
 /** isDate reports whether s is a real calendar day written YYYY-MM-DD. */
 export function isDate(s: string): boolean {
@@ -66,6 +73,11 @@ export function isDate(s: string): boolean {
 /** isAlpha3 reports whether s looks like an ISO 3166-1 alpha-3 code (three letters A-Z). */
 export function isAlpha3(s: string): boolean {
   return ALPHA3_RE.test(s);
+}
+
+/** isAdmin1 reports whether s looks like an ISO 3166-2 subdivision code such as AF-HER. */
+export function isAdmin1(s: string): boolean {
+  return ADMIN1_RE.test(s);
 }
 
 /**
@@ -140,9 +152,12 @@ export function buildCQL2(f: FilterState): string {
     parts.push(`T_INTERSECTS(occurred, INTERVAL(${quote(from || "..")}, ${quote(to || "..")}))`);
   }
   if (f.eventTypes.length > 0) parts.push(inList("event_type", f.eventTypes));
+  if (f.subEventTypes.length > 0) parts.push(inList("sub_event_type", f.subEventTypes));
   if (f.targetTypes.length > 0) parts.push(inList("target_type", f.targetTypes));
   const hosts = f.countries.filter(isAlpha3);
   if (hosts.length > 0) parts.push(inList("country", hosts));
+  const provinces = f.provinces.filter(isAdmin1);
+  if (provinces.length > 0) parts.push(inList("admin1_code", provinces));
   const targets = f.targetCountries.filter(isAlpha3);
   if (targets.length > 0) parts.push(inList("target_country", targets));
   if (f.minFatalities !== null && Number.isInteger(f.minFatalities) && f.minFatalities >= 0) {
@@ -189,4 +204,21 @@ export function itemsURL(f: FilterState, opts: ItemsOptions = {}): string {
   // URLSearchParams writes spaces as "+", which servers read as spaces;
   // %20 is kinder to shells and GIS tools that copy the URL.
   return `${opts.base ?? ""}${ITEMS_PATH}?${q.toString().replaceAll("+", "%20")}`;
+}
+
+/** Where the counts per month (or other group) of a selection come from. */
+export const AGGREGATE_PATH = "/collections/incidents/aggregate";
+
+/**
+ * aggregateURL asks for the incidents per month that the state selects,
+ * leaving out its date range: the histogram shows where a range could go.
+ */
+export function aggregateURL(f: FilterState, groupby = "month"): string {
+  const q = new URLSearchParams({ groupby });
+  const cql = buildCQL2({ ...f, from: "", to: "" });
+  if (cql !== "") {
+    q.set("filter", cql);
+    q.set("filter-lang", "cql2-text");
+  }
+  return `${AGGREGATE_PATH}?${q.toString().replaceAll("+", "%20")}`;
 }

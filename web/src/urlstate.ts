@@ -5,7 +5,7 @@
  * inverse for every valid state, so a copied URL reopens the same page and
  * back/forward (popstate) restore it. Pure functions only.
  */
-import { emptyFilter, isAlpha3, isDate, num, type FilterState } from "./query";
+import { emptyFilter, isAdmin1, isAlpha3, isDate, num, type FilterState } from "./query";
 import type { BBox } from "./types";
 
 /** The map view: centre and zoom. */
@@ -51,8 +51,10 @@ export function toSearch(s: PageState): string {
   if (f.to) q.set("to", f.to);
   // Event types contain "/" and spaces but no commas; one key each keeps them readable.
   for (const t of f.eventTypes) q.append("event", t);
+  for (const t of f.subEventTypes) q.append("sub", t);
   if (f.targetTypes.length) q.set("target", f.targetTypes.join(","));
   if (f.countries.length) q.set("country", f.countries.join(","));
+  if (f.provinces.length) q.set("province", f.provinces.join(","));
   if (f.targetCountries.length) q.set("target_country", f.targetCountries.join(","));
   if (f.minFatalities !== null) q.set("fatalities", String(f.minFatalities));
   if (f.text) q.set("q", f.text);
@@ -76,8 +78,10 @@ export function fromSearch(search: string): PageState {
   const to = q.get("to") ?? "";
   if (isDate(to)) f.to = to;
   f.eventTypes = list(q, "event");
+  f.subEventTypes = list(q, "sub");
   f.targetTypes = list(q, "target");
   f.countries = list(q, "country").map((c) => c.toUpperCase()).filter(isAlpha3);
+  f.provinces = f.countries.length ? list(q, "province").map((c) => c.toUpperCase()).filter(isAdmin1) : [];
   f.targetCountries = list(q, "target_country").map((c) => c.toUpperCase()).filter(isAlpha3);
   const fat = q.get("fatalities");
   if (fat !== null && /^\d{1,9}$/.test(fat)) f.minFatalities = Number(fat);
