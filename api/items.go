@@ -13,7 +13,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/incidentmap/incidentmap"
+	"github.com/incidentmap/incidentmap/cql2"
 	"github.com/incidentmap/incidentmap/feature"
+	"github.com/paulmach/orb"
 )
 
 // Media types of the items endpoints.
@@ -149,9 +151,11 @@ func (s *server) items(c *gin.Context) error {
 // parseItemsRequest turns the query of an items request into the Filter
 // the store runs: parseItemsQuery's, limited to published incidents, with
 // the region parameter expanded into the regions' boundaries. Every
-// endpoint that filters incidents like the items do uses it.
+// endpoint that filters incidents like the items do uses it. A filter may
+// name a region's boundary as REGION('AF-HER') (cql2-json:
+// {"op": "region", "args": ["AF-HER"]}), an incidentmap extension.
 func (s *server) parseItemsRequest(q url.Values) (itemsQuery, error) {
-	iq, err := parseItemsQuery(q)
+	iq, err := parseItemsQueryWith(q, cql2.Options{Geometry: s.regionGeometry})
 	if err != nil {
 		return iq, err
 	}
@@ -169,6 +173,29 @@ func (s *server) parseItemsRequest(q url.Values) (itemsQuery, error) {
 		}
 	}
 	return iq, nil
+}
+
+// regionGeometry resolves the CQL2 function REGION(code) to the boundary
+// of the region code names.
+func (s *server) regionGeometry(name string, args []string) (orb.Geometry, error) {
+	if name != "region" {
+		return nil, cql2.UnknownFunction(name)
+	}
+	if len(args) != 1 {
+		return nil, incidentmap.Invalidf("filter", "REGION takes 1 argument, a region code such as 'AF-HER', got %d", len(args))
+	}
+	if s.geo == nil {
+		return nil, incidentmap.Invalidf("filter", "REGION: regions are not enabled on this server")
+	}
+	ix, err := s.geo.Regions()
+	if err != nil {
+		return nil, err
+	}
+	r, ok := ix.Get(args[0])
+	if !ok {
+		return nil, incidentmap.Invalidf("filter", "REGION: no region %q; see %s", args[0], regionItemsPath)
+	}
+	return r.Geometry, nil
 }
 
 // itemsHTML answers f=html and browsers with the HTML page of html.go.

@@ -163,6 +163,12 @@ func itemsParamList() string {
 // other property parameters become In nodes of Filter.Where, ANDed (in the
 // order of their names) with the filter expression, which comes last.
 func parseItemsQuery(q url.Values) (itemsQuery, error) {
+	return parseItemsQueryWith(q, cql2.Options{})
+}
+
+// parseItemsQueryWith is parseItemsQuery with the CQL2 extensions of opts
+// (the REGION function of parseItemsRequest).
+func parseItemsQueryWith(q url.Values, opts cql2.Options) (itemsQuery, error) {
 	iq := itemsQuery{props: feature.AllProperties}
 	f := &iq.filter
 	names := make([]string, 0, len(q))
@@ -246,9 +252,9 @@ func parseItemsQuery(q url.Values) (itemsQuery, error) {
 		var e incidentmap.Expr
 		var err error
 		if lang == filterLangJSON {
-			e, err = cql2.ParseJSON([]byte(filter), incidentmap.IncidentQueryables)
+			e, err = cql2.ParseJSONWith([]byte(filter), incidentmap.IncidentQueryables, opts)
 		} else {
-			e, err = cql2.ParseText(filter, incidentmap.IncidentQueryables)
+			e, err = cql2.ParseTextWith(filter, incidentmap.IncidentQueryables, opts)
 		}
 		if err != nil {
 			return itemsQuery{}, err

@@ -8,6 +8,7 @@ import (
 
 	"github.com/incidentmap/incidentmap"
 	"github.com/incidentmap/incidentmap/cql2"
+	"github.com/paulmach/orb"
 )
 
 // checkFuzz checks what must hold for any input: no panic (the fuzzer
@@ -54,6 +55,8 @@ func maxDepth(es []incidentmap.Expr) int {
 
 func seeds(f *testing.F, ext string) {
 	paths, _ := filepath.Glob("testdata/examples/*." + ext)
+	more, _ := filepath.Glob("testdata/standard/*." + ext)
+	paths = append(paths, more...)
 	for _, p := range paths {
 		b, err := os.ReadFile(p)
 		if err != nil {
@@ -67,6 +70,14 @@ func seeds(f *testing.F, ext string) {
 	}
 }
 
+// fuzzOptions resolve REGION(…) with any arguments to a polygon.
+var fuzzOptions = cql2.Options{Geometry: func(name string, args []string) (orb.Geometry, error) {
+	if name != "region" {
+		return nil, cql2.UnknownFunction(name)
+	}
+	return herat, nil
+}}
+
 func FuzzParseText(f *testing.F) {
 	seeds(f, "txt")
 	f.Add(typicalText)
@@ -75,8 +86,11 @@ func FuzzParseText(f *testing.F) {
 	f.Add(`CASEI(place_name) NOT LIKE CASEI('ka%') AND status IN ('draft')`)
 	f.Add(`((country = 'IRQ'`)
 	f.Add(`S_DWITHIN(location, POINT(1 1), 5e3, 'meters')`)
+	f.Add(`S_INTERSECTS(location, REGION('AF-HER')) OR S_WITHIN(REGION('x', 'y'), location)`)
 	f.Fuzz(func(t *testing.T, s string) {
 		e, err := cql2.ParseText(s, incidentmap.IncidentQueryables)
+		checkFuzz(t, e, err)
+		e, err = cql2.ParseTextWith(s, incidentmap.IncidentQueryables, fuzzOptions)
 		checkFuzz(t, e, err)
 	})
 }
@@ -88,8 +102,11 @@ func FuzzParseJSON(f *testing.F) {
 	f.Add([]byte(`{"op":"s_intersects","args":[{"property":"location"},{"type":"GeometryCollection","geometries":[{"type":"MultiPoint","coordinates":[[1,2]]}]}]}`))
 	f.Add([]byte(`{"op":"like","args":[{"op":"casei","args":[{"property":"title"}]},{"op":"casei","args":["%x%"]}]}`))
 	f.Add([]byte(`[[[[`))
+	f.Add([]byte(`{"op":"s_intersects","args":[{"property":"location"},{"op":"region","args":["AF-HER"]}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		e, err := cql2.ParseJSON(b, incidentmap.IncidentQueryables)
+		checkFuzz(t, e, err)
+		e, err = cql2.ParseJSONWith(b, incidentmap.IncidentQueryables, fuzzOptions)
 		checkFuzz(t, e, err)
 	})
 }

@@ -20,10 +20,16 @@ import (
 // geometry objects as operands. A filter and its cql2-text form parse into
 // equal trees. Positions in errors count characters of b from 1.
 func ParseJSON(b []byte, qs []incidentmap.Queryable) (incidentmap.Expr, error) {
+	return ParseJSONWith(b, qs, Options{})
+}
+
+// ParseJSONWith is ParseJSON with the extensions of opts. A function for
+// the Geometry option is written {"op": name, "args": [strings…]}.
+func ParseJSONWith(b []byte, qs []incidentmap.Queryable, opts Options) (incidentmap.Expr, error) {
 	if len(b) > MaxLength {
 		return nil, tooLong()
 	}
-	p := &jsonParser{checker: checker{src: string(b), qs: qs}, dec: json.NewDecoder(bytes.NewReader(b))}
+	p := &jsonParser{checker: checker{src: string(b), qs: qs, opts: opts}, dec: json.NewDecoder(bytes.NewReader(b))}
 	p.dec.UseNumber()
 	root, err := p.value(0)
 	if err != nil {
@@ -309,7 +315,10 @@ func (p *jsonParser) expr(v *jv, depth int) (incidentmap.Expr, error) {
 	case lop == "casei" || lop == "accenti":
 		return nil, p.errAt(opv.pos, "%q is not a predicate: compare its result", op)
 	}
-	return nil, p.errAt(opv.pos, "unknown operator %q", op)
+	if arithmeticOps[lop] || strings.HasPrefix(lop, "a_") {
+		return nil, p.unsupportedFunction(op, opv.pos)
+	}
+	return nil, p.errAt(opv.pos, "unknown operator %q: functions other than those of CQL2 are not supported", op)
 }
 
 // operands interprets exactly n args as operands.
@@ -347,7 +356,23 @@ func (p *jsonParser) operand(v *jv, depth int) (val, error) {
 			if op == "accenti" {
 				return val{}, p.errAt(v.pos, "ACCENTI is not supported")
 			}
-			return val{}, p.errAt(v.pos, "%q is not allowed as an operand", op)
+			if p.opts.Geometry == nil && isFunctionName(op) || arithmeticOps[strings.ToLower(op)] {
+				return val{}, p.unsupportedFunction(op, v.pos)
+			}
+			if p.opts.Geometry == nil || !isFunctionName(op) || isSpatialOp(strings.ToLower(op)) || isTemporalOp(strings.ToLower(op)) {
+				return val{}, p.errAt(v.pos, "%q is not allowed as an operand", op)
+			}
+			if args == nil || args.kind != 'a' {
+				return val{}, p.errAt(v.pos, "operation %q needs an \"args\" array", op)
+			}
+			vs := make([]val, len(args.arr))
+			for i, a := range args.arr {
+				if a.kind != 's' {
+					return val{}, p.errAt(a.pos, "%q takes strings as arguments, got %s", op, a.describe())
+				}
+				vs[i] = val{pos: a.pos, kind: kString, s: a.s}
+			}
+			return p.resolve(op, vs, v.pos)
 		}
 		if depth+1 >= MaxDepth {
 			return val{}, p.errAt(v.pos, "filter is nested deeper than %d", MaxDepth)
@@ -530,4 +555,19 @@ func (p *jsonParser) polygon(v *jv) (orb.Polygon, error) {
 		return orb.Ring(pts), p.ring(pts, r.pos)
 	}, "Polygon")
 	return orb.Polygon(rs), err
+}
+
+// isFunctionName reports whether op could name a function of the Geometry
+// option: letters, digits and _, not a predicate of the grammar.
+func isFunctionName(op string) bool {
+	switch strings.ToLower(op) {
+	case "and", "or", "not", "like", "between", "in", "isnull", "s_dwithin", "":
+		return false
+	}
+	for i, r := range op {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
 }

@@ -23,10 +23,15 @@ import (
 // names are case-sensitive and may be double-quoted. Inside a string, ”
 // stands for one quote.
 func ParseText(s string, qs []incidentmap.Queryable) (incidentmap.Expr, error) {
+	return ParseTextWith(s, qs, Options{})
+}
+
+// ParseTextWith is ParseText with the extensions of opts.
+func ParseTextWith(s string, qs []incidentmap.Queryable, opts Options) (incidentmap.Expr, error) {
 	if len(s) > MaxLength {
 		return nil, tooLong()
 	}
-	p := &textParser{checker: checker{src: s, qs: qs}, lx: lexer{src: s}}
+	p := &textParser{checker: checker{src: s, qs: qs, opts: opts}, lx: lexer{src: s}}
 	if err := p.advance(); err != nil {
 		return nil, err
 	}
@@ -237,6 +242,14 @@ func (p *textParser) advance() error {
 	return nil
 }
 
+// beforeOp reports whether the token after the current one is a
+// comparison operator: TRUE = prop is a comparison, not the literal TRUE.
+func (p *textParser) beforeOp() bool {
+	lx := p.lx
+	t, msg := lx.next()
+	return msg == "" && t.kind == tOp
+}
+
 // keyword reports whether the current token is the (case-insensitive)
 // keyword kw.
 func (p *textParser) keyword(kw string) bool {
@@ -342,7 +355,7 @@ func (p *textParser) parsePrimary() (incidentmap.Expr, error) {
 			return nil, p.errAt(p.tok.pos, "expected ')' or a boolean operator, got %s", p.tok)
 		}
 		return e, p.advance()
-	case p.keyword("TRUE"), p.keyword("FALSE"):
+	case (p.keyword("TRUE") || p.keyword("FALSE")) && !p.beforeOp():
 		if err := p.advance(); err != nil {
 			return nil, err
 		}
@@ -526,6 +539,9 @@ func (p *textParser) parsePredicate() (incidentmap.Expr, error) {
 		if not {
 			return nil, p.errAt(p.tok.pos, "expected LIKE, BETWEEN or IN after NOT, got %s", p.tok)
 		}
+		if p.tok.kind == tNumber && (p.tok.text[0] == '-' || p.tok.text[0] == '+') {
+			return nil, p.errAt(p.tok.pos, "expected a comparison operator, LIKE, BETWEEN, IN or IS NULL, got %s: arithmetic is not supported", p.tok)
+		}
 		return nil, p.errAt(p.tok.pos, "expected a comparison operator, LIKE, BETWEEN, IN or IS NULL, got %s", p.tok)
 	}
 	if not {
@@ -552,6 +568,8 @@ func (p *textParser) parseOperand() (val, error) {
 	case tIdent:
 	case tEOF:
 		return val{}, p.errAt(t.pos, "unexpected end of filter: expected a property or a value")
+	case tLParen:
+		return val{}, p.errAt(t.pos, "expected a property or a value, got '(': arithmetic and parenthesized values are not supported")
 	default:
 		return val{}, p.errAt(t.pos, "expected a property or a value, got %s", t)
 	}
@@ -615,7 +633,14 @@ func (p *textParser) parseOperand() (val, error) {
 	case "ACCENTI":
 		return val{}, p.errAt(t.pos, "ACCENTI is not supported")
 	}
-	return val{}, p.errAt(t.pos, "unknown function %q", t.text)
+	if p.opts.Geometry == nil || strings.HasPrefix(name, "A_") {
+		return val{}, p.unsupportedFunction(t.text, t.pos)
+	}
+	args, err := p.parseArgs(name, 0, 16)
+	if err != nil {
+		return val{}, err
+	}
+	return p.resolve(t.text, args, t.pos)
 }
 
 // parseInterval parses the arguments of INTERVAL: two strings (a date, a
