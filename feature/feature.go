@@ -50,30 +50,10 @@ func Append(dst []byte, inc *incidentmap.Incident) []byte {
 	dst = appendKeyInt(dst, "injuries", inc.Injuries)
 	dst = appendKeyStrings(dst, "tags", inc.Tags)
 	dst = appendKeyStrings(dst, "external_ids", inc.ExternalIDs)
-	dst = append(dst, `,"sources":[`...)
-	for i, s := range inc.Sources {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = appendSource(dst, s)
-	}
-	dst = append(dst, `],"responses":[`...)
-	for i, r := range inc.Responses {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = append(dst, `{"date":`...)
-		dst = appendDay(dst, r.Date)
-		dst = appendKeyOpt(dst, "date_precision", string(r.DatePrecision))
-		dst = appendKeyOpt(dst, "actor", r.Actor)
-		dst = appendKeyOpt(dst, "actor_country", r.ActorCountry)
-		dst = appendKeyOpt(dst, "kind", string(r.Kind))
-		dst = appendKeyOpt(dst, "summary", r.Summary)
-		dst = append(dst, `,"source":`...)
-		dst = appendSource(dst, r.Source)
-		dst = append(dst, '}')
-	}
-	dst = append(dst, ']')
+	dst = append(dst, `,"sources":`...)
+	dst = appendSources(dst, inc.Sources)
+	dst = append(dst, `,"responses":`...)
+	dst = appendResponses(dst, inc.Responses)
 	dst = appendKeyOpt(dst, "status", string(inc.Status))
 	dst = append(dst, `,"version":`...)
 	dst = strconv.AppendInt(dst, int64(inc.Version), 10)
@@ -91,6 +71,39 @@ func AppendCoord(dst []byte, v float64) []byte {
 		v = 0 // no "-0"
 	}
 	return strconv.AppendFloat(dst, v, 'f', -1, 64)
+}
+
+// appendSources appends a JSON array of sources.
+func appendSources(dst []byte, sources []incidentmap.Source) []byte {
+	dst = append(dst, '[')
+	for i, s := range sources {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendSource(dst, s)
+	}
+	return append(dst, ']')
+}
+
+// appendResponses appends a JSON array of diplomatic responses.
+func appendResponses(dst []byte, responses []incidentmap.Response) []byte {
+	dst = append(dst, '[')
+	for i, r := range responses {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, `{"date":`...)
+		dst = appendDay(dst, r.Date)
+		dst = appendKeyOpt(dst, "date_precision", string(r.DatePrecision))
+		dst = appendKeyOpt(dst, "actor", r.Actor)
+		dst = appendKeyOpt(dst, "actor_country", r.ActorCountry)
+		dst = appendKeyOpt(dst, "kind", string(r.Kind))
+		dst = appendKeyOpt(dst, "summary", r.Summary)
+		dst = append(dst, `,"source":`...)
+		dst = appendSource(dst, r.Source)
+		dst = append(dst, '}')
+	}
+	return append(dst, ']')
 }
 
 func appendSource(dst []byte, s incidentmap.Source) []byte {

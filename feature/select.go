@@ -164,32 +164,9 @@ func appendValue(dst []byte, inc *incidentmap.Incident, i int) []byte {
 	case propExternalIDs:
 		return appendStrings(dst, inc.ExternalIDs)
 	case propSources:
-		dst = append(dst, '[')
-		for i, s := range inc.Sources {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = appendSource(dst, s)
-		}
-		return append(dst, ']')
+		return appendSources(dst, inc.Sources)
 	case propResponses:
-		dst = append(dst, '[')
-		for i, r := range inc.Responses {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = append(dst, `{"date":`...)
-			dst = appendDay(dst, r.Date)
-			dst = appendKeyOpt(dst, "date_precision", string(r.DatePrecision))
-			dst = appendKeyOpt(dst, "actor", r.Actor)
-			dst = appendKeyOpt(dst, "actor_country", r.ActorCountry)
-			dst = appendKeyOpt(dst, "kind", string(r.Kind))
-			dst = appendKeyOpt(dst, "summary", r.Summary)
-			dst = append(dst, `,"source":`...)
-			dst = appendSource(dst, r.Source)
-			dst = append(dst, '}')
-		}
-		return append(dst, ']')
+		return appendResponses(dst, inc.Responses)
 	case propStatus:
 		return appendOpt(dst, string(inc.Status))
 	case propVersion:
