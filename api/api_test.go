@@ -25,9 +25,9 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // fakeStore serves canned incidents in store order and records the filters
-// it receives. It applies Statuses, the list fields, Where (see fakeSelect
-// in items_test.go), SortBy, After, Before and Limit, but not BBox or
-// Interval: the parsing of those is what these tests check.
+// it receives. It applies the whole filter tree of Filter.Expr (see
+// fakeSelect in items_test.go), SortBy, After, Before and Limit, and panics
+// on a node it cannot evaluate rather than treating it as true.
 type fakeStore struct {
 	mu        sync.Mutex
 	incidents []*incidentmap.Incident // in (OccurredStart, ID) order
