@@ -2,8 +2,14 @@ package api
 
 import (
 	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"net/http"
+	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -117,11 +123,6 @@ func TestConformance(t *testing.T) {
 	for _, c := range body.ConformsTo {
 		if strings.HasSuffix(c, "/oas3") || strings.Contains(c, "ogcapi-features-2") {
 			t.Errorf("declares %s", c)
-		}
-	}
-	for _, c := range conformanceClasses {
-		if c.Proof == "" {
-			t.Errorf("%s names no test that proves it", c.URI)
 		}
 	}
 	golden(t, "conformance.json", w.Body.Bytes())
@@ -246,4 +247,82 @@ func TestQueryables(t *testing.T) {
 	if enum, _ := doc.Properties["event_type"]["enum"].([]any); len(enum) == 0 {
 		t.Error("event_type has no enum")
 	}
+}
+
+// TestConformanceProofsExist checks that every test a conformance class
+// names as its proof exists: a Test function of that name (or, for a name
+// ending in "*", with that prefix) in the named package's test files, and
+// for a subtest ("TestX/name") a string literal in those files that is the
+// subtest's first element or starts with it followed by "/". A proof that
+// names a deleted or renamed test fails here rather than passing as text.
+func TestConformanceProofsExist(t *testing.T) {
+	for _, c := range conformanceClasses {
+		if strings.TrimSpace(c.Proof) == "" {
+			t.Errorf("%s names no test that proves it", c.URI)
+			continue
+		}
+		for _, part := range strings.Split(c.Proof, ";") {
+			pkg, names, ok := strings.Cut(part, ":")
+			if !ok {
+				t.Errorf("%s: proof %q is not \"package: Test, …\"", c.URI, part)
+				continue
+			}
+			funcs, lits := testDecls(t, strings.TrimSpace(pkg))
+			names = remark.ReplaceAllString(names, "")
+			for _, name := range strings.Split(names, ",") {
+				name = strings.TrimSpace(name)
+				fn, sub, _ := strings.Cut(name, "/")
+				found := false
+				for f := range funcs {
+					if f == fn || strings.HasSuffix(fn, "*") && strings.HasPrefix(f, strings.TrimSuffix(fn, "*")) {
+						found = true
+					}
+				}
+				if !found {
+					t.Errorf("%s: proof names %s in %s, which has no such test", c.URI, name, pkg)
+					continue
+				}
+				if sub != "" && !slices.ContainsFunc(lits, func(l string) bool { return l == sub || strings.HasPrefix(l, sub+"/") }) {
+					t.Errorf("%s: proof names subtest %s in %s, which no t.Run name there starts with", c.URI, name, pkg)
+				}
+			}
+		}
+	}
+}
+
+// remark matches a remark in parentheses in a conformance proof.
+var remark = regexp.MustCompile(`\([^)]*\)`)
+
+// testDecls returns the Test functions and the string literals of the
+// _test.go files of the package at the module-relative path pkg.
+func testDecls(t *testing.T, pkg string) (map[string]bool, []string) {
+	t.Helper()
+	dir := filepath.Join("..", filepath.FromSlash(pkg))
+	files, err := filepath.Glob(filepath.Join(dir, "*_test.go"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no test files for package %s in %s", pkg, dir)
+	}
+	funcs := map[string]bool{}
+	var lits []string
+	fset := token.NewFileSet()
+	for _, name := range files {
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range f.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && strings.HasPrefix(fd.Name.Name, "Test") {
+				funcs[fd.Name.Name] = true
+			}
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			if bl, ok := n.(*ast.BasicLit); ok && bl.Kind == token.STRING {
+				if s, err := strconv.Unquote(bl.Value); err == nil {
+					lits = append(lits, s)
+				}
+			}
+			return true
+		})
+	}
+	return funcs, lits
 }
