@@ -12,6 +12,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-test}
 
+echo "== shared data (../shared beside the repository)"
+if [ -d ../shared/data ] && [ -d ../shared/seeds ]; then
+  echo "found $(cd ../shared && pwd): the tests that read real data sets will run"
+else
+  echo "##################################################################"
+  echo "## ../shared/data or ../shared/seeds is MISSING: the tests that read"
+  echo "## the real gazetteer, boundaries, incident files and seed articles"
+  echo "## will be SKIPPED (each says so with t.Skip)."
+  echo "##################################################################"
+  if [ "${CI:-}" = "true" ]; then echo "CI requires ../shared; failing."; exit 1; fi
+fi
+
 echo "== gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './web/node_modules/*'))
 if [ -n "$unformatted" ]; then echo "gofmt would change:"; echo "$unformatted"; exit 1; fi

@@ -10,12 +10,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/incidentmap/incidentmap/internal/shareddata"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 )
 
 var (
-	sharedData  = flag.String("shareddata", "../../../shared/data", "directory of the shared real data; accuracy tests skip when it is missing")
+	sharedData  = flag.String("shareddata", "", "directory of the shared real data (default ../shared/data beside the repository)")
 	regionsFile = flag.String("regions", "", "region file to measure instead of the embedded one (e.g. one written by gen -tolerance 0.02)")
 	sampleSize  = flag.Int("sample", 2000, "number of GeoNames cities the accuracy test samples")
 )
@@ -123,8 +124,8 @@ func TestAccuracy(t *testing.T) {
 	if testing.Short() {
 		t.Skip("reads 80 MB of shared data")
 	}
-	if _, err := os.Stat(*sharedData); err != nil {
-		t.Skipf("no shared data: %v", err)
+	if *sharedData == "" {
+		*sharedData = shareddata.Path(t, "data")
 	}
 	var ix *Index
 	if *regionsFile != "" {

@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"flag"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/incidentmap/incidentmap/geo/region"
+	"github.com/incidentmap/incidentmap/internal/shareddata"
 	"github.com/paulmach/orb"
 )
 
@@ -130,14 +130,13 @@ func TestEmbeddedUpToDate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("parses 47 MB of GeoJSON")
 	}
-	dir := "../../../../shared/data/boundaries"
-	admin0, err := os.ReadFile(filepath.Join(dir, "ne_admin0_countries.geojson"))
+	admin0, err := os.ReadFile(shareddata.Path(t, "data", "boundaries", "ne_admin0_countries.geojson"))
 	if err != nil {
-		t.Skipf("no shared data: %v", err)
+		t.Fatal(err)
 	}
-	admin1, err := os.ReadFile(filepath.Join(dir, "ne_10m_admin1.geojson"))
+	admin1, err := os.ReadFile(shareddata.Path(t, "data", "boundaries", "ne_10m_admin1.geojson"))
 	if err != nil {
-		t.Skipf("no shared data: %v", err)
+		t.Fatal(err)
 	}
 	data, _, err := generate(admin0, admin1, defaultTolerance)
 	if err != nil {
