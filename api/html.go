@@ -1,10 +1,10 @@
 package api
 
-// For the items engineer: items.go dispatches f=html (and an HTML-first
-// Accept header, if it negotiates) to renderItemsHTML(c, filter) after
-// parsing the query into a Filter (Statuses set to published), and item
-// to renderItemHTML(c, inc) for a published incident. Both write the whole
-// response and return an error for the renderer only before writing.
+// The HTML pages of the documents and the items: items.go dispatches f=html
+// (and an HTML-first Accept header) to renderItemsHTML after parsing the
+// query into a Filter (Statuses set to published), and item to
+// renderItemHTML for a published incident. Both write the whole response
+// and return an error for the renderer only before writing.
 
 import (
 	"bytes"

@@ -39,10 +39,6 @@ const itemsPath = "/collections/incidents/items"
 // connection: a page is written in pieces of about this size.
 const flushBytes = 64 << 10
 
-// itemsHTMLAvailable reports whether f=html and Accept: text/html are
-// served for the items (by renderItemsHTML in html.go).
-const itemsHTMLAvailable = true
-
 // errIncidentNotFound answers for unknown, malformed and unpublished ids
 // alike, and never repeats the id.
 var errIncidentNotFound = incidentmap.Errorf(incidentmap.ENOTFOUND, "incident not found")
@@ -220,9 +216,6 @@ func negotiateItems(accept string) string {
 		case "text/csv":
 			format = outCSV
 		case "text/html", "application/xhtml+xml":
-			if !itemsHTMLAvailable {
-				continue
-			}
 			format = outHTML
 		default:
 			continue

@@ -157,12 +157,6 @@ func TestItemsBadInput(t *testing.T) {
 			}
 		})
 	}
-	t.Run("f html before the pages exist", func(t *testing.T) {
-		if itemsHTMLAvailable {
-			t.Skip("items are served in HTML")
-		}
-		wantError(t, ts.get(t, "/collections/incidents/items?f=html"), http.StatusBadRequest, incidentmap.EINVALID, "f")
-	})
 	t.Run("filter errors give the position", func(t *testing.T) {
 		for query, pos := range map[string]string{
 			"filter=" + url.QueryEscape("country='IRQ' AND (event_type='Riots'"):                                 "position 19",

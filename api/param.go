@@ -78,8 +78,8 @@ type paramDoc struct {
 
 // itemParams is the allow-list of the query parameters of GET
 // /collections/incidents/items, in the order the OpenAPI document should
-// list them. The docs engineer's OpenAPI document (api/openapi.go) and its
-// test read this function, so that the document and the handler cannot
+// list them. The OpenAPI document (api/openapi.go) and its test read this
+// function, so that the document and the handler cannot
 // disagree: parseItemsQuery accepts exactly these names and rejects all
 // others with 400.
 func itemParams() []paramDoc {
@@ -373,7 +373,7 @@ func propertyLiteral(q incidentmap.Queryable, v string) (incidentmap.Literal, er
 	}
 	switch q.Name {
 	case "country", "target_country":
-		if !validCountry(v) {
+		if !incidentmap.ValidCountry(v) {
 			return nil, incidentmap.Invalidf(q.Name, "%q is not an ISO 3166-1 alpha-3 country code in upper case, such as AFG", clip(v))
 		}
 	case "admin1_code":
@@ -578,58 +578,6 @@ func parseLimit(s string) (int, error) {
 		return 0, incidentmap.Invalidf("limit", "must be an integer from 1 to %d", incidentmap.MaxLimit)
 	}
 	return n, nil
-}
-
-// parseCountries parses a comma-separated list of ISO 3166-1 alpha-3 codes
-// in upper case, dropping repeats.
-func parseCountries(param, s string) ([]string, error) {
-	var out []string
-	for _, code := range strings.Split(s, ",") {
-		code = strings.TrimSpace(code)
-		if !validCountry(code) {
-			return nil, incidentmap.Invalidf(param, "%q is not an ISO 3166-1 alpha-3 country code in upper case, such as AFG", clip(code))
-		}
-		if !slices.Contains(out, code) {
-			out = append(out, code)
-		}
-	}
-	return out, nil
-}
-
-// validCountry is incidentmap.ValidCountry for three letters A-Z only: the
-// domain's check finds the code in a space-separated list, so it also takes
-// strings such as "W A" that span two codes.
-func validCountry(code string) bool {
-	if len(code) != 3 {
-		return false
-	}
-	for i := 0; i < 3; i++ {
-		if code[i] < 'A' || code[i] > 'Z' {
-			return false
-		}
-	}
-	return incidentmap.ValidCountry(code)
-}
-
-// parseEventTypes parses a comma-separated list of ACLED event types,
-// dropping repeats.
-func parseEventTypes(s string) ([]string, error) {
-	var out []string
-	for _, t := range strings.Split(s, ",") {
-		t = strings.TrimSpace(t)
-		if _, ok := incidentmap.EventTypes[t]; !ok {
-			names := make([]string, 0, len(incidentmap.EventTypes))
-			for name := range incidentmap.EventTypes {
-				names = append(names, name)
-			}
-			slices.Sort(names)
-			return nil, incidentmap.Invalidf("event_type", "%q is not an ACLED event type; use one of %s", clip(t), strings.Join(names, ", "))
-		}
-		if !slices.Contains(out, t) {
-			out = append(out, t)
-		}
-	}
-	return out, nil
 }
 
 // parseFormat accepts the formats of a single incident besides html.

@@ -188,10 +188,7 @@ func TestNegotiateItems(t *testing.T) {
 		}
 	}
 	browser := "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
-	want := outGeoJSON
-	if itemsHTMLAvailable {
-		want = outHTML
-	}
+	want := outHTML
 	if got := negotiateItems(browser); got != want {
 		t.Errorf("a browser's Accept gives %s, want %s", got, want)
 	}
