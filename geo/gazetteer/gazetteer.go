@@ -68,6 +68,9 @@ var placesGz []byte
 //go:embed data/sites.tsv
 var sitesTSV string
 
+//go:embed data/areas.tsv.gz
+var areasGz []byte
+
 // Place is one named place in the gazetteer.
 type Place struct {
 	// ID is the GeoNames id; curated sites have negative ids.
@@ -93,13 +96,24 @@ type Place struct {
 	// Source says where a curated site's point comes from; it is empty for
 	// GeoNames places, which Attribution covers.
 	Source string
+	// Kind is KindCity, KindSite, KindCountry, KindAdmin1, KindAdmin2,
+	// KindRegion or KindContinent.
+	Kind string
+	// Code identifies an area: ISO 3166-1 alpha-3 for a country, ISO
+	// 3166-2 for a first-level division, "US-" and the FIPS code for a
+	// county, a slug such as "middle-east" for a region; empty otherwise.
+	Code string
+	// Bound is an area's bounding box; nil for towns and sites.
+	Bound *orb.Bound
+	// AreaKm2 is an area's surface in square kilometres; 0 for points.
+	AreaKm2 float64
 }
 
 // Point returns the place's location as longitude, latitude.
 func (p Place) Point() orb.Point { return orb.Point{p.Lon, p.Lat} }
 
 // Site reports whether p comes from the curated site list.
-func (p Place) Site() bool { return p.ID < 0 }
+func (p Place) Site() bool { return p.Kind == KindSite }
 
 // match kinds, best first; kindArticle is a flag or-ed onto one of them.
 const (
@@ -107,6 +121,7 @@ const (
 	kindSite
 	kindASCII
 	kindAlternate
+	kindDemonym
 	kindArticle uint8 = 8
 )
 
@@ -130,6 +145,7 @@ type record struct {
 	country  uint16 // index into g.strs
 	feature  uint16 // index into g.strs
 	admin1   uint16 // index into g.admin1s
+	kind     uint8  // kCity, kSite, kCountry, …
 }
 
 // admin1 is a first-order division as the places name it.
@@ -150,6 +166,9 @@ type Gazetteer struct {
 	exact    map[string]int32 // normalised name → first posting
 	fuzzy    map[string]int32 // skeleton of a Latin name → first posting
 	postings []posting
+	// areas holds the extra data of records[areaStart:], the areas.
+	areas     []areaInfo
+	areaStart int
 
 	countryName  map[string]string // alpha-3 → English name
 	countryByKey map[string]string // normalised name or code → alpha-3
@@ -172,7 +191,23 @@ func Load() (*Gazetteer, error) {
 	if _, err := io.Copy(&raw, zr); err != nil {
 		return nil, fmt.Errorf("gazetteer: places: %w", err)
 	}
-	return load(raw.String(), sitesTSV)
+	areas, err := gunzip(areasGz)
+	if err != nil {
+		return nil, fmt.Errorf("gazetteer: areas: %w", err)
+	}
+	return loadAll(raw.String(), sitesTSV, areas)
+}
+
+func gunzip(b []byte) (string, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return "", err
+	}
+	var sb strings.Builder
+	if _, err := io.Copy(&sb, zr); err != nil {
+		return "", err
+	}
+	return sb.String(), nil
 }
 
 // builder holds the state used only while loading.
@@ -185,9 +220,13 @@ type builder struct {
 }
 
 // load builds a Gazetteer from the text of a places file and a sites file.
-// Nothing in the result refers to places, so it can be freed.
-func load(places, sites string) (*Gazetteer, error) {
-	n := strings.Count(places, "\n") + strings.Count(sites, "\n")
+func load(places, sites string) (*Gazetteer, error) { return loadAll(places, sites, "") }
+
+// loadAll builds a Gazetteer from the text of a places file, a sites file
+// and an areas file. Nothing in the result refers to places, so it can be
+// freed.
+func loadAll(places, sites, areas string) (*Gazetteer, error) {
+	n := strings.Count(places, "\n") + strings.Count(sites, "\n") + strings.Count(areas, "\n")
 	g := &Gazetteer{
 		records:  make([]record, 0, n),
 		admin1s:  make([]admin1, 1, 4096),
@@ -200,7 +239,7 @@ func load(places, sites string) (*Gazetteer, error) {
 	b := &builder{g: g, strIdx: make(map[string]uint16), admIdx: make(map[string]uint16)}
 
 	// The names arena is sized once, so that it never moves.
-	size := len(sites)
+	size := len(sites) + len(areas)
 	for line := range strings.Lines(places) {
 		_, rest, _ := strings.Cut(line, "\t")
 		name, rest, _ := strings.Cut(rest, "\t")
@@ -257,6 +296,12 @@ func load(places, sites string) (*Gazetteer, error) {
 		g.sources[p.ID] = f[9]
 		if err := b.add(p, f[2], kindSite); err != nil {
 			return nil, fmt.Errorf("gazetteer: sites line %d: %w", lineNo, err)
+		}
+		g.records[len(g.records)-1].kind = kSite
+	}
+	if areas != "" {
+		if err := b.loadAreas(areas); err != nil {
+			return nil, err
 		}
 	}
 	g.names = b.names.String()
@@ -433,14 +478,28 @@ func (g *Gazetteer) place(i int32) Place {
 		Country: g.strs[r.country], Admin1Code: a.code, Admin1Name: a.name,
 		FeatureCode: g.strs[r.feature], Population: int(r.pop),
 	}
-	if r.id < 0 {
+	p.Kind = kindNames[r.kind]
+	if r.kind == kSite {
 		p.Source = g.sources[r.id]
+	}
+	if a := g.area(i); a != nil {
+		p.Code, p.AreaKm2 = a.code, a.areaKm2
+		if a.hasBound {
+			b := a.bound
+			p.Bound = &b
+		}
+		if p.Country == "---" {
+			p.Country = ""
+		}
 	}
 	return p
 }
 
 // find returns the record index of id.
 func (g *Gazetteer) find(id int64) (int32, bool) {
+	if k := -id - areaIDBase; id < 0 && g.areaStart > 0 && k >= 0 && k < int64(len(g.areas)) {
+		return int32(g.areaStart + int(k)), true
+	}
 	if id < 0 {
 		for i := g.nGeo; i < len(g.records); i++ {
 			if g.records[i].id == id {

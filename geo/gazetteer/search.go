@@ -32,13 +32,18 @@ const (
 	MatchAlternate = "alternate" // a GeoNames alternate name
 	MatchSite      = "site"      // a name or alternate of a curated site
 	MatchFuzzy     = "fuzzy"     // a Latin name one or two letters off
+	MatchDemonym   = "demonym"   // a country's demonym: "Iraqi" for Iraq
 )
 
 // Precisions reported in Candidate.Precision; they are values of the
-// incidentmap LocationPrecision scale.
+// incidentmap LocationPrecision scale. A region or continent reports
+// PrecisionCountry: it is at best as precise as a country.
 const (
-	PrecisionSite = "site"
-	PrecisionCity = "city"
+	PrecisionSite     = "site"
+	PrecisionCity     = "city"
+	PrecisionDistrict = "district"
+	PrecisionProvince = "province"
+	PrecisionCountry  = "country"
 )
 
 // Query is a forward geocoding request.
@@ -135,6 +140,23 @@ func (g *Gazetteer) Search(q Query) []Candidate {
 	if stripped, ok := stripArticle(key); ok {
 		hits = g.lookup(hits, stripped, kindArticle)
 	}
+	// "Helmand province", "Kano State": the bare name, divisions only.
+	division := false
+	if bare := dropDivisionWord(key); bare != key {
+		division = true
+		n := len(hits)
+		hits = g.lookup(hits, bare, 0)
+		kept := hits[:n]
+		for _, h := range hits[n:] {
+			if k := g.records[h.place].kind; k == kAdmin1 || k == kAdmin2 || k == kRegion {
+				kept = append(kept, h)
+			}
+		}
+		hits = kept
+	}
+	if !division {
+		hits = g.addCapitals(hits)
+	}
 	if len(hits) == 0 {
 		hits = g.lookupFuzzy(hits, key)
 	}
@@ -154,8 +176,11 @@ func (g *Gazetteer) Search(q Query) []Candidate {
 			Place:     p,
 			Score:     score(&p, h, country, near),
 			Match:     matchName(h),
-			Precision: precision(&p),
+			Precision: p.Precision(),
 		})
+	}
+	if !division {
+		namedForCapital(out)
 	}
 	slices.SortFunc(out, func(a, b Candidate) int {
 		if c := cmp.Compare(b.Score, a.Score); c != 0 {
@@ -218,12 +243,51 @@ func (g *Gazetteer) lookupFuzzy(hits []found, key string) []found {
 		ps := g.postings[i]
 		p := g.place(ps.place)
 		d := min(editDistance(key, normalize(p.Name), 2), editDistance(key, normalize(p.ASCIIName), 2))
-		if d == 0 || d > 2 {
+		if d == 0 || d > maxEdits(key) || Importance(&p) < minFuzzyImportance {
 			continue
 		}
 		hits = append(hits, found{place: ps.place, kind: kindName, fuzzy: d})
 	}
 	return hits
+}
+
+// addCapitals adds, for each first-level division among hits, the towns
+// of that division bearing its primary name, so that namedForCapital can
+// weigh them: "Hirat" is an alternate of Herat province only, yet means
+// the city of Herat.
+func (g *Gazetteer) addCapitals(hits []found) []found {
+	n := len(hits)
+	for _, h := range hits[:min(n, 8)] {
+		r := &g.records[h.place]
+		if r.kind != kAdmin1 {
+			continue
+		}
+		a1 := r.admin1
+		key := normalize(g.place(h.place).Name)
+		head, ok := g.exact[key]
+		for i, k := head, 0; ok && i >= 0 && k < maxPostings; i, k = g.postings[i].next, k+1 {
+			ps := g.postings[i]
+			if c := &g.records[ps.place]; c.kind == kCity && c.admin1 == a1 && !slices.ContainsFunc(hits, func(f found) bool { return f.place == ps.place }) {
+				hits = append(hits, found{place: ps.place, kind: kindAlternate})
+			}
+		}
+	}
+	return hits
+}
+
+// minFuzzyImportance is the least Importance a fuzzy match must have: a
+// misspelt name is taken for a well-known place ("Hirat" for Herat), never
+// for a village that happens to be a letter off ("Ituri" is not Itri).
+const minFuzzyImportance = 3.0
+
+// maxEdits is the most letters a fuzzy match may differ by: one for a
+// name shorter than 8 letters ("Hirat" for "Herat"), two for longer ones.
+// Two edits in a short name reach unrelated places ("Lanexa" → "Lanxi").
+func maxEdits(key string) int {
+	if len(key) < 8 {
+		return 1
+	}
+	return 2
 }
 
 // matchesHints reports whether every hint names the country or the
@@ -268,7 +332,7 @@ func (g *Gazetteer) matchesHint(country string, a *admin1, hint string) bool {
 // dropDivisionWord removes a trailing word such as "province" from a
 // normalised division name, so that "Baghdad Governorate" matches "Baghdad".
 func dropDivisionWord(key string) string {
-	for _, w := range [...]string{" province", " governorate", " state", " region", " oblast", " county", " district", " wilayah", " velayat"} {
+	for _, w := range [...]string{" province", " governorate", " state", " region", " oblast", " county", " district", " wilayah", " velayat", " prefecture", " department", " parish"} {
 		if s, ok := strings.CutSuffix(key, w); ok && s != "" {
 			return s
 		}
@@ -283,6 +347,8 @@ func matchWeight(kind uint8) float64 {
 		w = 1.0
 	case kindASCII:
 		w = 0.9
+	case kindDemonym:
+		w = 0.8
 	default:
 		w = 0.6
 	}
@@ -292,8 +358,21 @@ func matchWeight(kind uint8) float64 {
 	return w
 }
 
-func featureWeight(p *Place) float64 {
-	if p.Site() {
+// kindWeight is the importance a reader gives a place for its kind: a
+// country or continent is meant by its name over any town of that name,
+// a state or province over all but a large city, a county over a village.
+// Towns get the GeoNames feature weight.
+func kindWeight(p *Place) float64 {
+	switch p.Kind {
+	case KindCountry, KindContinent:
+		return 6.0
+	case KindRegion:
+		return 4.5
+	case KindAdmin1:
+		return 2.5
+	case KindAdmin2:
+		return 1.0
+	case KindSite:
 		return 2.0
 	}
 	switch p.FeatureCode {
@@ -317,20 +396,67 @@ func featureWeight(p *Place) float64 {
 	return 0
 }
 
+// Importance is the part of the score that does not depend on the query:
+// kindWeight + 0.5·log10(1 + population).
+func Importance(p *Place) float64 {
+	return kindWeight(p) + 0.5*math.Log10(1+float64(p.Population))
+}
+
+// fuzzyPenalty is taken off a fuzzy match so that it never outranks an
+// exact match of another place (fuzzy matching runs only when there is no
+// exact match, so this orders fuzzy matches after any merged exact ones).
+const fuzzyPenalty = 3.0
+
 func score(p *Place, h found, country string, near *orb.Point) float64 {
 	m := matchWeight(h.kind)
 	if h.fuzzy > 0 {
-		m = 0.6 - 0.2*float64(h.fuzzy)
+		m = 0.6 - 0.2*float64(h.fuzzy) - fuzzyPenalty
 	}
-	s := m + featureWeight(p) + 0.5*math.Log10(1+float64(p.Population))
+	s := m + Importance(p)
 	if country != "" && p.Country == country {
 		s += 3.0
 	}
 	if near != nil {
-		km := geo.Distance(*near, p.Point()) / 1000
-		s += 2 / (1 + km/100)
+		s += 2 / (1 + kmTo(p, *near)/100)
 	}
 	return s
+}
+
+// kmTo is the distance from pt to p: to its point, or for an area with a
+// box, to the box (0 inside it).
+func kmTo(p *Place, pt orb.Point) float64 {
+	if p.Bound != nil && p.Bound.Contains(pt) {
+		return 0
+	}
+	return geo.Distance(pt, p.Point()) / 1000
+}
+
+// capitalShare is the share of a division's population its same-named
+// town must have for the name alone to mean the town.
+const capitalShare = 0.2
+
+// namedForCapital lifts a town above the first-level division named after
+// it ("Herat", "Basra", "Kano", "New York") when the town lies in that
+// division and holds at least capitalShare of its population: a reader
+// takes the bare name for the town, and says "Herat province" for the
+// province. A division far larger than its namesake town ("Quebec") keeps
+// its rank.
+func namedForCapital(cands []Candidate) {
+	for i := range cands {
+		a := &cands[i]
+		if a.Kind != KindAdmin1 || a.Admin1Code == "" {
+			continue
+		}
+		for j := range cands {
+			c := &cands[j]
+			if c.Kind != KindCity || c.Admin1Code != a.Admin1Code || c.Match == MatchFuzzy && a.Match != MatchFuzzy {
+				continue
+			}
+			if float64(c.Population) >= capitalShare*float64(a.Population) && c.Score <= a.Score {
+				c.Score = a.Score + 0.1
+			}
+		}
+	}
 }
 
 func matchName(h found) string {
@@ -345,13 +471,25 @@ func matchName(h found) string {
 		return MatchSite
 	case kindASCII:
 		return MatchASCII
+	case kindDemonym:
+		return MatchDemonym
 	}
 	return MatchAlternate
 }
 
-func precision(p *Place) string {
-	if p.Site() {
+// Precision is the incidentmap location precision of p: site, city,
+// district (a county), province (a first-level division) or country (a
+// country, region or continent).
+func (p Place) Precision() string {
+	switch p.Kind {
+	case KindSite:
 		return PrecisionSite
+	case KindAdmin2:
+		return PrecisionDistrict
+	case KindAdmin1:
+		return PrecisionProvince
+	case KindCountry, KindRegion, KindContinent:
+		return PrecisionCountry
 	}
 	return PrecisionCity
 }

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/paulmach/orb"
 )
 
 // generateFixture runs generate on the files in testdata.
@@ -190,5 +192,84 @@ func TestCommittedData(t *testing.T) {
 	}
 	if !bytes.Equal(out.Bytes(), committed) {
 		t.Error("data/places.tsv.gz is stale: run go run ./geo/gazetteer/gen from the module root")
+	}
+}
+
+// TestCommittedAreas regenerates data/areas.tsv.gz from ../shared/data and
+// checks that the committed file is up to date and deterministic.
+func TestCommittedAreas(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: regenerates the areas")
+	}
+	shared := filepath.Join("..", "..", "..", "..", "shared", "data")
+	if _, err := os.Stat(shared); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI needs %s: %v", shared, err)
+		}
+		t.Skipf("SKIPPED: no shared data, the committed areas file is not checked: %v", err)
+	}
+	path := func(parts ...string) string { return filepath.Join(append([]string{shared}, parts...)...) }
+	out := filepath.Join(t.TempDir(), "areas.tsv.gz")
+	if err := runAreas(path("gazetteer", "geonames_cities500.txt"), path("boundaries", "ne_admin0_countries.geojson"),
+		path("boundaries", "ne_10m_admin1.geojson"), path("gazetteer", "world_countries.json"),
+		path("boundaries", "us_counties_10m.topojson"), path("boundaries", "us_states_10m.topojson"), out); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	committed, err := os.ReadFile(filepath.Join("..", "data", "areas.tsv.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, committed) {
+		t.Error("data/areas.tsv.gz is stale: run go run ./geo/gazetteer/gen from the module root")
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(got))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, _ := io.ReadAll(zr)
+	kinds := map[string]int{}
+	for _, line := range strings.Split(strings.TrimSuffix(string(text), "\n"), "\n") {
+		f := strings.Split(line, "\t")
+		if len(f) != 16 {
+			t.Fatalf("%d columns in %q, want 16", len(f), line)
+		}
+		kinds[f[0]]++
+	}
+	for kind, least := range map[string]int{"country": 249, "admin1": 4000, "admin2": 3000, "region": 30, "continent": 7} {
+		if kinds[kind] < least {
+			t.Errorf("%d rows of kind %s, want at least %d", kinds[kind], kind, least)
+		}
+	}
+}
+
+func TestAreaHelpers(t *testing.T) {
+	tests := []struct {
+		name string
+		got  string
+		want string
+	}{
+		{"dedupe drops repeats, the name, digits and empties", strings.Join(dedupe([]string{"Iraq", "iraq", "", "Republic of Iraq", "IQ2", "Republic of Iraq"}, "Iraq"), ","), "Republic of Iraq"},
+		{"Louisiana has parishes", countySuffix("22"), "Parish"},
+		{"Alaska has boroughs", countySuffix("02"), "Borough"},
+		{"Illinois has counties", countySuffix("17"), "County"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.got != tt.want {
+				t.Errorf("got %q, want %q", tt.got, tt.want)
+			}
+		})
+	}
+	// A region's point is the area-weighted mean of its members' points.
+	a := aggregate("region", "r", []string{"R", "Alt"}, []*area{
+		{point: orb.Point{0, 0}, areaKm2: 3, country: "AAA", population: 1},
+		{point: orb.Point{4, 0}, areaKm2: 1, country: "BBB", population: 2},
+	}, true)
+	if a.point != (orb.Point{1, 0}) || a.population != 3 || a.country != "" || a.name != "R" {
+		t.Errorf("aggregate = %+v", a)
 	}
 }
