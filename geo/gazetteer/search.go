@@ -403,9 +403,10 @@ func Importance(p *Place) float64 {
 }
 
 // fuzzyPenalty is taken off a fuzzy match so that it never outranks an
-// exact match of another place (fuzzy matching runs only when there is no
-// exact match, so this orders fuzzy matches after any merged exact ones).
-const fuzzyPenalty = 3.0
+// exact match of another place: it exceeds the largest importance any
+// place has (a country of 1.4 billion, about 10.6) plus the match weight,
+// so the best fuzzy score stays below the worst exact one.
+const fuzzyPenalty = 12.0
 
 func score(p *Place, h found, country string, near *orb.Point) float64 {
 	m := matchWeight(h.kind)
