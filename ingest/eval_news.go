@@ -261,3 +261,50 @@ func EvalNews(g *gazetteer.Gazetteer, set string, docs []NewsDoc, mode string) N
 	}
 	return rep
 }
+
+// RecognitionReport is how well the recogniser finds the annotated place
+// mentions of a gold set: a found mention is right when it overlaps an
+// annotated one (each annotation counted once).
+type RecognitionReport struct {
+	Set               string
+	Gold, Found, TP   int
+	Precision, Recall float64
+	Missed, Spurious  []string
+}
+
+// EvalRecognition runs the extractor's recogniser over docs.
+func EvalRecognition(x *Extractor, set string, docs []NewsDoc) RecognitionReport {
+	rep := RecognitionReport{Set: set}
+	for _, d := range docs {
+		sents := splitSentences(d.Text, maxSentences)
+		found := x.places(d.Text, sents)
+		rep.Gold += len(d.Places)
+		rep.Found += len(found)
+		used := make([]bool, len(d.Places))
+		for _, f := range found {
+			hit := false
+			for k, p := range d.Places {
+				if !used[k] && f.Start < p.End && p.Start < f.End {
+					used[k], hit = true, true
+					rep.TP++
+					break
+				}
+			}
+			if !hit {
+				rep.Spurious = append(rep.Spurious, d.ID+" "+f.Text)
+			}
+		}
+		for k, p := range d.Places {
+			if !used[k] {
+				rep.Missed = append(rep.Missed, d.ID+" "+p.Surface)
+			}
+		}
+	}
+	if rep.Found > 0 {
+		rep.Precision = float64(rep.TP) / float64(rep.Found)
+	}
+	if rep.Gold > 0 {
+		rep.Recall = float64(rep.TP) / float64(rep.Gold)
+	}
+	return rep
+}

@@ -103,9 +103,13 @@ type Draft struct {
 // Extraction is what Extract found in one article.
 type Extraction struct {
 	Drafts []Draft
-	// Toponyms are the place names found, in text order, each with the
-	// candidates considered and the one chosen.
+	// Toponyms are the place names drafting considered, in text order,
+	// each with the candidates considered and the one chosen.
 	Toponyms []Toponym
+	// Places are every place mention the recogniser found, in text order,
+	// resolved together with the whole text as context (offsets, kind,
+	// candidates, confidence). Unresolved names are left out.
+	Places []gazetteer.Resolved
 	// Sentences is the number of sentences read.
 	Sentences int
 }
@@ -218,6 +222,7 @@ func (x *Extractor) Extract(text string, published time.Time) (Extraction, error
 		}
 	}
 	res.resolve(ex.Toponyms)
+	ex.Places = x.places(text, sents)
 
 	// Mentions: triggers with their place, target, date and counts.
 	var mentions []mention

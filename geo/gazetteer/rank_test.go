@@ -83,3 +83,24 @@ func TestRankMatchOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestRankMiddleEastCities: the Middle East and Afghan city names the
+// gazetteer resolved before areas were added still resolve to the city,
+// not to the province named after it.
+func TestRankMiddleEastCities(t *testing.T) {
+	g := mustLoad(t)
+	tests := map[string]string{
+		"Kabul": "AFG", "Herat": "AFG", "Hirat": "AFG", "Kandahar": "AFG", "Jalalabad": "AFG", "Mazar-i-Sharif": "AFG",
+		"Mazar-e-Sharif": "AFG", "Kunduz": "AFG", "Ghazni": "AFG", "Baghdad": "IRQ", "Basra": "IRQ", "Basrah": "IRQ",
+		"Mosul": "IRQ", "Erbil": "IRQ", "Arbil": "IRQ", "Kirkuk": "IRQ", "Najaf": "IRQ", "An Najaf": "IRQ", "Karbala": "IRQ",
+		"Kerbala": "IRQ", "Fallujah": "IRQ", "Ramadi": "IRQ", "Tikrit": "IRQ", "Samarra": "IRQ", "Nasiriyah": "IRQ",
+		"Hilla": "IRQ", "Kut": "IRQ", "Sulaymaniyah": "IRQ", "Damascus": "SYR", "Aleppo": "SYR", "Homs": "SYR",
+		"Beirut": "LBN", "Tehran": "IRN", "Mashhad": "IRN", "Isfahan": "IRN", "Sanaa": "YEM", "Aden": "YEM",
+	}
+	for name, country := range tests {
+		cs := g.Search(Query{Text: name, Limit: 1})
+		if len(cs) == 0 || cs[0].Kind != KindCity || cs[0].Country != country {
+			t.Errorf("%s → %+v, want a city in %s", name, cs, country)
+		}
+	}
+}

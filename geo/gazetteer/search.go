@@ -536,3 +536,28 @@ func isAlpha3(s string) bool {
 func validPoint(p orb.Point) bool {
 	return p[0] >= -180 && p[0] <= 180 && p[1] >= -90 && p[1] <= 90
 }
+
+// maxKnownPostings bounds the places Known looks at per name.
+const maxKnownPostings = 300
+
+// Known reports whether name (no hints) is exactly the name, alternate or
+// demonym of some place, and the highest Importance among those places
+// and whether that best one is an area. It is the cheap test a toponym
+// recogniser asks before it resolves anything.
+func (g *Gazetteer) Known(name string) (importance float64, area, ok bool) {
+	key := normalize(truncate(name, MaxQueryBytes))
+	if key == "" {
+		return 0, false, false
+	}
+	importance = math.Inf(-1)
+	head, found := g.exact[key]
+	for i, n := head, 0; found && i >= 0 && n < maxKnownPostings; i, n = g.postings[i].next, n+1 {
+		ps := g.postings[i]
+		p := g.place(ps.place)
+		if imp := Importance(&p); imp > importance {
+			importance, area = imp, p.isArea()
+		}
+		ok = true
+	}
+	return importance, area, ok
+}
