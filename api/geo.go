@@ -125,11 +125,15 @@ func (s *server) geocode(c *gin.Context) error {
 	fc := geojson.NewFeatureCollection()
 	for _, cand := range g.Search(q) {
 		f := geojson.NewFeature(orb.Point{round6(cand.Lon), round6(cand.Lat)})
-		f.ID = "geonames:" + strconv.FormatInt(cand.ID, 10)
-		if cand.ID < 0 {
-			f.ID = "site:" + strconv.FormatInt(-cand.ID, 10)
+		f.ID = placeID(cand.Place)
+		if cand.Bound != nil {
+			f.BBox = geojson.BBox{round6(cand.Bound.Min[0]), round6(cand.Bound.Min[1]), round6(cand.Bound.Max[0]), round6(cand.Bound.Max[1])}
 		}
 		f.Properties["name"] = cand.Name
+		f.Properties["kind"] = cand.Kind
+		if cand.Code != "" {
+			f.Properties["code"] = cand.Code
+		}
 		f.Properties["country"] = cand.Country
 		f.Properties["admin1_code"], f.Properties["admin1_name"] = nil, nilIfEmpty(cand.Admin1Name)
 		if _, admin1 := regions.Locate(cand.Point()); admin1 != nil {
@@ -282,8 +286,9 @@ type extractRequest struct {
 // {"text", "published": "YYYY-MM-DD", "source": {publisher, title, url}};
 // the answer is a FeatureCollection of drafts, each with an "evidence"
 // member giving the byte offsets of the sentence every field came from,
-// and a "toponyms" member listing the places found and how each was
-// resolved.
+// a "toponyms" member listing the places drafting considered and how each
+// was resolved, and a "places" member with every place mention the
+// recogniser found, resolved together (as POST /geocode answers).
 func (s *server) extract(c *gin.Context) error {
 	if s.geo == nil {
 		return incidentmap.Errorf(incidentmap.ENOTFOUND, "extraction is not enabled")
@@ -338,6 +343,9 @@ func (s *server) extract(c *gin.Context) error {
 	top, _ := json.Marshal(ex.Toponyms)
 	buf = append(buf, `],"toponyms":`...)
 	buf = append(buf, top...)
+	places, _ := json.Marshal(toponymBodies(ex.Places, true, defaultBatchCands))
+	buf = append(buf, `,"places":`...)
+	buf = append(buf, places...)
 	buf = append(buf, `,"sentences":`...)
 	buf = strconv.AppendInt(buf, int64(ex.Sentences), 10)
 	buf = append(buf, '}')

@@ -197,6 +197,21 @@ func buildOpenAPI() ([]byte, error) {
 		head["summary"] = get["summary"].(string) + " (headers only)"
 		p.(obj)["head"] = head
 	}
+	paths[geocodePath].(obj)["post"] = obj{
+		"operationId": "geocodeBatch", "summary": "Resolve many place names together",
+		"description": "Resolves up to 500 names as one document: an area containing another named place, a place inside a named area, " +
+			"closeness and the majority country re-rank each name's candidates; \"X, Y\" in the text narrows X by Y. With a text and no names, " +
+			"the recogniser finds the names. Each toponym has its offsets in the text, the chosen place (kind, code, point, box), " +
+			"candidates and a confidence. More than 500 names or a text over 100,000 bytes is a 413.",
+		"requestBody": obj{"required": true, "content": obj{mediaJSON: obj{"schema": obj{"type": "object",
+			"properties": obj{"names": obj{"type": "array", "maxItems": maxBatchNames, "items": obj{"type": "string", "maxLength": maxBatchNameBytes}},
+				"text":    obj{"type": "string", "maxLength": maxBatchTextBytes},
+				"country": obj{"type": "string", "pattern": "^[A-Z]{3}$"},
+				"near":    obj{"type": "array", "items": obj{"type": "number"}, "minItems": 2, "maxItems": 2},
+				"limit":   obj{"type": "integer", "minimum": 1, "maximum": maxBatchLimit, "default": defaultBatchCands}}}}}},
+		"responses": errorResponses(obj{"200": response("The resolved names.", mediaJSON, obj{"type": "object"}),
+			"413": response("Too many names or too long a text.", mediaJSON, schemaRef("exception"))}, true),
+	}
 	paths[extractPath] = obj{"post": obj{
 		"operationId": "extractIncidents", "summary": "Draft incidents from a news article",
 		"description": "Finds incidents in an article's text and returns them as draft Features for a person to review; nothing is stored. " +

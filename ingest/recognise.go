@@ -175,6 +175,16 @@ func locativeBefore(ws []word, i int) bool {
 	return false
 }
 
+// Places recognises every place mention of text and resolves them
+// together; unresolved names are left out. Text beyond MaxArticleBytes is
+// not read.
+func (x *Extractor) Places(text string) []gazetteer.Resolved {
+	if len(text) > MaxArticleBytes {
+		text = text[:MaxArticleBytes]
+	}
+	return x.places(text, splitSentences(text, maxSentences))
+}
+
 // places recognises and resolves every place mention of text.
 func (x *Extractor) places(text string, sents []sentence) []gazetteer.Resolved {
 	ms := recognise(x.g, text, sents)

@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/paulmach/orb"
@@ -81,8 +82,12 @@ func (q Query) Validate() error {
 		return &QueryError{"text", fmt.Sprintf("is %d bytes, more than %d", len(q.Text), MaxQueryBytes)}
 	case !utf8.ValidString(q.Text):
 		return &QueryError{"text", "is not valid UTF-8"}
+	case hasControl(q.Text):
+		return &QueryError{"text", "contains control characters"}
 	case normalize(nameOf(q.Text)) == "":
 		return &QueryError{"text", "has no letters or digits"}
+	case mixedScripts(nameOf(q.Text)) != "":
+		return &QueryError{"text", "mixes scripts (" + mixedScripts(nameOf(q.Text)) + ") in one name; send one spelling"}
 	case q.Limit < 0 || q.Limit > MaxLimit:
 		return &QueryError{"limit", fmt.Sprintf("must be 0 to %d, got %d", MaxLimit, q.Limit)}
 	case q.Country != "" && !isAlpha3(q.Country):
@@ -493,6 +498,54 @@ func (p Place) Precision() string {
 		return PrecisionCountry
 	}
 	return PrecisionCity
+}
+
+// hasControl reports a control character (C0, DEL or C1) in s.
+func hasControl(s string) bool {
+	for _, r := range s {
+		if r < ' ' || r == 0x7f || r >= 0x80 && r < 0xa0 {
+			return true
+		}
+	}
+	return false
+}
+
+// scripts are the writing systems mixedScripts tells apart; Han, kana and
+// Hangul count as one, as Japanese and Korean names mix them.
+var scripts = []struct {
+	name   string
+	tables []*unicode.RangeTable
+}{
+	{"Latin", []*unicode.RangeTable{unicode.Latin}},
+	{"Arabic", []*unicode.RangeTable{unicode.Arabic}},
+	{"Cyrillic", []*unicode.RangeTable{unicode.Cyrillic}},
+	{"Greek", []*unicode.RangeTable{unicode.Greek}},
+	{"Hebrew", []*unicode.RangeTable{unicode.Hebrew}},
+	{"CJK", []*unicode.RangeTable{unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul}},
+	{"Devanagari", []*unicode.RangeTable{unicode.Devanagari}},
+}
+
+// mixedScripts returns "A and B" when the letters of s come from two
+// writing systems (a name is written in one: "Herat" or "هرات", never
+// "Herهرات"), and "" otherwise.
+func mixedScripts(s string) string {
+	first := ""
+	for _, r := range s {
+		if !unicode.IsLetter(r) {
+			continue
+		}
+		for _, sc := range scripts {
+			if unicode.In(r, sc.tables...) {
+				if first == "" {
+					first = sc.name
+				} else if sc.name != first {
+					return first + " and " + sc.name
+				}
+				break
+			}
+		}
+	}
+	return ""
 }
 
 // cutHint splits s at its first comma (Latin or Arabic).
