@@ -200,3 +200,6 @@ func (x *Extractor) places(text string, sents []sentence) []gazetteer.Resolved {
 	}
 	return out
 }
+
+// Gazetteer returns the gazetteer x resolves places with.
+func (x *Extractor) Gazetteer() *gazetteer.Gazetteer { return x.g }

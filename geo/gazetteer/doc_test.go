@@ -61,3 +61,16 @@ func TestResolveDocument(t *testing.T) {
 		t.Errorf("%d results, want %d", len(rs), MaxMentions)
 	}
 }
+
+// BenchmarkResolveDocument resolves the names of a short news story.
+func BenchmarkResolveDocument(b *testing.B) {
+	g := mustLoad(b)
+	text := "Voters in Georgia queued in Atlanta and Savannah, while in Dublin, Ohio, and Alexandria, Virginia, " +
+		"turnout was low; in Iraq and the Middle East the vote was watched closely from Baghdad."
+	doc := Document{Text: text, Mentions: mentionsOf(text, "Georgia", "Atlanta", "Savannah", "Dublin", "Ohio",
+		"Alexandria", "Virginia", "Iraq", "Middle East", "Baghdad")}
+	b.ReportAllocs()
+	for b.Loop() {
+		g.ResolveDocument(doc)
+	}
+}

@@ -328,6 +328,13 @@ func BenchmarkSearch(b *testing.B) {
 		{"ambiguous", Query{Text: "Springfield", Country: "USA", Near: &near}},
 		{"common", Query{Text: "San Jose", Limit: MaxLimit}},
 		{"miss", Query{Text: "Xyzzy Plugh"}},
+		{"country", Query{Text: "Iraq"}},
+		{"demonym", Query{Text: "Iraqi"}},
+		{"state", Query{Text: "Georgia"}},
+		{"county", Query{Text: "Cook County"}},
+		{"division word", Query{Text: "Helmand province"}},
+		{"region", Query{Text: "Middle East"}},
+		{"capital rule", Query{Text: "Herat"}},
 	}
 	for _, tt := range queries {
 		b.Run(tt.name, func(b *testing.B) {
