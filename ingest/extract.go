@@ -612,181 +612,6 @@ func hasTargetCountry(c *cluster, country string) bool {
 	return false
 }
 
-// draft builds the incident of cluster c.
-func (x *Extractor) draft(text string, sents []sentence, tops []Toponym, c *cluster, all []*cluster, pub time.Time, ci int) (Draft, bool) {
-	p, ti, ok := c.place(tops)
-	if !ok {
-		return Draft{}, false
-	}
-	d := Draft{Toponym: ti, Incident: &incidentmap.Incident{Status: incidentmap.StatusDraft}}
-	inc := d.Incident
-	ev := func(field string, si int, start, end int, note string) {
-		s := sents[si]
-		d.Evidence = append(d.Evidence, Evidence{Field: field, Start: s.start, End: s.end, Text: text[start:end], Note: note})
-	}
-
-	// Event type: the strongest family; within explosions the most
-	// specific wording.
-	var top mention
-	violent, calm := false, false
-	for i, m := range c.ms {
-		if i == 0 || m.fam > top.fam || m.fam == top.fam && m.trig.rule.weight > top.trig.rule.weight {
-			top = m
-		}
-		violent = violent || m.violent
-		calm = calm || m.calm && m.fam == famTakeover
-	}
-	switch top.fam {
-	case famExplosion:
-		inc.EventType, inc.SubEventType = "Explosions/Remote violence", top.sub
-	case famArmed:
-		inc.EventType, inc.SubEventType = "Violence against civilians", "Attack"
-	case famTakeover:
-		if calm {
-			inc.EventType, inc.SubEventType = "Strategic developments", "Non-violent transfer of territory"
-		} else {
-			inc.EventType, inc.SubEventType = "Battles", "Non-state actor overtakes territory"
-		}
-	case famRiot, famAttack:
-		inc.EventType, inc.SubEventType = "Riots", "Violent demonstration"
-	case famProtest:
-		if violent {
-			inc.EventType, inc.SubEventType = "Riots", "Violent demonstration"
-		} else {
-			inc.EventType, inc.SubEventType = "Protests", "Peaceful protest"
-		}
-	}
-	for _, m := range c.ms {
-		ev("event_type", m.sent, m.trig.start, m.trig.end, fmt.Sprintf("trigger for %s", familyName(m.fam)))
-	}
-	if top.fam == famTakeover && calm {
-		for _, m := range c.ms {
-			s := sents[m.sent]
-			if loc := nonViolent.FindStringIndex(text[s.start:s.end]); loc != nil {
-				ev("sub_event_type", m.sent, s.start+loc[0], s.start+loc[1], "non-violent wording")
-				break
-			}
-		}
-	}
-
-	// Place.
-	t := tops[ti]
-	inc.Location = orb.Point{p.Lon, p.Lat}
-	inc.PlaceName = t.Text
-	if p.Precision == "country" {
-		inc.PlaceName = p.Name
-	}
-	inc.LocationPrecision = incidentmap.LocationPrecision(p.Precision)
-	inc.Country = p.Country
-	if p.Precision != "country" {
-		country, admin1 := x.r.Locate(inc.Location)
-		if country != nil {
-			inc.Country = country.Code
-		}
-		if admin1 != nil {
-			inc.Admin1Code, inc.Admin1Name = admin1.Code, admin1.Name
-		}
-	}
-	for _, m := range c.ms {
-		if m.place == ti {
-			ev("location", m.sent, t.Start, t.End, m.placeEv+"; "+t.Reason)
-			break
-		}
-	}
-
-	// Date: the finest explicit date, else that of an incident named in the
-	// same sentence, else the week up to publication.
-	var date *dateHit
-	var dateSent int
-	for _, m := range c.ms {
-		if m.date != nil && (date == nil || precRank(m.date.when.prec) < precRank(date.when.prec)) {
-			date, dateSent = m.date, m.sent
-		}
-	}
-	switch {
-	case date != nil:
-		inc.OccurredStart, inc.OccurredEnd, inc.DatePrecision = date.when.from, date.when.to, date.when.prec
-		ev("occurred", dateSent, date.start, date.end, date.note)
-	default:
-		if od, osent, ok := siblingDate(c, all, ci); ok {
-			inc.OccurredStart, inc.OccurredEnd, inc.DatePrecision = od.when.from, od.when.to, od.when.prec
-			ev("occurred", osent, od.start, od.end, "no date of its own: the date of an incident named in the same sentence")
-		} else {
-			w := weekBefore(pub)
-			inc.OccurredStart, inc.OccurredEnd, inc.DatePrecision = w.from, w.to, w.prec
-			s := sents[c.ms[0].sent]
-			d.Evidence = append(d.Evidence, Evidence{Field: "occurred", Start: s.start, End: s.start,
-				Note: "no date found: the week up to the publication date"})
-		}
-	}
-
-	// Target.
-	var facility *target
-	for _, m := range c.ms {
-		if m.tgt == nil {
-			continue
-		}
-		if top.fam == famTakeover {
-			if m.tgt.typ == incidentmap.TargetConsulate || m.tgt.typ == incidentmap.TargetEmbassy {
-				if facility == nil {
-					facility = m.tgt
-				}
-			}
-			continue
-		}
-		if inc.TargetType == "" {
-			inc.TargetType = m.tgt.typ
-			ev("target_type", m.sent, m.tgt.start, m.tgt.end, "mission or target wording")
-		}
-		if inc.TargetCountry == "" && m.tgt.country != "" && inc.TargetType != incidentmap.TargetGovernment {
-			inc.TargetCountry = m.tgt.country
-			ev("target_country", m.sent, m.tgt.start, m.tgt.end, "the country named with the target")
-		}
-		if facility == nil && (m.tgt.typ == incidentmap.TargetConsulate || m.tgt.typ == incidentmap.TargetEmbassy) {
-			facility = m.tgt
-		}
-	}
-	switch {
-	case top.fam == famTakeover:
-		inc.TargetType = incidentmap.TargetGovernment
-		ev("target_type", c.ms[0].sent, c.ms[0].trig.start, c.ms[0].trig.end, "a takeover: control of the place")
-	case inc.TargetType == "":
-		inc.TargetType = incidentmap.TargetOther
-	}
-	if facility != nil && facility.country != "" {
-		kind := "Embassy"
-		if facility.typ == incidentmap.TargetConsulate {
-			kind = "Consulate"
-			if facility.general {
-				kind = "Consulate-General"
-			}
-		}
-		name, _ := x.g.CountryName(facility.country)
-		if name == "" {
-			name = facility.country
-		}
-		inc.Facility = fmt.Sprintf("%s of %s in %s", kind, countryLabel(name), facilityCity(inc, t))
-	}
-
-	// Casualties: the largest figure given.
-	for _, m := range c.ms {
-		if m.dead != nil && (inc.Fatalities == nil || m.dead.n > *inc.Fatalities) {
-			n := m.dead.n
-			inc.Fatalities = &n
-			ev("fatalities", m.sent, m.dead.start, m.dead.end, "the largest death toll given")
-		}
-		if m.hurt != nil && (inc.Injuries == nil || m.hurt.n > *inc.Injuries) {
-			n := m.hurt.n
-			inc.Injuries = &n
-			ev("injuries", m.sent, m.hurt.start, m.hurt.end, "the largest number of injured given")
-		}
-	}
-	inc.Title, inc.Summary = describe(inc, p, t, x.g)
-	inc.Sources = []incidentmap.Source{{Title: "Submitted article", PublishedOn: pub}}
-	inc.Tags = []string{"extracted"}
-	return d, true
-}
-
 // siblingDate returns the date of another incident named in one of c's
 // sentences with the same family of trigger.
 func siblingDate(c *cluster, all []*cluster, ci int) (*dateHit, int, bool) {
@@ -868,31 +693,31 @@ func countryLabel(name string) string {
 }
 
 var subLabels = map[string]string{
-	"Attack":                              "Armed attack",
-	"Suicide bomb":                        "Suicide bombing",
-	"Air/drone strike":                    "Air or drone strike",
-	"Shelling/artillery/missile attack":   "Rocket or missile attack",
-	"Remote explosive/landmine/IED":       "IED attack",
-	"Grenade":                             "Grenade attack",
-	"Non-violent transfer of territory":   "Non-violent takeover",
-	"Non-state actor overtakes territory": "Capture by a non-state group",
-	"Peaceful protest":                    "Protest",
+	incidentmap.SubEventAttack:             "Armed attack",
+	incidentmap.SubEventSuicideBomb:        "Suicide bombing",
+	incidentmap.SubEventAirDroneStrike:     "Air or drone strike",
+	incidentmap.SubEventShelling:           "Rocket or missile attack",
+	incidentmap.SubEventRemoteExplosive:    "IED attack",
+	incidentmap.SubEventGrenade:            "Grenade attack",
+	incidentmap.SubEventNonViolentTransfer: "Non-violent takeover",
+	incidentmap.SubEventNonStateOvertakes:  "Capture by a non-state group",
+	incidentmap.SubEventPeacefulProtest:    "Protest",
 }
 
 // describe writes a title and summary from the fields, in our words.
 func describe(inc *incidentmap.Incident, p PlaceCandidate, t Toponym, g *gazetteer.Gazetteer) (title, summary string) {
 	label := subLabels[inc.SubEventType]
 	switch {
-	case inc.EventType == "Riots":
+	case inc.EventType == incidentmap.EventTypeRiots:
 		label = "Riots"
-	case label == "" && inc.EventType == "Explosions/Remote violence":
+	case label == "" && inc.EventType == incidentmap.EventTypeExplosions:
 		label = "Explosion"
 	case label == "":
 		label = inc.EventType
 	}
 	where := placeLabel(p, t)
 	country, _ := g.CountryName(inc.Country)
-	if inc.Facility != "" && inc.EventType != "Battles" && inc.EventType != "Strategic developments" {
+	if inc.Facility != "" && inc.EventType != incidentmap.EventTypeBattles && inc.EventType != incidentmap.EventTypeDevelopment {
 		title = label + " at the " + inc.Facility
 	} else if p.Precision == "country" {
 		title = label + " in " + where
