@@ -1,11 +1,16 @@
-// Package gazetteer owns the embedded gazetteer and the forward geocoder
-// built on it: place name in, ranked candidate points out.
+// Package gazetteer owns the embedded gazetteer and the geocoder built on
+// it: place names in, ranked candidate places out, one name at a time
+// (Search) or all the names of a document together (ResolveDocument).
 //
 // The data are GeoNames populated places with a population of 500 or more
-// (all countries, derived by ./gen into data/places.tsv.gz) plus a short
-// hand-curated list of named sites that GeoNames lacks (data/sites.tsv,
-// each row with its source). Any product that shows results must credit
-// GeoNames; see Attribution.
+// (data/places.tsv.gz), a short hand-curated list of named sites GeoNames
+// lacks (data/sites.tsv, each row with its source), and the areas news
+// names (data/areas.tsv.gz): countries, first-level divisions of every
+// country, US counties, continents and regions, each with a kind, a
+// population (summed from GeoNames) and area, its parent country and
+// division, a representative point and a box. ./gen derives both files
+// from ../shared/data. Any product that shows results must show
+// Attribution.
 //
 // Load builds an in-memory index once at start-up; a Gazetteer is read-only
 // afterwards and safe for concurrent use. Names are matched on a normalised
@@ -13,33 +18,38 @@
 // unified, case folded, punctuation and apostrophes removed, and a leading
 // Arabic article ("al-", "an-", "el-", "ال") tolerated, so that "Herāt",
 // "Herat" and "هرات" find the same city. A Latin name with no exact match
-// falls back to a fuzzy match (one or two letters off: "Hirat"). Text after
-// a comma narrows the candidates to a country or first-order division
-// ("Green Zone, Baghdad"). Work per query is bounded: text is cut to
-// MaxQueryBytes and at most 5,000 places are read per key.
+// falls back to a fuzzy match of an important place (one letter off under
+// eight letters, two from eight: "Hirat"). Text after a comma narrows the
+// candidates to a country or first-order division ("Green Zone, Baghdad");
+// a trailing "province", "state", "county", … asks for a division. Work
+// per query is bounded: text is cut to MaxQueryBytes and at most 5,000
+// places are read per key.
 //
 // Search ranks the candidates with the score
 //
-//	score = match + feature + 0.5·log10(1 + population) + country + proximity
+//	score = match + importance + country + proximity
+//	importance = kind weight + 0.5·log10(1 + population)
 //
 // where
 //   - match is 1.0 for the primary name or a curated site, 0.9 for the
-//     GeoNames ASCII name, 0.6 for an alternate name and 0.4 (one edit) or
-//     0.2 (two edits) for a fuzzy match, less 0.3 when the match needed a
-//     leading article dropped;
-//   - feature is 1.5 for a capital (PPLC), 1.2 a seat of government (PPLG),
-//     1.0 a first-order seat (PPLA), 0.6 PPLA2, 0.4 PPLA3, 0.3 PPLA4/PPLA5,
-//     0 other populated places, −0.2 a section of a city (PPLX), −1.0 a
-//     historical, abandoned or destroyed place (PPLH, PPLQ, PPLW, PPLCH),
-//     and 2.0 for a curated site, which has no population;
-//   - country is 3.0 when the place is in Query.Country, enough for a
-//     village there to beat a large city of the same name elsewhere;
+//     GeoNames ASCII name, 0.8 for a demonym ("Iraqi"), 0.6 for an
+//     alternate name, less 0.3 when the match needed a leading article
+//     dropped, and 0.4 (one edit) or 0.2 (two edits) less fuzzyPenalty for a
+//     fuzzy match, which therefore never outranks an exact match;
+//   - the kind weight is 6.0 for a country or continent, 4.5 a region, 2.5
+//     a first-level division, 1.0 a county, 2.0 a curated site, and for
+//     towns the GeoNames class: 1.5 a capital (PPLC), 1.2 a seat of
+//     government (PPLG), 1.0 a first-order seat (PPLA), 0.6 PPLA2, 0.4
+//     PPLA3, 0.3 PPLA4/PPLA5, 0 other populated places, −0.2 a section of a
+//     city (PPLX), −1.0 a historical, abandoned or destroyed place;
+//   - country is 3.0 when the place is in Query.Country;
 //   - proximity is 2/(1 + d/100 km), d the great-circle distance from
-//     Query.Near.
+//     Query.Near (0 inside an area's box).
 //
-// So a primary-name match beats an ASCII or alternate match when all else
-// is equal, but a provincial capital of a million people beats a village
-// whose primary name happens to match exactly. Ties go to the lower id.
+// A town that lies in the first-level division of its name and holds at
+// least capitalShare of its population is ranked just above that division
+// ("Herat" is the city, "Herat province" the province). Ties go to the
+// lower id. ResolveDocument adds the context bonuses documented on it.
 package gazetteer
 
 import (
@@ -58,9 +68,11 @@ import (
 	"github.com/paulmach/orb"
 )
 
-// Attribution is the credit GeoNames' CC BY 4.0 licence requires wherever
-// results of this package are shown or exported.
-const Attribution = "Place names from GeoNames (geonames.org), CC BY 4.0"
+// Attribution is the credit the data's licences require wherever results
+// of this package are shown or exported: GeoNames' CC BY 4.0, and the
+// ODbL 1.0 of world-countries, whose names and demonyms the areas file
+// derives from (that file is itself under ODbL 1.0).
+const Attribution = "Place names from GeoNames (geonames.org), CC BY 4.0; country names and demonyms from world-countries (mledoze), ODbL 1.0; areas from Natural Earth and the US Census"
 
 //go:embed data/places.tsv.gz
 var placesGz []byte

@@ -1,5 +1,7 @@
-// Command gen derives the compact gazetteer file that package gazetteer
-// embeds, data/places.tsv.gz, from the GeoNames dump in ../shared/data.
+// Command gen derives the compact gazetteer files that package gazetteer
+// embeds from ../shared/data: data/places.tsv.gz from the GeoNames dump
+// (this file), and data/areas.tsv.gz, the countries, first-level
+// divisions, US counties, regions and continents (areas.go, regions.go).
 //
 // Run it from the module root:
 //
