@@ -111,7 +111,7 @@ func phraseAt(g *gazetteer.Gazetteer, text string, ws []word, i int) (gazetteer.
 			return gazetteer.Mention{}, 0, false
 		}
 		multi := j-i > 1
-		if lw := strings.ToLower(base); !multi && (notPlaces[lw] || leadStop[lw]) {
+		if lw := strings.ToLower(base); !multi && (notPlaces[lw] || leadStop[lw] || orgFollowers[lw]) {
 			continue
 		}
 		initial := i == 0 || ws[i-1].text == "\"" || ws[i-1].text == "“"
