@@ -215,7 +215,8 @@ func buildOpenAPI() ([]byte, error) {
 	paths[extractPath] = obj{"post": obj{
 		"operationId": "extractIncidents", "summary": "Draft incidents from a news article",
 		"description": "Finds incidents in an article's text and returns them as draft Features for a person to review; nothing is stored. " +
-			"Each draft has an evidence member (byte offsets of the sentence each field came from); toponyms lists the places found.",
+			"Each draft has an evidence member (byte offsets of the sentence each field came from); toponyms lists the places drafting considered; " +
+			"places lists every place mention the recogniser found, resolved together as POST /geocode resolves them.",
 		"requestBody": obj{"required": true, "content": obj{mediaJSON: obj{"schema": obj{"type": "object", "required": []string{"text", "published"},
 			"properties": obj{"text": obj{"type": "string", "maxLength": 1 << 20}, "published": obj{"type": "string", "format": "date"},
 				"source": obj{"type": "object", "properties": obj{"publisher": obj{"type": "string"}, "title": obj{"type": "string"}, "url": obj{"type": "string"}}}}}}}},

@@ -59,68 +59,38 @@ type areaInfo struct {
 	gnAdmin1 string // GeoNames admin1 key of an admin1 ("IQ.07")
 }
 
+// areaRow is one parsed row of the areas file.
+type areaRow struct {
+	p              Place
+	info           areaInfo
+	alts, demonyms string
+	kind           uint8
+	parentISO      string
+}
+
 // loadAreas reads the areas file (see gen/areas.go for its columns) into
 // g: one record per area, indexed under its name, alternates (match
 // alternate) and demonyms (match demonym).
 func (b *builder) loadAreas(text string) error {
-	g := b.g
-	type pending struct {
-		p              Place
-		info           areaInfo
-		alts, demonyms string
-		kind           uint8
-		parentISO      string
-	}
-	var rows []pending
+	var rows []areaRow
 	lineNo := 0
 	for line := range strings.Lines(text) {
 		lineNo++
-		line = strings.TrimSuffix(line, "\n")
-		var f [16]string
-		if !splitTabs(line, f[:]) {
-			return fmt.Errorf("gazetteer: areas line %d: want 16 columns", lineNo)
+		r, err := parseAreaRow(strings.TrimSuffix(line, "\n"), len(rows))
+		if err != nil {
+			return fmt.Errorf("gazetteer: areas line %d: %w", lineNo, err)
 		}
-		kind, ok := kindCode(f[0])
-		if !ok {
-			return fmt.Errorf("gazetteer: areas line %d: unknown kind %q", lineNo, f[0])
-		}
-		pt, err := parseLonLat(f[5], f[6])
-		if err != nil || f[2] == "" {
-			return fmt.Errorf("gazetteer: areas line %d: bad point or name", lineNo)
-		}
-		pop, err1 := strconv.ParseInt(f[14], 10, 64)
-		km2, err2 := strconv.ParseFloat(f[15], 64)
-		if err1 != nil || err2 != nil || pop < 0 || pop > math.MaxInt32 {
-			return fmt.Errorf("gazetteer: areas line %d: bad population or area", lineNo)
-		}
-		info := areaInfo{code: f[1], areaKm2: km2, gnAdmin1: f[13]}
-		if f[7] != "" {
-			lo, err1 := parseLonLat(f[7], f[8])
-			hi, err2 := parseLonLat(f[9], f[10])
-			if err1 != nil || err2 != nil {
-				return fmt.Errorf("gazetteer: areas line %d: bad box", lineNo)
-			}
-			info.bound, info.hasBound = orb.Bound{Min: lo, Max: hi}, true
-		}
-		country := f[11]
-		if country == "" {
-			country = "---" // a region across countries
-		}
-		rows = append(rows, pending{
-			p: Place{ID: -int64(areaIDBase + len(rows)), Name: f[2], ASCIIName: f[2], Lon: pt[0], Lat: pt[1],
-				Country: country, FeatureCode: featureOf[kind], Population: int(pop)},
-			info: info, alts: f[3], demonyms: f[4], kind: kind, parentISO: f[12],
-		})
+		rows = append(rows, r)
 	}
 	// An admin1's GeoNames key and name are its own; a county's are its
 	// state's, found by the state's ISO 3166-2 code.
-	byISO := map[string]*pending{}
+	byISO := map[string]*areaRow{}
 	for i := range rows {
 		if rows[i].kind == kAdmin1 {
 			byISO[rows[i].info.code] = &rows[i]
 		}
 	}
-	g.areaStart = len(g.records)
+	b.g.areaStart = len(b.g.records)
 	for i := range rows {
 		r := &rows[i]
 		switch r.kind {
@@ -131,21 +101,71 @@ func (b *builder) loadAreas(text string) error {
 				r.p.Admin1Code, r.p.Admin1Name = st.info.gnAdmin1, st.p.Name
 			}
 		}
-		if err := b.add(r.p, r.alts, kindName); err != nil {
+		if err := b.addArea(r); err != nil {
 			return fmt.Errorf("gazetteer: areas line %d: %w", i+1, err)
 		}
-		idx := int32(len(g.records) - 1)
-		g.records[idx].kind = r.kind
-		g.areas = append(g.areas, r.info)
-		for d := range strings.SplitSeq(r.demonyms, ",") {
-			g.index(idx, d, kindDemonym)
+	}
+	return nil
+}
+
+// parseAreaRow parses one line of the areas file; n is its row number,
+// from which its id is made.
+func parseAreaRow(line string, n int) (areaRow, error) {
+	var f [16]string
+	if !splitTabs(line, f[:]) {
+		return areaRow{}, fmt.Errorf("want 16 columns")
+	}
+	kind, ok := kindCode(f[0])
+	if !ok {
+		return areaRow{}, fmt.Errorf("unknown kind %q", f[0])
+	}
+	pt, err := parseLonLat(f[5], f[6])
+	if err != nil || f[2] == "" {
+		return areaRow{}, fmt.Errorf("bad point or name")
+	}
+	pop, err1 := strconv.ParseInt(f[14], 10, 64)
+	km2, err2 := strconv.ParseFloat(f[15], 64)
+	if err1 != nil || err2 != nil || pop < 0 || pop > math.MaxInt32 {
+		return areaRow{}, fmt.Errorf("bad population or area")
+	}
+	info := areaInfo{code: f[1], areaKm2: km2, gnAdmin1: f[13]}
+	if f[7] != "" {
+		lo, err1 := parseLonLat(f[7], f[8])
+		hi, err2 := parseLonLat(f[9], f[10])
+		if err1 != nil || err2 != nil {
+			return areaRow{}, fmt.Errorf("bad box")
 		}
-		if r.kind == kCountry {
-			for _, n := range append([]string{r.p.Name, r.info.code}, strings.Split(r.alts, ",")...) {
-				if k := normalize(n); k != "" {
-					if _, taken := g.countryByKey[k]; !taken {
-						g.countryByKey[k] = r.info.code
-					}
+		info.bound, info.hasBound = orb.Bound{Min: lo, Max: hi}, true
+	}
+	country := f[11]
+	if country == "" {
+		country = "---" // a region across countries
+	}
+	return areaRow{
+		p: Place{ID: -int64(areaIDBase + n), Name: f[2], ASCIIName: f[2], Lon: pt[0], Lat: pt[1],
+			Country: country, FeatureCode: featureOf[kind], Population: int(pop)},
+		info: info, alts: f[3], demonyms: f[4], kind: kind, parentISO: f[12],
+	}, nil
+}
+
+// addArea stores an area and indexes its names and demonyms; a country's
+// names also become country hints ("Springfield, Illinois" style).
+func (b *builder) addArea(r *areaRow) error {
+	g := b.g
+	if err := b.add(r.p, r.alts, kindName); err != nil {
+		return err
+	}
+	idx := int32(len(g.records) - 1)
+	g.records[idx].kind = r.kind
+	g.areas = append(g.areas, r.info)
+	for d := range strings.SplitSeq(r.demonyms, ",") {
+		g.index(idx, d, kindDemonym)
+	}
+	if r.kind == kCountry {
+		for _, n := range append([]string{r.p.Name, r.info.code}, strings.Split(r.alts, ",")...) {
+			if k := normalize(n); k != "" {
+				if _, taken := g.countryByKey[k]; !taken {
+					g.countryByKey[k] = r.info.code
 				}
 			}
 		}
