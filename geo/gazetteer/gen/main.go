@@ -97,7 +97,7 @@ func main() {
 
 // runAreas writes the areas file from the named inputs.
 func runAreas(citiesPath, admin0Path, admin1Path, worldPath, countiesPath, statesPath, outPath string) error {
-	var in areaInputs
+	in := areaInputs{Regions: regionDefs}
 	for _, f := range []struct {
 		path string
 		dst  *io.Reader

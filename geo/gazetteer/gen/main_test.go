@@ -273,3 +273,70 @@ func TestAreaHelpers(t *testing.T) {
 		t.Errorf("aggregate = %+v", a)
 	}
 }
+
+// TestGenerateAreasFixture runs the areas generator on the small inputs in
+// testdata/areas (no shared data needed) and checks every kind of row.
+func TestGenerateAreasFixture(t *testing.T) {
+	open := func(name string) io.Reader {
+		b, err := os.ReadFile(filepath.Join("testdata", "areas", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return bytes.NewReader(b)
+	}
+	a3, err := countryTable(open("admin0.geojson"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := areaInputs{Cities: open("cities.txt"), Admin0: open("admin0.geojson"), Admin1: open("admin1.geojson"),
+		WorldCountries: open("world.json"), USCounties: open("counties.topojson"), USStates: open("states.topojson"),
+		Regions: []regionDef{{"test-region", []string{"Test Region", "The Test"}, []string{"IRQ", "US-OH"}, "a test"}}}
+	var out bytes.Buffer
+	n, err := generateAreas(in, a3, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := gzip.NewReader(&out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, _ := io.ReadAll(zr)
+	rows := map[string][]string{}
+	var order []string
+	for _, line := range strings.Split(strings.TrimSuffix(string(text), "\n"), "\n") {
+		f := strings.Split(line, "\t")
+		if len(f) != 16 {
+			t.Fatalf("%d columns in %q", len(f), line)
+		}
+		rows[f[1]] = f
+		order = append(order, f[0]+":"+f[1])
+	}
+	wantOrder := []string{"continent:africa", "continent:asia", "continent:north-america", "region:eastern-africa", "region:test-region", "region:western-asia",
+		"country:IRQ", "country:REU", "country:USA", "admin1:IQ-KA", "admin1:US-OH", "admin2:US-39049"}
+	if n != len(wantOrder) || !slices.Equal(order, wantOrder) {
+		t.Errorf("rows %v, want %v (the sliver, the independent city and Puerto Rico dropped)", order, wantOrder)
+	}
+	tests := []struct {
+		code string
+		col  int
+		want string
+	}{
+		{"IRQ", 2, "Iraq"},
+		{"IRQ", 3, "Republic of Iraq,Jumhūriyyat al-‘Irāq,العراق,Irak,عراق"}, // code IQ dropped, hand alias added
+		{"IRQ", 4, "Iraqi"},
+		{"IRQ", 5, "43.5"}, {"IRQ", 6, "33"}, // the square's centroid
+		{"IRQ", 14, "700000"}, // population summed from its places
+		{"USA", 4, "American,US,U.S."},
+		{"USA", 5, "-90"},                  // the largest polygon's centroid, not Alaska's
+		{"REU", 5, "55.5"}, {"REU", 7, ""}, // no geometry: world-countries' point, no box
+		{"US-OH", 2, "Ohio"}, {"US-OH", 3, "OH,Buckeye State"}, {"US-OH", 5, "-82.7"}, {"US-OH", 13, "US.OH"},
+		{"IQ-KA", 3, "Karbala',كربلاء"},
+		{"US-39049", 2, "Franklin County"}, {"US-39049", 11, "USA"}, {"US-39049", 12, "US-OH"}, {"US-39049", 14, "900000"},
+		{"test-region", 3, "The Test"}, {"test-region", 11, ""}, // members in two countries: no parent
+	}
+	for _, tt := range tests {
+		if got := rows[tt.code][tt.col]; got != tt.want {
+			t.Errorf("%s column %d = %q, want %q", tt.code, tt.col, got, tt.want)
+		}
+	}
+}
