@@ -160,7 +160,7 @@ func (g *Gazetteer) Search(q Query) []Candidate {
 		hits = kept
 	}
 	if !division {
-		hits = g.addCapitals(hits)
+		hits = g.addCapitals(hits, key)
 	}
 	if len(hits) == 0 {
 		hits = g.lookupFuzzy(hits, key)
@@ -171,37 +171,42 @@ func (g *Gazetteer) Search(q Query) []Candidate {
 	if q.Near != nil && validPoint(*q.Near) {
 		near = q.Near
 	}
-	out := make([]Candidate, 0, len(hits))
+	// Score small records first; only the candidates returned are built.
+	ss := make([]scored, 0, len(hits))
 	for _, h := range hits {
 		if !g.matchesHints(h.place, hints) {
 			continue
 		}
 		p := g.place(h.place)
-		out = append(out, Candidate{
-			Place:     p,
-			Score:     score(&p, h, country, near),
-			Match:     matchName(h),
-			Precision: p.Precision(),
-		})
+		ss = append(ss, scored{h: h, score: score(&p, h, country, near), id: p.ID})
 	}
 	if !division {
-		namedForCapital(out)
+		g.namedForCapital(ss)
 	}
-	slices.SortFunc(out, func(a, b Candidate) int {
-		if c := cmp.Compare(b.Score, a.Score); c != 0 {
+	slices.SortFunc(ss, func(a, b scored) int {
+		if c := cmp.Compare(b.score, a.score); c != 0 {
 			return c
 		}
-		return cmp.Compare(a.ID, b.ID)
+		return cmp.Compare(a.id, b.id)
 	})
 	limit := q.Limit
 	if limit <= 0 {
 		limit = DefaultLimit
 	}
-	limit = min(limit, MaxLimit)
-	if len(out) > limit {
-		out = out[:limit:limit]
+	ss = ss[:min(len(ss), limit, MaxLimit)]
+	out := make([]Candidate, len(ss))
+	for i, sc := range ss {
+		p := g.place(sc.h.place)
+		out[i] = Candidate{Place: p, Score: sc.score, Match: matchName(sc.h), Precision: p.Precision()}
 	}
 	return out
+}
+
+// scored is a hit with its score, before it is built into a Candidate.
+type scored struct {
+	h     found
+	score float64
+	id    int64
 }
 
 // lookup appends the places under key, keeping one entry per place with
@@ -260,19 +265,29 @@ func (g *Gazetteer) lookupFuzzy(hits []found, key string) []found {
 // of that division bearing its primary name, so that namedForCapital can
 // weigh them: "Hirat" is an alternate of Herat province only, yet means
 // the city of Herat.
-func (g *Gazetteer) addCapitals(hits []found) []found {
+func (g *Gazetteer) addCapitals(hits []found, key string) []found {
 	n := len(hits)
+	var have map[int32]bool
 	for _, h := range hits[:min(n, 8)] {
 		r := &g.records[h.place]
 		if r.kind != kAdmin1 {
 			continue
 		}
-		a1 := r.admin1
-		key := normalize(g.place(h.place).Name)
-		head, ok := g.exact[key]
+		name := normalize(g.place(h.place).Name)
+		if name == key {
+			continue // its towns of that name are among the hits already
+		}
+		if have == nil {
+			have = make(map[int32]bool, n)
+			for _, f := range hits {
+				have[f.place] = true
+			}
+		}
+		head, ok := g.exact[name]
 		for i, k := head, 0; ok && i >= 0 && k < maxPostings; i, k = g.postings[i].next, k+1 {
 			ps := g.postings[i]
-			if c := &g.records[ps.place]; c.kind == kCity && c.admin1 == a1 && !slices.ContainsFunc(hits, func(f found) bool { return f.place == ps.place }) {
+			if c := &g.records[ps.place]; c.kind == kCity && c.admin1 == r.admin1 && !have[ps.place] {
+				have[ps.place] = true
 				hits = append(hits, found{place: ps.place, kind: kindAlternate})
 			}
 		}
@@ -447,19 +462,20 @@ const capitalShare = 0.2
 // takes the bare name for the town, and says "Herat province" for the
 // province. A division far larger than its namesake town ("Quebec") keeps
 // its rank.
-func namedForCapital(cands []Candidate) {
-	for i := range cands {
-		a := &cands[i]
-		if a.Kind != KindAdmin1 || a.Admin1Code == "" {
+func (g *Gazetteer) namedForCapital(ss []scored) {
+	for i := range ss {
+		a := &g.records[ss[i].h.place]
+		if a.kind != kAdmin1 || a.admin1 == 0 {
 			continue
 		}
-		for j := range cands {
-			c := &cands[j]
-			if c.Kind != KindCity || c.Admin1Code != a.Admin1Code || c.Match == MatchFuzzy && a.Match != MatchFuzzy {
+		for j := range ss {
+			c := &g.records[ss[j].h.place]
+			// Towns and divisions share the admin1 table by GeoNames key.
+			if c.kind != kCity || c.admin1 != a.admin1 || ss[j].h.fuzzy > 0 && ss[i].h.fuzzy == 0 {
 				continue
 			}
-			if float64(c.Population) >= capitalShare*float64(a.Population) && c.Score <= a.Score {
-				c.Score = a.Score + 0.1
+			if float64(c.pop) >= capitalShare*float64(a.pop) && ss[j].score <= ss[i].score {
+				ss[j].score = ss[i].score + 0.1
 			}
 		}
 	}
