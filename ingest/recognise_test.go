@@ -35,3 +35,18 @@ func TestRecognise(t *testing.T) {
 		})
 	}
 }
+
+// FuzzPlaces: any article text yields places whose offsets hold their text.
+func FuzzPlaces(f *testing.F) {
+	x := testExtractor(f)
+	f.Add("Voters in Georgia queued in Atlanta. Talks with Bosnia and Herzegovina resumed near Deir ez-Zor.")
+	f.Add("In Kabul\x00, Mr Jordan said \"Cook County\" —")
+	f.Add("Herهرات, Iraq's\nKurdistan Region")
+	f.Fuzz(func(t *testing.T, text string) {
+		for _, p := range x.Places(text) {
+			if p.Start < 0 || p.End > len(text) || p.Start >= p.End || text[p.Start:p.End] != p.Text {
+				t.Fatalf("place %q at %d..%d of %q", p.Text, p.Start, p.End, text)
+			}
+		}
+	})
+}

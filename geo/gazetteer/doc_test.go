@@ -74,3 +74,24 @@ func BenchmarkResolveDocument(b *testing.B) {
 		g.ResolveDocument(doc)
 	}
 }
+
+// FuzzResolveDocument: any text and any offsets resolve without a panic,
+// and every result keeps its mention.
+func FuzzResolveDocument(f *testing.F) {
+	g := mustLoad(f)
+	f.Add("Police in Dublin, Ohio, arrested a man.", "Dublin", 10, 16, "Ohio", 18, 22)
+	f.Add("the province of Kerman", "Kerman", 16, 22, "", -5, 900)
+	f.Add("", "Herهرات", 3, 1, ",", 0, 0)
+	f.Fuzz(func(t *testing.T, text, a string, as, ae int, b string, bs, be int) {
+		ms := []Mention{{Text: a, Start: as, End: ae}, {Text: b, Start: bs, End: be}}
+		rs := g.ResolveDocument(Document{Mentions: ms, Text: text})
+		if len(rs) != 2 || rs[0].Text != a || rs[1].Text != b {
+			t.Fatalf("results %+v", rs)
+		}
+		for _, r := range rs {
+			if r.Chosen >= len(r.Candidates) || r.Confidence < 0 || r.Confidence > 1 {
+				t.Fatalf("result %+v", r)
+			}
+		}
+	})
+}
