@@ -76,8 +76,10 @@ func (s *server) regionFilter(codes []string) (incidentmap.Expr, error) {
 
 // geocode answers GET /geocode?q=NAME[&country=ISO3][&near=lon,lat][&limit=N]
 // with the gazetteer's candidates as a GeoJSON FeatureCollection, best
-// first. Each candidate carries its score, which name matched, its
-// precision (site or city) and the ISO 3166-2 province its point lies in.
+// first. Each candidate carries its kind (city, site, country, admin1,
+// admin2, region, continent), code and box for areas, its score, which
+// name matched, its precision and, below country level, the ISO 3166-2
+// province its point lies in.
 func (s *server) geocode(c *gin.Context) error {
 	if s.geo == nil {
 		return incidentmap.Errorf(incidentmap.ENOTFOUND, "geocoding is not enabled")
@@ -136,8 +138,13 @@ func (s *server) geocode(c *gin.Context) error {
 		}
 		f.Properties["country"] = cand.Country
 		f.Properties["admin1_code"], f.Properties["admin1_name"] = nil, nilIfEmpty(cand.Admin1Name)
-		if _, admin1 := regions.Locate(cand.Point()); admin1 != nil {
-			f.Properties["admin1_code"], f.Properties["admin1_name"] = admin1.Code, admin1.Name
+		switch cand.Kind {
+		case gazetteer.KindCountry, gazetteer.KindRegion, gazetteer.KindContinent:
+			f.Properties["admin1_name"] = nil // larger than any province
+		default:
+			if _, admin1 := regions.Locate(cand.Point()); admin1 != nil {
+				f.Properties["admin1_code"], f.Properties["admin1_name"] = admin1.Code, admin1.Name
+			}
 		}
 		f.Properties["feature_code"] = cand.FeatureCode
 		f.Properties["population"] = cand.Population

@@ -162,8 +162,10 @@ func buildOpenAPI() ([]byte, error) {
 				"properties": obj{"basemap": obj{"type": "object", "nullable": true, "properties": obj{
 					"url": obj{"type": "string"}, "attribution": obj{"type": "string"}}}}})}),
 		geocodePath: operation("geocode", "Forward geocoding",
-			"Candidate places for a name from the embedded GeoNames gazetteer, best first, with the score that ranked them, "+
-				"the name that matched, a precision (site or city) and the ISO 3166-2 province of the point.",
+			"Candidate places for a name from the embedded gazetteer (GeoNames towns; countries, first-level divisions, US counties, "+
+				"regions and continents), best first, with kind, code and bbox of areas, the score that ranked them, the name that matched "+
+				"(name, ascii, alternate, demonym, site, fuzzy), a precision (site, city, district, province, country) and, below country "+
+				"level, the ISO 3166-2 province of the point.",
 			[]any{param("q", "The place name, optionally with comma-separated hints: \"Green Zone, Baghdad\".", obj{"type": "string", "maxLength": 200}, nil),
 				param("country", "Prefer places in this ISO 3166-1 alpha-3 country.", obj{"type": "string", "pattern": "^[A-Z]{3}$"}, nil),
 				param("near", "Prefer places near this lon,lat.", obj{"type": "string"}, nil),
