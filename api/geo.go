@@ -281,7 +281,10 @@ func nilIfEmpty(s string) any {
 type extractRequest struct {
 	Text      string `json:"text"`
 	Published string `json:"published"`
-	Source    struct {
+	// Country is the publication's country (ISO 3166-1 alpha-3), preferred
+	// when the places are resolved.
+	Country string `json:"country"`
+	Source  struct {
 		Publisher string `json:"publisher"`
 		Title     string `json:"title"`
 		URL       string `json:"url"`
@@ -318,6 +321,9 @@ func (s *server) extract(c *gin.Context) error {
 	if err != nil {
 		return incidentmap.Invalidf("published", "must be the publication date YYYY-MM-DD, got %q", clip(req.Published))
 	}
+	if req.Country != "" && !incidentmap.ValidCountry(req.Country) {
+		return incidentmap.Invalidf("country", "must be the publication's ISO 3166-1 alpha-3 code, got %q", clip(req.Country))
+	}
 	x, err := s.extractor()
 	if err != nil {
 		return err
@@ -350,6 +356,9 @@ func (s *server) extract(c *gin.Context) error {
 	top, _ := json.Marshal(ex.Toponyms)
 	buf = append(buf, `],"toponyms":`...)
 	buf = append(buf, top...)
+	if req.Country != "" {
+		ex.Places = x.PlacesIn(req.Text, req.Country)
+	}
 	places, _ := json.Marshal(toponymBodies(ex.Places, true, defaultBatchCands))
 	buf = append(buf, `,"places":`...)
 	buf = append(buf, places...)

@@ -221,7 +221,8 @@ func buildOpenAPI() ([]byte, error) {
 			"places lists every place mention the recogniser found, resolved together as POST /geocode resolves them.",
 		"requestBody": obj{"required": true, "content": obj{mediaJSON: obj{"schema": obj{"type": "object", "required": []string{"text", "published"},
 			"properties": obj{"text": obj{"type": "string", "maxLength": 1 << 20}, "published": obj{"type": "string", "format": "date"},
-				"source": obj{"type": "object", "properties": obj{"publisher": obj{"type": "string"}, "title": obj{"type": "string"}, "url": obj{"type": "string"}}}}}}}},
+				"country": obj{"type": "string", "pattern": "^[A-Z]{3}$", "description": "The publication's country, preferred when places are resolved."},
+				"source":  obj{"type": "object", "properties": obj{"publisher": obj{"type": "string"}, "title": obj{"type": "string"}, "url": obj{"type": "string"}}}}}}}},
 		"responses": errorResponses(obj{"200": response("The drafts.", mediaGeoJSON, schemaRef("featureCollection"))}, true),
 	}}
 	doc := obj{

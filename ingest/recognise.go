@@ -178,20 +178,28 @@ func locativeBefore(ws []word, i int) bool {
 // Places recognises every place mention of text and resolves them
 // together; unresolved names are left out. Text beyond MaxArticleBytes is
 // not read.
-func (x *Extractor) Places(text string) []gazetteer.Resolved {
+func (x *Extractor) Places(text string) []gazetteer.Resolved { return x.PlacesIn(text, "") }
+
+// PlacesIn is Places for a text published in country (ISO 3166-1
+// alpha-3, or ""), whose places are preferred as Query.Country prefers.
+func (x *Extractor) PlacesIn(text, country string) []gazetteer.Resolved {
 	if len(text) > MaxArticleBytes {
 		text = text[:MaxArticleBytes]
 	}
-	return x.places(text, splitSentences(text, maxSentences))
+	return x.placesIn(text, splitSentences(text, maxSentences), country)
 }
 
 // places recognises and resolves every place mention of text.
 func (x *Extractor) places(text string, sents []sentence) []gazetteer.Resolved {
+	return x.placesIn(text, sents, "")
+}
+
+func (x *Extractor) placesIn(text string, sents []sentence, country string) []gazetteer.Resolved {
 	ms := recognise(x.g, text, sents)
 	if len(ms) == 0 {
 		return nil
 	}
-	rs := x.g.ResolveDocument(gazetteer.Document{Mentions: ms, Text: text})
+	rs := x.g.ResolveDocument(gazetteer.Document{Mentions: ms, Text: text, Country: country})
 	out := rs[:0]
 	for _, r := range rs {
 		if r.Chosen >= 0 {

@@ -141,3 +141,35 @@ func TestGeocodeEndpointAreas(t *testing.T) {
 		}
 	}
 }
+
+// TestExtractPlaces: POST /extract returns every place mention with its
+// offsets, and the publication's country steers ambiguous names.
+func TestExtractPlaces(t *testing.T) {
+	m := boot(t, sqliteDSN(t))
+	text := "Storms hit Georgia and flooded roads near Atlanta. In Punjab, farmers protested."
+	var got struct {
+		Places []struct {
+			Text  string `json:"text"`
+			Start int    `json:"start"`
+			Place struct {
+				ID string `json:"id"`
+			} `json:"place"`
+		} `json:"places"`
+	}
+	resp, body := postJSON(t, m.URL()+"/extract", `{"text":`+string(mustJSONString(text))+`,"published":"2024-01-02","country":"IND"}`)
+	if resp.StatusCode != 200 || json.Unmarshal(body, &got) != nil {
+		t.Fatalf("%s %s", resp.Status, body)
+	}
+	want := map[string]string{"Georgia": "admin1:US-GA", "Atlanta": "geonames:4180439", "Punjab": "admin1:IN-PB"}
+	if len(got.Places) != len(want) {
+		t.Fatalf("places %s", body)
+	}
+	for _, p := range got.Places {
+		if want[p.Text] != p.Place.ID || text[p.Start:p.Start+len(p.Text)] != p.Text {
+			t.Errorf("%s at %d → %s, want %s", p.Text, p.Start, p.Place.ID, want[p.Text])
+		}
+	}
+	if resp, _ := postJSON(t, m.URL()+"/extract", `{"text":"x","published":"2024-01-02","country":"India"}`); resp.StatusCode != 400 {
+		t.Errorf("bad country: %s", resp.Status)
+	}
+}
