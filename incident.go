@@ -163,16 +163,40 @@ const (
 // Statuses lists the valid statuses.
 var Statuses = []Status{StatusDraft, StatusPublished, StatusRetracted}
 
+// ACLED event types: the keys of EventTypes.
+const (
+	EventTypeBattles     = "Battles"
+	EventTypeExplosions  = "Explosions/Remote violence"
+	EventTypeViolence    = "Violence against civilians"
+	EventTypeProtests    = "Protests"
+	EventTypeRiots       = "Riots"
+	EventTypeDevelopment = "Strategic developments"
+)
+
+// ACLED sub-event types that code refers to by name; EventTypes lists all.
+const (
+	SubEventNonStateOvertakes  = "Non-state actor overtakes territory"
+	SubEventAirDroneStrike     = "Air/drone strike"
+	SubEventSuicideBomb        = "Suicide bomb"
+	SubEventShelling           = "Shelling/artillery/missile attack"
+	SubEventRemoteExplosive    = "Remote explosive/landmine/IED"
+	SubEventGrenade            = "Grenade"
+	SubEventAttack             = "Attack"
+	SubEventPeacefulProtest    = "Peaceful protest"
+	SubEventViolentDemo        = "Violent demonstration"
+	SubEventNonViolentTransfer = "Non-violent transfer of territory"
+)
+
 // EventTypes maps each ACLED event type to its sub-event types.
 var EventTypes = map[string][]string{
-	"Battles": {"Armed clash", "Government regains territory", "Non-state actor overtakes territory"},
-	"Explosions/Remote violence": {"Chemical weapon", "Air/drone strike", "Suicide bomb",
-		"Shelling/artillery/missile attack", "Remote explosive/landmine/IED", "Grenade"},
-	"Violence against civilians": {"Sexual violence", "Attack", "Abduction/forced disappearance"},
-	"Protests":                   {"Peaceful protest", "Protest with intervention", "Excessive force against protesters"},
-	"Riots":                      {"Violent demonstration", "Mob violence"},
-	"Strategic developments": {"Agreement", "Arrests", "Change to group/activity", "Disrupted weapons use",
-		"Headquarters or base established", "Looting/property destruction", "Non-violent transfer of territory", "Other"},
+	EventTypeBattles: {"Armed clash", "Government regains territory", SubEventNonStateOvertakes},
+	EventTypeExplosions: {"Chemical weapon", SubEventAirDroneStrike, SubEventSuicideBomb,
+		SubEventShelling, SubEventRemoteExplosive, SubEventGrenade},
+	EventTypeViolence: {"Sexual violence", SubEventAttack, "Abduction/forced disappearance"},
+	EventTypeProtests: {SubEventPeacefulProtest, "Protest with intervention", "Excessive force against protesters"},
+	EventTypeRiots:    {SubEventViolentDemo, "Mob violence"},
+	EventTypeDevelopment: {"Agreement", "Arrests", "Change to group/activity", "Disrupted weapons use",
+		"Headquarters or base established", "Looting/property destruction", SubEventNonViolentTransfer, "Other"},
 }
 
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$`)

@@ -229,6 +229,7 @@ func newEngine(store incidentmap.Store, cfg Config) (*gin.Engine, *server, error
 		docs.Handle(method, regionItemsPath+"/:id", s.handle(s.regionItem))
 	}
 	docs.POST(extractPath, s.handle(s.extract))
+	docs.POST(geocodePath, s.handle(s.geocodeBatch))
 	if s.openAPI, err = buildOpenAPI(); err != nil {
 		return nil, nil, err
 	}

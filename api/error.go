@@ -14,6 +14,7 @@ import (
 const (
 	codeUnavailable      = "unavailable"
 	codeMethodNotAllowed = "method_not_allowed"
+	codeTooLarge         = "too_large"
 )
 
 var (
@@ -52,6 +53,8 @@ func errorStatus(err error) (status int, code string) {
 		return http.StatusConflict, code
 	case codeUnavailable:
 		return http.StatusServiceUnavailable, code
+	case codeTooLarge:
+		return http.StatusRequestEntityTooLarge, code
 	}
 	return http.StatusInternalServerError, incidentmap.EINTERNAL
 }

@@ -76,8 +76,10 @@ func (s *server) regionFilter(codes []string) (incidentmap.Expr, error) {
 
 // geocode answers GET /geocode?q=NAME[&country=ISO3][&near=lon,lat][&limit=N]
 // with the gazetteer's candidates as a GeoJSON FeatureCollection, best
-// first. Each candidate carries its score, which name matched, its
-// precision (site or city) and the ISO 3166-2 province its point lies in.
+// first. Each candidate carries its kind (city, site, country, admin1,
+// admin2, region, continent), code and box for areas, its score, which
+// name matched, its precision and, below country level, the ISO 3166-2
+// province its point lies in.
 func (s *server) geocode(c *gin.Context) error {
 	if s.geo == nil {
 		return incidentmap.Errorf(incidentmap.ENOTFOUND, "geocoding is not enabled")
@@ -125,15 +127,24 @@ func (s *server) geocode(c *gin.Context) error {
 	fc := geojson.NewFeatureCollection()
 	for _, cand := range g.Search(q) {
 		f := geojson.NewFeature(orb.Point{round6(cand.Lon), round6(cand.Lat)})
-		f.ID = "geonames:" + strconv.FormatInt(cand.ID, 10)
-		if cand.ID < 0 {
-			f.ID = "site:" + strconv.FormatInt(-cand.ID, 10)
+		f.ID = placeID(cand.Place)
+		if cand.Bound != nil {
+			f.BBox = geojson.BBox{round6(cand.Bound.Min[0]), round6(cand.Bound.Min[1]), round6(cand.Bound.Max[0]), round6(cand.Bound.Max[1])}
 		}
 		f.Properties["name"] = cand.Name
+		f.Properties["kind"] = cand.Kind
+		if cand.Code != "" {
+			f.Properties["code"] = cand.Code
+		}
 		f.Properties["country"] = cand.Country
 		f.Properties["admin1_code"], f.Properties["admin1_name"] = nil, nilIfEmpty(cand.Admin1Name)
-		if _, admin1 := regions.Locate(cand.Point()); admin1 != nil {
-			f.Properties["admin1_code"], f.Properties["admin1_name"] = admin1.Code, admin1.Name
+		switch cand.Kind {
+		case gazetteer.KindCountry, gazetteer.KindRegion, gazetteer.KindContinent:
+			f.Properties["admin1_name"] = nil // larger than any province
+		default:
+			if _, admin1 := regions.Locate(cand.Point()); admin1 != nil {
+				f.Properties["admin1_code"], f.Properties["admin1_name"] = admin1.Code, admin1.Name
+			}
 		}
 		f.Properties["feature_code"] = cand.FeatureCode
 		f.Properties["population"] = cand.Population
@@ -270,7 +281,10 @@ func nilIfEmpty(s string) any {
 type extractRequest struct {
 	Text      string `json:"text"`
 	Published string `json:"published"`
-	Source    struct {
+	// Country is the publication's country (ISO 3166-1 alpha-3), preferred
+	// when the places are resolved.
+	Country string `json:"country"`
+	Source  struct {
 		Publisher string `json:"publisher"`
 		Title     string `json:"title"`
 		URL       string `json:"url"`
@@ -282,8 +296,9 @@ type extractRequest struct {
 // {"text", "published": "YYYY-MM-DD", "source": {publisher, title, url}};
 // the answer is a FeatureCollection of drafts, each with an "evidence"
 // member giving the byte offsets of the sentence every field came from,
-// and a "toponyms" member listing the places found and how each was
-// resolved.
+// a "toponyms" member listing the places drafting considered and how each
+// was resolved, and a "places" member with every place mention the
+// recogniser found, resolved together (as POST /geocode answers).
 func (s *server) extract(c *gin.Context) error {
 	if s.geo == nil {
 		return incidentmap.Errorf(incidentmap.ENOTFOUND, "extraction is not enabled")
@@ -305,6 +320,9 @@ func (s *server) extract(c *gin.Context) error {
 	published, err := time.Parse(time.DateOnly, req.Published)
 	if err != nil {
 		return incidentmap.Invalidf("published", "must be the publication date YYYY-MM-DD, got %q", clip(req.Published))
+	}
+	if req.Country != "" && !incidentmap.ValidCountry(req.Country) {
+		return incidentmap.Invalidf("country", "must be the publication's ISO 3166-1 alpha-3 code, got %q", clip(req.Country))
 	}
 	x, err := s.extractor()
 	if err != nil {
@@ -338,6 +356,12 @@ func (s *server) extract(c *gin.Context) error {
 	top, _ := json.Marshal(ex.Toponyms)
 	buf = append(buf, `],"toponyms":`...)
 	buf = append(buf, top...)
+	if req.Country != "" {
+		ex.Places = x.PlacesIn(req.Text, req.Country)
+	}
+	places, _ := json.Marshal(toponymBodies(ex.Places, true, defaultBatchCands))
+	buf = append(buf, `,"places":`...)
+	buf = append(buf, places...)
 	buf = append(buf, `,"sentences":`...)
 	buf = strconv.AppendInt(buf, int64(ex.Sentences), 10)
 	buf = append(buf, '}')

@@ -162,8 +162,10 @@ func buildOpenAPI() ([]byte, error) {
 				"properties": obj{"basemap": obj{"type": "object", "nullable": true, "properties": obj{
 					"url": obj{"type": "string"}, "attribution": obj{"type": "string"}}}}})}),
 		geocodePath: operation("geocode", "Forward geocoding",
-			"Candidate places for a name from the embedded GeoNames gazetteer, best first, with the score that ranked them, "+
-				"the name that matched, a precision (site or city) and the ISO 3166-2 province of the point.",
+			"Candidate places for a name from the embedded gazetteer (GeoNames towns; countries, first-level divisions, US counties, "+
+				"regions and continents), best first, with kind, code and bbox of areas, the score that ranked them, the name that matched "+
+				"(name, ascii, alternate, demonym, site, fuzzy), a precision (site, city, district, province, country) and, below country "+
+				"level, the ISO 3166-2 province of the point.",
 			[]any{param("q", "The place name, optionally with comma-separated hints: \"Green Zone, Baghdad\".", obj{"type": "string", "maxLength": 200}, nil),
 				param("country", "Prefer places in this ISO 3166-1 alpha-3 country.", obj{"type": "string", "pattern": "^[A-Z]{3}$"}, nil),
 				param("near", "Prefer places near this lon,lat.", obj{"type": "string"}, nil),
@@ -197,13 +199,30 @@ func buildOpenAPI() ([]byte, error) {
 		head["summary"] = get["summary"].(string) + " (headers only)"
 		p.(obj)["head"] = head
 	}
+	paths[geocodePath].(obj)["post"] = obj{
+		"operationId": "geocodeBatch", "summary": "Resolve many place names together",
+		"description": "Resolves up to 500 names as one document: an area containing another named place, a place inside a named area, " +
+			"closeness and the majority country re-rank each name's candidates; \"X, Y\" in the text narrows X by Y. With a text and no names, " +
+			"the recogniser finds the names. Each toponym has its offsets in the text, the chosen place (kind, code, point, box), " +
+			"candidates and a confidence. More than 500 names or a text over 100,000 bytes is a 413.",
+		"requestBody": obj{"required": true, "content": obj{mediaJSON: obj{"schema": obj{"type": "object",
+			"properties": obj{"names": obj{"type": "array", "maxItems": maxBatchNames, "items": obj{"type": "string", "maxLength": maxBatchNameBytes}},
+				"text":    obj{"type": "string", "maxLength": maxBatchTextBytes},
+				"country": obj{"type": "string", "pattern": "^[A-Z]{3}$"},
+				"near":    obj{"type": "array", "items": obj{"type": "number"}, "minItems": 2, "maxItems": 2},
+				"limit":   obj{"type": "integer", "minimum": 1, "maximum": maxBatchLimit, "default": defaultBatchCands}}}}}},
+		"responses": errorResponses(obj{"200": response("The resolved names.", mediaJSON, obj{"type": "object"}),
+			"413": response("Too many names or too long a text.", mediaJSON, schemaRef("exception"))}, true),
+	}
 	paths[extractPath] = obj{"post": obj{
 		"operationId": "extractIncidents", "summary": "Draft incidents from a news article",
 		"description": "Finds incidents in an article's text and returns them as draft Features for a person to review; nothing is stored. " +
-			"Each draft has an evidence member (byte offsets of the sentence each field came from); toponyms lists the places found.",
+			"Each draft has an evidence member (byte offsets of the sentence each field came from); toponyms lists the places drafting considered; " +
+			"places lists every place mention the recogniser found, resolved together as POST /geocode resolves them.",
 		"requestBody": obj{"required": true, "content": obj{mediaJSON: obj{"schema": obj{"type": "object", "required": []string{"text", "published"},
 			"properties": obj{"text": obj{"type": "string", "maxLength": 1 << 20}, "published": obj{"type": "string", "format": "date"},
-				"source": obj{"type": "object", "properties": obj{"publisher": obj{"type": "string"}, "title": obj{"type": "string"}, "url": obj{"type": "string"}}}}}}}},
+				"country": obj{"type": "string", "pattern": "^[A-Z]{3}$", "description": "The publication's country, preferred when places are resolved."},
+				"source":  obj{"type": "object", "properties": obj{"publisher": obj{"type": "string"}, "title": obj{"type": "string"}, "url": obj{"type": "string"}}}}}}}},
 		"responses": errorResponses(obj{"200": response("The drafts.", mediaGeoJSON, schemaRef("featureCollection"))}, true),
 	}}
 	doc := obj{

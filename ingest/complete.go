@@ -141,8 +141,14 @@ func (o Options) geocode(name, country string) (gazetteer.Candidate, string, err
 		return gazetteer.Candidate{}, "", incidentmap.Invalidf("place_name", "%q is not in the gazetteer; give coordinates", name)
 	}
 	best := cands[0]
-	if len(cands) > 1 {
-		second := cands[1]
+	// An area that contains the best candidate is no rival: "Herat" the
+	// city lies in Herat province.
+	rivals := cands[1:]
+	for len(rivals) > 0 && rivals[0].Contains(best) {
+		rivals = rivals[1:]
+	}
+	if len(rivals) > 0 {
+		second := rivals[0]
 		km := orbgeo.Distance(best.Point(), second.Point()) / 1000
 		if best.Score-second.Score < AmbiguityScore && km > AmbiguityKm {
 			var list []string

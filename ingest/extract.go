@@ -103,9 +103,13 @@ type Draft struct {
 // Extraction is what Extract found in one article.
 type Extraction struct {
 	Drafts []Draft
-	// Toponyms are the place names found, in text order, each with the
-	// candidates considered and the one chosen.
+	// Toponyms are the place names drafting considered, in text order,
+	// each with the candidates considered and the one chosen.
 	Toponyms []Toponym
+	// Places are every place mention the recogniser found, in text order,
+	// resolved together with the whole text as context (offsets, kind,
+	// candidates, confidence). Unresolved names are left out.
+	Places []gazetteer.Resolved
 	// Sentences is the number of sentences read.
 	Sentences int
 }
@@ -218,6 +222,7 @@ func (x *Extractor) Extract(text string, published time.Time) (Extraction, error
 		}
 	}
 	res.resolve(ex.Toponyms)
+	ex.Places = x.places(text, sents)
 
 	// Mentions: triggers with their place, target, date and counts.
 	var mentions []mention
@@ -275,204 +280,6 @@ func (x *Extractor) Extract(text string, published time.Time) (Extraction, error
 		ex.Drafts = append(ex.Drafts, d)
 	}
 	return ex, nil
-}
-
-// sentenceMentions applies the trigger rules to one sentence.
-func (x *Extractor) sentenceMentions(text string, si int, s sentence, ws []word, hits []triggerHit,
-	topsp *[]Toponym, sentTops [][]int, dates []dateHit) []mention {
-	tops := *topsp
-	// The strongest trigger names the event.
-	best := hits[0]
-	violent, calm := false, false
-	for _, h := range hits {
-		if h.rule.fam > best.rule.fam || h.rule.fam == best.rule.fam && h.rule.weight > best.rule.weight {
-			best = h
-		}
-		if h.rule.fam == famRiot || h.rule.fam == famAttack {
-			violent = true
-		}
-	}
-	sent := text[s.start:s.end]
-	if nonViolent.MatchString(sent) {
-		calm = true
-	}
-	base := mention{sent: si, trig: best, fam: best.rule.fam, sub: best.rule.sub, violent: violent, calm: calm, place: -1}
-	// Date nearest the trigger, skipping dates of reports.
-	bestDist := -1
-	for k := range dates {
-		h := &dates[k]
-		if h.reporting || h.when.from.IsZero() {
-			continue
-		}
-		d := absInt(h.start - best.start)
-		if bestDist < 0 || d < bestDist {
-			base.date, bestDist = h, d
-		}
-	}
-	if c, ok := findCount(sent, s.start, deadRes); ok {
-		base.dead = &c
-	}
-	if c, ok := findCount(sent, s.start, hurtRes); ok {
-		base.hurt = &c
-	} else if unknownHurt.MatchString(sent) {
-		base.hurtUnk = true
-	}
-	targets := findTargets(text, s, ws)
-	placed := func(t int) bool {
-		_, ok := tops[t].place()
-		return ok
-	}
-	// Places of the sentence that resolved.
-	var here []int
-	for _, t := range sentTops[si] {
-		if placed(t) {
-			here = append(here, t)
-		}
-	}
-	// Missions with a place after them: "the Iranian consulate in Karbala".
-	var out []mention
-	if base.fam != famTakeover {
-		for ti := range targets {
-			tg := &targets[ti]
-			if tg.typ == incidentmap.TargetGovernment || tg.typ == incidentmap.TargetOther {
-				continue // "the foreign ministry in Baku said": a speaker, not a target
-			}
-			for _, t := range here {
-				if tops[t].Start >= tg.end && tops[t].Start-tg.end <= 50 && tops[t].Locative && !tops[t].IsCountry &&
-					!strings.ContainsAny(text[tg.end:tops[t].Start], ",;") {
-					tg.placeAt = t
-					break
-				}
-			}
-			if t := tg.placeAt; t >= 0 && strings.Contains(text[max(tg.end, tops[t].Start-40):tops[t].Start], "outside") {
-				// "just outside the Green Zone in Baghdad": not at the site, but in the town.
-				if c, _ := tops[t].place(); c.Precision == "site" {
-					for _, u := range here {
-						if tops[u].Start > tops[t].End && tops[u].Start-tops[t].End <= 5 && !tops[u].IsCountry {
-							tg.placeAt = u
-							break
-						}
-					}
-				}
-			}
-			if tg.placeAt >= 0 {
-				m := base
-				m.tgt, m.place, m.placeEv = tg, tg.placeAt, "the place named after the mission"
-				out = append(out, m)
-			}
-		}
-		if len(out) > 0 {
-			return dedupePlaces(out, tops)
-		}
-	}
-	// The nearest target without a place describes the incident.
-	var nearestTgt *target
-	for ti := range targets {
-		tg := &targets[ti]
-		mission := tg.typ == incidentmap.TargetEmbassy || tg.typ == incidentmap.TargetConsulate
-		if base.fam == famTakeover && !mission {
-			continue // a takeover's target is the place; only a mission there is noted
-		}
-		if nearestTgt == nil || absInt(tg.start-best.start) < absInt(nearestTgt.start-best.start) {
-			nearestTgt = tg
-		}
-	}
-	base.tgt = nearestTgt
-	usable := func(t int) bool {
-		if tops[t].IsCountry {
-			return base.fam == famExplosion
-		}
-		return true
-	}
-	var cands []int
-	for _, t := range here {
-		if usable(t) {
-			cands = append(cands, t)
-		}
-	}
-	if base.fam == famTakeover {
-		// "captured Herat and Kandahar": every city listed after the trigger.
-		var listed []int
-		prev := best.end
-		for _, t := range cands {
-			tp := tops[t]
-			if tp.Start < best.end || tp.IsCountry {
-				continue
-			}
-			gap := strings.TrimSpace(text[prev:tp.Start])
-			if prev != best.end && gap != "and" && gap != "," && gap != ", and" {
-				break
-			}
-			if prev == best.end && tp.Start-best.end > 30 {
-				break
-			}
-			listed = append(listed, t)
-			prev = tp.End
-		}
-		if len(listed) > 1 {
-			for _, t := range listed {
-				m := base
-				m.place, m.placeEv = t, "one of the places listed after the trigger"
-				out = append(out, m)
-			}
-			return out
-		}
-	}
-	if base.fam == famProtest || base.fam == famAttack {
-		// Weak wording counts only with a place just after it: "protesters in Herat".
-		var near []int
-		for _, t := range cands {
-			if tops[t].Start >= best.end && tops[t].Start-best.end <= 40 && tops[t].Locative {
-				near = append(near, t)
-			}
-		}
-		cands = near
-	}
-	if len(cands) > 0 {
-		// Nearest place, preferring towns to provinces and countries.
-		bestT, bestScore := -1, 0
-		for _, t := range cands {
-			d := absInt(tops[t].Start - best.start)
-			if tops[t].Province {
-				d += 10000
-			}
-			if tops[t].IsCountry {
-				d += 20000
-			}
-			if bestT < 0 || d < bestScore {
-				bestT, bestScore = t, d
-			}
-		}
-		base.place, base.placeEv = bestT, "the place nearest the trigger in its sentence"
-		return []mention{base}
-	}
-	if base.tgt != nil && base.tgt.typ == incidentmap.TargetMilitary && strings.Contains(strings.ToLower(text[base.tgt.start:base.tgt.end]), "base") && base.tgt.country != "" && base.fam == famExplosion {
-		// "missiles at Iraqi bases": the bases' country is where it happened.
-		t := Toponym{Text: text[base.tgt.start:base.tgt.end], Start: base.tgt.start, End: base.tgt.end,
-			HostCountry: base.tgt.country, IsCountry: true, Locative: true, Chosen: -1}
-		res := &resolver{x: x}
-		res.resolveCountry(&t)
-		if _, ok := t.place(); ok {
-			t.Reason = "no place named: the country of the military target; " + t.Reason
-			*topsp = append(*topsp, t)
-			base.place, base.placeEv = len(*topsp)-1, "the country of the military target"
-			base.tgt = &target{typ: base.tgt.typ, start: base.tgt.start, end: base.tgt.end, placeAt: -1}
-			return []mention{base}
-		}
-	}
-	if (base.fam == famExplosion || base.fam == famRiot || base.fam == famArmed) && si > 0 {
-		prev := sentTops[si-1]
-		for k := len(prev) - 1; k >= 0; k-- {
-			if placed(prev[k]) && usable(prev[k]) {
-				base.place, base.placeEv = prev[k], "no place in the trigger's sentence: the last place of the sentence before"
-				return []mention{base}
-			}
-		}
-	}
-	if base.tgt != nil && base.tgt.country != "" && base.tgt.typ != incidentmap.TargetGovernment && base.tgt.typ != incidentmap.TargetOther {
-		return []mention{base} // no place: may join a draft with the same mission
-	}
-	return nil
 }
 
 // dedupePlaces keeps one mention per place.
@@ -607,181 +414,6 @@ func hasTargetCountry(c *cluster, country string) bool {
 	return false
 }
 
-// draft builds the incident of cluster c.
-func (x *Extractor) draft(text string, sents []sentence, tops []Toponym, c *cluster, all []*cluster, pub time.Time, ci int) (Draft, bool) {
-	p, ti, ok := c.place(tops)
-	if !ok {
-		return Draft{}, false
-	}
-	d := Draft{Toponym: ti, Incident: &incidentmap.Incident{Status: incidentmap.StatusDraft}}
-	inc := d.Incident
-	ev := func(field string, si int, start, end int, note string) {
-		s := sents[si]
-		d.Evidence = append(d.Evidence, Evidence{Field: field, Start: s.start, End: s.end, Text: text[start:end], Note: note})
-	}
-
-	// Event type: the strongest family; within explosions the most
-	// specific wording.
-	var top mention
-	violent, calm := false, false
-	for i, m := range c.ms {
-		if i == 0 || m.fam > top.fam || m.fam == top.fam && m.trig.rule.weight > top.trig.rule.weight {
-			top = m
-		}
-		violent = violent || m.violent
-		calm = calm || m.calm && m.fam == famTakeover
-	}
-	switch top.fam {
-	case famExplosion:
-		inc.EventType, inc.SubEventType = "Explosions/Remote violence", top.sub
-	case famArmed:
-		inc.EventType, inc.SubEventType = "Violence against civilians", "Attack"
-	case famTakeover:
-		if calm {
-			inc.EventType, inc.SubEventType = "Strategic developments", "Non-violent transfer of territory"
-		} else {
-			inc.EventType, inc.SubEventType = "Battles", "Non-state actor overtakes territory"
-		}
-	case famRiot, famAttack:
-		inc.EventType, inc.SubEventType = "Riots", "Violent demonstration"
-	case famProtest:
-		if violent {
-			inc.EventType, inc.SubEventType = "Riots", "Violent demonstration"
-		} else {
-			inc.EventType, inc.SubEventType = "Protests", "Peaceful protest"
-		}
-	}
-	for _, m := range c.ms {
-		ev("event_type", m.sent, m.trig.start, m.trig.end, fmt.Sprintf("trigger for %s", familyName(m.fam)))
-	}
-	if top.fam == famTakeover && calm {
-		for _, m := range c.ms {
-			s := sents[m.sent]
-			if loc := nonViolent.FindStringIndex(text[s.start:s.end]); loc != nil {
-				ev("sub_event_type", m.sent, s.start+loc[0], s.start+loc[1], "non-violent wording")
-				break
-			}
-		}
-	}
-
-	// Place.
-	t := tops[ti]
-	inc.Location = orb.Point{p.Lon, p.Lat}
-	inc.PlaceName = t.Text
-	if p.Precision == "country" {
-		inc.PlaceName = p.Name
-	}
-	inc.LocationPrecision = incidentmap.LocationPrecision(p.Precision)
-	inc.Country = p.Country
-	if p.Precision != "country" {
-		country, admin1 := x.r.Locate(inc.Location)
-		if country != nil {
-			inc.Country = country.Code
-		}
-		if admin1 != nil {
-			inc.Admin1Code, inc.Admin1Name = admin1.Code, admin1.Name
-		}
-	}
-	for _, m := range c.ms {
-		if m.place == ti {
-			ev("location", m.sent, t.Start, t.End, m.placeEv+"; "+t.Reason)
-			break
-		}
-	}
-
-	// Date: the finest explicit date, else that of an incident named in the
-	// same sentence, else the week up to publication.
-	var date *dateHit
-	var dateSent int
-	for _, m := range c.ms {
-		if m.date != nil && (date == nil || precRank(m.date.when.prec) < precRank(date.when.prec)) {
-			date, dateSent = m.date, m.sent
-		}
-	}
-	switch {
-	case date != nil:
-		inc.OccurredStart, inc.OccurredEnd, inc.DatePrecision = date.when.from, date.when.to, date.when.prec
-		ev("occurred", dateSent, date.start, date.end, date.note)
-	default:
-		if od, osent, ok := siblingDate(c, all, ci); ok {
-			inc.OccurredStart, inc.OccurredEnd, inc.DatePrecision = od.when.from, od.when.to, od.when.prec
-			ev("occurred", osent, od.start, od.end, "no date of its own: the date of an incident named in the same sentence")
-		} else {
-			w := weekBefore(pub)
-			inc.OccurredStart, inc.OccurredEnd, inc.DatePrecision = w.from, w.to, w.prec
-			s := sents[c.ms[0].sent]
-			d.Evidence = append(d.Evidence, Evidence{Field: "occurred", Start: s.start, End: s.start,
-				Note: "no date found: the week up to the publication date"})
-		}
-	}
-
-	// Target.
-	var facility *target
-	for _, m := range c.ms {
-		if m.tgt == nil {
-			continue
-		}
-		if top.fam == famTakeover {
-			if m.tgt.typ == incidentmap.TargetConsulate || m.tgt.typ == incidentmap.TargetEmbassy {
-				if facility == nil {
-					facility = m.tgt
-				}
-			}
-			continue
-		}
-		if inc.TargetType == "" {
-			inc.TargetType = m.tgt.typ
-			ev("target_type", m.sent, m.tgt.start, m.tgt.end, "mission or target wording")
-		}
-		if inc.TargetCountry == "" && m.tgt.country != "" && inc.TargetType != incidentmap.TargetGovernment {
-			inc.TargetCountry = m.tgt.country
-			ev("target_country", m.sent, m.tgt.start, m.tgt.end, "the country named with the target")
-		}
-		if facility == nil && (m.tgt.typ == incidentmap.TargetConsulate || m.tgt.typ == incidentmap.TargetEmbassy) {
-			facility = m.tgt
-		}
-	}
-	switch {
-	case top.fam == famTakeover:
-		inc.TargetType = incidentmap.TargetGovernment
-		ev("target_type", c.ms[0].sent, c.ms[0].trig.start, c.ms[0].trig.end, "a takeover: control of the place")
-	case inc.TargetType == "":
-		inc.TargetType = incidentmap.TargetOther
-	}
-	if facility != nil && facility.country != "" {
-		kind := "Embassy"
-		if facility.typ == incidentmap.TargetConsulate {
-			kind = "Consulate"
-			if facility.general {
-				kind = "Consulate-General"
-			}
-		}
-		name, _ := x.g.CountryName(facility.country)
-		if name == "" {
-			name = facility.country
-		}
-		inc.Facility = fmt.Sprintf("%s of %s in %s", kind, countryLabel(name), facilityCity(inc, t))
-	}
-
-	// Casualties: the largest figure given.
-	for _, m := range c.ms {
-		if m.dead != nil && (inc.Fatalities == nil || m.dead.n > *inc.Fatalities) {
-			n := m.dead.n
-			inc.Fatalities = &n
-			ev("fatalities", m.sent, m.dead.start, m.dead.end, "the largest death toll given")
-		}
-		if m.hurt != nil && (inc.Injuries == nil || m.hurt.n > *inc.Injuries) {
-			n := m.hurt.n
-			inc.Injuries = &n
-			ev("injuries", m.sent, m.hurt.start, m.hurt.end, "the largest number of injured given")
-		}
-	}
-	inc.Title, inc.Summary = describe(inc, p, t, x.g)
-	inc.Sources = []incidentmap.Source{{Title: "Submitted article", PublishedOn: pub}}
-	inc.Tags = []string{"extracted"}
-	return d, true
-}
-
 // siblingDate returns the date of another incident named in one of c's
 // sentences with the same family of trigger.
 func siblingDate(c *cluster, all []*cluster, ci int) (*dateHit, int, bool) {
@@ -863,31 +495,31 @@ func countryLabel(name string) string {
 }
 
 var subLabels = map[string]string{
-	"Attack":                              "Armed attack",
-	"Suicide bomb":                        "Suicide bombing",
-	"Air/drone strike":                    "Air or drone strike",
-	"Shelling/artillery/missile attack":   "Rocket or missile attack",
-	"Remote explosive/landmine/IED":       "IED attack",
-	"Grenade":                             "Grenade attack",
-	"Non-violent transfer of territory":   "Non-violent takeover",
-	"Non-state actor overtakes territory": "Capture by a non-state group",
-	"Peaceful protest":                    "Protest",
+	incidentmap.SubEventAttack:             "Armed attack",
+	incidentmap.SubEventSuicideBomb:        "Suicide bombing",
+	incidentmap.SubEventAirDroneStrike:     "Air or drone strike",
+	incidentmap.SubEventShelling:           "Rocket or missile attack",
+	incidentmap.SubEventRemoteExplosive:    "IED attack",
+	incidentmap.SubEventGrenade:            "Grenade attack",
+	incidentmap.SubEventNonViolentTransfer: "Non-violent takeover",
+	incidentmap.SubEventNonStateOvertakes:  "Capture by a non-state group",
+	incidentmap.SubEventPeacefulProtest:    "Protest",
 }
 
 // describe writes a title and summary from the fields, in our words.
 func describe(inc *incidentmap.Incident, p PlaceCandidate, t Toponym, g *gazetteer.Gazetteer) (title, summary string) {
 	label := subLabels[inc.SubEventType]
 	switch {
-	case inc.EventType == "Riots":
+	case inc.EventType == incidentmap.EventTypeRiots:
 		label = "Riots"
-	case label == "" && inc.EventType == "Explosions/Remote violence":
+	case label == "" && inc.EventType == incidentmap.EventTypeExplosions:
 		label = "Explosion"
 	case label == "":
 		label = inc.EventType
 	}
 	where := placeLabel(p, t)
 	country, _ := g.CountryName(inc.Country)
-	if inc.Facility != "" && inc.EventType != "Battles" && inc.EventType != "Strategic developments" {
+	if inc.Facility != "" && inc.EventType != incidentmap.EventTypeBattles && inc.EventType != incidentmap.EventTypeDevelopment {
 		title = label + " at the " + inc.Facility
 	} else if p.Precision == "country" {
 		title = label + " in " + where

@@ -73,16 +73,16 @@ type trigger struct {
 }
 
 var triggers = []trigger{
-	{regexp.MustCompile(`(?i)\bsuicide[ -](?:bomb(?:er|ing)?s?|attack(?:er)?s?|blasts?|vest)\b`), famExplosion, "Suicide bomb", 6},
-	{regexp.MustCompile(`(?i)\b(?:drone strikes?|air ?strikes?|airstrikes?|drone attacks?|air raids?)\b`), famExplosion, "Air/drone strike", 5},
-	{regexp.MustCompile(`(?i)\b(?:katyushas?|rockets?|missiles?|mortars?|mortar rounds?|shelling|artillery)\b`), famExplosion, "Shelling/artillery/missile attack", 4},
-	{regexp.MustCompile(`(?i)\b(?:improvised explosive devices?|roadside bombs?|explosive devices?|landmines?|car bombs?|sticky bombs?|magnetic bombs?|booby[- ]traps?)\b|\bIEDs?\b`), famExplosion, "Remote explosive/landmine/IED", 3},
-	{regexp.MustCompile(`(?i)\bgrenades?\b`), famExplosion, "Grenade", 2},
+	{regexp.MustCompile(`(?i)\bsuicide[ -](?:bomb(?:er|ing)?s?|attack(?:er)?s?|blasts?|vest)\b`), famExplosion, incidentmap.SubEventSuicideBomb, 6},
+	{regexp.MustCompile(`(?i)\b(?:drone strikes?|air ?strikes?|airstrikes?|drone attacks?|air raids?)\b`), famExplosion, incidentmap.SubEventAirDroneStrike, 5},
+	{regexp.MustCompile(`(?i)\b(?:katyushas?|rockets?|missiles?|mortars?|mortar rounds?|shelling|artillery)\b`), famExplosion, incidentmap.SubEventShelling, 4},
+	{regexp.MustCompile(`(?i)\b(?:improvised explosive devices?|roadside bombs?|explosive devices?|landmines?|car bombs?|sticky bombs?|magnetic bombs?|booby[- ]traps?)\b|\bIEDs?\b`), famExplosion, incidentmap.SubEventRemoteExplosive, 3},
+	{regexp.MustCompile(`(?i)\bgrenades?\b`), famExplosion, incidentmap.SubEventGrenade, 2},
 	{regexp.MustCompile(`(?i)\b(?:explosions?|blasts?|bomb(?:s|ing|ings)?|exploded|detonated|detonation)\b`), famExplosion, "", 1},
-	{regexp.MustCompile(`(?i)\b(?:gunm[ae]n|opened fire|open fire|shooting|shot dead|gunfire|gunshots?|armed attack(?:er)?s?)\b`), famArmed, "Attack", 1},
+	{regexp.MustCompile(`(?i)\b(?:gunm[ae]n|opened fire|open fire|shooting|shot dead|gunfire|gunshots?|armed attack(?:er)?s?)\b`), famArmed, incidentmap.SubEventAttack, 1},
 	{regexp.MustCompile(`(?i)\b(?:took over|take over|taken over|takes over|takeover|captur(?:ed|ing|es?)|fell to|fall of|seized|overran|overrun|handed over)\b`), famTakeover, "", 1},
-	{regexp.MustCompile(`(?i)\b(?:storm(?:ed|ing)|torch(?:ed|ing)|set\b[^.,;]{0,40}\b(?:ablaze|on fire)|setting\b[^.,;]{0,40}\bablaze|burn(?:ing|ed|t)\s+(?:tyres|tires)|(?:hurl|throw|pelt)(?:ing|ed|s)?\s+(?:\w+\s+)?stones|stone[- ]throwing|ransack(?:ed|ing)|vandali[sz](?:ed|ing)|rioters?|riots?|mob)\b`), famRiot, "Violent demonstration", 1},
-	{regexp.MustCompile(`(?i)\b(?:protest(?:er|or)s|protests|demonstrators?|demonstrations?|rall(?:y|ies)|sit-ins?)\b`), famProtest, "Peaceful protest", 1},
+	{regexp.MustCompile(`(?i)\b(?:storm(?:ed|ing)|torch(?:ed|ing)|set\b[^.,;]{0,40}\b(?:ablaze|on fire)|setting\b[^.,;]{0,40}\bablaze|burn(?:ing|ed|t)\s+(?:tyres|tires)|(?:hurl|throw|pelt)(?:ing|ed|s)?\s+(?:\w+\s+)?stones|stone[- ]throwing|ransack(?:ed|ing)|vandali[sz](?:ed|ing)|rioters?|riots?|mob)\b`), famRiot, incidentmap.SubEventViolentDemo, 1},
+	{regexp.MustCompile(`(?i)\b(?:protest(?:er|or)s|protests|demonstrators?|demonstrations?|rall(?:y|ies)|sit-ins?)\b`), famProtest, incidentmap.SubEventPeacefulProtest, 1},
 	{regexp.MustCompile(`(?i)\b(?:attack(?:s|ed)?|assault(?:s|ed)?)\b`), famAttack, "", 1},
 }
 

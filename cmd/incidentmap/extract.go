@@ -80,8 +80,9 @@ func newExtractor() (*ingest.Extractor, error) {
 func evalCommand(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	gold := fs.String("gold", filepath.Join("ingest", "testdata", "gold"), "folder with places.tsv and seed_incidents.tsv")
+	gold := fs.String("gold", filepath.Join("ingest", "testdata", "gold"), "folder with the news gold sets, places.tsv and seed_incidents.tsv")
 	articles := fs.String("articles", filepath.Join("..", "shared", "seeds"), "folder with the seed articles")
+	misses := fs.Bool("misses", false, "list the dev set's geocoding misses")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -103,11 +104,14 @@ func evalCommand(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := evalNews(stdout, *gold, ingest.NewExtractor(g, r), *misses); err != nil {
+		return err
+	}
 	for _, run := range []struct {
 		name string
 		rep  ingest.GeocoderReport
 	}{{"no hint", ingest.EvalGeocoder(g, places)}, {"country hint", ingest.EvalGeocoderInCountry(g, places)}} {
-		fmt.Fprintf(stdout, "geocoder (%s): %d queries, %d within %d km (%.1f%%), median error %.2f km, same GeoNames place %d\n",
+		fmt.Fprintf(stdout, "self-lookup regression, GeoNames names of Afghan and Iraqi places (%s): %d queries, %d within %d km (%.1f%%), median error %.2f km, same GeoNames place %d\n",
 			run.name, run.rep.N, run.rep.Within161km, ingest.AccuracyKm, 100*run.rep.Accuracy161, run.rep.MedianKm, run.rep.SameID)
 		for _, m := range run.rep.Misses {
 			fmt.Fprintf(stdout, "  miss: %q → %s, want %s (%.0f km)\n", m.Query, m.Got, m.Want, m.Km)
@@ -141,6 +145,52 @@ func evalCommand(args []string, stdout, stderr io.Writer) error {
 	}
 	for _, s := range rep.Missed {
 		fmt.Fprintf(stdout, "  missed: %s\n", s)
+	}
+	return nil
+}
+
+// evalNews prints the news gold sets' geocoding table (Acc@161km, mean
+// and median error, AUC of log error; name only and with document
+// context) and the recogniser's precision and recall.
+func evalNews(stdout io.Writer, gold string, x *ingest.Extractor, misses bool) error {
+	rf, err := os.Open(filepath.Join(gold, "news_refs.tsv"))
+	if err != nil {
+		return err
+	}
+	refs, err := ingest.ReadNewsRefs(rf)
+	rf.Close()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%-9s %-9s %4s %8s %9s %9s %6s %s\n", "set", "mode", "N", "Acc@161", "mean km", "median km", "AUC", "countries+US states")
+	var recog []ingest.RecognitionReport
+	for _, set := range []struct{ name, file string }{{"dev", "news_dev.txt"}, {"held-out", "news_heldout.txt"}} {
+		f, err := os.Open(filepath.Join(gold, set.file))
+		if err != nil {
+			return err
+		}
+		docs, err := ingest.ReadNewsDocs(f)
+		f.Close()
+		if err == nil {
+			err = ingest.ResolveNewsRefs(docs, refs)
+		}
+		if err != nil {
+			return err
+		}
+		for _, mode := range []string{ingest.ModeNameOnly, ingest.ModeContext} {
+			rep := ingest.EvalNews(x.Gazetteer(), set.name, docs, mode)
+			acc, n := rep.ClassAcc("country", "us-state")
+			fmt.Fprintf(stdout, "%-9s %-9s %4d %8.3f %9.0f %9.1f %6.3f %.3f of %d\n", set.name, mode, rep.N, rep.Acc161, rep.MeanKm, rep.MedianKm, rep.AUC, acc, n)
+			if misses && set.name == "dev" {
+				for _, m := range rep.Misses {
+					fmt.Fprintf(stdout, "  miss: %s → %s, want %s (%.0f km)\n", m.Query, m.Got, m.Want, m.Km)
+				}
+			}
+		}
+		recog = append(recog, ingest.EvalRecognition(x, set.name, docs))
+	}
+	for _, r := range recog {
+		fmt.Fprintf(stdout, "recogniser %-9s gold %d found %d right %d precision %.3f recall %.3f\n", r.Set, r.Gold, r.Found, r.TP, r.Precision, r.Recall)
 	}
 	return nil
 }

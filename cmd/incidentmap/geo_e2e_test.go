@@ -130,16 +130,7 @@ func TestRegionsCollection(t *testing.T) {
 
 func TestExtractEndpoint(t *testing.T) {
 	m := boot(t, sqliteDSN(t))
-	post := func(body string) (*http.Response, []byte) {
-		resp, err := http.Post(m.URL()+"/extract", "application/json", strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var buf bytes.Buffer
-		buf.ReadFrom(resp.Body)
-		return resp, buf.Bytes()
-	}
+	post := func(body string) (*http.Response, []byte) { return postJSON(t, m.URL()+"/extract", body) }
 	article := "Protesters burned tyres outside the Iranian consulate in Karbala on Sunday evening."
 	resp, body := post(`{"text":` + string(mustJSONString(article)) + `,"published":"2021-05-10","source":{"publisher":"Test Wire"}}`)
 	if resp.StatusCode != 200 {

@@ -44,9 +44,9 @@ func geocodeCommand(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "no place called %q\n", q.Text)
 		return nil
 	}
-	fmt.Fprintf(stdout, "%-6s  %-28s %-3s  %-22s %-21s %-9s %s\n", "score", "name", "cty", "admin1", "lon,lat", "precision", "match")
+	fmt.Fprintf(stdout, "%-6s  %-28s %-9s %-3s  %-22s %-21s %-9s %s\n", "score", "name", "kind", "cty", "admin1", "lon,lat", "precision", "match")
 	for _, c := range cands {
-		fmt.Fprintf(stdout, "%6.2f  %-28s %-3s  %-22s %-21s %-9s %s\n", c.Score, c.Name, c.Country, c.Admin1Name,
+		fmt.Fprintf(stdout, "%6.2f  %-28s %-9s %-3s  %-22s %-21s %-9s %s\n", c.Score, c.Name, c.Kind, c.Country, c.Admin1Name,
 			fmt.Sprintf("%.5f,%.5f", c.Lon, c.Lat), c.Precision, c.Match)
 	}
 	fmt.Fprintln(stdout, gazetteer.Attribution)

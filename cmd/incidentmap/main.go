@@ -42,8 +42,9 @@ Usage:
                                        print the gazetteer's candidates for a place name
   incidentmap extract [--published YYYY-MM-DD] ARTICLE
                                        print draft incidents found in a news article (GeoJSON)
-  incidentmap eval    [--gold DIR] [--articles DIR]
-                                       measure the geocoder and extractor against the gold sets
+  incidentmap eval    [--gold DIR] [--articles DIR] [--misses]
+                                       measure geocoding (news gold sets, Acc@161km, AUC),
+                                       toponym recognition and the extractor
   incidentmap healthcheck [--url URL]  exit 0 when URL (default the local /readyz) answers 200
 
 Run 'incidentmap COMMAND -h' for a command's flags. Every flag can also be set

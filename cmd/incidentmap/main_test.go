@@ -350,7 +350,9 @@ func TestExtractAndEvalCommands(t *testing.T) {
 	if err := run(context.Background(), []string{"eval", "--gold", gold, "--articles", t.TempDir()}, os.Getenv, &out, &out); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "geocoder (no hint): ") || !strings.Contains(out.String(), "extractor: no seed articles") {
-		t.Errorf("eval printed %q", out.String())
+	for _, want := range []string{"held-out  context ", "dev       name only", "AUC", "recogniser held-out", "self-lookup regression", "extractor: no seed articles"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("eval printed %q, want %q in it", out.String(), want)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package gazetteer_test
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/incidentmap/incidentmap/geo/gazetteer"
 )
@@ -23,7 +24,30 @@ func ExampleGazetteer_Search() {
 	// Karbalāʼ → Karbala, Karbala, IRQ (44.02488, 32.61603) city by name
 	// هرات → Herāt, Herat, AFG (62.19967, 34.34817) city by alternate
 	// Green Zone, Baghdad → Green Zone, Baghdad, IRQ (44.39026, 33.30758) site by site
-	// Place names from GeoNames (geonames.org), CC BY 4.0
+	// Place names from GeoNames (geonames.org), CC BY 4.0; country names and demonyms from world-countries (mledoze), ODbL 1.0; areas from Natural Earth and the US Census
+}
+
+func ExampleGazetteer_ResolveDocument() {
+	g, err := gazetteer.Load()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	text := "Police in Dublin, Ohio, said the Iraqi student had left Cook County."
+	var ms []gazetteer.Mention
+	for _, name := range []string{"Dublin", "Ohio", "Iraqi", "Cook County"} {
+		i := strings.Index(text, name)
+		ms = append(ms, gazetteer.Mention{Text: name, Start: i, End: i + len(name)})
+	}
+	for _, r := range g.ResolveDocument(gazetteer.Document{Mentions: ms, Text: text}) {
+		c, _ := r.Place()
+		fmt.Printf("%s → %s (%s %s, %s)\n", r.Text, c.Name, c.Kind, c.Code, c.Admin1Name)
+	}
+	// Output:
+	// Dublin → Dublin (city , Ohio)
+	// Ohio → Ohio (admin1 US-OH, Ohio)
+	// Iraqi → Iraq (country IRQ, )
+	// Cook County → Cook County (admin2 US-17031, Illinois)
 }
 
 func ExampleQuery_Validate() {

@@ -1,11 +1,16 @@
-// Package gazetteer owns the embedded gazetteer and the forward geocoder
-// built on it: place name in, ranked candidate points out.
+// Package gazetteer owns the embedded gazetteer and the geocoder built on
+// it: place names in, ranked candidate places out, one name at a time
+// (Search) or all the names of a document together (ResolveDocument).
 //
 // The data are GeoNames populated places with a population of 500 or more
-// (all countries, derived by ./gen into data/places.tsv.gz) plus a short
-// hand-curated list of named sites that GeoNames lacks (data/sites.tsv,
-// each row with its source). Any product that shows results must credit
-// GeoNames; see Attribution.
+// (data/places.tsv.gz), a short hand-curated list of named sites GeoNames
+// lacks (data/sites.tsv, each row with its source), and the areas news
+// names (data/areas.tsv.gz): countries, first-level divisions of every
+// country, US counties, continents and regions, each with a kind, a
+// population (summed from GeoNames) and area, its parent country and
+// division, a representative point and a box. ./gen derives both files
+// from ../shared/data. Any product that shows results must show
+// Attribution.
 //
 // Load builds an in-memory index once at start-up; a Gazetteer is read-only
 // afterwards and safe for concurrent use. Names are matched on a normalised
@@ -13,33 +18,38 @@
 // unified, case folded, punctuation and apostrophes removed, and a leading
 // Arabic article ("al-", "an-", "el-", "ال") tolerated, so that "Herāt",
 // "Herat" and "هرات" find the same city. A Latin name with no exact match
-// falls back to a fuzzy match (one or two letters off: "Hirat"). Text after
-// a comma narrows the candidates to a country or first-order division
-// ("Green Zone, Baghdad"). Work per query is bounded: text is cut to
-// MaxQueryBytes and at most 5,000 places are read per key.
+// falls back to a fuzzy match of an important place (one letter off under
+// eight letters, two from eight: "Hirat"). Text after a comma narrows the
+// candidates to a country or first-order division ("Green Zone, Baghdad");
+// a trailing "province", "state", "county", … asks for a division. Work
+// per query is bounded: text is cut to MaxQueryBytes and at most 5,000
+// places are read per key.
 //
 // Search ranks the candidates with the score
 //
-//	score = match + feature + 0.5·log10(1 + population) + country + proximity
+//	score = match + importance + country + proximity
+//	importance = kind weight + 0.5·log10(1 + population)
 //
 // where
 //   - match is 1.0 for the primary name or a curated site, 0.9 for the
-//     GeoNames ASCII name, 0.6 for an alternate name and 0.4 (one edit) or
-//     0.2 (two edits) for a fuzzy match, less 0.3 when the match needed a
-//     leading article dropped;
-//   - feature is 1.5 for a capital (PPLC), 1.2 a seat of government (PPLG),
-//     1.0 a first-order seat (PPLA), 0.6 PPLA2, 0.4 PPLA3, 0.3 PPLA4/PPLA5,
-//     0 other populated places, −0.2 a section of a city (PPLX), −1.0 a
-//     historical, abandoned or destroyed place (PPLH, PPLQ, PPLW, PPLCH),
-//     and 2.0 for a curated site, which has no population;
-//   - country is 3.0 when the place is in Query.Country, enough for a
-//     village there to beat a large city of the same name elsewhere;
+//     GeoNames ASCII name, 0.8 for a demonym ("Iraqi"), 0.6 for an
+//     alternate name, less 0.3 when the match needed a leading article
+//     dropped, and 0.4 (one edit) or 0.2 (two edits) less fuzzyPenalty for a
+//     fuzzy match, which therefore never outranks an exact match;
+//   - the kind weight is 6.0 for a country or continent, 4.5 a region, 2.5
+//     a first-level division, 1.0 a county, 2.0 a curated site, and for
+//     towns the GeoNames class: 1.5 a capital (PPLC), 1.2 a seat of
+//     government (PPLG), 1.0 a first-order seat (PPLA), 0.6 PPLA2, 0.4
+//     PPLA3, 0.3 PPLA4/PPLA5, 0 other populated places, −0.2 a section of a
+//     city (PPLX), −1.0 a historical, abandoned or destroyed place;
+//   - country is 3.0 when the place is in Query.Country;
 //   - proximity is 2/(1 + d/100 km), d the great-circle distance from
-//     Query.Near.
+//     Query.Near (0 inside an area's box).
 //
-// So a primary-name match beats an ASCII or alternate match when all else
-// is equal, but a provincial capital of a million people beats a village
-// whose primary name happens to match exactly. Ties go to the lower id.
+// A town that lies in the first-level division of its name and holds at
+// least capitalShare of its population is ranked just above that division
+// ("Herat" is the city, "Herat province" the province). Ties go to the
+// lower id. ResolveDocument adds the context bonuses documented on it.
 package gazetteer
 
 import (
@@ -58,15 +68,20 @@ import (
 	"github.com/paulmach/orb"
 )
 
-// Attribution is the credit GeoNames' CC BY 4.0 licence requires wherever
-// results of this package are shown or exported.
-const Attribution = "Place names from GeoNames (geonames.org), CC BY 4.0"
+// Attribution is the credit the data's licences require wherever results
+// of this package are shown or exported: GeoNames' CC BY 4.0, and the
+// ODbL 1.0 of world-countries, whose names and demonyms the areas file
+// derives from (that file is itself under ODbL 1.0).
+const Attribution = "Place names from GeoNames (geonames.org), CC BY 4.0; country names and demonyms from world-countries (mledoze), ODbL 1.0; areas from Natural Earth and the US Census"
 
 //go:embed data/places.tsv.gz
 var placesGz []byte
 
 //go:embed data/sites.tsv
 var sitesTSV string
+
+//go:embed data/areas.tsv.gz
+var areasGz []byte
 
 // Place is one named place in the gazetteer.
 type Place struct {
@@ -93,13 +108,24 @@ type Place struct {
 	// Source says where a curated site's point comes from; it is empty for
 	// GeoNames places, which Attribution covers.
 	Source string
+	// Kind is KindCity, KindSite, KindCountry, KindAdmin1, KindAdmin2,
+	// KindRegion or KindContinent.
+	Kind string
+	// Code identifies an area: ISO 3166-1 alpha-3 for a country, ISO
+	// 3166-2 for a first-level division, "US-" and the FIPS code for a
+	// county, a slug such as "middle-east" for a region; empty otherwise.
+	Code string
+	// Bound is an area's bounding box; nil for towns and sites.
+	Bound *orb.Bound
+	// AreaKm2 is an area's surface in square kilometres; 0 for points.
+	AreaKm2 float64
 }
 
 // Point returns the place's location as longitude, latitude.
 func (p Place) Point() orb.Point { return orb.Point{p.Lon, p.Lat} }
 
 // Site reports whether p comes from the curated site list.
-func (p Place) Site() bool { return p.ID < 0 }
+func (p Place) Site() bool { return p.Kind == KindSite }
 
 // match kinds, best first; kindArticle is a flag or-ed onto one of them.
 const (
@@ -107,6 +133,7 @@ const (
 	kindSite
 	kindASCII
 	kindAlternate
+	kindDemonym
 	kindArticle uint8 = 8
 )
 
@@ -130,6 +157,7 @@ type record struct {
 	country  uint16 // index into g.strs
 	feature  uint16 // index into g.strs
 	admin1   uint16 // index into g.admin1s
+	kind     uint8  // kCity, kSite, kCountry, …
 }
 
 // admin1 is a first-order division as the places name it.
@@ -150,6 +178,9 @@ type Gazetteer struct {
 	exact    map[string]int32 // normalised name → first posting
 	fuzzy    map[string]int32 // skeleton of a Latin name → first posting
 	postings []posting
+	// areas holds the extra data of records[areaStart:], the areas.
+	areas     []areaInfo
+	areaStart int
 
 	countryName  map[string]string // alpha-3 → English name
 	countryByKey map[string]string // normalised name or code → alpha-3
@@ -172,7 +203,23 @@ func Load() (*Gazetteer, error) {
 	if _, err := io.Copy(&raw, zr); err != nil {
 		return nil, fmt.Errorf("gazetteer: places: %w", err)
 	}
-	return load(raw.String(), sitesTSV)
+	areas, err := gunzip(areasGz)
+	if err != nil {
+		return nil, fmt.Errorf("gazetteer: areas: %w", err)
+	}
+	return loadAll(raw.String(), sitesTSV, areas)
+}
+
+func gunzip(b []byte) (string, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return "", err
+	}
+	var sb strings.Builder
+	if _, err := io.Copy(&sb, zr); err != nil {
+		return "", err
+	}
+	return sb.String(), nil
 }
 
 // builder holds the state used only while loading.
@@ -185,9 +232,13 @@ type builder struct {
 }
 
 // load builds a Gazetteer from the text of a places file and a sites file.
-// Nothing in the result refers to places, so it can be freed.
-func load(places, sites string) (*Gazetteer, error) {
-	n := strings.Count(places, "\n") + strings.Count(sites, "\n")
+func load(places, sites string) (*Gazetteer, error) { return loadAll(places, sites, "") }
+
+// loadAll builds a Gazetteer from the text of a places file, a sites file
+// and an areas file. Nothing in the result refers to places, so it can be
+// freed.
+func loadAll(places, sites, areas string) (*Gazetteer, error) {
+	n := strings.Count(places, "\n") + strings.Count(sites, "\n") + strings.Count(areas, "\n")
 	g := &Gazetteer{
 		records:  make([]record, 0, n),
 		admin1s:  make([]admin1, 1, 4096),
@@ -200,7 +251,7 @@ func load(places, sites string) (*Gazetteer, error) {
 	b := &builder{g: g, strIdx: make(map[string]uint16), admIdx: make(map[string]uint16)}
 
 	// The names arena is sized once, so that it never moves.
-	size := len(sites)
+	size := len(sites) + len(areas)
 	for line := range strings.Lines(places) {
 		_, rest, _ := strings.Cut(line, "\t")
 		name, rest, _ := strings.Cut(rest, "\t")
@@ -257,6 +308,12 @@ func load(places, sites string) (*Gazetteer, error) {
 		g.sources[p.ID] = f[9]
 		if err := b.add(p, f[2], kindSite); err != nil {
 			return nil, fmt.Errorf("gazetteer: sites line %d: %w", lineNo, err)
+		}
+		g.records[len(g.records)-1].kind = kSite
+	}
+	if areas != "" {
+		if err := b.loadAreas(areas); err != nil {
+			return nil, err
 		}
 	}
 	g.names = b.names.String()
@@ -433,14 +490,28 @@ func (g *Gazetteer) place(i int32) Place {
 		Country: g.strs[r.country], Admin1Code: a.code, Admin1Name: a.name,
 		FeatureCode: g.strs[r.feature], Population: int(r.pop),
 	}
-	if r.id < 0 {
+	p.Kind = kindNames[r.kind]
+	if r.kind == kSite {
 		p.Source = g.sources[r.id]
+	}
+	if a := g.area(i); a != nil {
+		p.Code, p.AreaKm2 = a.code, a.areaKm2
+		if a.hasBound {
+			b := a.bound
+			p.Bound = &b
+		}
+		if p.Country == "---" {
+			p.Country = ""
+		}
 	}
 	return p
 }
 
 // find returns the record index of id.
 func (g *Gazetteer) find(id int64) (int32, bool) {
+	if k := -id - areaIDBase; id < 0 && g.areaStart > 0 && k >= 0 && k < int64(len(g.areas)) {
+		return int32(g.areaStart + int(k)), true
+	}
 	if id < 0 {
 		for i := g.nGeo; i < len(g.records); i++ {
 			if g.records[i].id == id {

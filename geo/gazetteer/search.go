@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/paulmach/orb"
@@ -32,13 +33,18 @@ const (
 	MatchAlternate = "alternate" // a GeoNames alternate name
 	MatchSite      = "site"      // a name or alternate of a curated site
 	MatchFuzzy     = "fuzzy"     // a Latin name one or two letters off
+	MatchDemonym   = "demonym"   // a country's demonym: "Iraqi" for Iraq
 )
 
 // Precisions reported in Candidate.Precision; they are values of the
-// incidentmap LocationPrecision scale.
+// incidentmap LocationPrecision scale. A region or continent reports
+// PrecisionCountry: it is at best as precise as a country.
 const (
-	PrecisionSite = "site"
-	PrecisionCity = "city"
+	PrecisionSite     = "site"
+	PrecisionCity     = "city"
+	PrecisionDistrict = "district"
+	PrecisionProvince = "province"
+	PrecisionCountry  = "country"
 )
 
 // Query is a forward geocoding request.
@@ -76,8 +82,12 @@ func (q Query) Validate() error {
 		return &QueryError{"text", fmt.Sprintf("is %d bytes, more than %d", len(q.Text), MaxQueryBytes)}
 	case !utf8.ValidString(q.Text):
 		return &QueryError{"text", "is not valid UTF-8"}
+	case hasControl(q.Text):
+		return &QueryError{"text", "contains control characters"}
 	case normalize(nameOf(q.Text)) == "":
 		return &QueryError{"text", "has no letters or digits"}
+	case mixedScripts(nameOf(q.Text)) != "":
+		return &QueryError{"text", "mixes scripts (" + mixedScripts(nameOf(q.Text)) + ") in one name; send one spelling"}
 	case q.Limit < 0 || q.Limit > MaxLimit:
 		return &QueryError{"limit", fmt.Sprintf("must be 0 to %d, got %d", MaxLimit, q.Limit)}
 	case q.Country != "" && !isAlpha3(q.Country):
@@ -135,6 +145,23 @@ func (g *Gazetteer) Search(q Query) []Candidate {
 	if stripped, ok := stripArticle(key); ok {
 		hits = g.lookup(hits, stripped, kindArticle)
 	}
+	// "Helmand province", "Kano State": the bare name, divisions only.
+	division := false
+	if bare := dropDivisionWord(key); bare != key {
+		division = true
+		n := len(hits)
+		hits = g.lookup(hits, bare, 0)
+		kept := hits[:n]
+		for _, h := range hits[n:] {
+			if k := g.records[h.place].kind; k == kAdmin1 || k == kAdmin2 || k == kRegion {
+				kept = append(kept, h)
+			}
+		}
+		hits = kept
+	}
+	if !division {
+		hits = g.addCapitals(hits, key)
+	}
 	if len(hits) == 0 {
 		hits = g.lookupFuzzy(hits, key)
 	}
@@ -144,34 +171,42 @@ func (g *Gazetteer) Search(q Query) []Candidate {
 	if q.Near != nil && validPoint(*q.Near) {
 		near = q.Near
 	}
-	out := make([]Candidate, 0, len(hits))
+	// Score small records first; only the candidates returned are built.
+	ss := make([]scored, 0, len(hits))
 	for _, h := range hits {
 		if !g.matchesHints(h.place, hints) {
 			continue
 		}
 		p := g.place(h.place)
-		out = append(out, Candidate{
-			Place:     p,
-			Score:     score(&p, h, country, near),
-			Match:     matchName(h),
-			Precision: precision(&p),
-		})
+		ss = append(ss, scored{h: h, score: score(&p, h, country, near), id: p.ID})
 	}
-	slices.SortFunc(out, func(a, b Candidate) int {
-		if c := cmp.Compare(b.Score, a.Score); c != 0 {
+	if !division {
+		g.namedForCapital(ss)
+	}
+	slices.SortFunc(ss, func(a, b scored) int {
+		if c := cmp.Compare(b.score, a.score); c != 0 {
 			return c
 		}
-		return cmp.Compare(a.ID, b.ID)
+		return cmp.Compare(a.id, b.id)
 	})
 	limit := q.Limit
 	if limit <= 0 {
 		limit = DefaultLimit
 	}
-	limit = min(limit, MaxLimit)
-	if len(out) > limit {
-		out = out[:limit:limit]
+	ss = ss[:min(len(ss), limit, MaxLimit)]
+	out := make([]Candidate, len(ss))
+	for i, sc := range ss {
+		p := g.place(sc.h.place)
+		out[i] = Candidate{Place: p, Score: sc.score, Match: matchName(sc.h), Precision: p.Precision()}
 	}
 	return out
+}
+
+// scored is a hit with its score, before it is built into a Candidate.
+type scored struct {
+	h     found
+	score float64
+	id    int64
 }
 
 // lookup appends the places under key, keeping one entry per place with
@@ -218,12 +253,61 @@ func (g *Gazetteer) lookupFuzzy(hits []found, key string) []found {
 		ps := g.postings[i]
 		p := g.place(ps.place)
 		d := min(editDistance(key, normalize(p.Name), 2), editDistance(key, normalize(p.ASCIIName), 2))
-		if d == 0 || d > 2 {
+		if d == 0 || d > maxEdits(key) || Importance(&p) < minFuzzyImportance {
 			continue
 		}
 		hits = append(hits, found{place: ps.place, kind: kindName, fuzzy: d})
 	}
 	return hits
+}
+
+// addCapitals adds, for each first-level division among hits, the towns
+// of that division bearing its primary name, so that namedForCapital can
+// weigh them: "Hirat" is an alternate of Herat province only, yet means
+// the city of Herat.
+func (g *Gazetteer) addCapitals(hits []found, key string) []found {
+	n := len(hits)
+	var have map[int32]bool
+	for _, h := range hits[:min(n, 8)] {
+		r := &g.records[h.place]
+		if r.kind != kAdmin1 {
+			continue
+		}
+		name := normalize(g.place(h.place).Name)
+		if name == key {
+			continue // its towns of that name are among the hits already
+		}
+		if have == nil {
+			have = make(map[int32]bool, n)
+			for _, f := range hits {
+				have[f.place] = true
+			}
+		}
+		head, ok := g.exact[name]
+		for i, k := head, 0; ok && i >= 0 && k < maxPostings; i, k = g.postings[i].next, k+1 {
+			ps := g.postings[i]
+			if c := &g.records[ps.place]; c.kind == kCity && c.admin1 == r.admin1 && !have[ps.place] {
+				have[ps.place] = true
+				hits = append(hits, found{place: ps.place, kind: kindAlternate})
+			}
+		}
+	}
+	return hits
+}
+
+// minFuzzyImportance is the least Importance a fuzzy match must have: a
+// misspelt name is taken for a well-known place ("Hirat" for Herat), never
+// for a village that happens to be a letter off ("Ituri" is not Itri).
+const minFuzzyImportance = 3.0
+
+// maxEdits is the most letters a fuzzy match may differ by: one for a
+// name shorter than 8 letters ("Hirat" for "Herat"), two for longer ones.
+// Two edits in a short name reach unrelated places ("Lanexa" → "Lanxi").
+func maxEdits(key string) int {
+	if len(key) < 8 {
+		return 1
+	}
+	return 2
 }
 
 // matchesHints reports whether every hint names the country or the
@@ -268,7 +352,7 @@ func (g *Gazetteer) matchesHint(country string, a *admin1, hint string) bool {
 // dropDivisionWord removes a trailing word such as "province" from a
 // normalised division name, so that "Baghdad Governorate" matches "Baghdad".
 func dropDivisionWord(key string) string {
-	for _, w := range [...]string{" province", " governorate", " state", " region", " oblast", " county", " district", " wilayah", " velayat"} {
+	for _, w := range [...]string{" province", " governorate", " state", " region", " oblast", " county", " district", " wilayah", " velayat", " prefecture", " department", " parish"} {
 		if s, ok := strings.CutSuffix(key, w); ok && s != "" {
 			return s
 		}
@@ -283,6 +367,8 @@ func matchWeight(kind uint8) float64 {
 		w = 1.0
 	case kindASCII:
 		w = 0.9
+	case kindDemonym:
+		w = 0.8
 	default:
 		w = 0.6
 	}
@@ -292,8 +378,21 @@ func matchWeight(kind uint8) float64 {
 	return w
 }
 
-func featureWeight(p *Place) float64 {
-	if p.Site() {
+// kindWeight is the importance a reader gives a place for its kind: a
+// country or continent is meant by its name over any town of that name,
+// a state or province over all but a large city, a county over a village.
+// Towns get the GeoNames feature weight.
+func kindWeight(p *Place) float64 {
+	switch p.Kind {
+	case KindCountry, KindContinent:
+		return 6.0
+	case KindRegion:
+		return 4.5
+	case KindAdmin1:
+		return 2.5
+	case KindAdmin2:
+		return 1.0
+	case KindSite:
 		return 2.0
 	}
 	switch p.FeatureCode {
@@ -317,20 +416,69 @@ func featureWeight(p *Place) float64 {
 	return 0
 }
 
+// Importance is the part of the score that does not depend on the query:
+// kindWeight + 0.5·log10(1 + population).
+func Importance(p *Place) float64 {
+	return kindWeight(p) + 0.5*math.Log10(1+float64(p.Population))
+}
+
+// fuzzyPenalty is taken off a fuzzy match so that it never outranks an
+// exact match of another place: it exceeds the largest importance any
+// place has (a country of 1.4 billion, about 10.6) plus the match weight,
+// so the best fuzzy score stays below the worst exact one.
+const fuzzyPenalty = 12.0
+
 func score(p *Place, h found, country string, near *orb.Point) float64 {
 	m := matchWeight(h.kind)
 	if h.fuzzy > 0 {
-		m = 0.6 - 0.2*float64(h.fuzzy)
+		m = 0.6 - 0.2*float64(h.fuzzy) - fuzzyPenalty
 	}
-	s := m + featureWeight(p) + 0.5*math.Log10(1+float64(p.Population))
+	s := m + Importance(p)
 	if country != "" && p.Country == country {
 		s += 3.0
 	}
 	if near != nil {
-		km := geo.Distance(*near, p.Point()) / 1000
-		s += 2 / (1 + km/100)
+		s += 2 / (1 + kmTo(p, *near)/100)
 	}
 	return s
+}
+
+// kmTo is the distance from pt to p: to its point, or for an area with a
+// box, to the box (0 inside it).
+func kmTo(p *Place, pt orb.Point) float64 {
+	if p.Bound != nil && p.Bound.Contains(pt) {
+		return 0
+	}
+	return geo.Distance(pt, p.Point()) / 1000
+}
+
+// capitalShare is the share of a division's population its same-named
+// town must have for the name alone to mean the town.
+const capitalShare = 0.2
+
+// namedForCapital lifts a town above the first-level division named after
+// it ("Herat", "Basra", "Kano", "New York") when the town lies in that
+// division and holds at least capitalShare of its population: a reader
+// takes the bare name for the town, and says "Herat province" for the
+// province. A division far larger than its namesake town ("Quebec") keeps
+// its rank.
+func (g *Gazetteer) namedForCapital(ss []scored) {
+	for i := range ss {
+		a := &g.records[ss[i].h.place]
+		if a.kind != kAdmin1 || a.admin1 == 0 {
+			continue
+		}
+		for j := range ss {
+			c := &g.records[ss[j].h.place]
+			// Towns and divisions share the admin1 table by GeoNames key.
+			if c.kind != kCity || c.admin1 != a.admin1 || ss[j].h.fuzzy > 0 && ss[i].h.fuzzy == 0 {
+				continue
+			}
+			if float64(c.pop) >= capitalShare*float64(a.pop) && ss[j].score <= ss[i].score {
+				ss[j].score = ss[i].score + 0.1
+			}
+		}
+	}
 }
 
 func matchName(h found) string {
@@ -345,15 +493,75 @@ func matchName(h found) string {
 		return MatchSite
 	case kindASCII:
 		return MatchASCII
+	case kindDemonym:
+		return MatchDemonym
 	}
 	return MatchAlternate
 }
 
-func precision(p *Place) string {
-	if p.Site() {
+// Precision is the incidentmap location precision of p: site, city,
+// district (a county), province (a first-level division) or country (a
+// country, region or continent).
+func (p Place) Precision() string {
+	switch p.Kind {
+	case KindSite:
 		return PrecisionSite
+	case KindAdmin2:
+		return PrecisionDistrict
+	case KindAdmin1:
+		return PrecisionProvince
+	case KindCountry, KindRegion, KindContinent:
+		return PrecisionCountry
 	}
 	return PrecisionCity
+}
+
+// hasControl reports a control character (C0, DEL or C1) in s.
+func hasControl(s string) bool {
+	for _, r := range s {
+		if r < ' ' || r == 0x7f || r >= 0x80 && r < 0xa0 {
+			return true
+		}
+	}
+	return false
+}
+
+// scripts are the writing systems mixedScripts tells apart; Han, kana and
+// Hangul count as one, as Japanese and Korean names mix them.
+var scripts = []struct {
+	name   string
+	tables []*unicode.RangeTable
+}{
+	{"Latin", []*unicode.RangeTable{unicode.Latin}},
+	{"Arabic", []*unicode.RangeTable{unicode.Arabic}},
+	{"Cyrillic", []*unicode.RangeTable{unicode.Cyrillic}},
+	{"Greek", []*unicode.RangeTable{unicode.Greek}},
+	{"Hebrew", []*unicode.RangeTable{unicode.Hebrew}},
+	{"CJK", []*unicode.RangeTable{unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul}},
+	{"Devanagari", []*unicode.RangeTable{unicode.Devanagari}},
+}
+
+// mixedScripts returns "A and B" when the letters of s come from two
+// writing systems (a name is written in one: "Herat" or "هرات", never
+// "Herهرات"), and "" otherwise.
+func mixedScripts(s string) string {
+	first := ""
+	for _, r := range s {
+		if !unicode.IsLetter(r) {
+			continue
+		}
+		for _, sc := range scripts {
+			if unicode.In(r, sc.tables...) {
+				if first == "" {
+					first = sc.name
+				} else if sc.name != first {
+					return first + " and " + sc.name
+				}
+				break
+			}
+		}
+	}
+	return ""
 }
 
 // cutHint splits s at its first comma (Latin or Arabic).
@@ -396,4 +604,29 @@ func isAlpha3(s string) bool {
 
 func validPoint(p orb.Point) bool {
 	return p[0] >= -180 && p[0] <= 180 && p[1] >= -90 && p[1] <= 90
+}
+
+// maxKnownPostings bounds the places Known looks at per name.
+const maxKnownPostings = 300
+
+// Known reports whether name (no hints) is exactly the name, alternate or
+// demonym of some place, and the highest Importance among those places
+// and whether that best one is an area. It is the cheap test a toponym
+// recogniser asks before it resolves anything.
+func (g *Gazetteer) Known(name string) (importance float64, area, ok bool) {
+	key := normalize(truncate(name, MaxQueryBytes))
+	if key == "" {
+		return 0, false, false
+	}
+	importance = math.Inf(-1)
+	head, found := g.exact[key]
+	for i, n := head, 0; found && i >= 0 && n < maxKnownPostings; i, n = g.postings[i].next, n+1 {
+		ps := g.postings[i]
+		p := g.place(ps.place)
+		if imp := Importance(&p); imp > importance {
+			importance, area = imp, p.isArea()
+		}
+		ok = true
+	}
+	return importance, area, ok
 }

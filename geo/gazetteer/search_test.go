@@ -8,10 +8,7 @@ import (
 	"testing"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/geo"
 )
-
-func distanceKm(a, b orb.Point) float64 { return geo.Distance(a, b) / 1000 }
 
 // GeoNames points of the cities the seed incidents name.
 var (
@@ -76,7 +73,8 @@ func TestSearchMatchKinds(t *testing.T) {
 		{"Herat", MatchName}, // "Herāt" folds to "herat"
 		{"Kerbala", MatchAlternate},
 		{"هرات", MatchAlternate},
-		{"Hirat", MatchFuzzy},
+		{"Hirat", MatchAlternate}, // Natural Earth's name of Herat province, meaning its capital
+		{"Kandaharr", MatchFuzzy},
 		{"Green Zone", MatchSite},
 		{"المنطقة الخضراء", MatchSite},
 	}
@@ -247,6 +245,14 @@ func TestQueryValidate(t *testing.T) {
 		{"too long", Query{Text: strings.Repeat("a", MaxQueryBytes+1)}, "text"},
 		{"10 MB", Query{Text: strings.Repeat("a", 10<<20)}, "text"},
 		{"invalid utf-8", Query{Text: "Kab\xffl"}, "text"},
+		{"10 KB", Query{Text: strings.Repeat("Kabul ", 10<<10/6)}, "text"},
+		{"control character", Query{Text: "Kab\x00ul"}, "text"},
+		{"escape", Query{Text: "Kabul\x1b[31m"}, "text"},
+		{"C1 control", Query{Text: "Kabul\u0085"}, "text"},
+		{"mixed script", Query{Text: "Herهرات"}, "text"},
+		{"Latin and Cyrillic", Query{Text: "Mоscow"}, "text"}, // a Cyrillic о
+		{"one script with hint in another", Query{Text: "هرات, Afghanistan"}, ""},
+		{"Japanese mixes kana and Han", Query{Text: "東京都"}, ""},
 		{"limit", Query{Text: "Kabul", Limit: MaxLimit + 1}, "limit"},
 		{"negative limit", Query{Text: "Kabul", Limit: -1}, "limit"},
 		{"country", Query{Text: "Kabul", Country: "AF"}, "country"},
@@ -322,6 +328,13 @@ func BenchmarkSearch(b *testing.B) {
 		{"ambiguous", Query{Text: "Springfield", Country: "USA", Near: &near}},
 		{"common", Query{Text: "San Jose", Limit: MaxLimit}},
 		{"miss", Query{Text: "Xyzzy Plugh"}},
+		{"country", Query{Text: "Iraq"}},
+		{"demonym", Query{Text: "Iraqi"}},
+		{"state", Query{Text: "Georgia"}},
+		{"county", Query{Text: "Cook County"}},
+		{"division word", Query{Text: "Helmand province"}},
+		{"region", Query{Text: "Middle East"}},
+		{"capital rule", Query{Text: "Herat"}},
 	}
 	for _, tt := range queries {
 		b.Run(tt.name, func(b *testing.B) {

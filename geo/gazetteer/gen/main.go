@@ -1,5 +1,7 @@
-// Command gen derives the compact gazetteer file that package gazetteer
-// embeds, data/places.tsv.gz, from the GeoNames dump in ../shared/data.
+// Command gen derives the compact gazetteer files that package gazetteer
+// embeds from ../shared/data: data/places.tsv.gz from the GeoNames dump
+// (this file), and data/areas.tsv.gz, the countries, first-level
+// divisions, US counties, regions and continents (areas.go, regions.go).
 //
 // Run it from the module root:
 //
@@ -77,11 +79,54 @@ func main() {
 	admin1 := flag.String("admin1", filepath.Join(data, "gazetteer", "geonames_admin1_codes.json"), "GeoNames admin1 codes JSON")
 	countries := flag.String("countries", filepath.Join(data, "boundaries", "ne_admin0_countries.geojson"), "Natural Earth admin-0 countries GeoJSON")
 	out := flag.String("out", filepath.Join("geo", "gazetteer", "data", "places.tsv.gz"), "output file")
+	admin1Bounds := flag.String("admin1-boundaries", filepath.Join(data, "boundaries", "ne_10m_admin1.geojson"), "Natural Earth admin-1 GeoJSON")
+	world := flag.String("world", filepath.Join(data, "gazetteer", "world_countries.json"), "world_countries.json")
+	counties := flag.String("counties", filepath.Join(data, "boundaries", "us_counties_10m.topojson"), "US counties TopoJSON")
+	states := flag.String("states", filepath.Join(data, "boundaries", "us_states_10m.topojson"), "US states TopoJSON")
+	areasOut := flag.String("areas-out", filepath.Join("geo", "gazetteer", "data", "areas.tsv.gz"), "areas output file")
 	flag.Parse()
 	if err := run(*cities, *admin1, *countries, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)
 	}
+	if err := runAreas(*cities, *countries, *admin1Bounds, *world, *counties, *states, *areasOut); err != nil {
+		fmt.Fprintln(os.Stderr, "gen:", err)
+		os.Exit(1)
+	}
+}
+
+// runAreas writes the areas file from the named inputs.
+func runAreas(citiesPath, admin0Path, admin1Path, worldPath, countiesPath, statesPath, outPath string) error {
+	in := areaInputs{Regions: regionDefs}
+	for _, f := range []struct {
+		path string
+		dst  *io.Reader
+	}{{citiesPath, &in.Cities}, {admin0Path, &in.Admin0}, {admin1Path, &in.Admin1}, {worldPath, &in.WorldCountries},
+		{countiesPath, &in.USCounties}, {statesPath, &in.USStates}} {
+		b, err := os.ReadFile(f.path)
+		if err != nil {
+			return err
+		}
+		*f.dst = bytes.NewReader(b)
+	}
+	b, err := os.ReadFile(admin0Path)
+	if err != nil {
+		return err
+	}
+	a3, err := countryTable(bytes.NewReader(b))
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	n, err := generateAreas(in, a3, &buf)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(outPath, buf.Bytes(), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "gen: wrote %d areas, %d bytes to %s\n", n, buf.Len(), outPath)
+	return nil
 }
 
 func run(citiesPath, admin1Path, countriesPath, outPath string) error {

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/paulmach/orb"
 )
 
 // generateFixture runs generate on the files in testdata.
@@ -190,5 +192,151 @@ func TestCommittedData(t *testing.T) {
 	}
 	if !bytes.Equal(out.Bytes(), committed) {
 		t.Error("data/places.tsv.gz is stale: run go run ./geo/gazetteer/gen from the module root")
+	}
+}
+
+// TestCommittedAreas regenerates data/areas.tsv.gz from ../shared/data and
+// checks that the committed file is up to date and deterministic.
+func TestCommittedAreas(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: regenerates the areas")
+	}
+	shared := filepath.Join("..", "..", "..", "..", "shared", "data")
+	if _, err := os.Stat(shared); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI needs %s: %v", shared, err)
+		}
+		t.Skipf("SKIPPED: no shared data, the committed areas file is not checked: %v", err)
+	}
+	path := func(parts ...string) string { return filepath.Join(append([]string{shared}, parts...)...) }
+	out := filepath.Join(t.TempDir(), "areas.tsv.gz")
+	if err := runAreas(path("gazetteer", "geonames_cities500.txt"), path("boundaries", "ne_admin0_countries.geojson"),
+		path("boundaries", "ne_10m_admin1.geojson"), path("gazetteer", "world_countries.json"),
+		path("boundaries", "us_counties_10m.topojson"), path("boundaries", "us_states_10m.topojson"), out); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	committed, err := os.ReadFile(filepath.Join("..", "data", "areas.tsv.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, committed) {
+		t.Error("data/areas.tsv.gz is stale: run go run ./geo/gazetteer/gen from the module root")
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(got))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, _ := io.ReadAll(zr)
+	kinds := map[string]int{}
+	for _, line := range strings.Split(strings.TrimSuffix(string(text), "\n"), "\n") {
+		f := strings.Split(line, "\t")
+		if len(f) != 16 {
+			t.Fatalf("%d columns in %q, want 16", len(f), line)
+		}
+		kinds[f[0]]++
+	}
+	for kind, least := range map[string]int{"country": 249, "admin1": 4000, "admin2": 3000, "region": 30, "continent": 7} {
+		if kinds[kind] < least {
+			t.Errorf("%d rows of kind %s, want at least %d", kinds[kind], kind, least)
+		}
+	}
+}
+
+func TestAreaHelpers(t *testing.T) {
+	tests := []struct {
+		name string
+		got  string
+		want string
+	}{
+		{"dedupe drops repeats, the name, digits and empties", strings.Join(dedupe([]string{"Iraq", "iraq", "", "Republic of Iraq", "IQ2", "Republic of Iraq"}, "Iraq"), ","), "Republic of Iraq"},
+		{"Louisiana has parishes", countySuffix("22"), "Parish"},
+		{"Alaska has boroughs", countySuffix("02"), "Borough"},
+		{"Illinois has counties", countySuffix("17"), "County"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.got != tt.want {
+				t.Errorf("got %q, want %q", tt.got, tt.want)
+			}
+		})
+	}
+	// A region's point is the area-weighted mean of its members' points.
+	a := aggregate("region", "r", []string{"R", "Alt"}, []*area{
+		{point: orb.Point{0, 0}, areaKm2: 3, country: "AAA", population: 1},
+		{point: orb.Point{4, 0}, areaKm2: 1, country: "BBB", population: 2},
+	}, true)
+	if a.point != (orb.Point{1, 0}) || a.population != 3 || a.country != "" || a.name != "R" {
+		t.Errorf("aggregate = %+v", a)
+	}
+}
+
+// TestGenerateAreasFixture runs the areas generator on the small inputs in
+// testdata/areas (no shared data needed) and checks every kind of row.
+func TestGenerateAreasFixture(t *testing.T) {
+	open := func(name string) io.Reader {
+		b, err := os.ReadFile(filepath.Join("testdata", "areas", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return bytes.NewReader(b)
+	}
+	a3, err := countryTable(open("admin0.geojson"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := areaInputs{Cities: open("cities.txt"), Admin0: open("admin0.geojson"), Admin1: open("admin1.geojson"),
+		WorldCountries: open("world.json"), USCounties: open("counties.topojson"), USStates: open("states.topojson"),
+		Regions: []regionDef{{"test-region", []string{"Test Region", "The Test"}, []string{"IRQ", "US-OH"}, "a test"}}}
+	var out bytes.Buffer
+	n, err := generateAreas(in, a3, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := gzip.NewReader(&out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, _ := io.ReadAll(zr)
+	rows := map[string][]string{}
+	var order []string
+	for _, line := range strings.Split(strings.TrimSuffix(string(text), "\n"), "\n") {
+		f := strings.Split(line, "\t")
+		if len(f) != 16 {
+			t.Fatalf("%d columns in %q", len(f), line)
+		}
+		rows[f[1]] = f
+		order = append(order, f[0]+":"+f[1])
+	}
+	wantOrder := []string{"continent:africa", "continent:asia", "continent:north-america", "region:eastern-africa", "region:test-region", "region:western-asia",
+		"country:IRQ", "country:REU", "country:USA", "admin1:IQ-KA", "admin1:US-OH", "admin2:US-39049"}
+	if n != len(wantOrder) || !slices.Equal(order, wantOrder) {
+		t.Errorf("rows %v, want %v (the sliver, the independent city and Puerto Rico dropped)", order, wantOrder)
+	}
+	tests := []struct {
+		code string
+		col  int
+		want string
+	}{
+		{"IRQ", 2, "Iraq"},
+		{"IRQ", 3, "Republic of Iraq,Jumhūriyyat al-‘Irāq,العراق,Irak,عراق"}, // code IQ dropped, hand alias added
+		{"IRQ", 4, "Iraqi"},
+		{"IRQ", 5, "43.5"}, {"IRQ", 6, "33"}, // the square's centroid
+		{"IRQ", 14, "700000"}, // population summed from its places
+		{"USA", 4, "American,US,U.S."},
+		{"USA", 5, "-90"},                  // the largest polygon's centroid, not Alaska's
+		{"REU", 5, "55.5"}, {"REU", 7, ""}, // no geometry: world-countries' point, no box
+		{"US-OH", 2, "Ohio"}, {"US-OH", 3, "OH,Buckeye State"}, {"US-OH", 5, "-82.7"}, {"US-OH", 13, "US.OH"},
+		{"IQ-KA", 3, "Karbala',كربلاء"},
+		{"US-39049", 2, "Franklin County"}, {"US-39049", 11, "USA"}, {"US-39049", 12, "US-OH"}, {"US-39049", 14, "900000"},
+		{"test-region", 3, "The Test"}, {"test-region", 11, ""}, // members in two countries: no parent
+	}
+	for _, tt := range tests {
+		if got := rows[tt.code][tt.col]; got != tt.want {
+			t.Errorf("%s column %d = %q, want %q", tt.code, tt.col, got, tt.want)
+		}
 	}
 }
