@@ -3,6 +3,7 @@ package ingest
 import (
 	"bytes"
 	"fmt"
+	"github.com/incidentmap/incidentmap/internal/shareddata"
 	"os"
 	"path/filepath"
 	"slices"
@@ -26,12 +27,7 @@ const (
 // loudly, and fails it under CI.
 func requireShared(t *testing.T) {
 	t.Helper()
-	if _, err := os.Stat(sharedData); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI needs %s: %v", sharedData, err)
-		}
-		t.Skipf("SKIPPED: %s is missing, so the gold points cannot be checked against Natural Earth: %v", sharedData, err)
-	}
+	shareddata.Path(t, "data")
 }
 
 // readNewsDocs reads a news gold set with the points of its references.

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"github.com/incidentmap/incidentmap/internal/shareddata"
 	"math"
 	"os"
 	"slices"
@@ -17,8 +18,6 @@ import (
 var updateGold = flag.Bool("update-gold", false, "rewrite testdata/gold/places.tsv from ../shared/data")
 
 const (
-	cities500     = "../../shared/data/gazetteer/geonames_cities500.txt"
-	seedDir       = "../../shared/seeds"
 	goldPlaces    = "testdata/gold/places.tsv"
 	goldIncidents = "testdata/gold/seed_incidents.tsv"
 )
@@ -99,10 +98,7 @@ func writeGoldPlaces(src string) ([]byte, error) {
 }
 
 func TestGoldPlaces(t *testing.T) {
-	if _, err := os.Stat(cities500); err != nil {
-		t.Skip("no ../shared/data")
-	}
-	want, err := writeGoldPlaces(cities500)
+	want, err := writeGoldPlaces(shareddata.Path(t, "data", "gazetteer", "geonames_cities500.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +218,7 @@ func TestGoldSeedIncidentsMatchSeeds(t *testing.T) {
 // gold list; it skips the test when ../shared/seeds is absent.
 func seedArticles(t *testing.T, gold []GoldIncident) []EvalArticle {
 	t.Helper()
-	articles, err := ReadSeedArticles(seedDir, gold)
+	articles, err := ReadSeedArticles(shareddata.Path(t, "seeds"), gold)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package ingest
 import (
 	"bytes"
 	"errors"
+	"github.com/incidentmap/incidentmap/internal/shareddata"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -375,9 +376,9 @@ func TestSeedArticles(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.seed, func(t *testing.T) {
-			files, _ := filepath.Glob(filepath.Join(seedDir, tt.seed+"_*.txt"))
+			files, _ := filepath.Glob(filepath.Join(shareddata.Path(t, "seeds"), tt.seed+"_*.txt"))
 			if len(files) == 0 {
-				t.Skip("no ../shared/seeds")
+				t.Fatalf("no seed article %s in ../shared/seeds", tt.seed)
 			}
 			b, err := os.ReadFile(files[0])
 			if err != nil {

@@ -1,6 +1,7 @@
 package shape
 
 import (
+	"github.com/incidentmap/incidentmap/internal/shareddata"
 	"math"
 	"os"
 	"strings"
@@ -95,13 +96,9 @@ func TestDecodeTopoJSON(t *testing.T) {
 
 // TestUSCounties decodes the real Census TopoJSON when ../shared is there.
 func TestUSCounties(t *testing.T) {
-	const path = "../../../shared/data/boundaries/us_counties_10m.topojson"
-	f, err := os.Open(path)
+	f, err := os.Open(shareddata.Path(t, "data", "boundaries", "us_counties_10m.topojson"))
 	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI needs %s: %v", path, err)
-		}
-		t.Skipf("SKIPPED: %s is missing (../shared/data not present): %v", path, err)
+		t.Fatal(err)
 	}
 	defer f.Close()
 	fs, err := DecodeTopoJSON(f, "counties")

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"github.com/incidentmap/incidentmap/internal/shareddata"
 	"io"
 	"os"
 	"path/filepath"
@@ -169,10 +170,7 @@ func TestCommittedData(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow: regenerates the whole gazetteer")
 	}
-	shared := filepath.Join("..", "..", "..", "..", "shared", "data")
-	if _, err := os.Stat(shared); err != nil {
-		t.Skipf("no shared data: %v", err)
-	}
+	shared := shareddata.Path(t, "data")
 	open := func(parts ...string) io.Reader {
 		f, err := os.Open(filepath.Join(append([]string{shared}, parts...)...))
 		if err != nil {
@@ -201,13 +199,7 @@ func TestCommittedAreas(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow: regenerates the areas")
 	}
-	shared := filepath.Join("..", "..", "..", "..", "shared", "data")
-	if _, err := os.Stat(shared); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI needs %s: %v", shared, err)
-		}
-		t.Skipf("SKIPPED: no shared data, the committed areas file is not checked: %v", err)
-	}
+	shared := shareddata.Path(t, "data")
 	path := func(parts ...string) string { return filepath.Join(append([]string{shared}, parts...)...) }
 	out := filepath.Join(t.TempDir(), "areas.tsv.gz")
 	if err := runAreas(path("gazetteer", "geonames_cities500.txt"), path("boundaries", "ne_admin0_countries.geojson"),
