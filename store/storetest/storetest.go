@@ -47,6 +47,12 @@ func Run(t *testing.T, open Opener) {
 		{"WhereTemporal", testWhereTemporal},
 		{"SortPaging", testSortPaging},
 		{"Ping", testPing},
+		{"Update", testUpdate},
+		{"ConcurrentUpdates", testConcurrentUpdates},
+		{"DeleteVersion", testDeleteVersion},
+		{"History", testHistory},
+		{"Changes", testChanges},
+		{"AsOf", testAsOf},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
