@@ -16,16 +16,16 @@ import (
 // the methods here check versions, write, and read the revisions back.
 
 const (
-	selectVersion        = `SELECT version FROM incidents WHERE id = ?`
-	deleteExternalIDs    = `DELETE FROM incident_external_ids WHERE incident_id = ?`
-	updateIncidentByID   = `UPDATE incidents SET title = ?, summary = ?, occurred_start = ?, occurred_end = ?, date_precision = ?,
+	selectVersion      = `SELECT version FROM incidents WHERE id = ?`
+	deleteExternalIDs  = `DELETE FROM incident_external_ids WHERE incident_id = ?`
+	updateIncidentByID = `UPDATE incidents SET title = ?, summary = ?, occurred_start = ?, occurred_end = ?, date_precision = ?,
 	lon = ?, lat = ?, location_precision = ?, place_name = ?, country = ?, admin1_code = ?, admin1_name = ?,
 	event_type = ?, sub_event_type = ?, target_type = ?, target_country = ?, facility = ?,
 	perpetrator = ?, actors = ?, fatalities = ?, injuries = ?, tags = ?, sources = ?, responses = ?,
 	status = ?, version = ?, updated_at = ?, updated_by = ?
 	WHERE id = ? RETURNING created_at`
-	deleteIncidentByID   = `DELETE FROM incidents WHERE id = ?`
-	insertTombstoneBy    = `INSERT INTO incident_tombstones (id, version, deleted_at, deleted_by) VALUES (?, ?, ?, ?)`
+	deleteIncidentByID = `DELETE FROM incidents WHERE id = ?`
+	insertTombstoneBy  = `INSERT INTO incident_tombstones (id, version, deleted_at, deleted_by) VALUES (?, ?, ?, ?)`
 )
 
 // checkVersion reads the current version of the incident id in tx: an
@@ -236,4 +236,3 @@ func asOf(f incidentmap.Filter) (string, []any) {
 	}
 	return asOfWith, []any{formatInstant(f.AsOf)}
 }
-

@@ -306,7 +306,9 @@ func testAsOf(t *testing.T, s incidentmap.Store) {
 		t.Fatalf("history of a2: %v %v", h2, err)
 	}
 	created, updated, deleted := h1[0].At, h1[1].At, h2[1].At
-	box := func(w, s, e, n float64) *incidentmap.BBox { return &incidentmap.BBox{West: w, South: s, East: e, North: n} }
+	box := func(w, s, e, n float64) *incidentmap.BBox {
+		return &incidentmap.BBox{West: w, South: s, East: e, North: n}
+	}
 	tests := []struct {
 		name  string
 		f     incidentmap.Filter
