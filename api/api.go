@@ -8,6 +8,7 @@
 package api
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"html/template"
@@ -64,6 +65,22 @@ type Config struct {
 	// collections, their items and the queryables' data); empty means
 	// DefaultCacheControl. Clients revalidate with the ETag either way.
 	CacheControl string
+
+	// Keys checks the API keys of Authorization: Bearer headers; nil
+	// refuses every key, so that only anonymous reads work.
+	Keys incidentmap.KeyStore
+	// PrivateRead makes reads of incidents (items, an item, its history,
+	// the change feed, the collections and aggregates) need a key of any
+	// role; by default published incidents are public.
+	PrivateRead bool
+	// AuthFailures is how many failed authentications per minute one
+	// client address may make before getting 429; zero means
+	// DefaultAuthFailures.
+	AuthFailures int
+	// MaxBodyBytes limits the body of a create, replace or update (zero:
+	// DefaultMaxBodyBytes) and MaxImportBytes that of an import (zero:
+	// DefaultMaxImportBytes); larger bodies are 413.
+	MaxBodyBytes, MaxImportBytes int64
 }
 
 // Basemap is a Leaflet tile layer: a URL template with {z}, {x} and {y},
@@ -93,6 +110,9 @@ func (c Config) Validate() error {
 				return fmt.Errorf("api: Basemap.URL must be a tile template with {z}, {x} and {y}, got %q", b)
 			}
 		}
+	}
+	if c.AuthFailures < 0 || c.MaxBodyBytes < 0 || c.MaxImportBytes < 0 {
+		return errors.New("api: AuthFailures, MaxBodyBytes and MaxImportBytes must not be negative")
 	}
 	if c.RequestTimeout < 0 {
 		return fmt.Errorf("api: RequestTimeout must not be negative, got %v", c.RequestTimeout)
@@ -129,6 +149,12 @@ type server struct {
 
 	extentMu sync.Mutex
 	extent   *extentCache // of the latest data version seen
+
+	keys        incidentmap.KeyStore
+	privateRead bool
+	failures    failures // of authentication, per client address
+	maxBody     int64
+	maxImport   int64
 
 	geo           GeoSource
 	extractorOnce sync.Once
@@ -169,6 +195,10 @@ func newEngine(store incidentmap.Store, cfg Config) (*gin.Engine, *server, error
 		now:     cfg.Now,
 		geo:     cfg.Geo,
 	}
+	s.keys, s.privateRead = cfg.Keys, cfg.PrivateRead
+	s.failures.limit = cmp.Or(cfg.AuthFailures, DefaultAuthFailures)
+	s.maxBody = cmp.Or(cfg.MaxBodyBytes, DefaultMaxBodyBytes)
+	s.maxImport = cmp.Or(cfg.MaxImportBytes, DefaultMaxImportBytes)
 	if s.timeout == 0 {
 		s.timeout = DefaultRequestTimeout
 	}
@@ -202,17 +232,16 @@ func newEngine(store incidentmap.Store, cfg Config) (*gin.Engine, *server, error
 			return nil, nil, fmt.Errorf("api: %w", err)
 		}
 	}
-	e.Use(s.requestID, s.accessLog, s.recovery, securityHeaders, s.cors, s.withTimeout)
+	e.Use(s.requestID, s.accessLog, s.recovery, securityHeaders, s.cors, s.withTimeout, s.authenticate)
 
 	// Data: conditional on the data version, compressed.
-	data := e.Group("", s.compress, s.cached)
+	data := e.Group("", s.readGate, s.compress, s.cached)
 	// Documents that change only with the code: compressed.
 	docs := e.Group("", s.compress)
 	for _, method := range []string{http.MethodGet, http.MethodHead} {
 		data.Handle(method, "/collections", s.handle(s.collections))
 		data.Handle(method, collectionURL, s.handle(s.collection))
 		data.Handle(method, itemsPath, s.handle(s.items))
-		data.Handle(method, itemsPath+"/:id", s.handle(s.item))
 		data.Handle(method, aggregatePath, s.handle(s.aggregate))
 		docs.Handle(method, "/", s.handle(s.landing))
 		docs.Handle(method, "/conformance", s.handle(s.conformance))
@@ -229,6 +258,7 @@ func newEngine(store incidentmap.Store, cfg Config) (*gin.Engine, *server, error
 		docs.Handle(method, regionItemsPath+"/:id", s.handle(s.regionItem))
 	}
 	docs.POST(extractPath, s.handle(s.extract))
+	s.writeRoutes(e)
 	if s.openAPI, err = buildOpenAPI(); err != nil {
 		return nil, nil, err
 	}

@@ -53,6 +53,9 @@ func errorStatus(err error) (status int, code string) {
 	case codeUnavailable:
 		return http.StatusServiceUnavailable, code
 	}
+	if status, ok := statusOf(code); ok {
+		return status, code
+	}
 	return http.StatusInternalServerError, incidentmap.EINTERNAL
 }
 
