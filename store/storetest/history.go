@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -348,4 +349,41 @@ func testAsOf(t *testing.T, s incidentmap.Store) {
 			}
 		})
 	}
+}
+
+// BenchmarkWrites measures single writes, each its own transaction with
+// its revision: CreateIncident of a new incident, and UpdateIncident of
+// one incident at its current version. It reports writes/s.
+func BenchmarkWrites(b *testing.B, s incidentmap.Store) {
+	ctx := incidentmap.WithActor(context.Background(), "benchmark")
+	run := 0 // the testing package calls each benchmark more than once
+	b.Run("Create", func(b *testing.B) {
+		run++
+		incs := Synthetic(b.N, 3)
+		b.ResetTimer()
+		for i := range b.N {
+			incs[i].ID = "bench-create-" + strconv.Itoa(run) + "-" + incs[i].ID
+			incs[i].ExternalIDs = nil
+			if err := s.CreateIncident(ctx, incs[i]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "writes/s")
+	})
+	b.Run("Update", func(b *testing.B) {
+		run++
+		inc := Full("bench-update-" + strconv.Itoa(run))
+		inc.ExternalIDs = nil
+		if err := s.CreateIncident(ctx, inc); err != nil {
+			b.Fatal(err)
+		}
+		b.ResetTimer()
+		for i := range b.N {
+			inc.Title = "Update " + strconv.Itoa(i)
+			if err := s.UpdateIncident(ctx, inc, inc.Version); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "writes/s")
+	})
 }
