@@ -61,10 +61,7 @@ func TestKillDuringWrites(t *testing.T) {
 	if os.Getenv("INCIDENTMAP_KILL_CHILD") != "" {
 		t.Skip("in the child")
 	}
-	for _, st := range []struct {
-		name string
-		dsn  func(*testing.T) string
-	}{{"sqlite", sqliteDSN}, {"postgis", postgisDSN}} {
+	for _, st := range bothStores {
 		t.Run(st.name, func(t *testing.T) {
 			for round := range 3 {
 				killMidBatch(t, st.dsn(t), round)

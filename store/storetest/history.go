@@ -2,8 +2,10 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -123,6 +125,52 @@ func testConcurrentUpdates(t *testing.T, s incidentmap.Store) {
 	}
 	if len(h) != 2 || h[1].Actor != won {
 		t.Errorf("history has %d revisions (last by %q), want 2, the last by %q", len(h), h[len(h)-1].Actor, won)
+	}
+
+	// Then writers read and write in a loop, as clients of the API do:
+	// each success must add exactly one version, so the final version
+	// counts the successes; a lost update would leave it short.
+	const rounds = 15
+	wins := make([]int, writers)
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range rounds {
+				cur, err := s.GetIncident(ctx, "race")
+				if err != nil {
+					errs[w] = err
+					return
+				}
+				cur.Summary = fmt.Sprintf("%s, writer %d", cur.Summary, w)
+				switch err := s.UpdateIncident(ctx, cur, cur.Version); incidentmap.ErrorCode(err) {
+				case "":
+					wins[w]++
+				case incidentmap.ESTALE:
+				default:
+					errs[w] = err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	total := 0
+	for w, n := range wins {
+		if errs[w] != nil && incidentmap.ErrorCode(errs[w]) != incidentmap.ESTALE {
+			t.Errorf("writer %d: %v", w, errs[w])
+		}
+		total += n
+	}
+	final, err := s.GetIncident(ctx, "race")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if final.Version != 2+total {
+		t.Errorf("%d updates succeeded but the version went from 2 to %d: updates were lost", total, final.Version)
+	}
+	if got := strings.Count(final.Summary, "writer"); got != total {
+		t.Errorf("the summary records %d writes, want %d", got, total)
 	}
 }
 
