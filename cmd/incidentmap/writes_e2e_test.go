@@ -340,3 +340,36 @@ func mustUnmarshal(t *testing.T, b []byte, v any) {
 		t.Fatalf("%v: %s", err, b)
 	}
 }
+
+// TestImportEndpointE2E: an editor imports a FeatureCollection over HTTP,
+// all or nothing, and the history names the editor.
+func TestImportEndpointE2E(t *testing.T) {
+	m := boot(t, sqliteDSN(t))
+	editor := writeClient{m.URL(), newTestKey(t, m, incidentmap.RoleEditor)}
+	second := strings.Replace(strings.Replace(draftFeature, "kabul-2026-test", "kabul-2026-second", 1), "2026-03-02", "2026-03-03", 1)
+	collection := `{"type": "FeatureCollection", "features": [` + draftFeature + `,` + second + `]}`
+	status, _, body := editor.do(t, "POST", "/imports", collection)
+	mustStatus(t, "import", status, 201, body)
+	if !strings.Contains(string(body), `"imported":2`) {
+		t.Errorf("import answered %s", body)
+	}
+	status, _, body = editor.do(t, "GET", itemsPathE2E+"/kabul-2026-second/history", "")
+	mustStatus(t, "history of an imported incident", status, 200, body)
+	if !strings.Contains(string(body), `"actor":"editor of the test (key `) {
+		t.Errorf("the import's revision does not name the editor: %s", body)
+	}
+	// A bad feature: nothing of the file is imported, and the error names
+	// the line.
+	bad := strings.Replace(strings.Replace(collection, "kabul-2026-test", "third", 1), "kabul-2026-second", "fourth", 1)
+	bad = strings.Replace(bad, `"country": "AFG"`, `"country": "AFX"`, 1)
+	status, _, body = editor.do(t, "POST", "/imports", bad)
+	mustStatus(t, "import of a bad file", status, 400, body)
+	if !strings.Contains(string(body), "line ") || !strings.Contains(string(body), "country") {
+		t.Errorf("the error does not name the line and field: %s", body)
+	}
+	if status, _, _ := editor.do(t, "GET", itemsPathE2E+"/fourth", ""); status != 404 {
+		t.Errorf("a failed import left the good feature behind: %d", status)
+	}
+	status, _, body = editor.do(t, "POST", "/imports", collection)
+	mustStatus(t, "import of taken ids", status, 409, body)
+}
