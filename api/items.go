@@ -122,9 +122,16 @@ func (s *server) items(c *gin.Context) error {
 	if err != nil {
 		return incidentmap.Errorf(incidentmap.EINVALID, "the query string is malformed")
 	}
-	iq, err := s.parseItemsRequest(q)
+	statuses, rest, err := statusParam(c, q)
 	if err != nil {
 		return err
+	}
+	iq, err := s.parseItemsRequest(rest)
+	if err != nil {
+		return err
+	}
+	if statuses != nil {
+		iq.filter.Statuses = statuses
 	}
 	format := iq.format
 	if format == "" {

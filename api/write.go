@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -368,4 +369,36 @@ func parseAsOf(v string) (time.Time, error) {
 		return time.Time{}, incidentmap.Invalidf("as_of", "must be an RFC 3339 instant such as 2026-01-31T12:00:00Z, got %q", clip(v))
 	}
 	return t.UTC(), nil
+}
+
+// statusParam reads the status parameter of the items, which only a caller
+// with a key may give: comma-separated statuses (draft, published,
+// retracted), ORed. It returns them (nil when absent) and the query
+// without them for the other parameters; the response is then private.
+// Without a key the query is returned whole, and the items parser refuses
+// status.
+func statusParam(c *gin.Context, q url.Values) ([]incidentmap.Status, url.Values, error) {
+	vals, ok := q["status"]
+	if !ok || principal(c) == nil {
+		return nil, q, nil
+	}
+	if len(vals) != 1 || vals[0] == "" {
+		return nil, nil, incidentmap.Invalidf("status", "must be given once, as comma-separated statuses")
+	}
+	var out []incidentmap.Status
+	for _, v := range strings.Split(vals[0], ",") {
+		st := incidentmap.Status(strings.TrimSpace(v))
+		if !slices.Contains(incidentmap.Statuses, st) {
+			return nil, nil, incidentmap.Invalidf("status", "must be among %v, got %q", incidentmap.Statuses, clip(v))
+		}
+		out = append(out, st)
+	}
+	rest := make(url.Values, len(q))
+	for k, v := range q {
+		if k != "status" {
+			rest[k] = v
+		}
+	}
+	privateCache(c)
+	return out, rest, nil
 }

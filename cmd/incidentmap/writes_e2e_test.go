@@ -130,6 +130,13 @@ func TestWritesE2E(t *testing.T) {
 			mustStatus(t, "anonymous GET of a draft", status, 404, nil)
 			status, _, body = reader.do(t, "GET", item, "")
 			mustStatus(t, "reader GET of a draft", status, 200, body)
+			status, _, body = reader.do(t, "GET", itemsPathE2E+"?status=draft,retracted", "")
+			mustStatus(t, "reader lists drafts", status, 200, body)
+			if !strings.Contains(string(body), `"numberMatched":1,`) || !strings.Contains(string(body), "kabul-2026-test") {
+				t.Errorf("the drafts listed: %s", body)
+			}
+			status, _, body = anon.do(t, "GET", itemsPathE2E+"?status=draft", "")
+			mustStatus(t, "anonymous lists drafts", status, 400, body)
 
 			publish := `{"properties": {"status": "published"}}`
 			status, _, body = editor.do(t, "PATCH", item, publish)
