@@ -1,8 +1,10 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -126,14 +128,22 @@ func TestAuthenticationRateLimit(t *testing.T) {
 	keys := fakeKeys{}
 	good := newKey(t, keys, incidentmap.RoleReader)
 	now := fixedNow
-	e, _, err := newEngine(newFake(herat()), Config{Keys: keys, AuthFailures: 3, Now: func() time.Time { return now }})
+	var log bytes.Buffer
+	e, _, err := newEngine(newFake(herat()), Config{Keys: keys, AuthFailures: 3, Now: func() time.Time { return now },
+		Logger: slog.New(slog.NewTextHandler(&log, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
+	secret := strings.Repeat("0", 64)
 	for i := range 3 {
-		if w := do(t, e, "GET", itemsPath, "imk_0000000000000000_"+strings.Repeat("0", 64), ""); w.Code != http.StatusUnauthorized {
+		if w := do(t, e, "GET", itemsPath, "imk_00000000000000ff_"+secret, ""); w.Code != http.StatusUnauthorized {
 			t.Fatalf("failure %d: %d", i+1, w.Code)
 		}
+	}
+	// Each failure is logged with the address and key id, never the secret.
+	if n := strings.Count(log.String(), "authentication failed"); n != 3 || !strings.Contains(log.String(), "keyId=00000000000000ff") ||
+		!strings.Contains(log.String(), "reason=\"unknown key\"") || strings.Contains(log.String(), secret) {
+		t.Errorf("the log of 3 failures:\n%s", log.String())
 	}
 	// Now even the right key is refused from this address, until the minute ends.
 	if w := do(t, e, "GET", itemsPath, good, ""); w.Code != http.StatusTooManyRequests {
