@@ -185,10 +185,14 @@ func (s *server) createItem(c *gin.Context) error {
 	return nil
 }
 
-// current returns the incident a write is about, checked against the
-// If-Match version: 404 when it is unknown, 412 when another version is
-// current. It returns the version to write against.
+// current checks that the caller is an editor and returns the incident a
+// write is about, checked against the If-Match version: 404 when it is
+// unknown, 412 when another version is current. It returns the version to
+// write against.
 func (s *server) current(c *gin.Context) (*incidentmap.Incident, int, error) {
+	if _, err := require(c, incidentmap.RoleEditor); err != nil {
+		return nil, 0, err
+	}
 	expected, err := ifMatch(c)
 	if err != nil {
 		return nil, 0, err
@@ -230,9 +234,6 @@ func (s *server) update(c *gin.Context, cur, inc *incidentmap.Incident, expected
 // replaces the incident with a Feature (whose status defaults to the
 // current one), if If-Match names the current version.
 func (s *server) replaceItem(c *gin.Context) error {
-	if _, err := require(c, incidentmap.RoleEditor); err != nil {
-		return err
-	}
 	cur, expected, err := s.current(c)
 	if err != nil {
 		return err
@@ -253,9 +254,6 @@ func (s *server) replaceItem(c *gin.Context) error {
 // e.g. {"properties": {"status": "published"}}; null removes an optional
 // field. The result is validated whole, like a PUT.
 func (s *server) patchItem(c *gin.Context) error {
-	if _, err := require(c, incidentmap.RoleEditor); err != nil {
-		return err
-	}
 	cur, expected, err := s.current(c)
 	if err != nil {
 		return err
@@ -311,9 +309,6 @@ func mergePatch(target, patch any) any {
 // deletes the incident if If-Match names the current version; a
 // tombstone and a delete revision remain. 204 on success.
 func (s *server) deleteItem(c *gin.Context) error {
-	if _, err := require(c, incidentmap.RoleEditor); err != nil {
-		return err
-	}
 	cur, expected, err := s.current(c)
 	if err != nil {
 		return err
