@@ -90,7 +90,7 @@ func (f *failures) fail(addr string, now time.Time) {
 var dummyHash = sha256.Sum256([]byte("incidentmap"))
 
 // authenticate reads an Authorization: Bearer header, if any, and leaves the
-// key in the context. No header is an anonymous request; a header with a
+// key in the context. No header, or another scheme, is an anonymous request; a header with a
 // key that is malformed, unknown, revoked or wrong is 401 whatever the
 // endpoint, with one message for all, and counts against the client
 // address, which after Config.AuthFailures failures in a minute gets 429
@@ -98,7 +98,9 @@ var dummyHash = sha256.Sum256([]byte("incidentmap"))
 // (never the secret).
 func (s *server) authenticate(c *gin.Context) {
 	h := c.GetHeader("Authorization")
-	if h == "" {
+	if scheme, _, _ := strings.Cut(h, " "); !strings.EqualFold(scheme, "Bearer") {
+		// No key, or another scheme (such as the Basic of a proxy in
+		// front): an anonymous request.
 		c.Next()
 		return
 	}
@@ -126,10 +128,7 @@ func (s *server) authenticate(c *gin.Context) {
 // lookupKey returns the valid key a header names, or nil and why not (for
 // the log only).
 func (s *server) lookupKey(c *gin.Context, header string) (*incidentmap.APIKey, string) {
-	scheme, token, ok := strings.Cut(header, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return nil, "not a Bearer token"
-	}
+	_, token, _ := strings.Cut(header, " ")
 	id, secret, ok := incidentmap.ParseToken(strings.TrimSpace(token))
 	if !ok {
 		return nil, "malformed token"

@@ -97,6 +97,7 @@ func TestAuthentication(t *testing.T) {
 		{"anonymous read", "GET", itemsPath, "", "", http.StatusOK},
 		{"reader reads", "GET", itemsPath, reader, "", http.StatusOK},
 		{"malformed token", "GET", itemsPath, "nonsense", "", http.StatusUnauthorized},
+		{"empty token", "GET", itemsPath, " ", "", http.StatusUnauthorized},
 		{"wrong secret", "GET", itemsPath, wrongSecret, "", http.StatusUnauthorized},
 		{"revoked", "GET", itemsPath, revoked, "", http.StatusUnauthorized},
 		{"anonymous write", "POST", itemsPath, "", `{}`, http.StatusUnauthorized},
@@ -166,6 +167,9 @@ func TestPrivateRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, path := range []string{itemsPath, itemsPath + "/2022-04-11-herat-iran-consulate", changesPath, "/collections"} {
+		if w := do(t, e, "GET", path, "", "", "Authorization", "Basic YWxpY2U6c2VjcmV0"); w.Code != http.StatusUnauthorized {
+			t.Errorf("Basic credentials for %s: %d, want 401 (they are not a key)", path, w.Code)
+		}
 		if w := do(t, e, "GET", path, "", ""); w.Code != http.StatusUnauthorized {
 			t.Errorf("anonymous %s: %d, want 401", path, w.Code)
 		}
@@ -286,5 +290,20 @@ func TestItemETag(t *testing.T) {
 	}
 	if w := ts.get(t, path+"?as_of=yesterday"); w.Code != http.StatusBadRequest {
 		t.Errorf("as_of=yesterday: %d", w.Code)
+	}
+}
+
+// TestOtherAuthorizationSchemes: credentials of another scheme, such as
+// the Basic of a proxy in front, leave a request anonymous.
+func TestOtherAuthorizationSchemes(t *testing.T) {
+	e, _, err := newEngine(newFake(herat()), Config{Keys: fakeKeys{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := do(t, e, "GET", itemsPath, "", "", "Authorization", "Basic YWxpY2U6c2VjcmV0"); w.Code != http.StatusOK {
+		t.Errorf("a public read with Basic credentials: %d, want 200", w.Code)
+	}
+	if w := do(t, e, "POST", itemsPath, "", "{}", "Authorization", "Basic YWxpY2U6c2VjcmV0"); w.Code != http.StatusUnauthorized {
+		t.Errorf("a write with Basic credentials: %d, want 401", w.Code)
 	}
 }
