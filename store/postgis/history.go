@@ -74,13 +74,15 @@ func (s *Store) UpdateIncident(ctx context.Context, inc *incidentmap.Incident, e
 	if err := inc.Validate(); err != nil {
 		return err
 	}
-	now := s.now()
-	v, err := incidentValues(inc, now, incidentmap.ActorFrom(ctx))
+	v, err := incidentValues(inc, time.Time{}, incidentmap.ActorFrom(ctx))
 	if err != nil {
 		return fmt.Errorf("postgis: update incident %s: %w", inc.ID, err)
 	}
-	var created time.Time
+	var now, created time.Time
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		// Stamped once the write lock is held, so that the times of
+		// revisions follow their order.
+		now = s.now()
 		if _, err := checkVersion(ctx, tx, inc.ID, expected); err != nil {
 			return err
 		}

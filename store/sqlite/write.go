@@ -57,9 +57,12 @@ func (s *Store) UpdateIncident(ctx context.Context, inc *incidentmap.Incident, e
 	if err := validate(inc); err != nil {
 		return fmt.Errorf("sqlite: update incident: %w", err)
 	}
-	now := s.now()
+	var now time.Time
 	var created string
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		// Stamped once the write lock is held, so that the times of
+		// revisions follow their order.
+		now = s.now()
 		if _, err := checkVersion(ctx, tx, inc.ID, expected); err != nil {
 			return err
 		}
