@@ -1,6 +1,8 @@
 // Package api is the gin HTTP transport of incidentmap: OGC API – Features
 // (landing page, conformance, the OpenAPI document, collections,
-// queryables and items, in JSON and HTML), HTTP caching, CORS and gzip,
+// queryables and items, in JSON and HTML), writes of Part 4 with API keys
+// and If-Match (write.go, auth.go), history, the change feed and as_of
+// (history.go), imports, HTTP caching, CORS and gzip,
 // health and readiness probes, the front end's configuration and static
 // files, and the one place where errors become HTTP statuses and JSON
 // bodies. It depends on the domain and the feature codec, never on a

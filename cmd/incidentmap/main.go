@@ -1,6 +1,6 @@
 // Command incidentmap serves the incident map: `serve` runs the HTTP API and
 // map on a store chosen by DSN, `migrate` brings a database's schema up to
-// date, and `import` loads GeoJSON files. This is the only package that reads
+// date, `import` loads GeoJSON files, and `keys` manages API keys. This is the only package that reads
 // flags and the environment, opens databases and handles signals.
 package main
 
