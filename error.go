@@ -14,6 +14,7 @@ const (
 	ENOTFOUND     = "not_found"    // the thing asked for does not exist
 	EUNAUTHORIZED = "unauthorized" // no or bad credentials
 	EFORBIDDEN    = "forbidden"    // credentials lack the role needed
+	ESTALE        = "stale"        // a write named a version that is no longer current
 )
 
 // Error is an error meant for the caller: Message is safe to show to a client,

@@ -57,6 +57,12 @@ type Filter struct {
 	Before *Cursor
 	// Limit caps the page; 0 means DefaultLimit. Counts ignore it.
 	Limit int
+
+	// AsOf, when set, selects from the incidents as they stood at that
+	// instant, rebuilt from their revisions (see Store.History), instead of
+	// from the current ones: for citing the exact state of the data.
+	// FindIncidents and CountIncidents honour it; the other reads ignore it.
+	AsOf time.Time
 }
 
 // PageLimit returns the effective page size of f.
@@ -442,6 +448,32 @@ type Store interface {
 	DeleteIncident(ctx context.Context, id string) error
 	// Tombstones lists deletions at or after since, oldest first.
 	Tombstones(ctx context.Context, since time.Time) ([]Tombstone, error)
+
+	// Writes and their history. Every create, update and delete, whichever
+	// method makes it (imports included), leaves a Revision in the same
+	// transaction, stamped with ActorFrom(ctx); a write that fails or is
+	// killed half way leaves neither the change nor its revision.
+
+	// UpdateIncident validates inc and replaces the stored incident with
+	// the same ID, if that is still at version expected: inc.Version
+	// becomes expected+1, UpdatedAt now, CreatedAt the stored one. An
+	// unknown id is ENOTFOUND; another current version, ESTALE; a taken
+	// external id, ECONFLICT. Two writers of one version: one wins, the
+	// other gets ESTALE, never a lost update.
+	UpdateIncident(ctx context.Context, inc *Incident, expected int) error
+	// DeleteIncidentVersion is DeleteIncident that deletes only while the
+	// incident is at version expected, and is ESTALE otherwise.
+	DeleteIncidentVersion(ctx context.Context, id string, expected int) error
+	// History returns the revisions of the incident with this id, oldest
+	// first, across deletions and re-creations; an id that never existed
+	// has none (and no error).
+	History(ctx context.Context, id string) ([]Revision, error)
+	// Changes returns up to limit (at most HistoryLimit) revisions with
+	// Seq > since, in Seq order, so that a client can mirror the data by
+	// asking again from the last Seq it saw. Without drafts, revisions
+	// whose incident is a draft are left out, and so are deletions of
+	// incidents that never were anything but drafts.
+	Changes(ctx context.Context, since int64, limit int, drafts bool) ([]Revision, error)
 	// DataVersion describes the state of all incidents: it changes whenever
 	// an incident is created, changed or deleted. The API builds ETag and
 	// Last-Modified from it.

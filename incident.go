@@ -240,6 +240,9 @@ func (inc *Incident) Validate() error {
 	case !oneOf(inc.Status, Statuses):
 		return Invalidf("status", "must be one of %v, got %q", Statuses, inc.Status)
 	}
+	if err := inc.validateBounds(); err != nil {
+		return err
+	}
 	for _, x := range inc.ExternalIDs {
 		if !strings.Contains(x, ":") || len(x) > 128 {
 			return Invalidf("external_ids", "%q must look like scheme:id", x)
@@ -276,6 +279,9 @@ func (s Source) validate(field string) error {
 	}
 	if s.URL != "" && !strings.HasPrefix(s.URL, "https://") && !strings.HasPrefix(s.URL, "http://") {
 		return Invalidf(field, "url must be http or https, got %q", s.URL)
+	}
+	if err := s.validateBounds(field); err != nil {
+		return err
 	}
 	if !s.PublishedOn.IsZero() && !isDay(s.PublishedOn) {
 		return Invalidf(field, "published_on must be a calendar date")

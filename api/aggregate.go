@@ -17,7 +17,7 @@ const aggregatePath = collectionURL + "/aggregate"
 // aggregateItemsOnly are the parameters of the items that page or shape
 // features, which an aggregate has none of: they are refused by name
 // rather than ignored, so that a client never believes they applied.
-var aggregateItemsOnly = []string{"limit", "cursor", "sortby", "properties"}
+var aggregateItemsOnly = []string{"limit", "cursor", "sortby", "properties", "as_of", "status"}
 
 // aggregateBody is the JSON of an aggregate response. numberMatched is
 // the sum of the counts: the numberMatched of the items with the same

@@ -1,6 +1,8 @@
 // Package api is the gin HTTP transport of incidentmap: OGC API – Features
 // (landing page, conformance, the OpenAPI document, collections,
-// queryables and items, in JSON and HTML), HTTP caching, CORS and gzip,
+// queryables and items, in JSON and HTML), writes of Part 4 with API keys
+// and If-Match (write.go, auth.go), history, the change feed and as_of
+// (history.go), imports, HTTP caching, CORS and gzip,
 // health and readiness probes, the front end's configuration and static
 // files, and the one place where errors become HTTP statuses and JSON
 // bodies. It depends on the domain and the feature codec, never on a
@@ -8,6 +10,7 @@
 package api
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"html/template"
@@ -64,6 +67,22 @@ type Config struct {
 	// collections, their items and the queryables' data); empty means
 	// DefaultCacheControl. Clients revalidate with the ETag either way.
 	CacheControl string
+
+	// Keys checks the API keys of Authorization: Bearer headers; nil
+	// refuses every key, so that only anonymous reads work.
+	Keys incidentmap.KeyStore
+	// PrivateRead makes reads of incidents (items, an item, its history,
+	// the change feed, the collections and aggregates) need a key of any
+	// role; by default published incidents are public.
+	PrivateRead bool
+	// AuthFailures is how many failed authentications per minute one
+	// client address may make before getting 429; zero means
+	// DefaultAuthFailures.
+	AuthFailures int
+	// MaxBodyBytes limits the body of a create, replace or update (zero:
+	// DefaultMaxBodyBytes) and MaxImportBytes that of an import (zero:
+	// DefaultMaxImportBytes); larger bodies are 413.
+	MaxBodyBytes, MaxImportBytes int64
 }
 
 // Basemap is a Leaflet tile layer: a URL template with {z}, {x} and {y},
@@ -93,6 +112,9 @@ func (c Config) Validate() error {
 				return fmt.Errorf("api: Basemap.URL must be a tile template with {z}, {x} and {y}, got %q", b)
 			}
 		}
+	}
+	if c.AuthFailures < 0 || c.MaxBodyBytes < 0 || c.MaxImportBytes < 0 {
+		return errors.New("api: AuthFailures, MaxBodyBytes and MaxImportBytes must not be negative")
 	}
 	if c.RequestTimeout < 0 {
 		return fmt.Errorf("api: RequestTimeout must not be negative, got %v", c.RequestTimeout)
@@ -129,6 +151,12 @@ type server struct {
 
 	extentMu sync.Mutex
 	extent   *extentCache // of the latest data version seen
+
+	keys        incidentmap.KeyStore
+	privateRead bool
+	failures    failures // of authentication, per client address
+	maxBody     int64
+	maxImport   int64
 
 	geo           GeoSource
 	extractorOnce sync.Once
@@ -169,6 +197,10 @@ func newEngine(store incidentmap.Store, cfg Config) (*gin.Engine, *server, error
 		now:     cfg.Now,
 		geo:     cfg.Geo,
 	}
+	s.keys, s.privateRead = cfg.Keys, cfg.PrivateRead
+	s.failures.limit = cmp.Or(cfg.AuthFailures, DefaultAuthFailures)
+	s.maxBody = cmp.Or(cfg.MaxBodyBytes, DefaultMaxBodyBytes)
+	s.maxImport = cmp.Or(cfg.MaxImportBytes, DefaultMaxImportBytes)
 	if s.timeout == 0 {
 		s.timeout = DefaultRequestTimeout
 	}
@@ -202,17 +234,16 @@ func newEngine(store incidentmap.Store, cfg Config) (*gin.Engine, *server, error
 			return nil, nil, fmt.Errorf("api: %w", err)
 		}
 	}
-	e.Use(s.requestID, s.accessLog, s.recovery, securityHeaders, s.cors, s.withTimeout)
+	e.Use(s.requestID, s.accessLog, s.recovery, securityHeaders, s.cors, s.withTimeout, s.authenticate)
 
 	// Data: conditional on the data version, compressed.
-	data := e.Group("", s.compress, s.cached)
+	data := e.Group("", s.readGate, s.compress, s.cached)
 	// Documents that change only with the code: compressed.
 	docs := e.Group("", s.compress)
 	for _, method := range []string{http.MethodGet, http.MethodHead} {
 		data.Handle(method, "/collections", s.handle(s.collections))
 		data.Handle(method, collectionURL, s.handle(s.collection))
 		data.Handle(method, itemsPath, s.handle(s.items))
-		data.Handle(method, itemsPath+"/:id", s.handle(s.item))
 		data.Handle(method, aggregatePath, s.handle(s.aggregate))
 		docs.Handle(method, "/", s.handle(s.landing))
 		docs.Handle(method, "/conformance", s.handle(s.conformance))
@@ -230,6 +261,7 @@ func newEngine(store incidentmap.Store, cfg Config) (*gin.Engine, *server, error
 	}
 	docs.POST(extractPath, s.handle(s.extract))
 	docs.POST(geocodePath, s.handle(s.geocodeBatch))
+	s.writeRoutes(e)
 	if s.openAPI, err = buildOpenAPI(); err != nil {
 		return nil, nil, err
 	}

@@ -425,7 +425,7 @@ func TestRouting(t *testing.T) {
 		wantError(t, ts.get(t, "/collections/incidents/items/"), http.StatusNotFound, incidentmap.ENOTFOUND, "")
 	})
 	t.Run("wrong method", func(t *testing.T) {
-		w := ts.do(t, http.MethodPost, "/collections/incidents/items")
+		w := ts.do(t, http.MethodPost, "/collections/incidents")
 		wantError(t, w, http.StatusMethodNotAllowed, codeMethodNotAllowed, "")
 		if got := w.Header().Get("Allow"); got != "GET, HEAD" {
 			t.Errorf("Allow %q, want GET", got)

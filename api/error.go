@@ -56,6 +56,9 @@ func errorStatus(err error) (status int, code string) {
 	case codeTooLarge:
 		return http.StatusRequestEntityTooLarge, code
 	}
+	if status, ok := statusOf(code); ok {
+		return status, code
+	}
 	return http.StatusInternalServerError, incidentmap.EINTERNAL
 }
 

@@ -24,9 +24,9 @@ const gzipMinBytes = 1400
 
 // CORS: what a cross-origin page may send and read.
 const (
-	corsAllowMethods  = "GET, HEAD, OPTIONS"
-	corsAllowHeaders  = "Accept, Accept-Language, Content-Type, If-None-Match, If-Modified-Since, X-Request-Id"
-	corsExposeHeaders = "ETag, Last-Modified, Link, X-Request-Id"
+	corsAllowMethods  = "GET, HEAD, OPTIONS, POST, PUT, PATCH, DELETE"
+	corsAllowHeaders  = "Accept, Accept-Language, Authorization, Content-Type, If-Match, If-None-Match, If-Modified-Since, X-Request-Id"
+	corsExposeHeaders = "ETag, Last-Modified, Link, Location, X-Request-Id"
 	corsMaxAgeSeconds = "600"
 )
 

@@ -17,7 +17,7 @@ func TestConditionalRequests(t *testing.T) {
 	store := twoIncidents()
 	store.lastModified = fixedNow
 	ts := newTestServer(t, store)
-	for _, path := range []string{"/collections", "/collections/incidents", itemsPath + "?limit=1", itemsPath + "/2022-04-11-herat-iran-consulate"} {
+	for _, path := range []string{"/collections", "/collections/incidents", itemsPath + "?limit=1"} {
 		t.Run(path, func(t *testing.T) {
 			w := ts.get(t, path)
 			etag := w.Header().Get("ETag")

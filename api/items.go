@@ -118,9 +118,16 @@ func (s *server) items(c *gin.Context) error {
 	if err != nil {
 		return incidentmap.Errorf(incidentmap.EINVALID, "the query string is malformed")
 	}
-	iq, err := s.parseItemsRequest(q)
+	statuses, rest, err := statusParam(c, q)
 	if err != nil {
 		return err
+	}
+	iq, err := s.parseItemsRequest(rest)
+	if err != nil {
+		return err
+	}
+	if statuses != nil {
+		iq.filter.Statuses = statuses
 	}
 	format := iq.format
 	if format == "" {
@@ -438,47 +445,111 @@ func (s *server) streamPage(c *gin.Context, f incidentmap.Filter,
 	panic(http.ErrAbortHandler)
 }
 
-// item serves GET /collections/incidents/items/{id}: one published incident
-// as a GeoJSON Feature with self and collection links, or as HTML for f=html
-// or an Accept header that prefers HTML. It takes f only.
+// item serves GET /collections/incidents/items/{id}: one incident as a
+// GeoJSON Feature with self and collection links, or as HTML for f=html or
+// an Accept header that prefers HTML. It takes f and as_of.
+//
+// Anonymous callers see published incidents only; a caller with a key of
+// any role sees drafts and retracted incidents too. Every other id answers
+// 404 alike. The GeoJSON carries a strong ETag of the incident's version,
+// which If-Match of a write names and If-None-Match revalidates (304).
+// With as_of, the incident is the one of its revisions that was current
+// then (see the history endpoint), without an ETag.
 func (s *server) item(c *gin.Context) error {
 	q, err := url.ParseQuery(c.Request.URL.RawQuery)
 	if err != nil {
 		return incidentmap.Errorf(incidentmap.EINVALID, "the query string is malformed")
 	}
 	html := false
+	var asOf time.Time
 	for name, vals := range q {
-		if name != "f" {
-			return incidentmap.Invalidf(clip(name), "is not a query parameter of this endpoint; it takes f")
+		if name != "f" && name != "as_of" {
+			return incidentmap.Invalidf(clip(name), "is not a query parameter of this endpoint; it takes f and as_of")
 		}
 		if len(vals) != 1 {
 			return incidentmap.Invalidf(name, "must be given at most once")
 		}
-		if vals[0] == outHTML {
+		switch {
+		case name == "as_of":
+			if asOf, err = parseAsOf(vals[0]); err != nil {
+				return err
+			}
+		case vals[0] == outHTML:
 			html = true
-		} else if err := parseFormat(vals[0]); err != nil {
-			return err
+		default:
+			if err := parseFormat(vals[0]); err != nil {
+				return err
+			}
 		}
 	}
 	if _, ok := q["f"]; !ok {
 		html = negotiateItems(c.GetHeader("Accept")) == outHTML
 	}
-	id := c.Param("id")
-	if !incidentmap.ValidID(id) {
-		return errIncidentNotFound
-	}
-	inc, err := s.store.GetIncident(c.Request.Context(), id)
-	if incidentmap.ErrorCode(err) == incidentmap.ENOTFOUND {
-		return errIncidentNotFound
-	} else if err != nil {
-		return fmt.Errorf("api: get incident %s: %w", id, err)
-	}
-	if inc.Status != incidentmap.StatusPublished {
-		return errIncidentNotFound
+	privateCache(c)
+	inc, err := s.visibleIncident(c, c.Param("id"), asOf)
+	if err != nil {
+		return err
 	}
 	if html {
 		return s.renderItemHTML(c, inc)
 	}
+	h := c.Writer.Header()
+	if h.Get("Cache-Control") == "" {
+		h.Set("Cache-Control", s.cacheControl)
+	}
+	if asOf.IsZero() {
+		etag := versionETag(inc.Version)
+		h.Set("ETag", etag)
+		h.Set("Last-Modified", inc.UpdatedAt.UTC().Format(http.TimeFormat))
+		if notModified(c.Request, etag, inc.UpdatedAt.UTC().Truncate(time.Second)) {
+			c.Status(http.StatusNotModified)
+			return nil
+		}
+	}
+	c.Data(http.StatusOK, mediaGeoJSON, s.featureBody(c, inc))
+	return nil
+}
+
+// visibleIncident returns the incident id as the caller may see it (see
+// item), now or as of an instant, or errIncidentNotFound.
+func (s *server) visibleIncident(c *gin.Context, id string, asOf time.Time) (*incidentmap.Incident, error) {
+	if !incidentmap.ValidID(id) {
+		return nil, errIncidentNotFound
+	}
+	ctx := c.Request.Context()
+	var inc *incidentmap.Incident
+	if asOf.IsZero() {
+		var err error
+		inc, err = s.store.GetIncident(ctx, id)
+		if incidentmap.ErrorCode(err) == incidentmap.ENOTFOUND {
+			return nil, errIncidentNotFound
+		} else if err != nil {
+			return nil, fmt.Errorf("api: get incident %s: %w", id, err)
+		}
+	} else {
+		revs, err := s.store.History(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("api: history of %s: %w", id, err)
+		}
+		for _, r := range revs {
+			if r.At.After(asOf) {
+				break
+			}
+			inc = r.Incident // nil after a delete
+		}
+		if inc == nil {
+			return nil, errIncidentNotFound
+		}
+	}
+	if inc.Status != incidentmap.StatusPublished && principal(c) == nil {
+		return nil, errIncidentNotFound
+	}
+	return inc, nil
+}
+
+// featureBody returns inc as a GeoJSON Feature with self and collection
+// links.
+func (s *server) featureBody(c *gin.Context, inc *incidentmap.Incident) []byte {
 	base := s.base(c.Request)
 	b := feature.Append(make([]byte, 0, 2048), inc)
 	// The encoder writes a closed Feature object; reopen it to add links.
@@ -487,10 +558,11 @@ func (s *server) item(c *gin.Context) error {
 		{Href: base + itemsPath + "/" + url.PathEscape(inc.ID), Rel: "self", Type: mediaGeoJSON},
 		{Href: base + "/collections/incidents", Rel: "collection", Type: mediaJSON},
 	})...)
-	b = append(b, '}')
-	c.Data(http.StatusOK, mediaGeoJSON, b)
-	return nil
+	return append(b, '}')
 }
+
+// versionETag is the strong entity tag of an incident at a version.
+func versionETag(version int) string { return `"` + strconv.Itoa(version) + `"` }
 
 // base returns the URL prefix of links: Config.BaseURL, or the scheme and
 // host of the request, taken from X-Forwarded-Proto and X-Forwarded-Host

@@ -83,6 +83,14 @@ var conformanceClasses = []conformanceClass{
 	{"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter", true,
 		"cmd/incidentmap: TestFilterEndToEnd/features-filter"},
 
+	// OGC API – Features – Part 4: Create, Replace, Update and Delete
+	// (draft 20-002): POST to the items, PUT, PATCH and DELETE on an item,
+	// with ETag / If-Match optimistic locking.
+	{"http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete", true,
+		"cmd/incidentmap: TestWritesE2E, TestConcurrentWritesE2E (both stores); api: TestAuthentication, TestIfMatch, TestBodyLimits"},
+	{"http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update", true,
+		"cmd/incidentmap: TestWritesE2E (PATCH as a JSON merge patch); api: TestMergePatch"},
+
 	// CQL2 (21-065r2), each proven by its cases in TestFilterEndToEnd
 	// against SQLite, checked against an oracle over the seeds.
 	{"http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2", true,

@@ -146,7 +146,7 @@ func buildOpenAPI() ([]byte, error) {
 		itemsPath + "/{id}": operation("getIncident", "One published incident",
 			"A published incident by id, with self and collection links.",
 			[]any{obj{"name": "id", "in": "path", "required": true, "description": "The incident id.", "schema": obj{"type": "string"}},
-				obj{"$ref": "#/components/parameters/itemFormat"}},
+				obj{"$ref": "#/components/parameters/itemFormat"}, obj{"$ref": "#/components/parameters/asOf"}},
 			errorResponses(obj{
 				"200": withHTML(response("The incident.", mediaGeoJSON, schemaRef("feature"))),
 				"304": obj{"$ref": "#/components/responses/notModified"},
@@ -188,6 +188,7 @@ func buildOpenAPI() ([]byte, error) {
 			errorResponses(obj{"200": response("The region.", mediaGeoJSON, schemaRef("feature")),
 				"404": obj{"$ref": "#/components/responses/notFound"}}, true)),
 	}
+	addHistoryPaths(paths)
 	// Every GET is also served for HEAD.
 	for _, p := range paths {
 		get := p.(obj)["get"].(obj)
@@ -225,6 +226,7 @@ func buildOpenAPI() ([]byte, error) {
 				"source":  obj{"type": "object", "properties": obj{"publisher": obj{"type": "string"}, "title": obj{"type": "string"}, "url": obj{"type": "string"}}}}}}}},
 		"responses": errorResponses(obj{"200": response("The drafts.", mediaGeoJSON, schemaRef("featureCollection"))}, true),
 	}}
+	addWritePaths(paths)
 	doc := obj{
 		"openapi": "3.0.3",
 		"info": obj{
@@ -239,6 +241,8 @@ func buildOpenAPI() ([]byte, error) {
 			"parameters": componentParams(),
 			"responses":  componentResponses(),
 			"schemas":    componentSchemas(),
+			"securitySchemes": obj{"apiKey": obj{"type": "http", "scheme": "bearer",
+				"description": "An API key made with `incidentmap keys create`, sent as Authorization: Bearer imk_…"}},
 		},
 	}
 	return json.Marshal(doc)
@@ -250,17 +254,27 @@ func componentParams() obj {
 			obj{"type": "string", "enum": []string{"json", "html"}}, nil),
 		"documentFormat": param("f", "The output format: json or html; without it, the Accept header decides.",
 			obj{"type": "string", "enum": []string{"json", "html"}}, nil),
+		"asOf": param("as_of", "The incident as it stood at this RFC 3339 instant, from its history.",
+			obj{"type": "string", "format": "date-time"}, nil),
 	}
 }
 
 func componentResponses() obj {
 	e := func(d string) obj { return response(d, mediaJSON, schemaRef("exception")) }
 	return obj{
-		"badRequest":  e("A parameter is invalid; parameter names it."),
-		"notFound":    e("No such published incident."),
-		"serverError": e("An internal error; the description says only that, the log has the cause under the requestId."),
-		"unavailable": e("The database is unreachable or the request took too long."),
-		"notModified": obj{"description": "The client's copy, named by If-None-Match or If-Modified-Since, is current."},
+		"badRequest":           e("A parameter is invalid; parameter names it."),
+		"notFound":             e("No such published incident."),
+		"serverError":          e("An internal error; the description says only that, the log has the cause under the requestId."),
+		"unavailable":          e("The database is unreachable or the request took too long."),
+		"notModified":          obj{"description": "The client's copy, named by If-None-Match or If-Modified-Since, is current."},
+		"unauthorized":         e("No API key, or not a valid one; the description never says which."),
+		"forbidden":            e("The API key's role does not allow this."),
+		"conflict":             e("A taken id or external id, or a status change the workflow does not allow."),
+		"preconditionFailed":   e("If-Match does not name the current version: read the incident again."),
+		"preconditionRequired": e("A write needs If-Match with the ETag of the incident as read."),
+		"tooLarge":             e("The body is larger than the server's limit."),
+		"unsupportedMedia":     e("The body is not of a media type this operation reads."),
+		"tooManyRequests":      e("Too many failed authentications from this address; try again in a minute."),
 	}
 }
 

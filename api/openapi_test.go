@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -13,6 +14,9 @@ import (
 // TestOpenAPI checks that /api describes every route the engine has and
 // every query parameter the items handler accepts, and that its
 // references resolve.
+// pathParam matches a gin path parameter, :name.
+var pathParam = regexp.MustCompile(`:([a-z]+)`)
+
 func TestOpenAPI(t *testing.T) {
 	e, _, err := newEngine(newFake(herat()), Config{})
 	if err != nil {
@@ -34,10 +38,7 @@ func TestOpenAPI(t *testing.T) {
 	}
 	paths := doc["paths"].(map[string]any)
 	for _, r := range e.Routes() {
-		p := r.Path
-		if i := strings.Index(p, "/:"); i >= 0 {
-			p = p[:i+1] + "{" + p[i+2:] + "}"
-		}
+		p := pathParam.ReplaceAllString(r.Path, "{$1}")
 		op, _ := paths[p].(map[string]any)
 		if op[strings.ToLower(r.Method)] == nil {
 			t.Errorf("%s %s is not in the OpenAPI document", r.Method, p)

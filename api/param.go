@@ -108,6 +108,12 @@ func itemParams() []paramDoc {
 		{"properties", "Comma-separated properties each feature carries (id and geometry are always there), in canonical order " +
 			"whatever the order given. Default: all.",
 			map[string]any{"type": "array", "items": map[string]any{"type": "string", "enum": feature.PropertyNames()}}},
+		{"status", "Only incidents in these statuses, ORed. Needs an API key of any role; without one only published " +
+			"incidents are listed and status is refused.",
+			map[string]any{"type": "array", "items": map[string]any{"type": "string", "enum": incidentmap.Statuses}}},
+		{"as_of", "Reproduce the data as it stood at this RFC 3339 instant, rebuilt from the history of every incident, " +
+			"so that a paper can cite the exact state it used. The other parameters filter that state.",
+			map[string]any{"type": "string", "format": "date-time"}},
 		{"f", "Output format; overrides the Accept header. json and geojson: application/geo+json; jsonseq: " +
 			"application/geo+json-seq (RFC 8142); csv: text/csv; html: a web page.",
 			map[string]any{"type": "string", "enum": []string{"json", "geojson", "jsonseq", "csv", outHTML}}},
@@ -139,7 +145,7 @@ func itemParams() []paramDoc {
 // isItemsParam reports whether the items endpoint takes name.
 func isItemsParam(name string) bool {
 	switch name {
-	case "bbox", "datetime", "limit", "cursor", "sortby", "region", "filter", "filter-lang", "filter-crs", "properties", "f":
+	case "bbox", "datetime", "limit", "cursor", "sortby", "region", "filter", "filter-lang", "filter-crs", "properties", "as_of", "status", "f":
 		return true
 	}
 	return slices.Contains(propertyParams, name)
@@ -181,7 +187,7 @@ func parseItemsQueryWith(q url.Values, opts cql2.Options) (itemsQuery, error) {
 	for _, name := range names {
 		vals := q[name]
 		if name == "status" {
-			return itemsQuery{}, incidentmap.Invalidf(name, "only published incidents are public; the items endpoint has no status parameter")
+			return itemsQuery{}, incidentmap.Invalidf(name, "only published incidents are public; status needs an API key (Authorization: Bearer)")
 		}
 		if !isItemsParam(name) {
 			return itemsQuery{}, incidentmap.Invalidf(clip(name), "is not a query parameter of this endpoint; it takes %s", itemsParamList())
@@ -205,6 +211,8 @@ func parseItemsQueryWith(q url.Values, opts cql2.Options) (itemsQuery, error) {
 			f.Interval = &iv
 		case "limit":
 			f.Limit, err = parseLimit(v)
+		case "as_of":
+			f.AsOf, err = parseAsOf(v)
 		case "cursor":
 			if token, ok := strings.CutPrefix(v, prevCursorPrefix); ok {
 				f.Before, err = incidentmap.DecodeCursor(token)

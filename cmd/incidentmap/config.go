@@ -24,6 +24,10 @@ type Config struct {
 	CacheControl       string        // Cache-Control of data responses
 	RequestTimeout     time.Duration // per request
 	ShutdownTimeout    time.Duration // grace for in-flight requests on SIGTERM
+	PrivateRead        bool          // reads need an API key too
+	MaxBodyBytes       int64         // limit of the body of a write
+	MaxImportBytes     int64         // limit of the body of POST /imports
+	AuthFailures       int64         // failed authentications per address and minute before 429
 }
 
 // DefaultConfig returns the configuration of a plain `incidentmap serve`.
@@ -39,6 +43,9 @@ func DefaultConfig() Config {
 		CacheControl:       "public, max-age=60",
 		RequestTimeout:     60 * time.Second,
 		ShutdownTimeout:    15 * time.Second,
+		MaxBodyBytes:       1 << 20,
+		MaxImportBytes:     64 << 20,
+		AuthFailures:       10,
 	}
 }
 
@@ -53,6 +60,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("--log-format must be text or json, got %q", c.LogFormat)
 	case c.RequestTimeout <= 0 || c.ShutdownTimeout <= 0:
 		return errors.New("--request-timeout and --shutdown-timeout must be positive")
+	case c.MaxBodyBytes <= 0 || c.MaxImportBytes <= 0 || c.AuthFailures <= 0:
+		return errors.New("--max-body-bytes, --max-import-bytes and --auth-failures must be positive")
 	case c.BaseURL != "" && !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://"):
 		return fmt.Errorf("--base-url must start with http:// or https://, got %q", c.BaseURL)
 	}
@@ -63,9 +72,18 @@ func (c Config) Validate() error {
 // environment variable and then to DefaultConfig. It returns the arguments
 // left after the flags.
 func parseConfig(cmd string, args []string, getenv func(string) string, stderr io.Writer) (Config, []string, error) {
+	return parseConfigWith(cmd, args, getenv, stderr, nil)
+}
+
+// parseConfigWith is parseConfig with more flags, which more adds to the
+// flag set before it parses.
+func parseConfigWith(cmd string, args []string, getenv func(string) string, stderr io.Writer, more func(*flag.FlagSet)) (Config, []string, error) {
 	c := DefaultConfig()
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	if more != nil {
+		more(fs)
+	}
 	var envErr error
 	str := func(p *string, name, env, help string) {
 		if v := getenv(env); v != "" {
@@ -95,7 +113,21 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 	}
 	str(&c.DB, "db", "INCIDENTMAP_DB", "database: sqlite:PATH or postgres://user:pass@host/db")
 	str(&c.LogFormat, "log-format", "INCIDENTMAP_LOG_FORMAT", "log format: text or json")
+	integer := func(p *int64, name, env, help string) {
+		if v := getenv(env); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				envErr = fmt.Errorf("$%s must be an integer, got %q", env, v)
+			}
+			*p = n
+		}
+		fs.Int64Var(p, name, *p, help+" ($"+env+")")
+	}
 	if cmd == "serve" {
+		boolean(&c.PrivateRead, "private-read", "INCIDENTMAP_PRIVATE_READ", "reads of incidents need an API key too (default: published incidents are public)")
+		integer(&c.MaxBodyBytes, "max-body-bytes", "INCIDENTMAP_MAX_BODY_BYTES", "largest body of a create, replace or update (413 above)")
+		integer(&c.MaxImportBytes, "max-import-bytes", "INCIDENTMAP_MAX_IMPORT_BYTES", "largest body of POST /imports (413 above)")
+		integer(&c.AuthFailures, "auth-failures", "INCIDENTMAP_AUTH_FAILURES", "failed authentications per client address and minute before 429")
 		str(&c.Addr, "addr", "INCIDENTMAP_ADDR", "listen address")
 		str(&c.BaseURL, "base-url", "INCIDENTMAP_BASE_URL", "public URL prefix used in links (default: from the request)")
 		boolean(&c.TrustProxy, "trust-proxy", "INCIDENTMAP_TRUST_PROXY", "derive link host and scheme from X-Forwarded-Host/Proto")

@@ -1,6 +1,6 @@
 // Command incidentmap serves the incident map: `serve` runs the HTTP API and
 // map on a store chosen by DSN, `migrate` brings a database's schema up to
-// date, and `import` loads GeoJSON files. This is the only package that reads
+// date, `import` loads GeoJSON files, and `keys` manages API keys. This is the only package that reads
 // flags and the environment, opens databases and handles signals.
 package main
 
@@ -46,6 +46,9 @@ Usage:
                                        measure geocoding (news gold sets, Acc@161km, AUC),
                                        toponym recognition and the extractor
   incidentmap healthcheck [--url URL]  exit 0 when URL (default the local /readyz) answers 200
+  incidentmap keys create --name NAME --role reader|editor|admin
+  incidentmap keys list
+  incidentmap keys revoke ID           manage the API keys of writes and private reads
 
 Run 'incidentmap COMMAND -h' for a command's flags. Every flag can also be set
 by an environment variable: --db is INCIDENTMAP_DB, --addr is INCIDENTMAP_ADDR, …
@@ -61,13 +64,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	switch cmd {
 	case "serve", "migrate", "import":
 	case "healthcheck":
-		return healthcheck(ctx, args, stderr)
+		return helpIsNotAnError(healthcheck(ctx, args, stderr))
 	case "geocode":
-		return geocodeCommand(args, stdout, stderr)
+		return helpIsNotAnError(geocodeCommand(args, stdout, stderr))
 	case "extract":
-		return extractCommand(args, stdout, stderr, time.Now)
+		return helpIsNotAnError(extractCommand(args, stdout, stderr, time.Now))
 	case "eval":
-		return evalCommand(args, stdout, stderr)
+		return helpIsNotAnError(evalCommand(args, stdout, stderr))
+	case "keys":
+		return helpIsNotAnError(keysCommand(ctx, args, getenv, stdout, stderr))
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -95,6 +100,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		return importFiles(ctx, cfg, rest, stdout)
 	}
+}
+
+// helpIsNotAnError turns the flag package's answer to -h, which has
+// printed the usage, into success.
+func helpIsNotAnError(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	return err
 }
 
 // describe returns the text shown for a failed command: the message of a

@@ -66,6 +66,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	if m.Geo == nil {
 		m.Geo = &geo.Data{}
 	}
+	keys, _ := m.Store.(incidentmap.KeyStore) // both stores keep keys
 	handler, err := api.New(m.Store, api.Config{
 		Geo:            m.Geo,
 		BaseURL:        m.Config.BaseURL,
@@ -76,6 +77,11 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		CORSOrigins:    splitList(m.Config.CORSOrigins),
 		CacheControl:   m.Config.CacheControl,
 		Logger:         m.Logger,
+		Keys:           keys,
+		PrivateRead:    m.Config.PrivateRead,
+		MaxBodyBytes:   m.Config.MaxBodyBytes,
+		MaxImportBytes: m.Config.MaxImportBytes,
+		AuthFailures:   int(m.Config.AuthFailures),
 	})
 	if err != nil {
 		return err

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -67,7 +66,7 @@ func (s *Store) FindIncidents(ctx context.Context, f incidentmap.Filter, fn func
 			return nil, err
 		}
 		where, args = "("+where+") AND "+before, append(args, bargs...)
-		start, n, err := s.pageStart(ctx, o, where, args, limit)
+		start, n, err := s.pageStart(ctx, f, o, where, args, limit)
 		if err != nil || n == 0 {
 			return nil, err
 		}
@@ -78,8 +77,9 @@ func (s *Store) FindIncidents(ctx context.Context, f incidentmap.Filter, fn func
 		where, args = where+" AND "+from, append(args, fargs...)
 		peek = 0
 	}
-	args = append(args, limit+peek)
-	rows, err := s.db.QueryxContext(ctx, rebind(selectIncident+" WHERE "+where+" ORDER BY "+o.By("", false)+" LIMIT ?"), args...)
+	with, wargs := asOf(f)
+	args = append(append(wargs, args...), limit+peek)
+	rows, err := s.db.QueryxContext(ctx, rebind(with+selectIncident+" WHERE "+where+" ORDER BY "+o.By("", false)+" LIMIT ?"), args...)
 	if err != nil {
 		return nil, fmt.Errorf("postgis: find incidents: %w", err)
 	}
@@ -117,13 +117,14 @@ func (s *Store) FindIncidents(ctx context.Context, f incidentmap.Filter, fn func
 // that where selects just before its bound, by reading the sort keys alone
 // in the reverse order. It returns the values at that position and how
 // many rows the page has.
-func (s *Store) pageStart(ctx context.Context, o sqlexpr.Order, where string, args []any, limit int) ([]any, int, error) {
+func (s *Store) pageStart(ctx context.Context, f incidentmap.Filter, o sqlexpr.Order, where string, args []any, limit int) ([]any, int, error) {
 	cols := make([]string, len(o))
 	for i, k := range o {
 		cols[i] = k.Col.Name
 	}
-	q := `SELECT ` + strings.Join(cols, ", ") + ` FROM incidents i WHERE ` + where + ` ORDER BY ` + o.By("", true) + ` LIMIT ?`
-	rows, err := s.db.QueryContext(ctx, rebind(q), append(slices.Clone(args), limit)...)
+	with, wargs := asOf(f)
+	q := with + `SELECT ` + strings.Join(cols, ", ") + ` FROM incidents i WHERE ` + where + ` ORDER BY ` + o.By("", true) + ` LIMIT ?`
+	rows, err := s.db.QueryContext(ctx, rebind(q), append(append(wargs, args...), limit)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("postgis: find incidents: page start: %w", err)
 	}
@@ -168,7 +169,8 @@ func (s *Store) CountIncidents(ctx context.Context, f incidentmap.Filter) (int, 
 		return 0, err
 	}
 	var n int
-	if err := s.db.QueryRowxContext(ctx, rebind(count+where), args...).Scan(&n); err != nil {
+	with, wargs := asOf(f)
+	if err := s.db.QueryRowxContext(ctx, rebind(with+count+where), append(wargs, args...)...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("postgis: count incidents: %w", err)
 	}
 	return n, nil

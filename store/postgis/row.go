@@ -216,14 +216,14 @@ func incidentColumns() []string {
 		"location", "location_precision", "place_name", "country", "admin1_code", "admin1_name",
 		"event_type", "sub_event_type", "target_type", "target_country", "facility", "perpetrator",
 		"actors", "fatalities", "injuries", "tags", "sources", "responses",
-		"status", "version", "created_at", "updated_at",
+		"status", "version", "created_at", "updated_at", "updated_by",
 	}
 }
 
 // incidentValues returns the values of inc for incidentColumns, stamped as
-// version 1 created at now. The location is EWKB with SRID 4326, which COPY's
+// version 1 created at now by actor. The location is EWKB with SRID 4326, which COPY's
 // binary format passes to geometry's receive function as it is.
-func incidentValues(inc *incidentmap.Incident, now time.Time) ([]any, error) {
+func incidentValues(inc *incidentmap.Incident, now time.Time, actor string) ([]any, error) {
 	location, err := ewkb.Marshal(inc.Location, 4326)
 	if err != nil {
 		return nil, fmt.Errorf("location: %w", err)
@@ -252,7 +252,7 @@ func incidentValues(inc *incidentmap.Incident, now time.Time) ([]any, error) {
 		location, string(inc.LocationPrecision), inc.PlaceName, inc.Country, inc.Admin1Code, inc.Admin1Name,
 		inc.EventType, inc.SubEventType, string(inc.TargetType), inc.TargetCountry, inc.Facility, inc.Perpetrator,
 		nonNil(inc.Actors), inc.Fatalities, inc.Injuries, nonNil(inc.Tags), sourcesJSON, responsesJSON,
-		string(inc.Status), 1, now, now,
+		string(inc.Status), 1, now, now, actor,
 	}, nil
 }
 

@@ -93,13 +93,14 @@ func (s *Store) insert(ctx context.Context, incs []*incidentmap.Incident, now ti
 
 // copyIncidents copies incs and their external ids in one transaction.
 func copyIncidents(ctx context.Context, conn *pgx.Conn, incs []*incidentmap.Incident, now time.Time) error {
+	actor := incidentmap.ActorFrom(ctx)
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback(ctx)
 	_, err = tx.CopyFrom(ctx, pgx.Identifier{"incidents"}, incidentColumns(),
-		pgx.CopyFromSlice(len(incs), func(i int) ([]any, error) { return incidentValues(incs[i], now) }))
+		pgx.CopyFromSlice(len(incs), func(i int) ([]any, error) { return incidentValues(incs[i], now, actor) }))
 	if err != nil {
 		return fmt.Errorf("copy incidents: %w", err)
 	}
@@ -183,31 +184,7 @@ func (s *Store) conflict(ctx context.Context, incs []*incidentmap.Incident, labe
 // DeleteIncident removes the incident and its external ids and leaves a
 // tombstone with its last version.
 func (s *Store) DeleteIncident(ctx context.Context, id string) error {
-	const (
-		deleteIncident  = `DELETE FROM incidents WHERE id = $1 RETURNING version`
-		insertTombstone = `INSERT INTO incident_tombstones (id, version, deleted_at) VALUES ($1, $2, $3)`
-	)
-	if !incidentmap.ValidID(id) {
-		return notFound(id)
-	}
-	tx, err := s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("postgis: delete incident %s: %w", id, err)
-	}
-	defer tx.Rollback()
-	var version int
-	if err := tx.QueryRowxContext(ctx, deleteIncident, id).Scan(&version); errors.Is(err, sql.ErrNoRows) {
-		return notFound(id)
-	} else if err != nil {
-		return fmt.Errorf("postgis: delete incident %s: %w", id, err)
-	}
-	if _, err := tx.ExecContext(ctx, insertTombstone, id, version, s.now()); err != nil {
-		return fmt.Errorf("postgis: delete incident %s: tombstone: %w", id, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("postgis: delete incident %s: commit: %w", id, err)
-	}
-	return nil
+	return s.DeleteIncidentVersion(ctx, id, 0)
 }
 
 // tombstoneRow is a row of incident_tombstones.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -69,7 +68,7 @@ func (s *Store) FindIncidents(ctx context.Context, f incidentmap.Filter, fn func
 			return nil, err
 		}
 		cond, args = "("+cond+") AND "+before, append(args, bargs...)
-		start, n, err := s.pageStart(ctx, o, cond, args, limit)
+		start, n, err := s.pageStart(ctx, f, o, cond, args, limit)
 		if err != nil || n == 0 {
 			return nil, err
 		}
@@ -80,8 +79,9 @@ func (s *Store) FindIncidents(ctx context.Context, f incidentmap.Filter, fn func
 		cond, args = cond+" AND "+from, append(args, fargs...)
 		peek = 0
 	}
-	q := findIncidentsHead + cond + findIncidentsOrder + o.By("", false) + findIncidentsLimit + o.By("i.", false)
-	rows, err := s.db.QueryxContext(ctx, q, append(args, limit+peek)...)
+	with, wargs := asOf(f)
+	q := with + findIncidentsHead + cond + findIncidentsOrder + o.By("", false) + findIncidentsLimit + o.By("i.", false)
+	rows, err := s.db.QueryxContext(ctx, q, append(append(wargs, args...), limit+peek)...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: find incidents: %w", err)
 	}
@@ -123,13 +123,14 @@ func (s *Store) FindIncidents(ctx context.Context, f incidentmap.Filter, fn func
 // that cond selects just before its bound, by reading the sort keys alone
 // in the reverse order. It returns the values at that position and how
 // many rows the page has.
-func (s *Store) pageStart(ctx context.Context, o sqlexpr.Order, cond string, args []any, limit int) ([]any, int, error) {
+func (s *Store) pageStart(ctx context.Context, f incidentmap.Filter, o sqlexpr.Order, cond string, args []any, limit int) ([]any, int, error) {
 	cols := make([]string, len(o))
 	for i, k := range o {
 		cols[i] = k.Col.Name
 	}
-	q := `SELECT ` + strings.Join(cols, ", ") + ` FROM incidents WHERE ` + cond + ` ORDER BY ` + o.By("", true) + ` LIMIT ?`
-	rows, err := s.db.QueryContext(ctx, q, append(slices.Clone(args), limit)...)
+	with, wargs := asOf(f)
+	q := with + `SELECT ` + strings.Join(cols, ", ") + ` FROM incidents WHERE ` + cond + ` ORDER BY ` + o.By("", true) + ` LIMIT ?`
+	rows, err := s.db.QueryContext(ctx, q, append(append(wargs, args...), limit)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("sqlite: find incidents: page start: %w", err)
 	}
@@ -191,7 +192,8 @@ func (s *Store) CountIncidents(ctx context.Context, f incidentmap.Filter) (int, 
 		return 0, err
 	}
 	var n int
-	if err := s.db.QueryRowxContext(ctx, countIncidentsHead+cond, args...).Scan(&n); err != nil {
+	with, wargs := asOf(f)
+	if err := s.db.QueryRowxContext(ctx, with+countIncidentsHead+cond, append(wargs, args...)...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("sqlite: count incidents: %w", err)
 	}
 	return n, nil

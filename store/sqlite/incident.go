@@ -26,7 +26,7 @@ func (s *Store) CreateIncident(ctx context.Context, inc *incidentmap.Incident) e
 			return err
 		}
 		defer ins.close()
-		return ins.insert(ctx, inc, formatInstant(now))
+		return ins.insert(ctx, inc, formatInstant(now), incidentmap.ActorFrom(ctx))
 	})
 	if err != nil {
 		return fmt.Errorf("sqlite: create incident %s: %w", inc.ID, err)
@@ -55,9 +55,9 @@ func (s *Store) ImportIncidents(ctx context.Context, incs []*incidentmap.Inciden
 			return err
 		}
 		defer ins.close()
-		nowText := formatInstant(now)
+		nowText, actor := formatInstant(now), incidentmap.ActorFrom(ctx)
 		for i, inc := range incs {
-			if err := ins.insert(ctx, inc, nowText); err != nil {
+			if err := ins.insert(ctx, inc, nowText, actor); err != nil {
 				return atIncident(i, inc, err)
 			}
 		}
@@ -126,8 +126,8 @@ const insertIncident = `INSERT INTO incidents (
 	lon, lat, location_precision, place_name, country, admin1_code, admin1_name,
 	event_type, sub_event_type, target_type, target_country, facility,
 	perpetrator, actors, fatalities, injuries, tags, sources, responses,
-	status, version, created_at, updated_at
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	status, version, created_at, updated_at, updated_by
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 const insertExternalID = `INSERT INTO incident_external_ids (external_id, incident_id, position) VALUES (?, ?, ?)`
 
@@ -151,18 +151,24 @@ func (ins *inserts) close() {
 
 // insert writes one validated incident. A duplicate id or external id is an
 // ECONFLICT *incidentmap.Error naming it.
-func (ins *inserts) insert(ctx context.Context, inc *incidentmap.Incident, now string) error {
+func (ins *inserts) insert(ctx context.Context, inc *incidentmap.Incident, now, actor string) error {
 	args, err := incidentArgs(inc, now)
 	if err != nil {
 		return fmt.Errorf("encode incident %s: %w", inc.ID, err)
 	}
-	if _, err := ins.incident.ExecContext(ctx, args...); err != nil {
+	if _, err := ins.incident.ExecContext(ctx, append(args, actor)...); err != nil {
 		if isUniqueViolation(err) {
 			return &incidentmap.Error{Code: incidentmap.ECONFLICT, Param: "id",
 				Message: fmt.Sprintf("id: an incident with id %s already exists", inc.ID)}
 		}
 		return fmt.Errorf("insert incident %s: %w", inc.ID, err)
 	}
+	return ins.insertExternalIDs(ctx, inc)
+}
+
+// insertExternalIDs writes the external ids of inc. One that is taken is
+// an ECONFLICT *incidentmap.Error naming it.
+func (ins *inserts) insertExternalIDs(ctx context.Context, inc *incidentmap.Incident) error {
 	for pos, x := range inc.ExternalIDs {
 		if _, err := ins.externalID.ExecContext(ctx, x, inc.ID, pos); err != nil {
 			if isUniqueViolation(err) {
@@ -197,31 +203,11 @@ func notFound(id string) *incidentmap.Error {
 	return incidentmap.Errorf(incidentmap.ENOTFOUND, "no incident has id %q", id)
 }
 
-const (
-	deleteIncident  = `DELETE FROM incidents WHERE id = ? RETURNING version`
-	insertTombstone = `INSERT INTO incident_tombstones (id, version, deleted_at) VALUES (?, ?, ?)`
-)
-
 // DeleteIncident removes the incident (its external ids and its box in the
 // R*Tree go with it, by cascade and trigger) and records a tombstone with its
 // last version, in one transaction. An unknown id is ENOTFOUND.
 func (s *Store) DeleteIncident(ctx context.Context, id string) error {
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		var version int
-		if err := tx.QueryRowxContext(ctx, deleteIncident, id).Scan(&version); errors.Is(err, sql.ErrNoRows) {
-			return notFound(id)
-		} else if err != nil {
-			return fmt.Errorf("delete: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, insertTombstone, id, version, formatInstant(s.now())); err != nil {
-			return fmt.Errorf("insert tombstone: %w", err)
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("sqlite: delete incident %s: %w", id, err)
-	}
-	return nil
+	return s.DeleteIncidentVersion(ctx, id, 0)
 }
 
 // tombstoneRow is an incident_tombstones row.

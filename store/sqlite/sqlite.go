@@ -4,8 +4,10 @@
 // that spatial filters search, compiles the one filter model
 // (incidentmap.Expr) into bound SQL over allow-listed columns, with Go
 // functions for the spatial and distance tests SQLite lacks (spatial.go),
-// pages by key in any sortby order, and turns driver errors into
-// incidentmap.Error codes.
+// pages by key in any sortby order, checks versions on updates and
+// deletes, reads the revisions that migration 0004's triggers write (and
+// the data as of an instant from them), keeps API keys, and turns driver
+// errors into incidentmap.Error codes.
 //
 // It runs on modernc.org/sqlite, a cgo-free build of SQLite, through sqlx.
 package sqlite

@@ -1,5 +1,6 @@
 // Package storetest is the contract suite that every incidentmap.Store
-// passes, the fixtures it uses, and a deterministic generator of synthetic
+// passes (reads, writes with versions, history, the change feed and as-of
+// reads), the fixtures it uses, and a deterministic generator of synthetic
 // incidents for benchmarks. A store's own tests call Run with a function that
 // opens a fresh, empty store.
 package storetest
@@ -47,6 +48,12 @@ func Run(t *testing.T, open Opener) {
 		{"WhereTemporal", testWhereTemporal},
 		{"SortPaging", testSortPaging},
 		{"Ping", testPing},
+		{"Update", testUpdate},
+		{"ConcurrentUpdates", testConcurrentUpdates},
+		{"DeleteVersion", testDeleteVersion},
+		{"History", testHistory},
+		{"Changes", testChanges},
+		{"AsOf", testAsOf},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,241 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/incidentmap/incidentmap"
+)
+
+// The history of incidents is written by the triggers of migration 0004:
+// the methods here check versions, write, and read the revisions back.
+
+const (
+	selectVersion      = `SELECT version FROM incidents WHERE id = ?`
+	deleteExternalIDs  = `DELETE FROM incident_external_ids WHERE incident_id = ?`
+	updateIncidentByID = `UPDATE incidents SET title = ?, summary = ?, occurred_start = ?, occurred_end = ?, date_precision = ?,
+	lon = ?, lat = ?, location_precision = ?, place_name = ?, country = ?, admin1_code = ?, admin1_name = ?,
+	event_type = ?, sub_event_type = ?, target_type = ?, target_country = ?, facility = ?,
+	perpetrator = ?, actors = ?, fatalities = ?, injuries = ?, tags = ?, sources = ?, responses = ?,
+	status = ?, version = ?, updated_at = ?, updated_by = ?
+	WHERE id = ? RETURNING created_at`
+	deleteIncidentByID = `DELETE FROM incidents WHERE id = ?`
+	insertTombstoneBy  = `INSERT INTO incident_tombstones (id, version, deleted_at, deleted_by) VALUES (?, ?, ?, ?)`
+)
+
+// checkVersion reads the current version of the incident id in tx: an
+// unknown id is ENOTFOUND, and a version other than expected (unless
+// expected is 0) ESTALE.
+func checkVersion(ctx context.Context, tx *sqlx.Tx, id string, expected int) (int, error) {
+	var version int
+	if err := tx.QueryRowxContext(ctx, selectVersion, id).Scan(&version); errors.Is(err, sql.ErrNoRows) {
+		return 0, notFound(id)
+	} else if err != nil {
+		return 0, fmt.Errorf("read version: %w", err)
+	}
+	if expected != 0 && version != expected {
+		return 0, stale(id, version, expected)
+	}
+	return version, nil
+}
+
+func stale(id string, current, expected int) error {
+	return incidentmap.Errorf(incidentmap.ESTALE,
+		"incident %s is at version %d, not %d: read it again and reapply the change", id, current, expected)
+}
+
+// UpdateIncident replaces the incident inc.ID if it is at version expected;
+// see incidentmap.Store. The immediate transaction holds the write lock from
+// the version check to the commit, so two writers of one version cannot both
+// pass the check.
+func (s *Store) UpdateIncident(ctx context.Context, inc *incidentmap.Incident, expected int) error {
+	if err := validate(inc); err != nil {
+		return fmt.Errorf("sqlite: update incident: %w", err)
+	}
+	var now time.Time
+	var created string
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		// Stamped once the write lock is held, so that the times of
+		// revisions follow their order.
+		now = s.now()
+		if _, err := checkVersion(ctx, tx, inc.ID, expected); err != nil {
+			return err
+		}
+		args, err := incidentArgs(inc, "")
+		if err != nil {
+			return fmt.Errorf("encode: %w", err)
+		}
+		// The old external ids go first, so that the revision the update
+		// writes sees only the new ones (see migration 0004).
+		if _, err := tx.ExecContext(ctx, deleteExternalIDs, inc.ID); err != nil {
+			return fmt.Errorf("delete external ids: %w", err)
+		}
+		args = append(args[1:26:26], expected+1, formatInstant(now), incidentmap.ActorFrom(ctx), inc.ID)
+		if err := tx.QueryRowxContext(ctx, updateIncidentByID, args...).Scan(&created); err != nil {
+			return fmt.Errorf("update: %w", err)
+		}
+		ins, err := prepareInserts(ctx, tx)
+		if err != nil {
+			return err
+		}
+		defer ins.close()
+		return ins.insertExternalIDs(ctx, inc)
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: update incident %s: %w", inc.ID, err)
+	}
+	createdAt, err := time.Parse(instantLayout, created)
+	if err != nil {
+		return fmt.Errorf("sqlite: update incident %s: created_at: %w", inc.ID, err)
+	}
+	inc.Version, inc.CreatedAt, inc.UpdatedAt = expected+1, createdAt, now
+	return nil
+}
+
+// DeleteIncidentVersion deletes the incident if it is at version expected
+// (any version when expected is 0) and leaves a tombstone naming the actor.
+func (s *Store) DeleteIncidentVersion(ctx context.Context, id string, expected int) error {
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		version, err := checkVersion(ctx, tx, id, expected)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, deleteIncidentByID, id); err != nil {
+			return fmt.Errorf("delete: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, insertTombstoneBy, id, version, formatInstant(s.now()), incidentmap.ActorFrom(ctx)); err != nil {
+			return fmt.Errorf("insert tombstone: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: delete incident %s: %w", id, err)
+	}
+	return nil
+}
+
+// revisionRow is an incident_revisions row as selectRevisions reads it: the
+// incident's columns (empty for a delete) and the revision's own.
+type revisionRow struct {
+	incidentRow
+	Seq   int64  `db:"seq"`
+	Op    string `db:"op"`
+	Actor string `db:"actor"`
+}
+
+// selectRevisions reads revisionRows from incident_revisions r. A delete
+// has NULL incident columns, read as empty values and not decoded.
+const selectRevisions = `SELECT r.seq, r.op, r.actor, r.incident_id AS id, r.external_ids,
+	coalesce(r.title, '') AS title, coalesce(r.summary, '') AS summary,
+	coalesce(r.occurred_start, '') AS occurred_start, coalesce(r.occurred_end, '') AS occurred_end,
+	coalesce(r.date_precision, '') AS date_precision, coalesce(r.lon, 0) AS lon, coalesce(r.lat, 0) AS lat,
+	coalesce(r.location_precision, '') AS location_precision, coalesce(r.place_name, '') AS place_name,
+	coalesce(r.country, '') AS country, coalesce(r.admin1_code, '') AS admin1_code,
+	coalesce(r.admin1_name, '') AS admin1_name, coalesce(r.event_type, '') AS event_type,
+	coalesce(r.sub_event_type, '') AS sub_event_type, coalesce(r.target_type, '') AS target_type,
+	coalesce(r.target_country, '') AS target_country, coalesce(r.facility, '') AS facility,
+	coalesce(r.perpetrator, '') AS perpetrator, coalesce(r.actors, '[]') AS actors, r.fatalities, r.injuries,
+	coalesce(r.tags, '[]') AS tags, coalesce(r.sources, '[]') AS sources, coalesce(r.responses, '[]') AS responses,
+	coalesce(r.status, '') AS status, r.version, coalesce(r.created_at, r.at) AS created_at, r.at AS updated_at
+	FROM incident_revisions r `
+
+// revision converts the row.
+func (r *revisionRow) revision() (incidentmap.Revision, error) {
+	rev := incidentmap.Revision{Seq: r.Seq, ID: r.ID, Version: r.Version, Op: incidentmap.Op(r.Op), Actor: r.Actor}
+	var err error
+	if rev.At, err = time.Parse(instantLayout, r.UpdatedAt); err != nil {
+		return rev, fmt.Errorf("at: %w", err)
+	}
+	if rev.Op != incidentmap.OpDelete {
+		if rev.Incident, err = r.incident(); err != nil {
+			return rev, err
+		}
+	}
+	return rev, nil
+}
+
+// revisions runs a selectRevisions query.
+func (s *Store) revisions(ctx context.Context, q string, args ...any) ([]incidentmap.Revision, error) {
+	rows, err := s.db.QueryxContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []incidentmap.Revision
+	for rows.Next() {
+		var row revisionRow
+		if err := rows.StructScan(&row); err != nil {
+			return nil, fmt.Errorf("scan: %w", err)
+		}
+		rev, err := row.revision()
+		if err != nil {
+			return nil, fmt.Errorf("decode revision %d: %w", row.Seq, err)
+		}
+		out = append(out, rev)
+	}
+	return out, rows.Err()
+}
+
+// History returns the revisions of one incident, oldest first.
+func (s *Store) History(ctx context.Context, id string) ([]incidentmap.Revision, error) {
+	out, err := s.revisions(ctx, selectRevisions+`WHERE r.incident_id = ? ORDER BY r.seq`, id)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: history of %s: %w", id, err)
+	}
+	return out, nil
+}
+
+// changesWhere selects the revisions after a seq, and with ? false only
+// those that are not about drafts (see incidentmap.Store.Changes).
+const changesWhere = `WHERE r.seq > ? AND (? OR (r.op <> 'delete' AND r.status <> 'draft') OR (r.op = 'delete' AND EXISTS (
+	SELECT 1 FROM incident_revisions p WHERE p.incident_id = r.incident_id AND p.seq < r.seq AND p.status <> 'draft')))
+	ORDER BY r.seq LIMIT ?`
+
+// Changes returns revisions after since in commit order.
+func (s *Store) Changes(ctx context.Context, since int64, limit int, drafts bool) ([]incidentmap.Revision, error) {
+	if limit <= 0 || limit > incidentmap.HistoryLimit {
+		limit = incidentmap.HistoryLimit
+	}
+	out, err := s.revisions(ctx, selectRevisions+changesWhere, since, drafts, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: changes since %d: %w", since, err)
+	}
+	return out, nil
+}
+
+// asOfWith is a WITH clause that shadows the tables a read of incidents
+// touches (incidents, incident_external_ids, incidents_rtree) with the
+// state they had at the instant bound to its one ?, rebuilt from the
+// latest revision of each incident at or before it. The queries of find.go
+// run unchanged after it, without the indexes of the real tables: as_of
+// reads scan the revisions.
+const asOfWith = `WITH incidents AS (
+	SELECT r.seq AS rid, r.incident_id AS id, r.external_ids AS revision_external_ids,
+	       r.title, r.summary, r.occurred_start, r.occurred_end, r.date_precision, r.lon, r.lat,
+	       r.location_precision, r.place_name, r.country, r.admin1_code, r.admin1_name,
+	       r.event_type, r.sub_event_type, r.target_type, r.target_country, r.facility,
+	       r.perpetrator, r.actors, r.fatalities, r.injuries, r.tags, r.sources, r.responses,
+	       r.status, r.version, r.created_at, r.at AS updated_at
+	  FROM incident_revisions r
+	 WHERE r.seq IN (SELECT max(seq) FROM incident_revisions WHERE at <= ? GROUP BY incident_id)
+	   AND r.op <> 'delete'
+), incident_external_ids AS (
+	SELECT j.value AS external_id, i.id AS incident_id, j.key AS position
+	  FROM incidents i, json_each(i.revision_external_ids) j
+), incidents_rtree AS (
+	SELECT rid, lon AS min_lon, lon AS max_lon, lat AS min_lat, lat AS max_lat FROM incidents
+) `
+
+// asOf returns the prefix and the leading arguments that make a read of f
+// see the data as of f.AsOf; nothing when it is zero.
+func asOf(f incidentmap.Filter) (string, []any) {
+	if f.AsOf.IsZero() {
+		return "", nil
+	}
+	return asOfWith, []any{formatInstant(f.AsOf)}
+}
