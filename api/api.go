@@ -8,6 +8,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -64,6 +65,10 @@ type Config struct {
 	// collections, their items and the queryables' data); empty means
 	// DefaultCacheControl. Clients revalidate with the ETag either way.
 	CacheControl string
+	// WarmTiles starts building the clustering of the published incidents
+	// (the read model of tiles, clusters and bins) in the background when
+	// the handler is made, instead of on the first request that needs it.
+	WarmTiles bool
 }
 
 // Basemap is a Leaflet tile layer: a URL template with {z}, {x} and {y},
@@ -127,6 +132,8 @@ type server struct {
 
 	streams sync.Pool // *stream, for the items endpoint
 
+	tiles *tileIndexes // the clustered incidents of tiles, clusters and bins
+
 	extentMu sync.Mutex
 	extent   *extentCache // of the latest data version seen
 
@@ -178,6 +185,14 @@ func newEngine(store incidentmap.Store, cfg Config) (*gin.Engine, *server, error
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.tiles = newTileIndexes(store, s.log)
+	if cfg.WarmTiles {
+		go func() {
+			if err := s.tiles.Warm(context.Background()); err != nil {
+				s.log.Error("tile index: data version", slog.String("error", err.Error()))
+			}
+		}()
+	}
 	s.corsOrigins = cfg.CORSOrigins
 	if s.corsOrigins == nil {
 		s.corsOrigins = []string{"*"}
@@ -214,6 +229,16 @@ func newEngine(store incidentmap.Store, cfg Config) (*gin.Engine, *server, error
 		data.Handle(method, itemsPath, s.handle(s.items))
 		data.Handle(method, itemsPath+"/:id", s.handle(s.item))
 		data.Handle(method, aggregatePath, s.handle(s.aggregate))
+		data.Handle(method, tilePath, s.handle(s.tile))
+		data.Handle(method, tileAliasPath, s.handle(s.tileAlias))
+		data.Handle(method, tileJSONPath, s.handle(s.tileJSON))
+		data.Handle(method, clustersPath, s.handle(s.clusters))
+		data.Handle(method, clusterPath, s.handle(s.cluster))
+		data.Handle(method, binsPath, s.handle(s.bins))
+		docs.Handle(method, tilesPath, s.handle(s.tilesets))
+		docs.Handle(method, tilesetPath, s.handle(s.tileset))
+		docs.Handle(method, tmsListPath, s.handle(s.tileMatrixSets))
+		docs.Handle(method, tmsPath, s.handle(s.tileMatrixSet))
 		docs.Handle(method, "/", s.handle(s.landing))
 		docs.Handle(method, "/conformance", s.handle(s.conformance))
 		docs.Handle(method, "/api", s.handle(s.openAPIDoc))

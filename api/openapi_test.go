@@ -34,11 +34,17 @@ func TestOpenAPI(t *testing.T) {
 	}
 	paths := doc["paths"].(map[string]any)
 	for _, r := range e.Routes() {
-		p := r.Path
-		if i := strings.Index(p, "/:"); i >= 0 {
-			p = p[:i+1] + "{" + p[i+2:] + "}"
+		segs := strings.Split(r.Path, "/")
+		for i, seg := range segs {
+			if name, ok := strings.CutPrefix(seg, ":"); ok {
+				segs[i] = "{" + name + "}"
+			}
 		}
+		p := strings.Join(segs, "/")
 		op, _ := paths[p].(map[string]any)
+		if op == nil {
+			op, _ = paths[p+".mvt"].(map[string]any) // the last parameter of XYZ tiles carries the suffix
+		}
 		if op[strings.ToLower(r.Method)] == nil {
 			t.Errorf("%s %s is not in the OpenAPI document", r.Method, p)
 		}

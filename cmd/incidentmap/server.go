@@ -76,6 +76,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		CORSOrigins:    splitList(m.Config.CORSOrigins),
 		CacheControl:   m.Config.CacheControl,
 		Logger:         m.Logger,
+		WarmTiles:      true,
 	})
 	if err != nil {
 		return err

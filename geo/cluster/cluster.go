@@ -413,14 +413,14 @@ func (ix *Index) SplitLevel(id uint64) (int, error) {
 // b, in code order, until fn returns false. b is a longitude/latitude
 // box with Min west and south of Max (no antimeridian crossing). It
 // visits only non-empty squares, so its cost follows the clusters found,
-// not the area.
+// not the area. Longitudes beyond ±180 count as the edges.
 func (ix *Index) Within(level int, b orb.Bound, fn func(Cluster) bool) {
 	if level < 0 || level > MaxLevel || len(ix.codes) == 0 {
 		return
 	}
 	// The box in squares at level: columns x0..x1, rows y0..y1 (rows run
 	// southwards).
-	x0, y1 := cellXY(b.Min.Lon(), b.Min.Lat(), level)
+	x0, y1 := cellXY(max(b.Min.Lon(), -180), b.Min.Lat(), level)
 	x1, y0 := cellXY(b.Max.Lon(), b.Max.Lat(), level)
 	if b.Max.Lon() >= 180 {
 		x1 = uint32(uint64(1)<<level - 1)

@@ -107,11 +107,12 @@ func TestWithinBox(t *testing.T) {
 		{"baghdad z8", 11, orb.Bound{Min: orb.Point{43.866, 32.815}, Max: orb.Point{44.866, 33.815}}},
 		{"kabul z12", 15, orb.Bound{Min: orb.Point{69.1, 34.5}, Max: orb.Point{69.2, 34.6}}},
 		{"east edge", 5, orb.Bound{Min: orb.Point{170, -30}, Max: orb.Point{180, 0}}},
+		{"beyond the edges", 2, orb.Bound{Min: orb.Point{-182, -86}, Max: orb.Point{182, 86}}},
 		{"empty ocean", 9, orb.Bound{Min: orb.Point{-140, -50}, Max: orb.Point{-139.9, -49.9}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			x0, y1 := cellXY(tt.box.Min.Lon(), tt.box.Min.Lat(), tt.level)
+			x0, y1 := cellXY(max(tt.box.Min.Lon(), -180), tt.box.Min.Lat(), tt.level)
 			x1, y0 := cellXY(tt.box.Max.Lon(), tt.box.Max.Lat(), tt.level)
 			if tt.box.Max.Lon() >= 180 {
 				x1 = uint32(1)<<tt.level - 1 // the east edge, not the wrapped west one
