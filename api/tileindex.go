@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"slices"
 	"sync"
 	"time"
@@ -58,10 +59,38 @@ type pointSet struct {
 	version string // the DataVersion.ETag() it was read at
 	ix      *cluster.Index
 	// By the index of ScanPoints' order (cluster.Index.Point's second
-	// value): id, title, day, country and fatalities (-1: unknown).
-	ids, titles, countries []string
-	days                   []int32 // days since 1970-01-01
-	fatalities             []int32
+	// value): id, title, day, country and fatalities (-1: unknown). They
+	// hold no pointers, so that a million incidents cost the garbage
+	// collector nothing to scan.
+	ids, titles textColumn
+	countries   []uint16 // into countryNames
+	days        []int32  // days since 1970-01-01
+	fatalities  []int32
+
+	countryNames []string
+}
+
+// textColumn is a column of strings in one byte slice.
+type textColumn struct {
+	data []byte
+	ends []uint32 // ends[i] is where string i ends in data
+}
+
+func (c *textColumn) add(s string) error {
+	if len(c.data)+len(s) > math.MaxUint32 {
+		return errors.New("api: tile index: text column over 4 GB")
+	}
+	c.data = append(c.data, s...)
+	c.ends = append(c.ends, uint32(len(c.data)))
+	return nil
+}
+
+func (c *textColumn) get(i int) string {
+	start := uint32(0)
+	if i > 0 {
+		start = c.ends[i-1]
+	}
+	return string(c.data[start:c.ends[i]])
 }
 
 // buildPointSet reads the incidents f selects from store and clusters
@@ -69,18 +98,26 @@ type pointSet struct {
 func buildPointSet(ctx context.Context, store incidentmap.Store, f incidentmap.Filter, version string, limit int) (*pointSet, error) {
 	ps := &pointSet{version: version}
 	var pts []cluster.Point
-	countries := map[string]string{} // interned: a few hundred values
+	countries := map[string]uint16{} // a few hundred values
 	err := store.ScanPoints(ctx, f, func(p incidentmap.PointRow) error {
 		if limit > 0 && len(pts) == limit {
 			return incidentmap.Invalidf("filter", "selects more than %d incidents, too many to cluster; narrow it", limit)
 		}
 		pts = append(pts, cluster.Point{Lon: p.Lon, Lat: p.Lat, Kind: kindOf(p.EventType)})
-		ps.ids = append(ps.ids, p.ID)
-		ps.titles = append(ps.titles, p.Title)
+		if err := ps.ids.add(p.ID); err != nil {
+			return err
+		}
+		if err := ps.titles.add(p.Title); err != nil {
+			return err
+		}
 		c, ok := countries[p.Country]
 		if !ok {
-			c = p.Country
-			countries[c] = c
+			if len(ps.countryNames) > math.MaxUint16 {
+				return errors.New("api: tile index: too many countries")
+			}
+			c = uint16(len(ps.countryNames))
+			countries[p.Country] = c
+			ps.countryNames = append(ps.countryNames, p.Country)
 		}
 		ps.countries = append(ps.countries, c)
 		ps.days = append(ps.days, int32(p.OccurredStart.Unix()/86400))

@@ -322,15 +322,16 @@ func parseClusterID(s string) (uint64, error) {
 func (ps *pointSet) pointFeature(i int) *geojson.Feature {
 	p, n := ps.ix.Point(i)
 	f := geojson.NewFeature(orb.Point{round6(p.Lon), round6(p.Lat)})
-	f.ID = ps.ids[n]
+	id := ps.ids.get(n)
+	f.ID = id
 	f.Properties = geojson.Properties{
-		"id":             ps.ids[n],
+		"id":             id,
 		"cluster":        false,
 		"count":          1,
-		"title":          ps.titles[n],
+		"title":          ps.titles.get(n),
 		"event_type":     eventKinds[p.Kind],
 		"occurred_start": time.Unix(int64(ps.days[n])*86400, 0).UTC().Format(time.DateOnly),
-		"country":        ps.countries[n],
+		"country":        ps.countryNames[ps.countries[n]],
 	}
 	if ps.fatalities[n] >= 0 {
 		f.Properties["fatalities"] = int(ps.fatalities[n])
