@@ -328,7 +328,7 @@ describe("the map on the seed incidents", { skip: LARGE && "large-data run" }, (
     const intervals = new Set();
     page.on("request", (r) => {
       const u = new URL(r.url());
-      if (u.pathname !== "/collections/incidents/items" || !u.searchParams.has("bbox")) return;
+      if (u.pathname !== "/collections/incidents/clusters" || !u.searchParams.has("bbox")) return;
       const m = /INTERVAL\('([^']+)', '([^']+)'\)/.exec(u.searchParams.get("filter") || "");
       if (m) intervals.add(`${m[1]}..${m[2]}`);
     });

@@ -157,6 +157,8 @@ function clusterMarker(f: ClusterFeature, at: L.LatLngTuple): L.Marker {
     title,
     alt: title,
     keyboard: true,
+    // Bigger clusters on top where neighbouring cells' clusters overlap.
+    zIndexOffset: Math.round(1000 * Math.log10(Math.max(1, p.count))),
   });
   m.on("click", () => void openCluster(f, at));
   return m;
@@ -322,7 +324,11 @@ function reportStatus(fc: ClusterCollection): void {
     return;
   }
   const clusters = fc.features.filter((f) => f.properties.cluster).length;
-  const how = clusters > 0 ? ` (in ${clusters.toLocaleString("en")} clusters and ${(fc.features.length - clusters).toLocaleString("en")} single markers; click a cluster to zoom in)` : "";
+  const singles = fc.features.length - clusters;
+  const how =
+    clusters > 0
+      ? ` (in ${clusters.toLocaleString("en")} clusters${singles > 0 ? ` and ${singles.toLocaleString("en")} single markers` : ""}; click a cluster to zoom in)`
+      : "";
   setStatus(statusText(n, n) + how + statusNote);
 }
 
