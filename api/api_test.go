@@ -50,8 +50,10 @@ type fakeStore struct {
 	// scans counts the calls of ScanPoints; scanErr is what they return.
 	scans   int
 	scanErr error
-	// blockScan makes ScanPoints wait for its context to end.
+	// blockScan makes ScanPoints wait for its context to end; scanning
+	// counts the calls of ScanPoints under way.
 	blockScan bool
+	scanning  int
 }
 
 func newFake(incs ...*incidentmap.Incident) *fakeStore {
@@ -145,8 +147,14 @@ func (s *fakeStore) ScanPoints(ctx context.Context, f incidentmap.Filter, fn fun
 	s.mu.Lock()
 	s.filters = append(s.filters, f)
 	s.scans++
+	s.scanning++
 	err, block := s.scanErr, s.blockScan
 	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.scanning--
+		s.mu.Unlock()
+	}()
 	if block {
 		<-ctx.Done()
 		return ctx.Err()

@@ -76,7 +76,12 @@ func countOf(f *geojson.Feature) int {
 }
 
 func TestTileContents(t *testing.T) {
-	ts := newTestServer(t, clusterFake(3000))
+	store := clusterFake(3000)
+	// Alone in its cell at every zoom: shown as itself, and counted.
+	lonely := newIncident("lonely", -70.6, -33.4, "2021-01-01")
+	lonely.EventType, lonely.Country = "Riots", "CHL"
+	store.incidents = append(store.incidents, lonely)
+	ts := newTestServer(t, store)
 	t.Run("world in clusters with true counts", func(t *testing.T) {
 		fs := decodeTile(t, ts.get(t, tilesetPath+"/0/0/0"))
 		total := 0
@@ -96,8 +101,8 @@ func TestTileContents(t *testing.T) {
 				t.Errorf("cluster %v: event types add up to %d of %d", f.Properties, types, n)
 			}
 		}
-		if total != 3000 {
-			t.Errorf("the world tile counts %d incidents, want 3000 (the draft left out)", total)
+		if total != 3001 {
+			t.Errorf("the world tile counts %d incidents, want 3001 (the draft left out)", total)
 		}
 	})
 	t.Run("few incidents one by one", func(t *testing.T) {
@@ -419,6 +424,20 @@ func TestFilteredIndexes(t *testing.T) {
 		s.tiles.mu.Unlock()
 		if n != 0 {
 			t.Errorf("%d filtered indexes kept after their requests left", n)
+		}
+		// The build's query was cancelled, not left running.
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			store.mu.Lock()
+			running := store.scanning
+			store.mu.Unlock()
+			if running == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d scans still running after their requests left", running)
+			}
+			time.Sleep(5 * time.Millisecond)
 		}
 	})
 	t.Run("a request that goes away", func(t *testing.T) {
