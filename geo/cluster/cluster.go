@@ -357,13 +357,15 @@ func (ix *Index) aggregate(level int, code uint64, lo, hi int) Cluster {
 		}
 		return c
 	}
-	c.Bound = orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}}
+	west, south, east, north := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
 	for _, p := range ix.pts[lo:hi] {
 		c.Lon += p.Lon
 		c.Lat += p.Lat
-		c.Bound = c.Bound.Extend(orb.Point{p.Lon, p.Lat})
+		west, east = min(west, p.Lon), max(east, p.Lon)
+		south, north = min(south, p.Lat), max(north, p.Lat)
 		c.Kinds[p.Kind]++
 	}
+	c.Bound = orb.Bound{Min: orb.Point{west, south}, Max: orb.Point{east, north}}
 	c.Lon /= float64(hi - lo)
 	c.Lat /= float64(hi - lo)
 	return c
