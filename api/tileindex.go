@@ -25,7 +25,7 @@ const (
 	filteredBuilds = 2
 	// maxFilteredPoints caps the incidents one filtered index holds: a
 	// filter that selects more is refused (400 naming filter).
-	maxFilteredPoints = filteredPointBudget
+	maxFilteredPoints = 1_000_000
 	// publishedTileBytes and filteredTileBytes bound the caches of
 	// encoded tiles; tileSeenKeys is how many keys each remembers to
 	// admit a tile on its second request.
@@ -151,8 +151,9 @@ type tileIndexes struct {
 	built     chan struct{} // closed when the build of building ends
 	buildErr  error         // of the last build of the published set
 
-	filtered *lru[string, *filteredEntry]
-	builds   chan struct{} // a token per filtered build under way
+	filtered    *lru[string, *filteredEntry]
+	builds      chan struct{} // a token per filtered build under way
+	maxFiltered int           // maxFilteredPoints, or less in tests
 
 	// Encoded tiles of the published set and of filtered sets, apart so
 	// that filtered requests cannot evict the tiles everyone shares.
@@ -169,7 +170,7 @@ type filteredEntry struct {
 }
 
 func newTileIndexes(store incidentmap.Store, log *slog.Logger) *tileIndexes {
-	t := &tileIndexes{store: store, log: log, builds: make(chan struct{}, filteredBuilds),
+	t := &tileIndexes{store: store, log: log, builds: make(chan struct{}, filteredBuilds), maxFiltered: maxFilteredPoints,
 		publishedTiles: newTileCache(publishedTileBytes, tileSeenKeys),
 		filteredTiles:  newTileCache(filteredTileBytes, tileSeenKeys)}
 	t.filtered = newLRU[string](filteredIndexes, filteredPointBudget, func(e *filteredEntry) int {
@@ -305,7 +306,7 @@ func (t *tileIndexes) buildFiltered(ctx context.Context, e *filteredEntry, key s
 	defer e.cancel()
 	select {
 	case t.builds <- struct{}{}:
-		e.set, e.err = buildPointSet(ctx, t.store, f, version, maxFilteredPoints)
+		e.set, e.err = buildPointSet(ctx, t.store, f, version, t.maxFiltered)
 		<-t.builds
 	case <-ctx.Done():
 		e.err = ctx.Err()

@@ -440,6 +440,18 @@ func TestFilteredIndexes(t *testing.T) {
 			time.Sleep(5 * time.Millisecond)
 		}
 	})
+	t.Run("a filter that selects too many", func(t *testing.T) {
+		e, s, err := newEngine(store, Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.tiles.maxFiltered = 49
+		ts := &testServer{h: e, store: store}
+		w := ts.get(t, clustersPath+"?zoom=0&country=AFG&event_type=Battles") // 50
+		wantError(t, w, http.StatusBadRequest, "invalid", "filter")
+		var fc wireFC
+		getJSON(t, ts, clustersPath+"?zoom=0&country=AFG&event_type=Riots&fatalities=0,7,14", &fc) // fewer
+	})
 	t.Run("a request that goes away", func(t *testing.T) {
 		store.mu.Lock()
 		store.blockScan = true
