@@ -24,7 +24,6 @@ type clusterCollection struct {
 	NumberReturned int                `json:"numberReturned"`
 	Clustered      bool               `json:"clustered"`
 	Features       []*geojson.Feature `json:"features"`
-	TimeStamp      string             `json:"timeStamp"`
 }
 
 // parseView parses the zoom and bbox of a clusters or bins request: zoom
@@ -63,19 +62,31 @@ func parseView(own url.Values) (int, []orb.Bound, error) {
 	return z, bounds, nil
 }
 
-// viewRequest parses a clusters or bins request and returns its point
-// set, zoom and bbox.
-func (s *server) viewRequest(c *gin.Context) (*pointSet, int, []orb.Bound, error) {
+// serveView answers a clusters or bins request: it parses the view and
+// the filter, and writes the GeoJSON that build makes of the point set,
+// kept in the tile caches under the data version and the query.
+func (s *server) serveView(c *gin.Context, kind string, build func(ps *pointSet, z int, bounds []orb.Bound) clusterCollection) error {
 	tq, own, err := s.parseTileQuery(c, "json", "zoom", "bbox")
 	if err != nil {
-		return nil, 0, nil, err
+		return err
 	}
 	z, bounds, err := parseView(own)
 	if err != nil {
-		return nil, 0, nil, err
+		return err
 	}
 	ps, err := s.pointSet(c, tq)
-	return ps, z, bounds, err
+	if err != nil {
+		return err
+	}
+	cache := s.tiles.cacheFor(tq)
+	key := ps.version + "\x00" + kind + "\x00" + c.Request.URL.RawQuery
+	body, ok := cache.Get(key)
+	if !ok {
+		body = mustJSON(build(ps, z, bounds))
+		cache.Add(key, body)
+	}
+	c.Data(http.StatusOK, mediaGeoJSON, body)
+	return nil
 }
 
 // mercatorFrac returns a point as fractions of the Web Mercator square
@@ -94,11 +105,12 @@ func mercatorFrac(lon, lat float64) (float64, float64) {
 // incident. numberMatched is the sum of the counts: nothing is dropped.
 // The filter parameters are those of the items.
 func (s *server) clusters(c *gin.Context) error {
-	ps, z, bounds, err := s.viewRequest(c)
-	if err != nil {
-		return err
-	}
-	body := clusterCollection{Type: "FeatureCollection", Zoom: z, Features: []*geojson.Feature{}, TimeStamp: s.now().UTC().Format("2006-01-02T15:04:05Z")}
+	return s.serveView(c, "clusters", viewClusters)
+}
+
+// viewClusters is the body of a clusters response.
+func viewClusters(ps *pointSet, z int, bounds []orb.Bound) clusterCollection {
+	body := clusterCollection{Type: "FeatureCollection", Zoom: z, Features: []*geojson.Feature{}}
 	var cs []cluster.Cluster
 	for _, b := range bounds {
 		ps.ix.Within(z+cellBits, b, func(cl cluster.Cluster) bool {
@@ -121,8 +133,7 @@ func (s *server) clusters(c *gin.Context) error {
 		}
 	}
 	body.NumberReturned = len(body.Features)
-	c.Data(http.StatusOK, mediaGeoJSON, mustJSON(body))
-	return nil
+	return body
 }
 
 // bins serves GET /collections/incidents/bins?zoom=Z&bbox=…: the counts of
@@ -131,11 +142,12 @@ func (s *server) clusters(c *gin.Context) error {
 // counts per event type. Answered from the clustering, never by a scan of
 // the database.
 func (s *server) bins(c *gin.Context) error {
-	ps, z, bounds, err := s.viewRequest(c)
-	if err != nil {
-		return err
-	}
-	body := clusterCollection{Type: "FeatureCollection", Zoom: z, Clustered: true, Features: []*geojson.Feature{}, TimeStamp: s.now().UTC().Format("2006-01-02T15:04:05Z")}
+	return s.serveView(c, "bins", viewBins)
+}
+
+// viewBins is the body of a bins response.
+func viewBins(ps *pointSet, z int, bounds []orb.Bound) clusterCollection {
+	body := clusterCollection{Type: "FeatureCollection", Zoom: z, Clustered: true, Features: []*geojson.Feature{}}
 	for _, b := range bounds {
 		ps.ix.Within(z+cellBits, b, func(cl cluster.Cluster) bool {
 			sq, _ := cluster.IDBound(cl.ID)
@@ -158,8 +170,7 @@ func (s *server) bins(c *gin.Context) error {
 		})
 	}
 	body.NumberReturned = len(body.Features)
-	c.Data(http.StatusOK, mediaGeoJSON, mustJSON(body))
-	return nil
+	return body
 }
 
 // clusterMembers is the GeoJSON of one cluster's incidents.

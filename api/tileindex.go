@@ -322,3 +322,12 @@ func (t *tileIndexes) buildFiltered(ctx context.Context, e *filteredEntry, key s
 	}
 	close(e.done)
 }
+
+// cacheFor returns the cache of encoded responses for a request's filter:
+// the published set's or the filtered sets'.
+func (t *tileIndexes) cacheFor(tq tileQuery) *tileCache {
+	if tq.key == "" {
+		return t.publishedTiles
+	}
+	return t.filteredTiles
+}

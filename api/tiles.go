@@ -231,10 +231,7 @@ func (s *server) serveTile(c *gin.Context, z, x, y int) error {
 		return err
 	}
 	key := fmt.Sprintf("%s\x00%s\x00%d/%d/%d", ps.version, tq.key, z, x, y)
-	cache := s.tiles.publishedTiles
-	if tq.key != "" {
-		cache = s.tiles.filteredTiles
-	}
+	cache := s.tiles.cacheFor(tq)
 	body, ok := cache.Get(key)
 	if !ok {
 		if body, err = encodeTile(ps, z, x, y); err != nil {
