@@ -1,6 +1,9 @@
 // Package api is the gin HTTP transport of incidentmap: OGC API – Features
 // (landing page, conformance, the OpenAPI document, collections,
-// queryables and items, in JSON and HTML), HTTP caching, CORS and gzip,
+// queryables and items, in JSON and HTML), OGC API – Tiles (vector tiles
+// of clustered incidents, with the clusters, members and grid counts that
+// the map draws, from an in-memory read model that follows the data
+// version), HTTP caching, CORS and gzip,
 // health and readiness probes, the front end's configuration and static
 // files, and the one place where errors become HTTP statuses and JSON
 // bodies. It depends on the domain and the feature codec, never on a
