@@ -430,6 +430,13 @@ type Store interface {
 	// SortableProperties, "sortby"; a cursor of another sort order, or
 	// After and Before together, "cursor".
 	FindIncidents(ctx context.Context, f Filter, fn func(*Incident) error) (*Cursor, error)
+	// ScanPoints calls fn with the PointRow of each incident f selects, in
+	// no particular order, ignoring After, Before, SortBy and Limit: the
+	// light rows that map clusters and vector tiles are built from, read
+	// in one streaming query without decoding whole incidents. An error
+	// from fn stops the scan and is returned; a filter the store cannot
+	// compile is EINVALID naming "filter".
+	ScanPoints(ctx context.Context, f Filter, fn func(PointRow) error) error
 	// CountIncidents counts the incidents f selects, ignoring After, Before
 	// and Limit.
 	CountIncidents(ctx context.Context, f Filter) (int, error)
@@ -482,6 +489,18 @@ type Store interface {
 	Ping(ctx context.Context) error
 	// Close releases the database.
 	Close() error
+}
+
+// PointRow is the light form of an incident that Store.ScanPoints
+// streams: where it is, and what a map labels and colours it with.
+type PointRow struct {
+	ID            string
+	Lon, Lat      float64
+	OccurredStart time.Time // a day, UTC
+	EventType     string
+	Country       string
+	Title         string
+	Fatalities    *int // nil when unknown
 }
 
 // GroupKeys are the values CountBy can group incidents by:

@@ -2,8 +2,10 @@
 // (landing page, conformance, the OpenAPI document, collections,
 // queryables and items, in JSON and HTML), writes of Part 4 with API keys
 // and If-Match (write.go, auth.go), history, the change feed and as_of
-// (history.go), imports, HTTP caching, CORS and gzip,
-// health and readiness probes, the front end's configuration and static
+// (history.go), imports, OGC API – Tiles (vector tiles of clustered
+// incidents, with the clusters, members and grid counts that the map
+// draws, from an in-memory read model that follows the data version:
+// tiles.go, tileindex.go), HTTP caching, CORS and gzip, health and readiness probes, the front end's configuration and static
 // files, and the one place where errors become HTTP statuses and JSON
 // bodies. It depends on the domain and the feature codec, never on a
 // store package.
@@ -11,6 +13,7 @@ package api
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -83,6 +86,10 @@ type Config struct {
 	// DefaultMaxBodyBytes) and MaxImportBytes that of an import (zero:
 	// DefaultMaxImportBytes); larger bodies are 413.
 	MaxBodyBytes, MaxImportBytes int64
+	// WarmTiles starts building the clustering of the published incidents
+	// (the read model of tiles, clusters and bins) in the background when
+	// the handler is made, instead of on the first request that needs it.
+	WarmTiles bool
 }
 
 // Basemap is a Leaflet tile layer: a URL template with {z}, {x} and {y},
@@ -149,6 +156,8 @@ type server struct {
 
 	streams sync.Pool // *stream, for the items endpoint
 
+	tiles *tileIndexes // the clustered incidents of tiles, clusters and bins
+
 	extentMu sync.Mutex
 	extent   *extentCache // of the latest data version seen
 
@@ -210,6 +219,14 @@ func newEngine(store incidentmap.Store, cfg Config) (*gin.Engine, *server, error
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.tiles = newTileIndexes(store, s.log)
+	if cfg.WarmTiles {
+		go func() {
+			if err := s.tiles.Warm(context.Background()); err != nil {
+				s.log.Error("tile index: data version", slog.String("error", err.Error()))
+			}
+		}()
+	}
 	s.corsOrigins = cfg.CORSOrigins
 	if s.corsOrigins == nil {
 		s.corsOrigins = []string{"*"}
@@ -245,6 +262,16 @@ func newEngine(store incidentmap.Store, cfg Config) (*gin.Engine, *server, error
 		data.Handle(method, collectionURL, s.handle(s.collection))
 		data.Handle(method, itemsPath, s.handle(s.items))
 		data.Handle(method, aggregatePath, s.handle(s.aggregate))
+		data.Handle(method, tilePath, s.handle(s.tile))
+		data.Handle(method, tileAliasPath, s.handle(s.tileAlias))
+		data.Handle(method, tileJSONPath, s.handle(s.tileJSON))
+		data.Handle(method, clustersPath, s.handle(s.clusters))
+		data.Handle(method, clusterPath, s.handle(s.cluster))
+		data.Handle(method, binsPath, s.handle(s.bins))
+		docs.Handle(method, tilesPath, s.handle(s.tilesets))
+		docs.Handle(method, tilesetPath, s.handle(s.tileset))
+		docs.Handle(method, tmsListPath, s.handle(s.tileMatrixSets))
+		docs.Handle(method, tmsPath, s.handle(s.tileMatrixSet))
 		docs.Handle(method, "/", s.handle(s.landing))
 		docs.Handle(method, "/conformance", s.handle(s.conformance))
 		docs.Handle(method, "/api", s.handle(s.openAPIDoc))

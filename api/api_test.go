@@ -47,6 +47,13 @@ type fakeStore struct {
 	block bool
 	// panicMsg makes Count panic with this value.
 	panicMsg string
+	// scans counts the calls of ScanPoints; scanErr is what they return.
+	scans   int
+	scanErr error
+	// blockScan makes ScanPoints wait for its context to end; scanning
+	// counts the calls of ScanPoints under way.
+	blockScan bool
+	scanning  int
 }
 
 func newFake(incs ...*incidentmap.Incident) *fakeStore {
@@ -132,6 +139,42 @@ func (s *fakeStore) CountBy(ctx context.Context, f incidentmap.Filter, by string
 	}
 	slices.SortFunc(out, func(a, b incidentmap.Bucket) int { return strings.Compare(a.Key, b.Key) })
 	return out, nil
+}
+
+// ScanPoints yields the PointRow of each incident f selects, like Find
+// without paging, and records f.
+func (s *fakeStore) ScanPoints(ctx context.Context, f incidentmap.Filter, fn func(incidentmap.PointRow) error) error {
+	s.mu.Lock()
+	s.filters = append(s.filters, f)
+	s.scans++
+	s.scanning++
+	err, block := s.scanErr, s.blockScan
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.scanning--
+		s.mu.Unlock()
+	}()
+	if block {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	if err != nil {
+		return err
+	}
+	f.After, f.Before, f.SortBy = nil, nil, nil
+	incs, err := fakeSelect(s.incidents, f)
+	if err != nil {
+		return err
+	}
+	for _, inc := range incs {
+		p := incidentmap.PointRow{ID: inc.ID, Lon: inc.Location.Lon(), Lat: inc.Location.Lat(), OccurredStart: inc.OccurredStart,
+			EventType: inc.EventType, Country: inc.Country, Title: inc.Title, Fatalities: inc.Fatalities}
+		if err := fn(p); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *fakeStore) GetIncident(ctx context.Context, id string) (*incidentmap.Incident, error) {

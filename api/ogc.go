@@ -111,6 +111,21 @@ var conformanceClasses = []conformanceClass{
 		"cmd/incidentmap: TestFilterEndToEnd (every case in text)"},
 	{"http://www.opengis.net/spec/cql2/1.0/conf/cql2-json", true,
 		"cmd/incidentmap: TestFilterEndToEnd (a case of each class in JSON)"},
+
+	// OGC API – Tiles – Part 1: Core (20-057): vector tiles of the
+	// collection in WebMercatorQuad.
+	{"http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core", true,
+		"api: TestTileContents, TestTileBadInput; cmd/incidentmap: TestTilesEndToEnd"},
+	{"http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset", true,
+		"api: TestTileMetadata"},
+	{"http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list", true,
+		"api: TestTileMetadata"},
+	{"http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets", true,
+		"api: TestTileMetadata (the collection links its tile sets); cmd/incidentmap: TestTilesEndToEnd"},
+	{"http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt", true,
+		"api: TestTileContents (decoded with orb's MVT reader)"},
+	{"http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/oas30", true,
+		"api: TestOpenAPI (every tile route documented)"},
 }
 
 // declaredConformance returns the URIs /conformance lists.
@@ -381,7 +396,8 @@ func (s *server) collectionDoc(c *gin.Context) (collectionBody, error) {
 	for _, f := range itemsExtraFormats() {
 		body.Links = append(body.Links, link{Href: items + "?f=" + f.name, Rel: relItems, Type: f.media})
 	}
-	body.Links = append(body.Links, link{Href: base + collectionURL + "/queryables", Rel: relQueryables, Type: mediaSchema})
+	body.Links = append(body.Links, link{Href: base + collectionURL + "/queryables", Rel: relQueryables, Type: mediaSchema},
+		link{Href: base + tilesPath, Rel: relTilesVector, Type: mediaJSON})
 	if ext.Count > 0 {
 		body.Extent = &extentBody{}
 		if ext.BBox != nil {

@@ -3,8 +3,10 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 
@@ -189,6 +191,9 @@ func buildOpenAPI() ([]byte, error) {
 				"404": obj{"$ref": "#/components/responses/notFound"}}, true)),
 	}
 	addHistoryPaths(paths)
+	for path, op := range tileOpenAPIPaths() {
+		paths[path] = op
+	}
 	// Every GET is also served for HEAD.
 	for _, p := range paths {
 		get := p.(obj)["get"].(obj)
@@ -500,4 +505,99 @@ func apiPageOf(doc []byte) (apiPage, error) {
 		page.Operations = append(page.Operations, o)
 	}
 	return page, nil
+}
+
+// tileFilterParams returns the OpenAPI parameters of an endpoint that
+// takes own (its own parameters, first), the filter parameters of the
+// items, and f with the one value format.
+func tileFilterParams(format string, own ...paramDoc) []any {
+	var out []any
+	ps := slices.Clone(own)
+	for _, p := range itemParams() {
+		if p.Name != "f" && !slices.Contains(tileOnlyParams, p.Name) &&
+			!slices.ContainsFunc(own, func(o paramDoc) bool { return o.Name == p.Name }) {
+			ps = append(ps, p)
+		}
+	}
+	for _, p := range ps {
+		var explode any
+		if p.Schema["type"] == "array" {
+			explode = false
+		}
+		out = append(out, param(p.Name, p.Description, p.Schema, explode))
+	}
+	return append(out, param("f", "Output format: only "+format+".", obj{"type": "string", "enum": []string{format}}, nil))
+}
+
+// tileOpenAPIPaths documents the tiles, clusters and bins.
+func tileOpenAPIPaths() obj {
+	zoom := paramDoc{"zoom", fmt.Sprintf("Required. The map zoom (256 px tiles), 0..%d: cells are 64 px at this zoom.", MaxTileZoom),
+		obj{"type": "integer", "minimum": 0, "maximum": MaxTileZoom}}
+	view := paramDoc{"bbox", fmt.Sprintf("The view: west,south,east,north in CRS84 (west > east crosses the antimeridian); the world by default. "+
+		"At most %d × %d px at zoom.", viewMaxPixels, viewMaxPixels),
+		obj{"type": "array", "minItems": 4, "maxItems": 4, "items": obj{"type": "number"}}}
+	pathParam := func(name, desc string, schema obj) obj {
+		return obj{"name": name, "in": "path", "required": true, "description": desc, "schema": schema}
+	}
+	intSchema := obj{"type": "integer", "minimum": 0}
+	tileResponses := func() obj {
+		return errorResponses(obj{
+			"200": response("A Mapbox Vector Tile 2.1 with the layer incidents.", mediaMVT, obj{"type": "string", "format": "binary"}),
+			"304": obj{"$ref": "#/components/responses/notModified"},
+			"404": obj{"$ref": "#/components/responses/notFound"}}, true)
+	}
+	jsonDoc := func(desc string) obj {
+		return errorResponses(obj{"200": response(desc, mediaJSON, obj{"type": "object"})}, true)
+	}
+	jsonParams := []any{param("f", "The output format: only json.", obj{"type": "string", "enum": []string{"json"}}, nil)}
+	geojsonResponses := func(desc string, notFound bool) obj {
+		r := obj{"200": response(desc, mediaGeoJSON, schemaRef("featureCollection")),
+			"304": obj{"$ref": "#/components/responses/notModified"}}
+		if notFound {
+			r["404"] = obj{"$ref": "#/components/responses/notFound"}
+		}
+		return errorResponses(r, true)
+	}
+	tileParams := tileFilterParams("mvt")
+	return obj{
+		tilesPath: operation("getIncidentTilesets", "Vector tile sets of the incidents",
+			"The one tile set, WebMercatorQuad (OGC API – Tiles).", jsonParams, jsonDoc("The tile sets.")),
+		tilesetPath: operation("getIncidentTileset", "The WebMercatorQuad tile set",
+			"Metadata of the tile set: tile matrix set, limits, the layer and its properties.", jsonParams, jsonDoc("The tile set.")),
+		tileJSONPath: operation("getIncidentTileJSON", "TileJSON 3.0.0 of the tile set",
+			"For map clients; filter parameters given here are carried into the tile URL template.",
+			tileFilterParams("json"), jsonDoc("The TileJSON document.")),
+		tilesetPath + "/{tileMatrix}/{tileRow}/{tileCol}": operation("getIncidentTile", "A vector tile of the incidents",
+			"Clusters with their true counts (count, bbox, counts per event type, id, expansion_zoom) where the tile holds more "+
+				"than "+fmt.Sprint(pointsMax)+" incidents, else every incident with id, title, event_type, occurred_start, fatalities "+
+				"and country. The filter parameters of the items apply. A zoom beyond "+fmt.Sprint(MaxTileZoom)+" is a 400; a row "+
+				"or column outside the matrix a 404.",
+			append([]any{pathParam("tileMatrix", "The zoom.", intSchema), pathParam("tileRow", "The row, from the north.", intSchema),
+				pathParam("tileCol", "The column, from the antimeridian eastwards.", intSchema)}, tileParams...), tileResponses()),
+		"/tiles/incidents/{z}/{x}/{y}.mvt": operation("getIncidentTileXYZ", "A vector tile, XYZ order",
+			"The tiles of "+tilesetPath+" at the URL layout of XYZ tile clients: zoom, column, row.",
+			append([]any{pathParam("z", "The zoom.", intSchema), pathParam("x", "The column.", intSchema),
+				pathParam("y", "The row.", intSchema)}, tileParams...), tileResponses()),
+		tmsListPath: operation("getTileMatrixSets", "Tile matrix sets",
+			"The one tile matrix set, WebMercatorQuad.", jsonParams, jsonDoc("The tile matrix sets.")),
+		tmsPath: operation("getTileMatrixSet", "The WebMercatorQuad tile matrix set",
+			"Its definition (OGC 17-083r4) for zooms 0.."+fmt.Sprint(MaxTileZoom)+".", jsonParams, jsonDoc("The tile matrix set.")),
+		clustersPath: operation("getIncidentClusters", "Clusters of incidents for a map view",
+			"Every incident in the cells of 64 px at zoom that meet bbox, as clusters (cluster, id, count, bbox, event_types, "+
+				"expansion_zoom) or, alone in a cell or when the view holds at most "+fmt.Sprint(pointsMax)+", as incidents. "+
+				"numberMatched is the sum of the counts; nothing is dropped.",
+			tileFilterParams("json", zoom, view), geojsonResponses("The clusters and incidents.", false)),
+		clustersPath + "/{clusterId}": operation("getIncidentCluster", "The incidents of a cluster",
+			"The cluster under cluster, and its incidents, limit of them from offset, with a next link. Give the filter "+
+				"parameters the cluster was made with; an id that names no cell with incidents under them is a 404.",
+			append([]any{pathParam("clusterId", "The cluster's id, from a cluster feature.", obj{"type": "string", "pattern": "^[0-9a-f]{1,16}$"})},
+				tileFilterParams("json",
+					paramDoc{"limit", "Most incidents.", obj{"type": "integer", "minimum": 1, "maximum": membersMaxLimit, "default": incidentmap.DefaultLimit}},
+					paramDoc{"offset", "Incidents to skip, from a next link.", obj{"type": "integer", "minimum": 0, "default": 0}})...),
+			geojsonResponses("The cluster's incidents.", true)),
+		binsPath: operation("getIncidentBins", "Counts of incidents in a square grid",
+			"One Polygon per non-empty cell of 64 px at zoom that meets bbox, with id, count and event_types; cells nest "+
+				"(each is four of the next zoom). Answered from the clustering, not from a scan.",
+			tileFilterParams("json", zoom, view), geojsonResponses("The grid cells.", false)),
+	}
 }

@@ -1,8 +1,8 @@
 // Package geo owns the geographic knowledge incidents are checked and
 // completed with: the embedded gazetteer (geo/gazetteer: place names to
 // points) and the embedded country and province boundaries (geo/region:
-// points to regions). It is pure computation; nothing here touches a
-// database or HTTP.
+// points to regions); geo/cluster clusters points per map zoom. It is
+// pure computation; nothing here touches a database or HTTP.
 //
 // Data holds both, each loaded on first use, because their costs differ:
 // the boundaries take about 0.2 s and 26 MB, the gazetteer about 1 s and

@@ -82,6 +82,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		MaxBodyBytes:   m.Config.MaxBodyBytes,
 		MaxImportBytes: m.Config.MaxImportBytes,
 		AuthFailures:   int(m.Config.AuthFailures),
+		WarmTiles:      true,
 	})
 	if err != nil {
 		return err

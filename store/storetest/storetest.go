@@ -37,6 +37,7 @@ func Run(t *testing.T, open Opener) {
 		{"FindProperties", testFindProperties},
 		{"KeysetPaging", testKeysetPaging},
 		{"CallbackErrorStops", testCallbackError},
+		{"ScanPoints", testScanPoints},
 		{"DeleteTombstone", testDelete},
 		{"DataVersion", testDataVersion},
 		{"Extent", testExtent},

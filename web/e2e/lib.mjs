@@ -81,11 +81,11 @@ export async function waitLoaded(page, pattern = /incidents in view|No incidents
   return page.textContent("#status");
 }
 
-/** markerTotal sums the cluster counts and the single markers on the map. */
+/** markerTotal sums the cluster counts (their exact data-count) and the single markers on the map. */
 export async function markerTotal(page) {
   return page.evaluate(() => {
     let n = document.querySelectorAll(".leaflet-marker-icon.marker").length;
-    for (const c of document.querySelectorAll(".marker-cluster span")) n += Number(c.textContent);
+    for (const c of document.querySelectorAll(".marker-cluster .donut")) n += Number(c.dataset.count);
     return n;
   });
 }

@@ -38,9 +38,9 @@ describe("the map on the seed incidents", { skip: LARGE && "large-data run" }, (
     const { page, rec, context } = await newPage(browser);
     const places = new Set();
     page.on("response", async (r) => {
-      if (!r.url().includes("/collections/incidents/items")) return;
+      if (!r.url().includes("/collections/incidents/clusters")) return;
       try {
-        for (const f of (await r.json()).features ?? []) places.add(f.properties.place_name);
+        for (const f of (await r.json()).features ?? []) places.add(f.properties.title);
       } catch {}
     });
     const t0 = Date.now();
@@ -51,7 +51,7 @@ describe("the map on the seed incidents", { skip: LARGE && "large-data run" }, (
     assert.match(status, new RegExp(`\\b${total} of ${total} incidents in view`));
     assert.equal(await markerTotal(page), total, "cluster counts and single markers add up to every incident");
     for (const p of ["Kabul", "Herat", "Karbala", "Najaf", "Baghdad"]) {
-      assert.ok([...places].some((x) => x && x.includes(p)), `an incident in ${p} was loaded (${[...places]})`);
+      assert.ok([...places].some((x) => x && x.includes(p)), `an incident in ${p} was on the map (${[...places]})`);
     }
     const firstBytes = rec.bytes;
     const firstResponses = rec.responses;
@@ -223,7 +223,7 @@ describe("the map on the seed incidents", { skip: LARGE && "large-data run" }, (
     const { page, context } = await newPage(browser);
     await page.goto(`${BASE}/#map=4,30,55`);
     await waitLoaded(page);
-    await page.route("**/collections/incidents/items?*", (route) =>
+    await page.route("**/collections/incidents/clusters?*", (route) =>
       route.fulfill({
         status: 400,
         contentType: "application/json",
@@ -233,8 +233,8 @@ describe("the map on the seed incidents", { skip: LARGE && "large-data run" }, (
     await page.fill("#f-text", "anything");
     await page.press("#f-text", "Enter");
     assert.match(await waitLoaded(page, /rejected/), /The server rejected the filter: filter: at position 1: test fault/);
-    await page.unroute("**/collections/incidents/items?*");
-    await page.route("**/collections/incidents/items?*", (route) => route.abort("connectionrefused"));
+    await page.unroute("**/collections/incidents/clusters?*");
+    await page.route("**/collections/incidents/clusters?*", (route) => route.abort("connectionrefused"));
     await page.fill("#f-text", "else");
     await page.press("#f-text", "Enter");
     assert.match(await waitLoaded(page, /Could not/), /Could not reach the server/);
@@ -328,7 +328,7 @@ describe("the map on the seed incidents", { skip: LARGE && "large-data run" }, (
     const intervals = new Set();
     page.on("request", (r) => {
       const u = new URL(r.url());
-      if (u.pathname !== "/collections/incidents/items" || !u.searchParams.has("bbox")) return;
+      if (u.pathname !== "/collections/incidents/clusters" || !u.searchParams.has("bbox")) return;
       const m = /INTERVAL\('([^']+)', '([^']+)'\)/.exec(u.searchParams.get("filter") || "");
       if (m) intervals.add(`${m[1]}..${m[2]}`);
     });

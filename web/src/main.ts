@@ -1,17 +1,15 @@
 /**
- * Entry point of the incidentmap page: a Leaflet map of the incidents in
- * view (clustered markers or a heat map), a filters panel that is one CQL2
+ * Entry point of the incidentmap page: a Leaflet map of every incident in
+ * view (the server's clusters with their true counts and mix of event
+ * types, incidents one by one where they are few, or a heat map), a filters panel that is one CQL2
  * text filter, an incident detail panel, exports, and the whole state in
  * the URL fragment (history.pushState on changes; popstate restores). The page talks
  * only to the public API, and the status line always says in words what
  * the map shows or what went wrong.
  */
 import "leaflet/dist/leaflet.css";
-import "leaflet.markercluster/dist/MarkerCluster.css";
-import "leaflet.markercluster/dist/MarkerCluster.Default.css";
 import "./style.css";
 import L from "./leaflet-global";
-import "leaflet.markercluster";
 import "leaflet.heat";
 import {
   fetchBasemap,
@@ -28,6 +26,17 @@ import {
   type Enums,
 } from "./api";
 import { nearLon, normaliseBBox } from "./bbox";
+import {
+  buildDonut,
+  clustersURL,
+  describeCluster,
+  donutSize,
+  membersURL,
+  parseClusters,
+  parseMembers,
+  type ClusterCollection,
+  type ClusterFeature,
+} from "./clusters";
 import { buildDetail } from "./detail";
 import { escapeHTML, statusText } from "./format";
 import { EVENT_COLOURS, OTHER_COLOUR, eventColour } from "./palette";
@@ -36,16 +45,16 @@ import { bucketsFrom, nextWindow } from "./months";
 import { aggregateURL, buildCQL2, emptyFilter, itemsURL, num, parseCountries, type FilterState } from "./query";
 import { groupSubEvents, SUB_EVENT_GROUPS } from "./subevents";
 import { fromSearch, toSearch, type PageState } from "./urlstate";
-import type { BBox, IncidentCollection, IncidentFeature } from "./types";
+import type { BBox, IncidentFeature } from "./types";
 
 /** Where the map starts when there is nothing to fit to: the seed incidents' region. */
 const DEFAULT_CENTRE: L.LatLngTuple = [30, 55];
 const DEFAULT_ZOOM = 4;
 const DEBOUNCE_MS = 250;
-/** Most incidents the map asks for per view. */
-const MAP_LIMIT = 2000;
-/** Incidents fetched to frame the first view when the URL names none. */
-const FIT_LIMIT = 500;
+/** Zoom of the clusters that frame the first view when the URL names none. */
+const FIT_ZOOM = 2;
+/** Most incidents of one place listed when its cluster is clicked. */
+const MEMBERS_LIMIT = 200;
 /** Most incidents an export holds (the API's page limit). */
 const EXPORT_LIMIT = 10000;
 
@@ -127,79 +136,125 @@ let state: PageState = fromSearch(location.hash);
 
 const map = L.map("map", { minZoom: 2, maxZoom: 19 });
 map.createPane("countries").style.zIndex = "250";
-/**
- * clusterIcon shows a cluster's count on the colour of its most frequent
- * event type (the legend's colours), built with DOM calls and CSSOM only.
- */
-function clusterIcon(cluster: L.MarkerCluster): L.DivIcon {
-  const counts = new Map<string, number>();
-  for (const m of cluster.getAllChildMarkers()) {
-    const t = (m.options as { eventType?: string }).eventType ?? "";
-    counts.set(t, (counts.get(t) ?? 0) + 1);
-  }
-  let top = "";
-  let most = -1;
-  for (const [t, n] of counts) if (n > most) [top, most] = [t, n];
-  const inner = document.createElement("div");
-  inner.style.backgroundColor = eventColour(top);
-  const count = document.createElement("span");
-  count.textContent = String(cluster.getChildCount());
-  inner.append(count);
-  return L.divIcon({ html: inner, className: "marker-cluster cluster", iconSize: L.point(40, 40) });
-}
-
-const clusters = L.markerClusterGroup({
-  chunkedLoading: true,
-  showCoverageOnHover: false,
-  maxClusterRadius: 50,
-  iconCreateFunction: clusterIcon,
-});
+const markers = L.layerGroup();
 const heat = L.heatLayer([], { radius: 22, blur: 18, maxZoom: 10 });
 const overlays = L.layerGroup().addTo(map);
-let features = new Map<string, IncidentFeature>();
 
-function markerIcon(f: IncidentFeature): L.DivIcon {
+function markerIcon(eventType: string | null | undefined): L.DivIcon {
   const dot = document.createElement("span");
   dot.className = "marker__dot";
-  dot.style.backgroundColor = eventColour(f.properties.event_type); // CSSOM, allowed by CSP
+  dot.style.backgroundColor = eventColour(eventType); // CSSOM, allowed by CSP
   return L.divIcon({ html: dot, className: "marker", iconSize: [16, 16], iconAnchor: [8, 8] });
 }
 
-function draw(list: IncidentFeature[]): void {
-  clusters.clearLayers();
-  features = new Map(list.map((f) => [f.id, f]));
+function clusterMarker(f: ClusterFeature, at: L.LatLngTuple): L.Marker {
+  const p = f.properties;
+  const types = p.event_types ?? {};
+  const size = donutSize(p.count);
+  const title = describeCluster(p.count, types);
+  const m = L.marker(at, {
+    icon: L.divIcon({ html: buildDonut(p.count, types), className: "marker-cluster cluster", iconSize: [size, size] }),
+    title,
+    alt: title,
+    keyboard: true,
+    // Bigger clusters on top where neighbouring cells' clusters overlap.
+    zIndexOffset: Math.round(1000 * Math.log10(Math.max(1, p.count))),
+  });
+  m.on("click", () => void openCluster(f, at));
+  return m;
+}
+
+/** draw shows a clusters response: a donut per cluster, a dot per incident. */
+function draw(fc: ClusterCollection): void {
+  markers.clearLayers();
   const centre = map.getCenter().lng;
-  const points: L.LatLngTuple[] = [];
-  const markers: L.Marker[] = [];
-  for (const f of list) {
+  const points: [number, number, number][] = [];
+  let most = 1;
+  for (const f of fc.features) most = Math.max(most, f.properties.count);
+  for (const f of fc.features) {
     const [lon, lat] = f.geometry.coordinates;
     const at: L.LatLngTuple = [lat, nearLon(lon, centre)];
-    points.push(at);
+    points.push([at[0], at[1], f.properties.count / most]);
+    if (f.properties.cluster) {
+      markers.addLayer(clusterMarker(f, at));
+      continue;
+    }
     // title and alt are set as attributes, never parsed as HTML.
     const title = f.properties.title ?? "incident";
-    const opts: L.MarkerOptions & { eventType: string } = {
-      icon: markerIcon(f),
-      title,
-      alt: title,
-      keyboard: true,
-      eventType: f.properties.event_type ?? "",
-    };
-    const m = L.marker(at, opts);
-    m.on("click", () => showDetail(f, true));
-    markers.push(m);
+    const m = L.marker(at, { icon: markerIcon(f.properties.event_type), title, alt: title, keyboard: true });
+    m.on("click", () => selectIncident(f.id));
+    markers.addLayer(m);
   }
-  clusters.addLayers(markers);
   heat.setLatLngs(points);
+}
+
+/**
+ * openCluster zooms in to where a cluster splits, or, when its incidents
+ * share one place and never split, lists them in the side panel.
+ */
+async function openCluster(f: ClusterFeature, at: L.LatLngTuple): Promise<void> {
+  const split = f.properties.expansion_zoom ?? -1;
+  if (split >= 0) {
+    map.setView(at, Math.max(split, map.getZoom() + 1));
+    return;
+  }
+  detailAbort?.abort();
+  const ctl = new AbortController();
+  detailAbort = ctl;
+  setLoading(true);
+  try {
+    const m = parseMembers(await getJSON(membersURL(state.filter, f.id, MEMBERS_LIMIT), "the cluster", ctl.signal));
+    if (ctl.signal.aborted) return;
+    const box = document.createElement("div");
+    const head = document.createElement("h2");
+    head.className = "detail__title";
+    head.textContent = `${m.numberMatched.toLocaleString("en")} incidents at one place`;
+    const list = document.createElement("ul");
+    list.className = "members";
+    for (const inc of m.features) {
+      const li = document.createElement("li");
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "members__item";
+      b.textContent = `${inc.properties.occurred_start ?? ""} ${inc.properties.title ?? inc.id}`;
+      b.addEventListener("click", () => selectIncident(inc.id));
+      li.append(b);
+      list.append(li);
+    }
+    box.append(head, list);
+    if (m.features.length < m.numberMatched) {
+      const more = document.createElement("p");
+      more.textContent = `The first ${m.features.length.toLocaleString("en")} are listed; export the selection for all of them.`;
+      box.append(more);
+    }
+    shownId = null;
+    detailContent.replaceChildren(box);
+    if (detailEl.hidden) {
+      detailEl.hidden = false;
+      map.invalidateSize();
+    }
+  } catch (err) {
+    if (!ctl.signal.aborted) setStatus(describeFailure(err), true);
+  } finally {
+    setLoading(false);
+  }
+}
+
+/** selectIncident opens an incident's detail (fetched by id) and records it in history. */
+function selectIncident(id: string): void {
+  state.selected = id;
+  pushURL();
+  void openSelected();
 }
 
 function applyHeat(): void {
   input.heat.checked = state.heat;
   if (state.heat) {
-    map.removeLayer(clusters);
+    map.removeLayer(markers);
     heat.addTo(map);
   } else {
     map.removeLayer(heat);
-    clusters.addTo(map);
+    markers.addTo(map);
   }
 }
 
@@ -231,7 +286,7 @@ function describeFailure(err: unknown): string {
 }
 
 let inFlight: AbortController | null = null;
-let lastCollection: IncidentCollection | null = null;
+let lastCollection: ClusterCollection | null = null;
 
 /** refresh loads and draws the incidents in the current view. */
 async function refresh(): Promise<void> {
@@ -241,10 +296,11 @@ async function refresh(): Promise<void> {
   setLoading(true);
   setStatus("Loading incidents…");
   try {
-    const fc = await fetchCollection(itemsURL(state.filter, { bbox: currentBBox(), limit: MAP_LIMIT }), ctl.signal);
+    const body = await getJSON(clustersURL(state.filter, currentBBox(), map.getZoom()), "incidents", ctl.signal);
     if (ctl.signal.aborted) return;
+    const fc = parseClusters(body);
     lastCollection = fc;
-    draw(fc.features);
+    draw(fc);
     reportStatus(fc);
   } catch (err) {
     if (ctl.signal.aborted) return;
@@ -256,17 +312,24 @@ async function refresh(): Promise<void> {
   }
 }
 
-/** reportStatus says in the status line what the map shows. */
-function reportStatus(fc: IncidentCollection): void {
-  const returned = fc.numberReturned ?? fc.features.length;
-  const matched = fc.numberMatched ?? returned;
-  if (matched === 0) {
+/**
+ * reportStatus says in the status line what the map shows: every incident
+ * in view is on the map, in clusters or one by one, and the count is the
+ * true total (the sum of the clusters' counts).
+ */
+function reportStatus(fc: ClusterCollection): void {
+  const n = fc.numberMatched;
+  if (n === 0) {
     setStatus(filterActive() ? "No incidents match these filters in this view." : "No incidents in this view.");
-  } else if (returned < matched) {
-    setStatus(`Showing ${returned.toLocaleString("en")} of ${matched.toLocaleString("en")} in view — zoom in or filter`);
-  } else {
-    setStatus(statusText(returned, matched) + statusNote);
+    return;
   }
+  const clusters = fc.features.filter((f) => f.properties.cluster).length;
+  const singles = fc.features.length - clusters;
+  const how =
+    clusters > 0
+      ? ` (in ${clusters.toLocaleString("en")} clusters${singles > 0 ? ` and ${singles.toLocaleString("en")} single markers` : ""}; click a cluster to zoom in)`
+      : "";
+  setStatus(statusText(n, n) + how + statusNote);
 }
 
 let timer: ReturnType<typeof setTimeout> | undefined;
@@ -730,14 +793,6 @@ function renderDetail(f: IncidentFeature): void {
   }
 }
 
-/** showDetail opens the panel for f (from a marker click); push records it in history. */
-function showDetail(f: IncidentFeature, push: boolean): void {
-  state.selected = f.id;
-  if (push) pushURL();
-  renderDetail(f);
-  byId("detail-close").focus();
-}
-
 function hideDetail(push: boolean): void {
   detailAbort?.abort();
   shownId = null;
@@ -759,11 +814,6 @@ async function openSelected(): Promise<void> {
   detailAbort?.abort();
   const ctl = new AbortController();
   detailAbort = ctl;
-  const known = features.get(id);
-  if (known) {
-    renderDetail(known);
-    return;
-  }
   setLoading(true);
   try {
     renderDetail(await fetchIncident(id, ctl.signal));
@@ -911,14 +961,22 @@ async function start(): Promise<void> {
     map.setView([state.view.lat, state.view.lon], state.view.zoom);
   } else {
     map.setView(DEFAULT_CENTRE, DEFAULT_ZOOM);
-    // No view in the URL: fit the map to the selection (its newest
-    // FIT_LIMIT incidents are enough to frame it).
+    // No view in the URL: fit the map to the whole selection, from the
+    // bounding boxes of its clusters over the world.
     setLoading(true);
     try {
-      const all = await fetchCollection(itemsURL(state.filter, { limit: FIT_LIMIT }), new AbortController().signal);
-      if (all.features.length > 0) {
-        const bounds = L.latLngBounds(all.features.map((f) => [f.geometry.coordinates[1], f.geometry.coordinates[0]]));
-        map.fitBounds(bounds, { padding: [40, 40], maxZoom: 8, animate: false });
+      const all = parseClusters(
+        await getJSON(clustersURL(state.filter, [-180, -90, 180, 90], FIT_ZOOM), "incidents", new AbortController().signal),
+      );
+      const corners: L.LatLngTuple[] = [];
+      for (const f of all.features) {
+        const b = f.properties.bbox;
+        const [lon, lat] = f.geometry.coordinates;
+        if (b) corners.push([b[1], b[0]], [b[3], b[2]]);
+        else corners.push([lat, lon]);
+      }
+      if (corners.length > 0) {
+        map.fitBounds(L.latLngBounds(corners), { padding: [40, 40], maxZoom: 8, animate: false });
       }
     } catch (err) {
       setStatus(describeFailure(err), true);

@@ -1,0 +1,37 @@
+package postgis
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/incidentmap/incidentmap"
+	"github.com/incidentmap/incidentmap/store/internal/sqlexpr"
+)
+
+const scanPointsHead = `SELECT i.id, ST_X(i.location), ST_Y(i.location), i.occurred_start, i.event_type, i.country, i.title, i.fatalities
+	FROM incidents i WHERE `
+
+// ScanPoints streams the PointRow of each incident f selects to fn, in one
+// query over the narrow columns.
+func (s *Store) ScanPoints(ctx context.Context, f incidentmap.Filter, fn func(incidentmap.PointRow) error) error {
+	where, args, err := filterSQL(f)
+	if err != nil {
+		return err
+	}
+	rows, err := s.db.QueryContext(ctx, rebind(scanPointsHead+where), args...)
+	if err != nil {
+		return fmt.Errorf("postgis: scan points: %w", err)
+	}
+	scan := func(p *incidentmap.PointRow, fatalities *sql.NullInt64) error {
+		if err := rows.Scan(&p.ID, &p.Lon, &p.Lat, &p.OccurredStart, &p.EventType, &p.Country, &p.Title, fatalities); err != nil {
+			return err
+		}
+		p.OccurredStart = p.OccurredStart.UTC()
+		return nil
+	}
+	if err := sqlexpr.ScanPointRows(rows, scan, fn); err != nil {
+		return fmt.Errorf("postgis: scan points: %w", err)
+	}
+	return nil
+}
