@@ -184,6 +184,9 @@ func ValidID(id string) bool { return idPattern.MatchString(id) }
 // the field at fault. It does not look at Version or the timestamps, which
 // the store owns.
 func (inc *Incident) Validate() error {
+	if err := inc.checkText(); err != nil {
+		return err
+	}
 	switch {
 	case !ValidID(inc.ID):
 		return Invalidf("id", "must be 1-128 characters of A-Z a-z 0-9 . _ : - starting with a letter or digit, got %q", inc.ID)
@@ -246,12 +249,51 @@ func (inc *Incident) Validate() error {
 	return nil
 }
 
+// textField is a field's wire name and one of its values.
+type textField struct{ name, v string }
+
+// checkText runs every text field through CheckText (summaries may span
+// lines) or CheckLine (everything else), and source URLs through CheckURL.
+func (inc *Incident) checkText() error {
+	if p := CheckText(inc.Summary); p != "" {
+		return Invalidf("summary", "%s", p)
+	}
+	lines := []textField{{"id", inc.ID}, {"title", inc.Title}, {"place_name", inc.PlaceName},
+		{"country", inc.Country}, {"admin1_code", inc.Admin1Code}, {"admin1_name", inc.Admin1Name},
+		{"event_type", inc.EventType}, {"sub_event_type", inc.SubEventType}, {"target_country", inc.TargetCountry},
+		{"facility", inc.Facility}, {"perpetrator", inc.Perpetrator}}
+	for _, v := range inc.ExternalIDs {
+		lines = append(lines, textField{"external_ids", v})
+	}
+	for _, v := range inc.Actors {
+		lines = append(lines, textField{"actors", v})
+	}
+	for _, v := range inc.Tags {
+		lines = append(lines, textField{"tags", v})
+	}
+	for _, s := range inc.Sources {
+		lines = append(lines, textField{"sources", s.Publisher}, textField{"sources", s.Title})
+	}
+	for _, r := range inc.Responses {
+		lines = append(lines, textField{"responses", r.Actor}, textField{"responses", r.Summary},
+			textField{"responses", r.Source.Publisher}, textField{"responses", r.Source.Title})
+	}
+	for _, f := range lines {
+		if p := CheckLine(f.v); p != "" {
+			return Invalidf(f.name, "%s", p)
+		}
+	}
+	return nil
+}
+
 func (s Source) validate(field string) error {
 	if strings.TrimSpace(s.Publisher) == "" && strings.TrimSpace(s.Title) == "" && s.URL == "" {
 		return Invalidf(field, "a source needs a publisher, a title or a url")
 	}
-	if s.URL != "" && !strings.HasPrefix(s.URL, "https://") && !strings.HasPrefix(s.URL, "http://") {
-		return Invalidf(field, "url must be http or https, got %q", s.URL)
+	if s.URL != "" {
+		if p := CheckURL(s.URL); p != "" {
+			return Invalidf(field, "url %s, got %q", p, s.URL)
+		}
 	}
 	if !s.PublishedOn.IsZero() && !isDay(s.PublishedOn) {
 		return Invalidf(field, "published_on must be a calendar date")

@@ -571,3 +571,40 @@ func BenchmarkParseJSON(b *testing.B) {
 		}
 	}
 }
+
+// TestHostileText checks that NUL, control characters, line separators and
+// invalid UTF-8 are refused wherever they appear in a filter (PostgreSQL
+// refuses them with SQLSTATE 22021, SQLite would store them: both stores
+// must answer the same), and that LIKE patterns are capped.
+func TestHostileText(t *testing.T) {
+	tests := []struct {
+		name, text, json, want string
+	}{
+		{"nul in a literal", "place_name = 'a\x00b'", "", "filter: at position 16: the filter must not contain NUL"},
+		{"invalid utf-8 in a literal", "place_name = 'a\xffb'", "", "filter: at position 16: the filter is not valid UTF-8"},
+		{"escape in a literal", "place_name = 'a\x1bb'", "", "filter: at position 16: the filter must not contain the control character U+001B"},
+		{"line separator", "title LIKE '%\u2028%'", "", "filter: at position 14: the filter must not contain the line separator U+2028"},
+		{"nul in an identifier", "\"place\x00name\" = 'a'", "", "filter: at position 7: the filter must not contain NUL"},
+		{"json escape nul", "", `{"op":"=","args":[{"property":"place_name"},"a\u0000b"]}`, "filter: at position 45: a string must not contain NUL"},
+		{"json escape c1", "", `{"op":"=","args":[{"property":"place_name"},"\u0085"]}`, "filter: at position 45: a string must not contain the control character U+0085"},
+		{"json raw invalid utf-8", "", "{\"op\":\"=\",\"args\":[{\"property\":\"place_name\"},\"\xff\"]}", "filter: at position 46: the filter is not valid UTF-8"},
+		{"long like pattern", "title LIKE '" + strings.Repeat("%a", 600) + "'", "", "filter: at position 12: a LIKE pattern may be at most 1000 bytes long, got 1200"},
+		{"long json like pattern", "", `{"op":"like","args":[{"property":"title"},"` + strings.Repeat("%", 1001) + `"]}`, "filter: at position 43: a LIKE pattern may be at most 1000 bytes long, got 1001"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var err error
+			if tt.text != "" {
+				_, err = cql2.ParseText(tt.text, qs)
+			} else {
+				_, err = cql2.ParseJSON([]byte(tt.json), qs)
+			}
+			checkErr(t, err, tt.want)
+		})
+	}
+	t.Run("a pattern at the cap parses", func(t *testing.T) {
+		if _, err := cql2.ParseText("title LIKE '"+strings.Repeat("%", cql2.MaxLikePattern)+"'", qs); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
