@@ -9,8 +9,7 @@ import (
 
 // CheckText reports why s may not be stored or used as a value: it is not
 // valid UTF-8, or it holds a control character (C0 other than tab, line
-// feed and carriage return; DEL; C1) or a Unicode line or paragraph
-// separator (U+2028, U+2029), which break JavaScript, CSV and log lines.
+// feed and carriage return; DEL; C1).
 // It returns "" when s is clean. This is the one check that query
 // parameters, CQL2 string literals and imported text all go through, so
 // that both stores see the same text (PostgreSQL refuses NUL and invalid
@@ -35,8 +34,6 @@ func BadText(s string) (int, string) {
 		case r == '\t' || r == '\n' || r == '\r':
 		case r < 0x20 || (0x7f <= r && r <= 0x9f):
 			return i, fmt.Sprintf("must not contain the control character U+%04X", r)
-		case r == 0x2028 || r == 0x2029:
-			return i, fmt.Sprintf("must not contain the line separator U+%04X", r)
 		}
 		i += size
 	}
@@ -44,9 +41,11 @@ func BadText(s string) (int, string) {
 }
 
 // CheckLine is CheckText for one-line values such as names and URLs: it
-// refuses tab, line feed and carriage return as well.
+// refuses tab, line feed, carriage return and the Unicode line and
+// paragraph separators (U+2028, U+2029, which end lines in JavaScript) as
+// well.
 func CheckLine(s string) string {
-	if i := strings.IndexAny(s, "\t\n\r"); i >= 0 {
+	if i := strings.IndexAny(s, "\t\n\r\u2028\u2029"); i >= 0 {
 		return fmt.Sprintf("must be one line, without tab or line break (byte %d)", i+1)
 	}
 	return CheckText(s)

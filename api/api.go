@@ -126,6 +126,7 @@ type server struct {
 	openAPI      []byte                        // the OpenAPI document, with "{{BASE}}" for the base URL
 
 	streams sync.Pool // *stream, for the items endpoint
+	gzip    func(http.Handler) http.HandlerFunc
 
 	extentMu sync.Mutex
 	extent   *extentCache // of the latest data version seen
@@ -189,6 +190,9 @@ func newEngine(store incidentmap.Store, cfg Config) (*gin.Engine, *server, error
 	var err error
 	if s.pages, err = parsePages(); err != nil {
 		return nil, nil, err
+	}
+	if s.gzip, err = newGzip(); err != nil {
+		return nil, nil, fmt.Errorf("api: %w", err)
 	}
 
 	gin.SetMode(gin.ReleaseMode)
