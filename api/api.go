@@ -1,13 +1,17 @@
 // Package api is the gin HTTP transport of incidentmap: OGC API – Features
 // (landing page, conformance, the OpenAPI document, collections,
 // queryables and items, in JSON and HTML), HTTP caching, CORS and gzip,
-// health and readiness probes, the front end's configuration and static
-// files, and the one place where errors become HTTP statuses and JSON
-// bodies. It depends on the domain and the feature codec, never on a
+// health and readiness probes, Prometheus metrics, the limits a client can
+// hit (heavy requests at once, body size, request time) and the check of
+// every query string for clean text, the front end's configuration and
+// static files, and the one place where errors become HTTP statuses and
+// JSON bodies. It depends on the domain and the feature codec, never on a
 // store package.
 package api
 
 import (
+	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -64,6 +68,27 @@ type Config struct {
 	// collections, their items and the queryables' data); empty means
 	// DefaultCacheControl. Clients revalidate with the ETag either way.
 	CacheControl string
+
+	// MaxHeavy is how many heavy requests (incident pages, counts,
+	// collections with their extent, extraction) run at once; zero means
+	// DefaultMaxHeavy. Keep it below the database pool's size, so that
+	// light requests and the readiness check always find a connection.
+	MaxHeavy int
+	// HeavyQueue is how many more heavy requests may wait for a slot,
+	// each at most HeavyWait; the rest get 503 with Retry-After at once.
+	// Zero means DefaultHeavyQueue and DefaultHeavyWait.
+	HeavyQueue int
+	HeavyWait  time.Duration
+	// MaxBodyBytes caps a request body (413 beyond it); zero means
+	// DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// Ready is the readiness check of /readyz, and of errors that may mean
+	// the database is down (then 503 with Retry-After instead of 500). It
+	// runs with its own short deadline; give it a connection of its own so
+	// that a busy pool does not make it fail. Nil means Store.Ping.
+	Ready func(context.Context) error
+	// Pools are the connection pools whose statistics /metrics shows.
+	Pools []DBStats
 }
 
 // Basemap is a Leaflet tile layer: a URL template with {z}, {x} and {y},
@@ -97,6 +122,9 @@ func (c Config) Validate() error {
 	if c.RequestTimeout < 0 {
 		return fmt.Errorf("api: RequestTimeout must not be negative, got %v", c.RequestTimeout)
 	}
+	if c.MaxHeavy < 0 || c.HeavyQueue < 0 || c.HeavyWait < 0 || c.MaxBodyBytes < 0 {
+		return errors.New("api: MaxHeavy, HeavyQueue, HeavyWait and MaxBodyBytes must not be negative")
+	}
 	for _, o := range c.CORSOrigins {
 		if err := validateCORSOrigin(o); err != nil {
 			return err
@@ -127,6 +155,11 @@ type server struct {
 
 	streams sync.Pool // *stream, for the items endpoint
 	gzip    func(http.Handler) http.HandlerFunc
+
+	gate    *heavyGate
+	maxBody int64
+	ready   *readiness
+	metrics *metrics
 
 	extentMu sync.Mutex
 	extent   *extentCache // of the latest data version seen
@@ -187,7 +220,17 @@ func newEngine(store incidentmap.Store, cfg Config) (*gin.Engine, *server, error
 	if s.cacheControl == "" {
 		s.cacheControl = DefaultCacheControl
 	}
+	s.gate = newHeavyGate(cmp.Or(cfg.MaxHeavy, DefaultMaxHeavy), cmp.Or(cfg.HeavyQueue, DefaultHeavyQueue),
+		cmp.Or(cfg.HeavyWait, DefaultHeavyWait))
+	s.maxBody = cmp.Or(cfg.MaxBodyBytes, DefaultMaxBodyBytes)
+	s.ready = &readiness{check: cfg.Ready}
+	if s.ready.check == nil {
+		s.ready.check = store.Ping
+	}
 	var err error
+	if s.metrics, err = newMetrics(s, cfg.Pools); err != nil {
+		return nil, nil, fmt.Errorf("api: metrics: %w", err)
+	}
 	if s.pages, err = parsePages(); err != nil {
 		return nil, nil, err
 	}
@@ -206,18 +249,18 @@ func newEngine(store incidentmap.Store, cfg Config) (*gin.Engine, *server, error
 			return nil, nil, fmt.Errorf("api: %w", err)
 		}
 	}
-	e.Use(s.requestID, s.accessLog, s.recovery, securityHeaders, s.cors, s.withTimeout)
+	e.Use(s.observe, s.requestID, s.accessLog, s.recovery, securityHeaders, s.cors, s.hygiene, s.limitBody, s.withTimeout)
 
 	// Data: conditional on the data version, compressed.
 	data := e.Group("", s.compress, s.cached)
 	// Documents that change only with the code: compressed.
 	docs := e.Group("", s.compress)
 	for _, method := range []string{http.MethodGet, http.MethodHead} {
-		data.Handle(method, "/collections", s.handle(s.collections))
-		data.Handle(method, collectionURL, s.handle(s.collection))
-		data.Handle(method, itemsPath, s.handle(s.items))
+		data.Handle(method, "/collections", s.heavy, s.handle(s.collections))
+		data.Handle(method, collectionURL, s.heavy, s.handle(s.collection))
+		data.Handle(method, itemsPath, s.heavy, s.handle(s.items))
 		data.Handle(method, itemsPath+"/:id", s.handle(s.item))
-		data.Handle(method, aggregatePath, s.handle(s.aggregate))
+		data.Handle(method, aggregatePath, s.heavy, s.handle(s.aggregate))
 		docs.Handle(method, "/", s.handle(s.landing))
 		docs.Handle(method, "/conformance", s.handle(s.conformance))
 		docs.Handle(method, "/api", s.handle(s.openAPIDoc))
@@ -232,7 +275,8 @@ func newEngine(store incidentmap.Store, cfg Config) (*gin.Engine, *server, error
 		docs.Handle(method, regionItemsPath, s.handle(s.regionItems))
 		docs.Handle(method, regionItemsPath+"/:id", s.handle(s.regionItem))
 	}
-	docs.POST(extractPath, s.handle(s.extract))
+	docs.POST(extractPath, s.heavy, s.handle(s.extract))
+	e.GET(metricsPath, s.serveMetrics())
 	if s.openAPI, err = buildOpenAPI(); err != nil {
 		return nil, nil, err
 	}

@@ -100,7 +100,9 @@ func (s *server) cached(c *gin.Context) {
 		lastModified = v.LastModified.UTC().Truncate(time.Second)
 		h.Set("Last-Modified", lastModified.Format(http.TimeFormat))
 	}
-	if notModified(c.Request, etag, lastModified) {
+	hit := notModified(c.Request, etag, lastModified)
+	s.metrics.cacheResult("http", hit)
+	if hit {
 		c.AbortWithStatus(http.StatusNotModified)
 		return
 	}
