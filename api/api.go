@@ -26,6 +26,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/incidentmap/incidentmap"
 	"github.com/incidentmap/incidentmap/ingest"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // DefaultRequestTimeout is the time limit of one request when
@@ -89,6 +90,9 @@ type Config struct {
 	Ready func(context.Context) error
 	// Pools are the connection pools whose statistics /metrics shows.
 	Pools []DBStats
+	// Collectors are more metrics for /metrics, such as the read routing
+	// of a replicated store.
+	Collectors []prometheus.Collector
 }
 
 // Basemap is a Leaflet tile layer: a URL template with {z}, {x} and {y},
@@ -228,7 +232,7 @@ func newEngine(store incidentmap.Store, cfg Config) (*gin.Engine, *server, error
 		s.ready.check = store.Ping
 	}
 	var err error
-	if s.metrics, err = newMetrics(s, cfg.Pools); err != nil {
+	if s.metrics, err = newMetrics(s, cfg.Pools, cfg.Collectors); err != nil {
 		return nil, nil, fmt.Errorf("api: metrics: %w", err)
 	}
 	if s.pages, err = parsePages(); err != nil {

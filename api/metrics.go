@@ -38,7 +38,7 @@ type DBStats struct {
 // and status; requests in flight; heavy requests running and waiting;
 // refusals by limit; cache hits and misses; the pools' statistics; and
 // the Go runtime's and process's own.
-func newMetrics(s *server, pools []DBStats) (*metrics, error) {
+func newMetrics(s *server, pools []DBStats, more []prometheus.Collector) (*metrics, error) {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
@@ -69,6 +69,7 @@ func newMetrics(s *server, pools []DBStats) (*metrics, error) {
 	for _, p := range pools {
 		cs = append(cs, poolCollector(p)...)
 	}
+	cs = append(cs, more...)
 	for _, c := range cs {
 		if err := m.reg.Register(c); err != nil {
 			return nil, err

@@ -39,7 +39,8 @@
 // rejected, so parsing takes time linear in the input and bounded stack.
 // So are inputs that are not clean text (incidentmap.CheckText: invalid
 // UTF-8, NUL and other control characters, also as \u escapes in
-// cql2-json strings) and LIKE patterns longer than MaxLikePattern.
+// cql2-json strings), filters of more than MaxTerms conditions and LIKE
+// patterns longer than MaxLikePattern.
 package cql2
 
 import (
@@ -62,6 +63,8 @@ const (
 	// MaxDepth is the deepest nesting accepted: of parentheses, NOT, AND/OR,
 	// CASEI and geometry collections together.
 	MaxDepth = 64
+	// MaxTerms is the most conditions a filter may hold.
+	MaxTerms = 256
 	// MaxLikePattern is the longest LIKE pattern accepted, in bytes: far
 	// below SQLite's limit (50,000 bytes, "pattern too complex"), and long
 	// enough for any title or place.
@@ -199,6 +202,37 @@ func checkInput(s string) error {
 		return c.errAt(off, "the filter %s", problem)
 	}
 	return nil
+}
+
+// checkTerms refuses a tree of more than MaxTerms conditions: SQLite
+// refuses deep AND/OR chains (about 500 ORed terms) with an internal error,
+// and a filter of that size is a mistake or an attack, so both stores
+// refuse it alike.
+func checkTerms(e incidentmap.Expr) error {
+	if n := countTerms(e); n > MaxTerms {
+		return incidentmap.Invalidf("filter", "at position 1: the filter has %d conditions; at most %d are accepted", n, MaxTerms)
+	}
+	return nil
+}
+
+// countTerms counts the conditions (leaves) of a tree.
+func countTerms(e incidentmap.Expr) int {
+	n := 0
+	switch e := e.(type) {
+	case incidentmap.And:
+		for _, a := range e.Args {
+			n += countTerms(a)
+		}
+	case incidentmap.Or:
+		for _, a := range e.Args {
+			n += countTerms(a)
+		}
+	case incidentmap.Not:
+		n = countTerms(e.Arg)
+	default:
+		n = 1
+	}
+	return n
 }
 
 // tooLong is the error for an input longer than MaxLength.

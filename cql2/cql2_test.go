@@ -505,14 +505,22 @@ func TestLimits(t *testing.T) {
 		}
 	})
 	t.Run("long AND chain is flat", func(t *testing.T) {
-		s := "fatalities > 0" + strings.Repeat(" AND fatalities > 0", 2000)
+		s := "fatalities > 0" + strings.Repeat(" AND fatalities > 0", cql2.MaxTerms-1)
 		e, err := cql2.ParseText(s, qs)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n := len(e.(incidentmap.And).Args); n != 2001 {
-			t.Errorf("And has %d args, want 2001", n)
+		if n := len(e.(incidentmap.And).Args); n != cql2.MaxTerms {
+			t.Errorf("And has %d args, want %d", n, cql2.MaxTerms)
 		}
+	})
+	t.Run("too many conditions", func(t *testing.T) {
+		s := "place_name = 'a'" + strings.Repeat(" OR NOT place_name = 'a'", cql2.MaxTerms)
+		_, err := cql2.ParseText(s, qs)
+		checkErr(t, err, "filter: at position 1: the filter has 257 conditions; at most 256 are accepted")
+		args := strings.Repeat(`{"op":"=","args":[{"property":"place_name"},"a"]},`, 1300)
+		_, err = cql2.ParseJSON([]byte(`{"op":"and","args":[`+args[:len(args)-1]+`]}`), qs)
+		checkErr(t, err, "filter: at position 1: the filter has 1300 conditions")
 	})
 }
 

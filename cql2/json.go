@@ -43,7 +43,11 @@ func ParseJSONWith(b []byte, qs []incidentmap.Queryable, opts Options) (incident
 		end = len(b) - len(rest)
 		return nil, p.errAt(end, "unexpected data after the filter")
 	}
-	return p.expr(root, 0)
+	e, err := p.expr(root, 0)
+	if err != nil {
+		return nil, err
+	}
+	return e, checkTerms(e)
 }
 
 // jv is a JSON value with the byte offset where it starts.

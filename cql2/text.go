@@ -47,7 +47,7 @@ func ParseTextWith(s string, qs []incidentmap.Queryable, opts Options) (incident
 	}
 	switch p.tok.kind {
 	case tEOF:
-		return e, nil
+		return e, checkTerms(e)
 	case tRParen:
 		return nil, p.errAt(p.tok.pos, "unbalanced parentheses: unexpected ')'")
 	}

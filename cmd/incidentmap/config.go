@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -24,7 +26,20 @@ type Config struct {
 	CacheControl       string        // Cache-Control of data responses
 	RequestTimeout     time.Duration // per request
 	ShutdownTimeout    time.Duration // grace for in-flight requests on SIGTERM
+
+	ReadDB       string        // postgres://… of a streaming replica for heavy reads; empty for none
+	MaxConns     int           // open client connections at once
+	ReadTimeout  time.Duration // to read a request, headers and body
+	WriteTimeout time.Duration // to write a response; 0 means RequestTimeout + 10 s
+	MaxHeavy     int           // heavy requests at once
+	HeavyQueue   int           // heavy requests waiting for a slot
+	HeavyWait    time.Duration // longest wait for a slot
+	MaxBodyBytes int64         // largest request body
 }
+
+// maxHeaderBytes caps a request's line and headers: enough for a CQL2 filter
+// of cql2.MaxLength bytes percent-encoded.
+const maxHeaderBytes = 256 << 10
 
 // DefaultConfig returns the configuration of a plain `incidentmap serve`.
 func DefaultConfig() Config {
@@ -39,7 +54,25 @@ func DefaultConfig() Config {
 		CacheControl:       "public, max-age=60",
 		RequestTimeout:     60 * time.Second,
 		ShutdownTimeout:    15 * time.Second,
+		MaxConns:           1024,
+		ReadTimeout:        30 * time.Second,
+		MaxHeavy:           defaultMaxHeavy(),
+		HeavyQueue:         64,
+		HeavyWait:          10 * time.Second,
+		MaxBodyBytes:       2 << 20,
 	}
+}
+
+// defaultMaxHeavy is two heavy requests per CPU, from 4 to 16: a heavy
+// request mostly waits on the database, which has the same CPUs.
+func defaultMaxHeavy() int { return min(16, max(4, 2*runtime.GOMAXPROCS(0))) }
+
+// writeTimeout is the time allowed to write a response.
+func (c Config) writeTimeout() time.Duration {
+	if c.WriteTimeout > 0 {
+		return c.WriteTimeout
+	}
+	return c.RequestTimeout + 10*time.Second
 }
 
 // Validate checks the configuration before anything is opened.
@@ -55,8 +88,29 @@ func (c Config) Validate() error {
 		return errors.New("--request-timeout and --shutdown-timeout must be positive")
 	case c.BaseURL != "" && !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://"):
 		return fmt.Errorf("--base-url must start with http:// or https://, got %q", c.BaseURL)
+	case c.ReadDB != "" && !isPostgres(c.DB):
+		return errors.New("--read-db needs --db to be a postgres:// primary: the read database is a streaming replica of it")
+	case c.ReadDB != "" && !isPostgres(c.ReadDB):
+		return fmt.Errorf("--read-db must be a postgres://… URL, got %q", redact(c.ReadDB))
+	case c.MaxConns < 1 || c.MaxHeavy < 1 || c.HeavyQueue < 0 || c.MaxBodyBytes < 1:
+		return errors.New("--max-conns, --max-heavy and --max-body-bytes must be at least 1, --heavy-queue at least 0")
+	case c.ReadTimeout <= 0 || c.HeavyWait <= 0 || c.WriteTimeout < 0:
+		return errors.New("--read-timeout and --heavy-wait must be positive, --write-timeout not negative")
+	case c.WriteTimeout > 0 && c.WriteTimeout < c.RequestTimeout:
+		return fmt.Errorf("--write-timeout (%v) must not be shorter than --request-timeout (%v)", c.WriteTimeout, c.RequestTimeout)
+	}
+	for _, dsn := range []string{c.DB, c.ReadDB} {
+		if isPostgres(dsn) {
+			if _, err := url.Parse(dsn); err != nil {
+				return fmt.Errorf("the database URL %s does not parse: escape @ / : # ? %% in the password as %%XX, or give the password in $PGPASSWORD", redact(dsn))
+			}
+		}
 	}
 	return nil
+}
+
+func isPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
 // parseConfig reads the flags of cmd, each defaulting to its INCIDENTMAP_
@@ -83,6 +137,26 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 		}
 		fs.BoolVar(p, name, *p, help+" ($"+env+")")
 	}
+	integer := func(p *int, name, env, help string) {
+		if v := getenv(env); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				envErr = fmt.Errorf("$%s must be an integer, got %q", env, v)
+			}
+			*p = n
+		}
+		fs.IntVar(p, name, *p, help+" ($"+env+")")
+	}
+	size := func(p *int64, name, env, help string) {
+		if v := getenv(env); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				envErr = fmt.Errorf("$%s must be a number of bytes, got %q", env, v)
+			}
+			*p = n
+		}
+		fs.Int64Var(p, name, *p, help+" ($"+env+")")
+	}
 	duration := func(p *time.Duration, name, env, help string) {
 		if v := getenv(env); v != "" {
 			d, err := time.ParseDuration(v)
@@ -106,6 +180,14 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 		boolean(&c.Seed, "seed", "INCIDENTMAP_SEED", "load the seed incidents into an empty database")
 		duration(&c.RequestTimeout, "request-timeout", "INCIDENTMAP_REQUEST_TIMEOUT", "time limit of one request")
 		duration(&c.ShutdownTimeout, "shutdown-timeout", "INCIDENTMAP_SHUTDOWN_TIMEOUT", "grace period for requests on shutdown")
+		str(&c.ReadDB, "read-db", "INCIDENTMAP_READ_DB", "postgres://… of a streaming replica of --db for heavy reads (read-your-writes through the data version)")
+		integer(&c.MaxConns, "max-conns", "INCIDENTMAP_MAX_CONNS", "most client connections open at once; more wait to be accepted")
+		duration(&c.ReadTimeout, "read-timeout", "INCIDENTMAP_READ_TIMEOUT", "time limit to read a request, headers and body")
+		duration(&c.WriteTimeout, "write-timeout", "INCIDENTMAP_WRITE_TIMEOUT", "time limit to write a response (default: request timeout + 10s)")
+		integer(&c.MaxHeavy, "max-heavy", "INCIDENTMAP_MAX_HEAVY", "heavy requests (pages, counts, collections, extraction) at once; keep below the database pool")
+		integer(&c.HeavyQueue, "heavy-queue", "INCIDENTMAP_HEAVY_QUEUE", "heavy requests that may wait for a slot; more get 503")
+		duration(&c.HeavyWait, "heavy-wait", "INCIDENTMAP_HEAVY_WAIT", "longest wait of a heavy request for a slot before 503")
+		size(&c.MaxBodyBytes, "max-body-bytes", "INCIDENTMAP_MAX_BODY_BYTES", "largest request body; larger is 413")
 	}
 	if err := fs.Parse(args); err != nil {
 		return c, nil, err

@@ -188,4 +188,3 @@ func (r *Replicated) DeleteIncident(ctx context.Context, id string) error {
 func (r *Replicated) Close() error {
 	return errors.Join(r.Replica.Close(), r.Store.Close())
 }
-
