@@ -252,34 +252,38 @@ func (inc *Incident) Validate() error {
 // textField is a field's wire name and one of its values.
 type textField struct{ name, v string }
 
-// checkText runs every text field through CheckText (summaries may span
-// lines) or CheckLine (everything else), and source URLs through CheckURL.
+// checkText runs the codes and names that identify things (id, external
+// ids, country and province codes, event types, tags) through CheckLine,
+// the free text a person wrote (title, summary, places, actors, sources,
+// responses) through CheckText, and source URLs through CheckURL.
 func (inc *Incident) checkText() error {
-	if p := CheckText(inc.Summary); p != "" {
-		return Invalidf("summary", "%s", p)
-	}
-	lines := []textField{{"id", inc.ID}, {"title", inc.Title}, {"place_name", inc.PlaceName},
-		{"country", inc.Country}, {"admin1_code", inc.Admin1Code}, {"admin1_name", inc.Admin1Name},
-		{"event_type", inc.EventType}, {"sub_event_type", inc.SubEventType}, {"target_country", inc.TargetCountry},
-		{"facility", inc.Facility}, {"perpetrator", inc.Perpetrator}}
+	lines := []textField{{"id", inc.ID}, {"country", inc.Country}, {"admin1_code", inc.Admin1Code},
+		{"event_type", inc.EventType}, {"sub_event_type", inc.SubEventType}, {"target_country", inc.TargetCountry}}
 	for _, v := range inc.ExternalIDs {
 		lines = append(lines, textField{"external_ids", v})
-	}
-	for _, v := range inc.Actors {
-		lines = append(lines, textField{"actors", v})
 	}
 	for _, v := range inc.Tags {
 		lines = append(lines, textField{"tags", v})
 	}
-	for _, s := range inc.Sources {
-		lines = append(lines, textField{"sources", s.Publisher}, textField{"sources", s.Title})
-	}
-	for _, r := range inc.Responses {
-		lines = append(lines, textField{"responses", r.Actor}, textField{"responses", r.Summary},
-			textField{"responses", r.Source.Publisher}, textField{"responses", r.Source.Title})
-	}
 	for _, f := range lines {
 		if p := CheckLine(f.v); p != "" {
+			return Invalidf(f.name, "%s", p)
+		}
+	}
+	texts := []textField{{"title", inc.Title}, {"summary", inc.Summary}, {"place_name", inc.PlaceName},
+		{"admin1_name", inc.Admin1Name}, {"facility", inc.Facility}, {"perpetrator", inc.Perpetrator}}
+	for _, v := range inc.Actors {
+		texts = append(texts, textField{"actors", v})
+	}
+	for _, s := range inc.Sources {
+		texts = append(texts, textField{"sources", s.Publisher}, textField{"sources", s.Title})
+	}
+	for _, r := range inc.Responses {
+		texts = append(texts, textField{"responses", r.Actor}, textField{"responses", r.Summary},
+			textField{"responses", r.Source.Publisher}, textField{"responses", r.Source.Title})
+	}
+	for _, f := range texts {
+		if p := CheckText(f.v); p != "" {
 			return Invalidf(f.name, "%s", p)
 		}
 	}

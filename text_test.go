@@ -67,19 +67,21 @@ func TestCheckURL(t *testing.T) {
 }
 
 // Every text field of an incident goes through the check, so that a NUL
-// or U+2028 anywhere is refused before either store sees it.
+// or control character anywhere (and a line break in a code) is refused
+// before either store sees it.
 func TestValidateRefusesHostileText(t *testing.T) {
 	fields := map[string]func(*Incident){
-		"title":       func(i *Incident) { i.Title = "a\x00b" },
-		"summary":     func(i *Incident) { i.Summary = "a\xffb" },
-		"place_name":  func(i *Incident) { i.PlaceName = "Herat\u2028" },
-		"facility":    func(i *Incident) { i.Facility = "x\x1b[31m" },
-		"perpetrator": func(i *Incident) { i.Perpetrator = "a\nb" },
-		"actors":      func(i *Incident) { i.Actors = []string{"ok", "bad\x00"} },
-		"tags":        func(i *Incident) { i.Tags = []string{"\x7f"} },
-		"sources":     func(i *Incident) { i.Sources = []Source{{Publisher: "AFP", URL: "https://example.org/\x00"}} },
+		"title":        func(i *Incident) { i.Title = "a\x00b" },
+		"summary":      func(i *Incident) { i.Summary = "a\xffb" },
+		"place_name":   func(i *Incident) { i.PlaceName = "Herat\x00" },
+		"facility":     func(i *Incident) { i.Facility = "x\x1b[31m" },
+		"perpetrator":  func(i *Incident) { i.Perpetrator = "a\x85b" },
+		"tags":         func(i *Incident) { i.Tags = []string{"a\nb"} },
+		"external_ids": func(i *Incident) { i.ExternalIDs = []string{"gtd:1\u2028"} },
+		"actors":       func(i *Incident) { i.Actors = []string{"ok", "bad\x00"} },
+		"sources":      func(i *Incident) { i.Sources = []Source{{Publisher: "AFP", URL: "https://example.org/\x00"}} },
 		"responses": func(i *Incident) {
-			i.Responses = []Response{{Date: i.OccurredStart, DatePrecision: DateDay, Actor: "UN\u2029", Kind: ResponseKinds[0]}}
+			i.Responses = []Response{{Date: i.OccurredStart, DatePrecision: DateDay, Actor: "UN\x7f", Kind: ResponseKinds[0]}}
 		},
 	}
 	for field, mutate := range fields {

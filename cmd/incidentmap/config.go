@@ -96,12 +96,10 @@ func (c Config) Validate() error {
 		return errors.New("--max-conns, --max-heavy and --max-body-bytes must be at least 1, --heavy-queue at least 0")
 	case c.ReadTimeout <= 0 || c.HeavyWait <= 0 || c.WriteTimeout < 0:
 		return errors.New("--read-timeout and --heavy-wait must be positive, --write-timeout not negative")
-	case c.WriteTimeout > 0 && c.WriteTimeout < c.RequestTimeout:
-		return fmt.Errorf("--write-timeout (%v) must not be shorter than --request-timeout (%v)", c.WriteTimeout, c.RequestTimeout)
 	}
 	for _, dsn := range []string{c.DB, c.ReadDB} {
 		if isPostgres(dsn) {
-			if _, err := url.Parse(dsn); err != nil {
+			if u, err := url.Parse(dsn); err != nil || u.Fragment != "" || u.Host == "" {
 				return fmt.Errorf("the database URL %s does not parse: escape @ / : # ? %% in the password as %%XX, or give the password in $PGPASSWORD", redact(dsn))
 			}
 		}

@@ -53,9 +53,12 @@ func runPG(ctx context.Context, dsn, program string, args ...string) error {
 	if err != nil {
 		return fmt.Errorf("%s is needed (install the PostgreSQL client): %w", program, err)
 	}
-	conn, password, err := splitPassword(dsn)
+	conn, password, schema, err := clientDSN(dsn)
 	if err != nil {
 		return err
+	}
+	if schema != "" {
+		args = append(args, "--schema="+schema)
 	}
 	cmd := exec.CommandContext(ctx, path, append(args, "--dbname="+conn)...)
 	cmd.Env = os.Environ()
@@ -74,19 +77,28 @@ func runPG(ctx context.Context, dsn, program string, args ...string) error {
 	return nil
 }
 
-// splitPassword takes the password out of a postgres:// URL. Key=value
-// DSNs pass through unchanged.
-func splitPassword(dsn string) (conn, password string, err error) {
+// clientDSN turns a postgres:// URL into what the client programs take:
+// the URL without its password (returned apart) and without pgx's
+// search_path parameter, whose first schema is returned so that the dump
+// and restore cover that schema only.
+func clientDSN(dsn string) (conn, password, schema string, err error) {
 	if !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") {
-		return dsn, "", nil
+		return dsn, "", "", nil
 	}
 	u, err := url.Parse(dsn)
 	if err != nil {
-		return "", "", errors.New("the database URL does not parse (escape special characters in the password with %XX)")
+		return "", "", "", errors.New("the database URL does not parse (escape special characters in the password with %XX)")
 	}
 	if u.User != nil {
 		password, _ = u.User.Password()
 		u.User = url.User(u.User.Username())
 	}
-	return u.String(), password, nil
+	q := u.Query()
+	if sp := q.Get("search_path"); sp != "" {
+		schema, _, _ = strings.Cut(sp, ",")
+		schema = strings.TrimSpace(schema)
+		q.Del("search_path")
+		u.RawQuery = q.Encode()
+	}
+	return u.String(), password, schema, nil
 }
