@@ -33,8 +33,12 @@ func bootWith(t *testing.T, dsn string, edit func(*Config)) *Main {
 	done := make(chan error, 1)
 	go func() { done <- m.Serve() }()
 	t.Cleanup(func() {
-		m.Close()
-		<-done
+		if err := m.Close(); err != nil {
+			t.Error(err)
+		}
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
 	})
 	return m
 }
