@@ -70,8 +70,8 @@ type Config struct {
 	// DefaultCacheControl. Clients revalidate with the ETag either way.
 	CacheControl string
 
-	// MaxHeavy is how many heavy requests (incident pages, counts,
-	// collections with their extent, extraction) run at once; zero means
+	// MaxHeavy is how many heavy requests (every request for data —
+	// collections, items, counts — and extraction) run at once; zero means
 	// DefaultMaxHeavy. Keep it below the database pool's size, so that
 	// light requests and the readiness check always find a connection.
 	MaxHeavy int
@@ -83,6 +83,10 @@ type Config struct {
 	// MaxBodyBytes caps a request body (413 beyond it); zero means
 	// DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// WriteStall is how long one write of a response may wait for a client
+	// that does not read before the connection is dropped; zero means
+	// DefaultWriteStall.
+	WriteStall time.Duration
 	// Ready is the readiness check of /readyz, and of errors that may mean
 	// the database is down (then 503 with Retry-After instead of 500). It
 	// runs with its own short deadline; give it a connection of its own so
@@ -126,8 +130,8 @@ func (c Config) Validate() error {
 	if c.RequestTimeout < 0 {
 		return fmt.Errorf("api: RequestTimeout must not be negative, got %v", c.RequestTimeout)
 	}
-	if c.MaxHeavy < 0 || c.HeavyQueue < 0 || c.HeavyWait < 0 || c.MaxBodyBytes < 0 {
-		return errors.New("api: MaxHeavy, HeavyQueue, HeavyWait and MaxBodyBytes must not be negative")
+	if c.MaxHeavy < 0 || c.HeavyQueue < 0 || c.HeavyWait < 0 || c.MaxBodyBytes < 0 || c.WriteStall < 0 {
+		return errors.New("api: MaxHeavy, HeavyQueue, HeavyWait, MaxBodyBytes and WriteStall must not be negative")
 	}
 	for _, o := range c.CORSOrigins {
 		if err := validateCORSOrigin(o); err != nil {
@@ -160,8 +164,9 @@ type server struct {
 	streams sync.Pool // *stream, for the items endpoint
 	gzip    func(http.Handler) http.HandlerFunc
 
-	gate    *heavyGate
-	maxBody int64
+	gate       *heavyGate
+	maxBody    int64
+	writeStall time.Duration
 	ready   *readiness
 	metrics *metrics
 
@@ -227,6 +232,7 @@ func newEngine(store incidentmap.Store, cfg Config) (*gin.Engine, *server, error
 	s.gate = newHeavyGate(cmp.Or(cfg.MaxHeavy, DefaultMaxHeavy), cmp.Or(cfg.HeavyQueue, DefaultHeavyQueue),
 		cmp.Or(cfg.HeavyWait, DefaultHeavyWait))
 	s.maxBody = cmp.Or(cfg.MaxBodyBytes, DefaultMaxBodyBytes)
+	s.writeStall = cmp.Or(cfg.WriteStall, DefaultWriteStall)
 	s.ready = &readiness{check: cfg.Ready}
 	if s.ready.check == nil {
 		s.ready.check = store.Ping
@@ -253,18 +259,20 @@ func newEngine(store incidentmap.Store, cfg Config) (*gin.Engine, *server, error
 			return nil, nil, fmt.Errorf("api: %w", err)
 		}
 	}
-	e.Use(s.observe, s.requestID, s.accessLog, s.recovery, securityHeaders, s.cors, s.hygiene, s.limitBody, s.withTimeout)
+	e.Use(s.observe, s.requestID, s.accessLog, s.recovery, securityHeaders, s.stallGuard, s.cors, s.hygiene, s.limitBody, s.withTimeout)
 
-	// Data: conditional on the data version, compressed.
-	data := e.Group("", s.compress, s.cached)
+	// Data: compressed, through the heavy gate (the data version that
+	// makes them conditional is itself a query), conditional on the data
+	// version.
+	data := e.Group("", s.compress, s.heavy, s.cached)
 	// Documents that change only with the code: compressed.
 	docs := e.Group("", s.compress)
 	for _, method := range []string{http.MethodGet, http.MethodHead} {
-		data.Handle(method, "/collections", s.heavy, s.handle(s.collections))
-		data.Handle(method, collectionURL, s.heavy, s.handle(s.collection))
-		data.Handle(method, itemsPath, s.heavy, s.handle(s.items))
+		data.Handle(method, "/collections", s.handle(s.collections))
+		data.Handle(method, collectionURL, s.handle(s.collection))
+		data.Handle(method, itemsPath, s.handle(s.items))
 		data.Handle(method, itemsPath+"/:id", s.handle(s.item))
-		data.Handle(method, aggregatePath, s.heavy, s.handle(s.aggregate))
+		data.Handle(method, aggregatePath, s.handle(s.aggregate))
 		docs.Handle(method, "/", s.handle(s.landing))
 		docs.Handle(method, "/conformance", s.handle(s.conformance))
 		docs.Handle(method, "/api", s.handle(s.openAPIDoc))
@@ -279,7 +287,7 @@ func newEngine(store incidentmap.Store, cfg Config) (*gin.Engine, *server, error
 		docs.Handle(method, regionItemsPath, s.handle(s.regionItems))
 		docs.Handle(method, regionItemsPath+"/:id", s.handle(s.regionItem))
 	}
-	docs.POST(extractPath, s.heavy, s.handle(s.extract))
+	docs.POST(extractPath, s.handle(s.extract)) // takes its heavy slot once the body is read
 	e.GET(metricsPath, s.serveMetrics())
 	if s.openAPI, err = buildOpenAPI(); err != nil {
 		return nil, nil, err

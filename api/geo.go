@@ -313,6 +313,12 @@ func (s *server) extract(c *gin.Context) error {
 			return incidentmap.Invalidf("source", "url %s", p)
 		}
 	}
+	// The slot is taken only now that the body is read: a client that
+	// sends its body slowly must not hold one.
+	if err := s.gate.acquire(c.Request.Context()); err != nil {
+		return err
+	}
+	defer s.gate.release()
 	x, err := s.extractor()
 	if err != nil {
 		return err

@@ -15,18 +15,22 @@ import (
 
 // Defaults of the limits in Config.
 const (
-	// DefaultMaxHeavy is how many heavy requests (incident pages, counts,
-	// collections, extraction) run at once when Config.MaxHeavy is zero.
+	// DefaultMaxHeavy is how many heavy requests (requests for data:
+	// collections, items, counts; extraction) run at once when
+	// Config.MaxHeavy is zero.
 	DefaultMaxHeavy = 8
 	// DefaultHeavyQueue is how many heavy requests may wait for a slot
 	// when Config.HeavyQueue is zero.
 	DefaultHeavyQueue = 64
 	// DefaultHeavyWait is how long a heavy request waits for a slot when
 	// Config.HeavyWait is zero.
-	DefaultHeavyWait = 10 * time.Second
+	DefaultHeavyWait = 30 * time.Second
 	// DefaultMaxBodyBytes caps a request body when Config.MaxBodyBytes is
 	// zero.
 	DefaultMaxBodyBytes = 2 << 20
+	// DefaultWriteStall is how long one write of a response may block on a
+	// client that does not read when Config.WriteStall is zero.
+	DefaultWriteStall = 15 * time.Second
 )
 
 // Names of the limits, as error bodies and metrics name them.
@@ -126,8 +130,8 @@ func (g *heavyGate) inFlight() (running, waiting int) {
 	return len(g.slots), g.waiting
 }
 
-// heavy admits a request through the heavy gate. Conditional requests
-// that the cache middleware answers with 304 never get here.
+// heavy admits a request through the heavy gate. It runs before the cache
+// middleware, whose data version is a query of its own.
 func (s *server) heavy(c *gin.Context) {
 	if err := s.gate.acquire(c.Request.Context()); err != nil {
 		s.renderError(c, err)
@@ -135,6 +139,44 @@ func (s *server) heavy(c *gin.Context) {
 	}
 	defer s.gate.release()
 	c.Next()
+}
+
+// stallGuard gives every write of the response its own deadline of
+// s.writeStall, so that a client that stops reading loses its connection
+// (and the heavy slot and database connection its response holds) after
+// that long, however long the request may take in all: a slow but steady
+// reader keeps going until the request's deadline. The final flush, after
+// the handler, gets the same allowance.
+func (s *server) stallGuard(c *gin.Context) {
+	rc := http.NewResponseController(c.Writer)
+	c.Writer = &stallWriter{ResponseWriter: c.Writer, rc: rc, stall: s.writeStall}
+	defer func() { _ = rc.SetWriteDeadline(time.Now().Add(s.writeStall)) }()
+	c.Next()
+}
+
+// stallWriter renews the write deadline before each write and flush. Where
+// deadlines are not supported (httptest), it just writes.
+type stallWriter struct {
+	gin.ResponseWriter
+	rc    *http.ResponseController
+	stall time.Duration
+}
+
+func (w *stallWriter) renew() { _ = w.rc.SetWriteDeadline(time.Now().Add(w.stall)) }
+
+func (w *stallWriter) Write(p []byte) (int, error) {
+	w.renew()
+	return w.ResponseWriter.Write(p)
+}
+
+func (w *stallWriter) WriteString(s string) (int, error) {
+	w.renew()
+	return w.ResponseWriter.WriteString(s)
+}
+
+func (w *stallWriter) Flush() {
+	w.renew()
+	w.ResponseWriter.Flush()
 }
 
 // limitBody caps the request body at s.maxBody bytes; reading past the cap

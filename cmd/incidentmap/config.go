@@ -35,6 +35,7 @@ type Config struct {
 	HeavyQueue   int           // heavy requests waiting for a slot
 	HeavyWait    time.Duration // longest wait for a slot
 	MaxBodyBytes int64         // largest request body
+	WriteStall   time.Duration // longest a write may wait for a client that does not read
 }
 
 // maxHeaderBytes caps a request's line and headers: enough for a CQL2 filter
@@ -58,8 +59,9 @@ func DefaultConfig() Config {
 		ReadTimeout:        30 * time.Second,
 		MaxHeavy:           defaultMaxHeavy(),
 		HeavyQueue:         64,
-		HeavyWait:          10 * time.Second,
+		HeavyWait:          30 * time.Second,
 		MaxBodyBytes:       2 << 20,
+		WriteStall:         15 * time.Second,
 	}
 }
 
@@ -94,8 +96,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("--read-db must be a postgres://… URL, got %q", redact(c.ReadDB))
 	case c.MaxConns < 1 || c.MaxHeavy < 1 || c.HeavyQueue < 0 || c.MaxBodyBytes < 1:
 		return errors.New("--max-conns, --max-heavy and --max-body-bytes must be at least 1, --heavy-queue at least 0")
-	case c.ReadTimeout <= 0 || c.HeavyWait <= 0 || c.WriteTimeout < 0:
-		return errors.New("--read-timeout and --heavy-wait must be positive, --write-timeout not negative")
+	case c.ReadTimeout <= 0 || c.HeavyWait <= 0 || c.WriteStall <= 0 || c.WriteTimeout < 0:
+		return errors.New("--read-timeout, --heavy-wait and --write-stall must be positive, --write-timeout not negative")
 	}
 	for _, dsn := range []string{c.DB, c.ReadDB} {
 		if isPostgres(dsn) {
@@ -185,6 +187,7 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 		integer(&c.MaxHeavy, "max-heavy", "INCIDENTMAP_MAX_HEAVY", "heavy requests (pages, counts, collections, extraction) at once; keep below the database pool")
 		integer(&c.HeavyQueue, "heavy-queue", "INCIDENTMAP_HEAVY_QUEUE", "heavy requests that may wait for a slot; more get 503")
 		duration(&c.HeavyWait, "heavy-wait", "INCIDENTMAP_HEAVY_WAIT", "longest wait of a heavy request for a slot before 503")
+		duration(&c.WriteStall, "write-stall", "INCIDENTMAP_WRITE_STALL", "longest one write of a response may wait for a client that does not read")
 		size(&c.MaxBodyBytes, "max-body-bytes", "INCIDENTMAP_MAX_BODY_BYTES", "largest request body; larger is 413")
 	}
 	if err := fs.Parse(args); err != nil {

@@ -301,7 +301,8 @@ func TestSlowClients(t *testing.T) {
 	for _, st := range stores {
 		t.Run(st.name, func(t *testing.T) {
 			m := bootWith(t, st.dsn, func(c *Config) {
-				c.ReadTimeout, c.RequestTimeout, c.WriteTimeout, c.MaxConns = time.Second, 30*time.Second, 2*time.Second, 20
+				c.ReadTimeout, c.RequestTimeout, c.WriteTimeout, c.MaxConns = time.Second, 30*time.Second, time.Minute, 20
+				c.MaxHeavy, c.HeavyWait, c.WriteStall = 2, time.Second, time.Second
 			})
 			if err := m.Store.ImportIncidents(context.Background(), storetest.Synthetic(10000, 5)); err != nil {
 				t.Fatal(err)
@@ -367,6 +368,26 @@ func TestSlowClients(t *testing.T) {
 						t.Fatalf("the unread response is still in flight after 10 s:\n%s", grepMetric(body, "in_flight"))
 					}
 					time.Sleep(100 * time.Millisecond)
+				}
+			})
+			t.Run("a client that stops reading loses its heavy slot", func(t *testing.T) {
+				// The write timeout is a minute: the per-write stall deadline
+				// alone must free the slots of clients that never read, so
+				// that a normal data request is served.
+				for range 2 { // every heavy slot
+					conn := slowClient(t, addr)
+					defer conn.Close()
+					fmt.Fprintf(conn, "GET %s?limit=10000 HTTP/1.1\r\nHost: x\r\n\r\n", items)
+				}
+				time.Sleep(200 * time.Millisecond)
+				for i := 0; ; i++ {
+					resp, body := get(t, m.URL()+items+"?limit=1")
+					if resp.StatusCode == http.StatusOK {
+						break
+					}
+					if i == 20 {
+						t.Fatalf("data requests still refused while two clients do not read: %d %s", resp.StatusCode, body)
+					}
 				}
 			})
 			t.Run("connections beyond the cap wait", func(t *testing.T) {

@@ -88,6 +88,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		HeavyQueue:     m.Config.HeavyQueue,
 		HeavyWait:      m.Config.HeavyWait,
 		MaxBodyBytes:   m.Config.MaxBodyBytes,
+		WriteStall:     m.Config.WriteStall,
 		Ready:          ready,
 		Pools:          pools,
 		Collectors:     collectors,
