@@ -167,8 +167,8 @@ type server struct {
 	gate       *heavyGate
 	maxBody    int64
 	writeStall time.Duration
-	ready   *readiness
-	metrics *metrics
+	ready      *readiness
+	metrics    *metrics
 
 	extentMu sync.Mutex
 	extent   *extentCache // of the latest data version seen
