@@ -119,6 +119,7 @@ func (s *server) renderError(c *gin.Context, err error) {
 			// The messages of limits are fixed texts of ours.
 		case incidentmap.ErrorCode(err) == codeUnavailable:
 			// So are those of unavailable errors.
+			c.Header("Retry-After", retryAfter(retryAfterDB))
 		case errors.Is(err, context.DeadlineExceeded):
 			body.Description, body.Limit = "the request took too long", limitDeadline
 			s.metrics.refusals.WithLabelValues(limitDeadline).Inc()

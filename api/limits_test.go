@@ -216,6 +216,9 @@ func TestDatabaseDown(t *testing.T) {
 	if body.Limit != limitDatabase || w.Header().Get("Retry-After") != "5" || strings.Contains(w.Body.String(), "5432") {
 		t.Errorf("%v %s", w.Header(), w.Body)
 	}
+	if w := ts.get(t, "/readyz"); w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") != "5" {
+		t.Errorf("readyz: %d %v", w.Code, w.Header())
+	}
 	store.pingErr = nil
 	wantError(t, ts.get(t, itemsPath), http.StatusInternalServerError, incidentmap.EINTERNAL, "")
 }
