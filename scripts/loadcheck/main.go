@@ -216,6 +216,7 @@ func slow(args []string) error {
 	c := fs.Int("c", 200, "connections")
 	mode := fs.String("mode", "body", "body or noread")
 	limit := fs.Duration("limit", 5*time.Minute, "give up after")
+	metrics := fs.String("metrics", "", "for noread: the server's /metrics, polled until its in-flight requests fall back")
 	fs.Parse(args)
 	if !strings.HasPrefix(*addr, "127.0.0.1:") && !strings.HasPrefix(*addr, "[::1]:") {
 		return fmt.Errorf("loopback only")
@@ -246,18 +247,29 @@ func slow(args []string) error {
 				}
 			} else {
 				fmt.Fprintf(conn, "GET /collections/incidents/items?limit=10000 HTTP/1.1\r\nHost: x\r\n\r\n")
-				// Never read; notice when the server closes by a zero-window probe: poll with a 1-byte read only at the end.
-				conn.(*net.TCPConn).SetReadBuffer(4096)
-				for time.Now().Before(deadline) {
-					time.Sleep(time.Second)
-					// A write fails once the server has reset the connection.
-					if _, err := conn.Write([]byte("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")); err != nil {
-						break
-					}
-				}
+				time.Sleep(time.Until(deadline)) // never read
 			}
 			held[i] = time.Since(start)
 		}()
+	}
+	if *mode == "noread" && *metrics != "" {
+		// The server's view: how long until only the metrics request is
+		// in flight again.
+		start := time.Now()
+		time.Sleep(time.Second)
+		for time.Since(start) < *limit {
+			resp, err := http.Get(*metrics)
+			if err == nil {
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if strings.Contains(string(b), "\nincidentmap_http_requests_in_flight 1\n") {
+					fmt.Printf("%d noread connections: the server dropped every one within %v\n", *c, time.Since(start).Round(100*time.Millisecond))
+					return nil
+				}
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+		return fmt.Errorf("requests still in flight after %v", *limit)
 	}
 	wg.Wait()
 	sort.Slice(held, func(i, j int) bool { return held[i] < held[j] })
