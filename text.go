@@ -52,14 +52,15 @@ func CheckLine(s string) string {
 }
 
 // CheckURL reports why s is not an absolute http or https URL that can be
-// shown as a link: it must be one clean line, parse with net/url, and have
-// a host and no user information.
+// shown as a link: it must be one clean line without spaces or backslashes,
+// parse with net/url, and have a host and no user information. (Quotes and
+// angle brackets are left to the encoders, which escape them everywhere.)
 func CheckURL(s string) string {
 	if p := CheckLine(s); p != "" {
 		return p
 	}
-	if strings.ContainsAny(s, " \\<>\"") {
-		return "must not contain spaces, backslashes, quotes or angle brackets"
+	if strings.ContainsAny(s, " \\") {
+		return "must not contain spaces or backslashes (which browsers read as /)"
 	}
 	u, err := url.Parse(s)
 	switch {

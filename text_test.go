@@ -55,7 +55,8 @@ func TestCheckURL(t *testing.T) {
 		{"https://exa mple.org/", false},
 		{"https:example.org", false},
 		{"ftp://example.org/", false},
-		{"https://example.org/\"><script>", false},
+		{"https://example.org/\"><script>", true}, // escaped on output
+		{"https://example.org\\@evil.example/", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
