@@ -80,9 +80,9 @@ type Config struct {
 	// Zero means DefaultHeavyQueue and DefaultHeavyWait.
 	HeavyQueue int
 	HeavyWait  time.Duration
-	// MaxBodyBytes caps a request body (413 beyond it); zero means
-	// DefaultMaxBodyBytes.
-	MaxBodyBytes int64
+	// MaxRequestBytes caps a request body (413 beyond it); zero means
+	// DefaultMaxRequestBytes.
+	MaxRequestBytes int64
 	// WriteStall is how long one write of a response may wait for a client
 	// that does not read before the connection is dropped; zero means
 	// DefaultWriteStall.
@@ -130,8 +130,8 @@ func (c Config) Validate() error {
 	if c.RequestTimeout < 0 {
 		return fmt.Errorf("api: RequestTimeout must not be negative, got %v", c.RequestTimeout)
 	}
-	if c.MaxHeavy < 0 || c.HeavyQueue < 0 || c.HeavyWait < 0 || c.MaxBodyBytes < 0 || c.WriteStall < 0 {
-		return errors.New("api: MaxHeavy, HeavyQueue, HeavyWait, MaxBodyBytes and WriteStall must not be negative")
+	if c.MaxHeavy < 0 || c.HeavyQueue < 0 || c.HeavyWait < 0 || c.MaxRequestBytes < 0 || c.WriteStall < 0 {
+		return errors.New("api: MaxHeavy, HeavyQueue, HeavyWait, MaxRequestBytes and WriteStall must not be negative")
 	}
 	for _, o := range c.CORSOrigins {
 		if err := validateCORSOrigin(o); err != nil {
@@ -165,7 +165,7 @@ type server struct {
 	gzip    func(http.Handler) http.HandlerFunc
 
 	gate       *heavyGate
-	maxBody    int64
+	maxRequest int64
 	writeStall time.Duration
 	ready      *readiness
 	metrics    *metrics
@@ -231,7 +231,7 @@ func newEngine(store incidentmap.Store, cfg Config) (*gin.Engine, *server, error
 	}
 	s.gate = newHeavyGate(cmp.Or(cfg.MaxHeavy, DefaultMaxHeavy), cmp.Or(cfg.HeavyQueue, DefaultHeavyQueue),
 		cmp.Or(cfg.HeavyWait, DefaultHeavyWait))
-	s.maxBody = cmp.Or(cfg.MaxBodyBytes, DefaultMaxBodyBytes)
+	s.maxRequest = cmp.Or(cfg.MaxRequestBytes, DefaultMaxRequestBytes)
 	s.writeStall = cmp.Or(cfg.WriteStall, DefaultWriteStall)
 	s.ready = &readiness{check: cfg.Ready}
 	if s.ready.check == nil {

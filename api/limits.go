@@ -25,9 +25,9 @@ const (
 	// DefaultHeavyWait is how long a heavy request waits for a slot when
 	// Config.HeavyWait is zero.
 	DefaultHeavyWait = 30 * time.Second
-	// DefaultMaxBodyBytes caps a request body when Config.MaxBodyBytes is
+	// DefaultMaxRequestBytes caps a request body when Config.MaxRequestBytes is
 	// zero.
-	DefaultMaxBodyBytes = 2 << 20
+	DefaultMaxRequestBytes = 2 << 20
 	// DefaultWriteStall is how long one write of a response may block on a
 	// client that does not read when Config.WriteStall is zero.
 	DefaultWriteStall = 15 * time.Second
@@ -179,20 +179,20 @@ func (w *stallWriter) Flush() {
 	w.ResponseWriter.Flush()
 }
 
-// limitBody caps the request body at s.maxBody bytes; reading past the cap
+// limitBody caps the request body at s.maxRequest bytes; reading past the cap
 // fails with *http.MaxBytesError, which bodyError turns into a 413.
 func (s *server) limitBody(c *gin.Context) {
-	if c.Request.ContentLength > s.maxBody {
+	if c.Request.ContentLength > s.maxRequest {
 		s.renderError(c, s.bodyTooLarge())
 		return
 	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.maxBody)
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.maxRequest)
 	c.Next()
 }
 
 func (s *server) bodyTooLarge() error {
 	return &limitError{status: http.StatusRequestEntityTooLarge, limit: limitBody,
-		msg: fmt.Sprintf("the request body is larger than the limit of %d bytes", s.maxBody)}
+		msg: fmt.Sprintf("the request body is larger than the limit of %d bytes", s.maxRequest)}
 }
 
 // bodyError turns an error from reading a request body into the limit

@@ -160,7 +160,7 @@ func TestHygiene(t *testing.T) {
 
 // TestGeoRequests checks the strictness of /geocode and /extract.
 func TestGeoRequests(t *testing.T) {
-	ts := newTestServer(t, newFake(), func(c *Config) { c.Geo = noGeo{}; c.MaxBodyBytes = 1000 })
+	ts := newTestServer(t, newFake(), func(c *Config) { c.Geo = noGeo{}; c.MaxRequestBytes = 1000 })
 	t.Run("geocode with q twice", func(t *testing.T) {
 		wantError(t, ts.get(t, geocodePath+"?q=Herat&q=Kabul"), http.StatusBadRequest, incidentmap.EINVALID, "q")
 	})

@@ -27,15 +27,15 @@ type Config struct {
 	RequestTimeout     time.Duration // per request
 	ShutdownTimeout    time.Duration // grace for in-flight requests on SIGTERM
 
-	ReadDB       string        // postgres://… of a streaming replica for heavy reads; empty for none
-	MaxConns     int           // open client connections at once
-	ReadTimeout  time.Duration // to read a request, headers and body
-	WriteTimeout time.Duration // to write a response; 0 means RequestTimeout + 10 s
-	MaxHeavy     int           // heavy requests at once
-	HeavyQueue   int           // heavy requests waiting for a slot
-	HeavyWait    time.Duration // longest wait for a slot
-	MaxBodyBytes int64         // largest request body
-	WriteStall   time.Duration // longest a write may wait for a client that does not read
+	ReadDB          string        // postgres://… of a streaming replica for heavy reads; empty for none
+	MaxConns        int           // open client connections at once
+	ReadTimeout     time.Duration // to read a request, headers and body
+	WriteTimeout    time.Duration // to write a response; 0 means RequestTimeout + 10 s
+	MaxHeavy        int           // heavy requests at once
+	HeavyQueue      int           // heavy requests waiting for a slot
+	HeavyWait       time.Duration // longest wait for a slot
+	MaxRequestBytes int64         // largest request body
+	WriteStall      time.Duration // longest a write may wait for a client that does not read
 }
 
 // maxHeaderBytes caps a request's line and headers: enough for a CQL2 filter
@@ -60,7 +60,7 @@ func DefaultConfig() Config {
 		MaxHeavy:           defaultMaxHeavy(),
 		HeavyQueue:         64,
 		HeavyWait:          30 * time.Second,
-		MaxBodyBytes:       2 << 20,
+		MaxRequestBytes:    2 << 20,
 		WriteStall:         15 * time.Second,
 	}
 }
@@ -94,8 +94,8 @@ func (c Config) Validate() error {
 		return errors.New("--read-db needs --db to be a postgres:// primary: the read database is a streaming replica of it")
 	case c.ReadDB != "" && !isPostgres(c.ReadDB):
 		return fmt.Errorf("--read-db must be a postgres://… URL, got %q", redact(c.ReadDB))
-	case c.MaxConns < 1 || c.MaxHeavy < 1 || c.HeavyQueue < 0 || c.MaxBodyBytes < 1:
-		return errors.New("--max-conns, --max-heavy and --max-body-bytes must be at least 1, --heavy-queue at least 0")
+	case c.MaxConns < 1 || c.MaxHeavy < 1 || c.HeavyQueue < 0 || c.MaxRequestBytes < 1:
+		return errors.New("--max-conns, --max-heavy and --max-request-bytes must be at least 1, --heavy-queue at least 0")
 	case c.ReadTimeout <= 0 || c.HeavyWait <= 0 || c.WriteStall <= 0 || c.WriteTimeout < 0:
 		return errors.New("--read-timeout, --heavy-wait and --write-stall must be positive, --write-timeout not negative")
 	}
@@ -188,7 +188,7 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 		integer(&c.HeavyQueue, "heavy-queue", "INCIDENTMAP_HEAVY_QUEUE", "heavy requests that may wait for a slot; more get 503")
 		duration(&c.HeavyWait, "heavy-wait", "INCIDENTMAP_HEAVY_WAIT", "longest wait of a heavy request for a slot before 503")
 		duration(&c.WriteStall, "write-stall", "INCIDENTMAP_WRITE_STALL", "longest one write of a response may wait for a client that does not read")
-		size(&c.MaxBodyBytes, "max-body-bytes", "INCIDENTMAP_MAX_BODY_BYTES", "largest request body; larger is 413")
+		size(&c.MaxRequestBytes, "max-request-bytes", "INCIDENTMAP_MAX_REQUEST_BYTES", "largest request body; larger is 413")
 	}
 	if err := fs.Parse(args); err != nil {
 		return c, nil, err

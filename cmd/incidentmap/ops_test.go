@@ -14,12 +14,12 @@ import (
 )
 
 func TestLimitFlags(t *testing.T) {
-	env := map[string]string{"INCIDENTMAP_MAX_HEAVY": "3", "INCIDENTMAP_HEAVY_WAIT": "2s", "INCIDENTMAP_MAX_BODY_BYTES": "1000"}
+	env := map[string]string{"INCIDENTMAP_MAX_HEAVY": "3", "INCIDENTMAP_HEAVY_WAIT": "2s", "INCIDENTMAP_MAX_REQUEST_BYTES": "1000"}
 	cfg, _, err := parseConfig("serve", []string{"--max-conns", "50", "--read-timeout", "5s"}, func(k string) string { return env[k] }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.MaxHeavy != 3 || cfg.HeavyWait != 2*time.Second || cfg.MaxBodyBytes != 1000 || cfg.MaxConns != 50 || cfg.ReadTimeout != 5*time.Second {
+	if cfg.MaxHeavy != 3 || cfg.HeavyWait != 2*time.Second || cfg.MaxRequestBytes != 1000 || cfg.MaxConns != 50 || cfg.ReadTimeout != 5*time.Second {
 		t.Errorf("%+v", cfg)
 	}
 	if cfg.writeTimeout() != cfg.RequestTimeout+10*time.Second {
@@ -28,7 +28,7 @@ func TestLimitFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"--read-db", "postgres://r/db"}, // the primary is SQLite
 		{"--db", "postgres://p/db", "--read-db", "sqlite:x.db"},
-		{"--max-heavy", "0"}, {"--max-conns", "0"}, {"--heavy-queue", "-1"}, {"--read-timeout", "0s"}, {"--max-body-bytes", "0"},
+		{"--max-heavy", "0"}, {"--max-conns", "0"}, {"--heavy-queue", "-1"}, {"--read-timeout", "0s"}, {"--max-request-bytes", "0"},
 		{"--db", "postgres://user:p@ss#word@db/x"}, // an unescaped # in the password
 	} {
 		if _, _, err := parseConfig("serve", args, func(string) string { return "" }, io.Discard); err == nil {
