@@ -405,7 +405,7 @@ func decodeSortValue(prop string, raw json.RawMessage) (any, bool) {
 	case "id":
 		return s, ValidID(s)
 	case "country", "event_type", "target_country":
-		return s, len(s) <= 200
+		return s, len(s) <= 200 && CheckLine(s) == ""
 	}
 	return nil, false
 }

@@ -208,6 +208,9 @@ func ValidID(id string) bool { return idPattern.MatchString(id) }
 // the field at fault. It does not look at Version or the timestamps, which
 // the store owns.
 func (inc *Incident) Validate() error {
+	if err := inc.checkText(); err != nil {
+		return err
+	}
 	switch {
 	case !ValidID(inc.ID):
 		return Invalidf("id", "must be 1-128 characters of A-Z a-z 0-9 . _ : - starting with a letter or digit, got %q", inc.ID)
@@ -273,12 +276,55 @@ func (inc *Incident) Validate() error {
 	return nil
 }
 
+// textField is a field's wire name and one of its values.
+type textField struct{ name, v string }
+
+// checkText runs the codes and names that identify things (id, external
+// ids, country and province codes, event types, tags) through CheckLine,
+// the free text a person wrote (title, summary, places, actors, sources,
+// responses) through CheckText, and source URLs through CheckURL.
+func (inc *Incident) checkText() error {
+	lines := []textField{{"id", inc.ID}, {"country", inc.Country}, {"admin1_code", inc.Admin1Code},
+		{"event_type", inc.EventType}, {"sub_event_type", inc.SubEventType}, {"target_country", inc.TargetCountry}}
+	for _, v := range inc.ExternalIDs {
+		lines = append(lines, textField{"external_ids", v})
+	}
+	for _, v := range inc.Tags {
+		lines = append(lines, textField{"tags", v})
+	}
+	for _, f := range lines {
+		if p := CheckLine(f.v); p != "" {
+			return Invalidf(f.name, "%s", p)
+		}
+	}
+	texts := []textField{{"title", inc.Title}, {"summary", inc.Summary}, {"place_name", inc.PlaceName},
+		{"admin1_name", inc.Admin1Name}, {"facility", inc.Facility}, {"perpetrator", inc.Perpetrator}}
+	for _, v := range inc.Actors {
+		texts = append(texts, textField{"actors", v})
+	}
+	for _, s := range inc.Sources {
+		texts = append(texts, textField{"sources", s.Publisher}, textField{"sources", s.Title})
+	}
+	for _, r := range inc.Responses {
+		texts = append(texts, textField{"responses", r.Actor}, textField{"responses", r.Summary},
+			textField{"responses", r.Source.Publisher}, textField{"responses", r.Source.Title})
+	}
+	for _, f := range texts {
+		if p := CheckText(f.v); p != "" {
+			return Invalidf(f.name, "%s", p)
+		}
+	}
+	return nil
+}
+
 func (s Source) validate(field string) error {
 	if strings.TrimSpace(s.Publisher) == "" && strings.TrimSpace(s.Title) == "" && s.URL == "" {
 		return Invalidf(field, "a source needs a publisher, a title or a url")
 	}
-	if s.URL != "" && !strings.HasPrefix(s.URL, "https://") && !strings.HasPrefix(s.URL, "http://") {
-		return Invalidf(field, "url must be http or https, got %q", s.URL)
+	if s.URL != "" {
+		if p := CheckURL(s.URL); p != "" {
+			return Invalidf(field, "url %s, got %q", p, s.URL)
+		}
 	}
 	if err := s.validateBounds(field); err != nil {
 		return err

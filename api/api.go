@@ -5,9 +5,12 @@
 // (history.go), imports, OGC API – Tiles (vector tiles of clustered
 // incidents, with the clusters, members and grid counts that the map
 // draws, from an in-memory read model that follows the data version:
-// tiles.go, tileindex.go), HTTP caching, CORS and gzip, health and readiness probes, the front end's configuration and static
-// files, and the one place where errors become HTTP statuses and JSON
-// bodies. It depends on the domain and the feature codec, never on a
+// tiles.go, tileindex.go), HTTP caching, CORS and gzip, health and
+// readiness probes, Prometheus metrics, the limits a client can
+// hit (heavy requests at once, body size, request time) and the check of
+// every query string for clean text, the front end's configuration and
+// static files, and the one place where errors become HTTP statuses and
+// JSON bodies. It depends on the domain and the feature codec, never on a
 // store package.
 package api
 
@@ -28,6 +31,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/incidentmap/incidentmap"
 	"github.com/incidentmap/incidentmap/ingest"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // DefaultRequestTimeout is the time limit of one request when
@@ -90,6 +94,33 @@ type Config struct {
 	// (the read model of tiles, clusters and bins) in the background when
 	// the handler is made, instead of on the first request that needs it.
 	WarmTiles bool
+	// MaxHeavy is how many heavy requests (every request for data —
+	// collections, items, counts — and extraction) run at once; zero means
+	// DefaultMaxHeavy. Keep it below the database pool's size, so that
+	// light requests and the readiness check always find a connection.
+	MaxHeavy int
+	// HeavyQueue is how many more heavy requests may wait for a slot,
+	// each at most HeavyWait; the rest get 503 with Retry-After at once.
+	// Zero means DefaultHeavyQueue and DefaultHeavyWait.
+	HeavyQueue int
+	HeavyWait  time.Duration
+	// MaxRequestBytes caps a request body (413 beyond it); zero means
+	// DefaultMaxRequestBytes.
+	MaxRequestBytes int64
+	// WriteStall is how long one write of a response may wait for a client
+	// that does not read before the connection is dropped; zero means
+	// DefaultWriteStall.
+	WriteStall time.Duration
+	// Ready is the readiness check of /readyz, and of errors that may mean
+	// the database is down (then 503 with Retry-After instead of 500). It
+	// runs with its own short deadline; give it a connection of its own so
+	// that a busy pool does not make it fail. Nil means Store.Ping.
+	Ready func(context.Context) error
+	// Pools are the connection pools whose statistics /metrics shows.
+	Pools []DBStats
+	// Collectors are more metrics for /metrics, such as the read routing
+	// of a replicated store.
+	Collectors []prometheus.Collector
 }
 
 // Basemap is a Leaflet tile layer: a URL template with {z}, {x} and {y},
@@ -126,6 +157,9 @@ func (c Config) Validate() error {
 	if c.RequestTimeout < 0 {
 		return fmt.Errorf("api: RequestTimeout must not be negative, got %v", c.RequestTimeout)
 	}
+	if c.MaxHeavy < 0 || c.HeavyQueue < 0 || c.HeavyWait < 0 || c.MaxRequestBytes < 0 || c.WriteStall < 0 {
+		return errors.New("api: MaxHeavy, HeavyQueue, HeavyWait, MaxRequestBytes and WriteStall must not be negative")
+	}
 	for _, o := range c.CORSOrigins {
 		if err := validateCORSOrigin(o); err != nil {
 			return err
@@ -155,6 +189,13 @@ type server struct {
 	openAPI      []byte                        // the OpenAPI document, with "{{BASE}}" for the base URL
 
 	streams sync.Pool // *stream, for the items endpoint
+	gzip    func(http.Handler) http.HandlerFunc
+
+	gate       *heavyGate
+	maxRequest int64
+	writeStall time.Duration
+	ready      *readiness
+	metrics    *metrics
 
 	tiles *tileIndexes // the clustered incidents of tiles, clusters and bins
 
@@ -235,9 +276,23 @@ func newEngine(store incidentmap.Store, cfg Config) (*gin.Engine, *server, error
 	if s.cacheControl == "" {
 		s.cacheControl = DefaultCacheControl
 	}
+	s.gate = newHeavyGate(cmp.Or(cfg.MaxHeavy, DefaultMaxHeavy), cmp.Or(cfg.HeavyQueue, DefaultHeavyQueue),
+		cmp.Or(cfg.HeavyWait, DefaultHeavyWait))
+	s.maxRequest = cmp.Or(cfg.MaxRequestBytes, DefaultMaxRequestBytes)
+	s.writeStall = cmp.Or(cfg.WriteStall, DefaultWriteStall)
+	s.ready = &readiness{check: cfg.Ready}
+	if s.ready.check == nil {
+		s.ready.check = store.Ping
+	}
 	var err error
+	if s.metrics, err = newMetrics(s, cfg.Pools, cfg.Collectors); err != nil {
+		return nil, nil, fmt.Errorf("api: metrics: %w", err)
+	}
 	if s.pages, err = parsePages(); err != nil {
 		return nil, nil, err
+	}
+	if s.gzip, err = newGzip(); err != nil {
+		return nil, nil, fmt.Errorf("api: %w", err)
 	}
 
 	gin.SetMode(gin.ReleaseMode)
@@ -251,10 +306,12 @@ func newEngine(store incidentmap.Store, cfg Config) (*gin.Engine, *server, error
 			return nil, nil, fmt.Errorf("api: %w", err)
 		}
 	}
-	e.Use(s.requestID, s.accessLog, s.recovery, securityHeaders, s.cors, s.withTimeout, s.authenticate)
+	e.Use(s.observe, s.requestID, s.accessLog, s.recovery, securityHeaders, s.stallGuard, s.cors, s.hygiene, s.limitBody, s.withTimeout, s.authenticate)
 
-	// Data: conditional on the data version, compressed.
-	data := e.Group("", s.readGate, s.compress, s.cached)
+	// Data: readable by the caller, compressed, through the heavy gate
+	// (the data version that makes them conditional is itself a query),
+	// conditional on the data version.
+	data := e.Group("", s.readGate, s.compress, s.heavy, s.cached)
 	// Documents that change only with the code: compressed.
 	docs := e.Group("", s.compress)
 	for _, method := range []string{http.MethodGet, http.MethodHead} {
@@ -286,9 +343,10 @@ func newEngine(store incidentmap.Store, cfg Config) (*gin.Engine, *server, error
 		docs.Handle(method, regionItemsPath, s.handle(s.regionItems))
 		docs.Handle(method, regionItemsPath+"/:id", s.handle(s.regionItem))
 	}
-	docs.POST(extractPath, s.handle(s.extract))
+	docs.POST(extractPath, s.handle(s.extract)) // takes its heavy slot once the body is read
 	docs.POST(geocodePath, s.handle(s.geocodeBatch))
 	s.writeRoutes(e)
+	e.GET(metricsPath, s.serveMetrics())
 	if s.openAPI, err = buildOpenAPI(); err != nil {
 		return nil, nil, err
 	}

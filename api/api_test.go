@@ -299,9 +299,10 @@ func herat() *incidentmap.Incident {
 
 // testServer is a handler under test with its store and log.
 type testServer struct {
-	h     http.Handler
-	store *fakeStore
-	log   *syncBuffer
+	h      http.Handler
+	server *server
+	store  *fakeStore
+	log    *syncBuffer
 }
 
 // syncBuffer is a bytes.Buffer safe for the concurrent writes of a server.
@@ -346,11 +347,11 @@ func newTestServer(t testing.TB, store *fakeStore, edit ...func(*Config)) *testS
 	for _, fn := range edit {
 		fn(&cfg)
 	}
-	h, err := New(store, cfg)
+	h, srv, err := newEngine(store, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testServer{h: h, store: store, log: log}
+	return &testServer{h: h, server: srv, store: store, log: log}
 }
 
 // get serves a GET of target ("/path?query") with optional header pairs.

@@ -29,11 +29,21 @@ type errorBody struct {
 	Code        string `json:"code"`
 	Description string `json:"description"`
 	Parameter   string `json:"parameter,omitempty"`
-	RequestID   string `json:"requestId"`
+	// Limit names the server limit that refused the request, for 413 and
+	// 503 answers: heavy-requests, body-bytes, database, request-timeout.
+	Limit     string `json:"limit,omitempty"`
+	RequestID string `json:"requestId"`
 }
 
 // errorStatus maps an error to the HTTP status and code it is rendered with.
 func errorStatus(err error) (status int, code string) {
+	var le *limitError
+	if errors.As(err, &le) {
+		if le.status == http.StatusRequestEntityTooLarge {
+			return le.status, codeTooLarge
+		}
+		return le.status, codeUnavailable
+	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return http.StatusServiceUnavailable, codeUnavailable
 	}
@@ -49,6 +59,8 @@ func errorStatus(err error) (status int, code string) {
 		return http.StatusNotFound, code
 	case codeMethodNotAllowed:
 		return http.StatusMethodNotAllowed, code
+	case codeUnsupportedMedia:
+		return http.StatusUnsupportedMediaType, code
 	case incidentmap.ECONFLICT:
 		return http.StatusConflict, code
 	case codeUnavailable:
@@ -81,31 +93,59 @@ func (s *server) renderError(c *gin.Context, err error) {
 		return
 	}
 	status, code := errorStatus(err)
+	if status == http.StatusInternalServerError && !isDomainError(err) && s.ready.get(context.Background()) != nil {
+		// A driver error while the database does not answer its
+		// readiness check: the database is down, not our code broken.
+		err = &limitError{status: http.StatusServiceUnavailable, limit: limitDatabase, retry: retryAfterDB,
+			msg: "the database is unavailable; retry later", cause: err}
+		status, code = errorStatus(err)
+	}
 	body := errorBody{Code: code, Description: incidentmap.ErrorMessage(err), Parameter: incidentmap.ErrorParam(err), RequestID: id}
+	var le *limitError
+	limited := errors.As(err, &le)
+	s.metrics.refused(err)
+	if limited {
+		body.Description, body.Limit = le.msg, le.limit
+		if le.retry > 0 {
+			c.Header("Retry-After", retryAfter(le.retry))
+		}
+	}
 	if status >= 500 {
 		level := slog.LevelError
 		if status == http.StatusServiceUnavailable {
 			level = slog.LevelWarn
 		}
 		s.log.LogAttrs(c.Request.Context(), level, "request failed",
-			slog.String("requestId", id), slog.Int("status", status), slog.String("error", err.Error()))
+			slog.String("requestId", id), slog.Int("status", status), slog.String("error", clipLog(err.Error())))
 		body.Parameter = ""
 		switch {
+		case limited:
+			// The messages of limits are fixed texts of ours.
 		case incidentmap.ErrorCode(err) == codeUnavailable:
-			// The messages of unavailable errors are fixed texts of ours.
+			// So are those of unavailable errors.
+			c.Header("Retry-After", retryAfter(retryAfterDB))
 		case errors.Is(err, context.DeadlineExceeded):
-			body.Description = "the request took too long"
+			body.Description, body.Limit = "the request took too long", limitDeadline
+			s.metrics.refusals.WithLabelValues(limitDeadline).Inc()
+			c.Header("Retry-After", retryAfter(retryAfterDB))
 		default:
 			body.Description = "internal error"
 		}
 	}
 	if c.Writer.Written() {
 		s.log.LogAttrs(c.Request.Context(), slog.LevelError, "error after the response began; aborting it",
-			slog.String("requestId", id), slog.String("error", err.Error()))
+			slog.String("requestId", id), slog.String("error", clipLog(err.Error())))
 		panic(http.ErrAbortHandler)
 	}
 	writeJSON(c, status, body)
 	c.Abort()
+}
+
+// isDomainError reports whether err carries an *incidentmap.Error: a
+// failure the code meant, never a sign of a database that is down.
+func isDomainError(err error) bool {
+	var e *incidentmap.Error
+	return errors.As(err, &e)
 }
 
 // statusClientClosed is the nginx convention for a request whose client

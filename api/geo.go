@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -29,22 +30,21 @@ type GeoSource interface {
 
 // Paths of the geographic endpoints.
 const (
-	geocodePath      = "/geocode"
-	extractPath      = "/extract"
-	regionsURL       = "/collections/regions"
-	regionItemsPath  = regionsURL + "/items"
-	maxExtractBodyMB = 2
+	geocodePath     = "/geocode"
+	extractPath     = "/extract"
+	regionsURL      = "/collections/regions"
+	regionItemsPath = regionsURL + "/items"
 )
 
-// checkParams rejects query parameters other than names, naming the first.
+// checkParams rejects query parameters other than names, and any given
+// more than once (rather than silently taking the first), naming the first.
 func checkParams(c *gin.Context, names ...string) error {
-	for name := range c.Request.URL.Query() {
-		ok := false
-		for _, n := range names {
-			ok = ok || n == name
-		}
-		if !ok {
+	for name, vals := range c.Request.URL.Query() {
+		if !slices.Contains(names, name) {
 			return incidentmap.Invalidf(clip(name), "is not a query parameter of this endpoint; it takes %s", strings.Join(names, ", "))
+		}
+		if len(vals) > 1 {
+			return incidentmap.Invalidf(name, "must be given at most once")
 		}
 	}
 	return nil
@@ -303,16 +303,17 @@ func (s *server) extract(c *gin.Context) error {
 	if s.geo == nil {
 		return incidentmap.Errorf(incidentmap.ENOTFOUND, "extraction is not enabled")
 	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxExtractBodyMB<<20)
+	if err := requireJSON(c); err != nil {
+		return err
+	}
 	var req extractRequest
-	dec := json.NewDecoder(c.Request.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return incidentmap.Invalidf("text", "the request body is larger than %d MB", maxExtractBodyMB)
+	if err := s.decodeJSONBody(c, &req, "must be JSON {\"text\": …, \"published\": \"YYYY-MM-DD\", \"source\": {…}}"); err != nil {
+		return err
+	}
+	for _, f := range []struct{ name, v string }{{"text", req.Text}, {"source", req.Source.Publisher}, {"source", req.Source.Title}} {
+		if p := incidentmap.CheckText(f.v); p != "" {
+			return incidentmap.Invalidf(f.name, "%s", p)
 		}
-		return incidentmap.Invalidf("body", "must be JSON {\"text\": …, \"published\": \"YYYY-MM-DD\", \"source\": {…}}")
 	}
 	if strings.TrimSpace(req.Text) == "" {
 		return incidentmap.Invalidf("text", "is required: the article text")
@@ -324,6 +325,18 @@ func (s *server) extract(c *gin.Context) error {
 	if req.Country != "" && !incidentmap.ValidCountry(req.Country) {
 		return incidentmap.Invalidf("country", "must be the publication's ISO 3166-1 alpha-3 code, got %q", clip(req.Country))
 	}
+	src := incidentmap.Source{Publisher: req.Source.Publisher, Title: req.Source.Title, URL: req.Source.URL, PublishedOn: published}
+	if src.URL != "" {
+		if p := incidentmap.CheckURL(src.URL); p != "" {
+			return incidentmap.Invalidf("source", "url %s", p)
+		}
+	}
+	// The slot is taken only now that the body is read: a client that
+	// sends its body slowly must not hold one.
+	if err := s.gate.acquire(c.Request.Context()); err != nil {
+		return err
+	}
+	defer s.gate.release()
 	x, err := s.extractor()
 	if err != nil {
 		return err
@@ -331,10 +344,6 @@ func (s *server) extract(c *gin.Context) error {
 	ex, err := x.Extract(req.Text, published)
 	if err != nil {
 		return err
-	}
-	src := incidentmap.Source{Publisher: req.Source.Publisher, Title: req.Source.Title, URL: req.Source.URL, PublishedOn: published}
-	if src.URL != "" && !strings.HasPrefix(src.URL, "https://") && !strings.HasPrefix(src.URL, "http://") {
-		return incidentmap.Invalidf("source", "url must be http or https")
 	}
 	var buf []byte
 	buf = append(buf, `{"type":"FeatureCollection","features":[`...)

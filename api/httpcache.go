@@ -1,14 +1,12 @@
 package api
 
 import (
-	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -17,10 +15,6 @@ import (
 // DefaultCacheControl is the Cache-Control of data responses when
 // Config.CacheControl is empty.
 const DefaultCacheControl = "public, max-age=60"
-
-// gzipMinBytes is the smallest body worth compressing: below about one
-// packet, gzip's header and the CPU cost outweigh the saving.
-const gzipMinBytes = 1400
 
 // CORS: what a cross-origin page may send and read.
 const (
@@ -106,7 +100,9 @@ func (s *server) cached(c *gin.Context) {
 		lastModified = v.LastModified.UTC().Truncate(time.Second)
 		h.Set("Last-Modified", lastModified.Format(http.TimeFormat))
 	}
-	if notModified(c.Request, etag, lastModified) {
+	hit := notModified(c.Request, etag, lastModified)
+	s.metrics.cacheResult("http", hit)
+	if hit {
 		c.AbortWithStatus(http.StatusNotModified)
 		return
 	}
@@ -147,137 +143,6 @@ func (w *validatorWriter) WriteHeader(code int) {
 		h.Set("Cache-Control", "no-store")
 	}
 	w.ResponseWriter.WriteHeader(code)
-}
-
-// gzipPool holds gzip writers across responses.
-var gzipPool = sync.Pool{New: func() any {
-	w, _ := gzip.NewWriterLevel(nil, gzip.DefaultCompression)
-	return w
-}}
-
-// compress gzips the response when the client accepts gzip and the body is
-// at least gzipMinBytes of a compressible type. It works with streamed
-// responses: the first bytes are held until the decision, after which
-// every write and flush goes through the compressor.
-func (s *server) compress(c *gin.Context) {
-	addVary(c.Writer.Header(), "Accept-Encoding")
-	if c.Request.Method == http.MethodHead || !acceptsGzip(c.GetHeader("Accept-Encoding")) {
-		c.Next()
-		return
-	}
-	w := &gzipWriter{ResponseWriter: c.Writer}
-	c.Writer = w
-	completed := false
-	defer func() { w.finish(completed) }()
-	c.Next()
-	completed = true
-}
-
-// acceptsGzip reports whether an Accept-Encoding value lists gzip with a
-// non-zero quality.
-func acceptsGzip(ae string) bool {
-	for _, part := range strings.Split(ae, ",") {
-		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if !strings.EqualFold(strings.TrimSpace(name), "gzip") {
-			continue
-		}
-		params = strings.ReplaceAll(params, " ", "")
-		return params != "q=0" && params != "q=0.0" && params != "q=0.00" && params != "q=0.000"
-	}
-	return false
-}
-
-// gzipWriter is a gin.ResponseWriter that compresses what passes through
-// it once it has decided to.
-type gzipWriter struct {
-	gin.ResponseWriter
-	held    []byte // the start of the body, before the decision
-	decided bool
-	gz      *gzip.Writer // nil when not compressing
-}
-
-// decide chooses between compressing and passing through, then writes
-// what was held.
-func (w *gzipWriter) decide(compress bool) error {
-	w.decided = true
-	h := w.Header()
-	if compress && w.Status() == http.StatusOK && h.Get("Content-Encoding") == "" && compressible(h.Get("Content-Type")) {
-		h.Set("Content-Encoding", "gzip")
-		h.Del("Content-Length")
-		w.gz = gzipPool.Get().(*gzip.Writer)
-		w.gz.Reset(w.ResponseWriter)
-	}
-	if len(w.held) == 0 {
-		return nil
-	}
-	held := w.held
-	w.held = nil
-	_, err := w.write(held)
-	return err
-}
-
-func (w *gzipWriter) write(p []byte) (int, error) {
-	if w.gz != nil {
-		return w.gz.Write(p)
-	}
-	return w.ResponseWriter.Write(p)
-}
-
-func (w *gzipWriter) Write(p []byte) (int, error) {
-	if w.decided {
-		return w.write(p)
-	}
-	w.held = append(w.held, p...)
-	if len(w.held) >= gzipMinBytes {
-		if err := w.decide(true); err != nil {
-			return 0, err
-		}
-	}
-	return len(p), nil
-}
-
-func (w *gzipWriter) WriteString(s string) (int, error) { return w.Write([]byte(s)) }
-
-// Written reports a response as begun once any of its body is held, so
-// that the error renderer does not append an error document to it.
-func (w *gzipWriter) Written() bool { return len(w.held) > 0 || w.ResponseWriter.Written() }
-
-// WriteHeaderNow sends the header at once: there is no body to compress
-// yet, and none is expected.
-func (w *gzipWriter) WriteHeaderNow() {
-	if !w.decided {
-		_ = w.decide(false)
-	}
-	w.ResponseWriter.WriteHeaderNow()
-}
-
-// Flush sends what has been written so far through the compressor.
-func (w *gzipWriter) Flush() {
-	if !w.decided {
-		_ = w.decide(len(w.held) >= gzipMinBytes)
-	}
-	if w.gz != nil {
-		_ = w.gz.Flush()
-	}
-	w.ResponseWriter.Flush()
-}
-
-// finish ends the response: small bodies go out as they are, and a
-// compressed one gets its gzip trailer. After a panic (an aborted
-// response) nothing more is written, so that the client never sees a
-// complete gzip stream of a truncated document.
-func (w *gzipWriter) finish(completed bool) {
-	if !w.decided && completed {
-		_ = w.decide(false)
-	}
-	if w.gz != nil {
-		if completed {
-			_ = w.gz.Close()
-		}
-		w.gz.Reset(nil)
-		gzipPool.Put(w.gz)
-		w.gz = nil
-	}
 }
 
 // compressible reports whether a media type is text that gzip shrinks.

@@ -451,7 +451,9 @@ func (s *server) dataExtent(c *gin.Context) (incidentmap.Extent, error) {
 	s.extentMu.Lock()
 	cached := s.extent
 	s.extentMu.Unlock()
-	if cached != nil && cached.etag == etag {
+	hit := cached != nil && cached.etag == etag
+	s.metrics.cacheResult("extent", hit)
+	if hit {
 		return cached.extent, nil
 	}
 	ext, err := s.computeExtent(c.Request.Context())

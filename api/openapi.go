@@ -153,6 +153,10 @@ func buildOpenAPI() ([]byte, error) {
 				"200": withHTML(response("The incident.", mediaGeoJSON, schemaRef("feature"))),
 				"304": obj{"$ref": "#/components/responses/notModified"},
 				"404": obj{"$ref": "#/components/responses/notFound"}}, true)),
+		metricsPath: operation("getMetrics", "Prometheus metrics",
+			"Request latency by route and status, requests in flight, heavy requests running and waiting, refusals by limit, "+
+				"cache hits, connection pool statistics, and the Go runtime's, in the Prometheus text format.",
+			nil, obj{"200": response("The metrics.", "text/plain", obj{"type": "string"})}),
 		"/healthz": operation("getHealth", "Liveness probe", "200 while the process is up; never touches the database.",
 			nil, obj{"200": response("The process is up.", mediaJSON, schemaRef("status"))}),
 		"/readyz": operation("getReadiness", "Readiness probe", "200 when the database answers within 2 seconds, otherwise 503.",

@@ -37,6 +37,10 @@
 //
 // Inputs longer than MaxLength bytes or nested deeper than MaxDepth are
 // rejected, so parsing takes time linear in the input and bounded stack.
+// So are inputs that are not clean text (incidentmap.CheckText: invalid
+// UTF-8, NUL and other control characters, also as \u escapes in
+// cql2-json strings), filters of more than MaxTerms conditions and LIKE
+// patterns longer than MaxLikePattern.
 package cql2
 
 import (
@@ -59,6 +63,12 @@ const (
 	// MaxDepth is the deepest nesting accepted: of parentheses, NOT, AND/OR,
 	// CASEI and geometry collections together.
 	MaxDepth = 64
+	// MaxTerms is the most conditions a filter may hold.
+	MaxTerms = 256
+	// MaxLikePattern is the longest LIKE pattern accepted, in bytes: far
+	// below SQLite's limit (50,000 bytes, "pattern too complex"), and long
+	// enough for any title or place.
+	MaxLikePattern = 1000
 	// maxDistanceMeters is half the equator: no two points are further apart.
 	maxDistanceMeters = 20037509
 )
@@ -182,6 +192,47 @@ func (c *checker) errAt(off int, format string, args ...any) error {
 	off = max(0, min(off, len(c.src)))
 	pos := utf8.RuneCountInString(c.src[:off]) + 1
 	return incidentmap.Invalidf("filter", "at position %d: %s", pos, fmt.Sprintf(format, args...))
+}
+
+// checkInput refuses a filter that is not clean text (incidentmap.CheckText):
+// invalid UTF-8 or a control character anywhere in it, literals included.
+func checkInput(s string) error {
+	if off, problem := incidentmap.BadText(s); problem != "" {
+		c := checker{src: s}
+		return c.errAt(off, "the filter %s", problem)
+	}
+	return nil
+}
+
+// checkTerms refuses a tree of more than MaxTerms conditions: SQLite
+// refuses deep AND/OR chains (about 500 ORed terms) with an internal error,
+// and a filter of that size is a mistake or an attack, so both stores
+// refuse it alike.
+func checkTerms(e incidentmap.Expr) error {
+	if n := countTerms(e); n > MaxTerms {
+		return incidentmap.Invalidf("filter", "at position 1: the filter has %d conditions; at most %d are accepted", n, MaxTerms)
+	}
+	return nil
+}
+
+// countTerms counts the conditions (leaves) of a tree.
+func countTerms(e incidentmap.Expr) int {
+	n := 0
+	switch e := e.(type) {
+	case incidentmap.And:
+		for _, a := range e.Args {
+			n += countTerms(a)
+		}
+	case incidentmap.Or:
+		for _, a := range e.Args {
+			n += countTerms(a)
+		}
+	case incidentmap.Not:
+		n = countTerms(e.Arg)
+	default:
+		n = 1
+	}
+	return n
 }
 
 // tooLong is the error for an input longer than MaxLength.
@@ -437,6 +488,9 @@ func (c *checker) like(l, r val) (incidentmap.Expr, error) {
 	}
 	if pat.kind != kString {
 		return nil, c.errAt(r.pos, "LIKE needs a string pattern on its right, got %s", pat.kind)
+	}
+	if len(pat.s) > MaxLikePattern {
+		return nil, c.errAt(r.pos, "a LIKE pattern may be at most %d bytes long, got %d", MaxLikePattern, len(pat.s))
 	}
 	return incidentmap.Like{Prop: q.Name, Pattern: pat.s, CaseInsensitive: l.kind == kCasei || r.kind == kCasei}, nil
 }

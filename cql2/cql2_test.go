@@ -505,14 +505,22 @@ func TestLimits(t *testing.T) {
 		}
 	})
 	t.Run("long AND chain is flat", func(t *testing.T) {
-		s := "fatalities > 0" + strings.Repeat(" AND fatalities > 0", 2000)
+		s := "fatalities > 0" + strings.Repeat(" AND fatalities > 0", cql2.MaxTerms-1)
 		e, err := cql2.ParseText(s, qs)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n := len(e.(incidentmap.And).Args); n != 2001 {
-			t.Errorf("And has %d args, want 2001", n)
+		if n := len(e.(incidentmap.And).Args); n != cql2.MaxTerms {
+			t.Errorf("And has %d args, want %d", n, cql2.MaxTerms)
 		}
+	})
+	t.Run("too many conditions", func(t *testing.T) {
+		s := "place_name = 'a'" + strings.Repeat(" OR NOT place_name = 'a'", cql2.MaxTerms)
+		_, err := cql2.ParseText(s, qs)
+		checkErr(t, err, "filter: at position 1: the filter has 257 conditions; at most 256 are accepted")
+		args := strings.Repeat(`{"op":"=","args":[{"property":"place_name"},"a"]},`, 1300)
+		_, err = cql2.ParseJSON([]byte(`{"op":"and","args":[`+args[:len(args)-1]+`]}`), qs)
+		checkErr(t, err, "filter: at position 1: the filter has 1300 conditions")
 	})
 }
 
@@ -570,4 +578,41 @@ func BenchmarkParseJSON(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestHostileText checks that NUL, control characters, line separators and
+// invalid UTF-8 are refused wherever they appear in a filter (PostgreSQL
+// refuses them with SQLSTATE 22021, SQLite would store them: both stores
+// must answer the same), and that LIKE patterns are capped.
+func TestHostileText(t *testing.T) {
+	tests := []struct {
+		name, text, json, want string
+	}{
+		{"nul in a literal", "place_name = 'a\x00b'", "", "filter: at position 16: the filter must not contain NUL"},
+		{"invalid utf-8 in a literal", "place_name = 'a\xffb'", "", "filter: at position 16: the filter is not valid UTF-8"},
+		{"escape in a literal", "place_name = 'a\x1bb'", "", "filter: at position 16: the filter must not contain the control character U+001B"},
+		{"del", "title LIKE '%\x7f%'", "", "filter: at position 14: the filter must not contain the control character U+007F"},
+		{"nul in an identifier", "\"place\x00name\" = 'a'", "", "filter: at position 7: the filter must not contain NUL"},
+		{"json escape nul", "", `{"op":"=","args":[{"property":"place_name"},"a\u0000b"]}`, "filter: at position 45: a string must not contain NUL"},
+		{"json escape c1", "", `{"op":"=","args":[{"property":"place_name"},"\u0085"]}`, "filter: at position 45: a string must not contain the control character U+0085"},
+		{"json raw invalid utf-8", "", "{\"op\":\"=\",\"args\":[{\"property\":\"place_name\"},\"\xff\"]}", "filter: at position 46: the filter is not valid UTF-8"},
+		{"long like pattern", "title LIKE '" + strings.Repeat("%a", 600) + "'", "", "filter: at position 12: a LIKE pattern may be at most 1000 bytes long, got 1200"},
+		{"long json like pattern", "", `{"op":"like","args":[{"property":"title"},"` + strings.Repeat("%", 1001) + `"]}`, "filter: at position 43: a LIKE pattern may be at most 1000 bytes long, got 1001"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var err error
+			if tt.text != "" {
+				_, err = cql2.ParseText(tt.text, qs)
+			} else {
+				_, err = cql2.ParseJSON([]byte(tt.json), qs)
+			}
+			checkErr(t, err, tt.want)
+		})
+	}
+	t.Run("a pattern at the cap parses", func(t *testing.T) {
+		if _, err := cql2.ParseText("title LIKE '"+strings.Repeat("%", cql2.MaxLikePattern)+"'", qs); err != nil {
+			t.Fatal(err)
+		}
+	})
 }

@@ -29,6 +29,9 @@ func ParseJSONWith(b []byte, qs []incidentmap.Queryable, opts Options) (incident
 	if len(b) > MaxLength {
 		return nil, tooLong()
 	}
+	if err := checkInput(string(b)); err != nil {
+		return nil, err
+	}
 	p := &jsonParser{checker: checker{src: string(b), qs: qs, opts: opts}, dec: json.NewDecoder(bytes.NewReader(b))}
 	p.dec.UseNumber()
 	root, err := p.value(0)
@@ -40,7 +43,11 @@ func ParseJSONWith(b []byte, qs []incidentmap.Queryable, opts Options) (incident
 		end = len(b) - len(rest)
 		return nil, p.errAt(end, "unexpected data after the filter")
 	}
-	return p.expr(root, 0)
+	e, err := p.expr(root, 0)
+	if err != nil {
+		return nil, err
+	}
+	return e, checkTerms(e)
 }
 
 // jv is a JSON value with the byte offset where it starts.
@@ -168,6 +175,9 @@ func (p *jsonParser) fill(tok json.Token, pos, depth int) (*jv, error) {
 			return nil, p.syntax(err, epos)
 		}
 	case string:
+		if _, problem := incidentmap.BadText(t); problem != "" {
+			return nil, p.errAt(pos, "a string %s", problem)
+		}
 		v.kind, v.s = 's', t
 	case json.Number:
 		n, err := strconv.ParseFloat(string(t), 64)

@@ -31,6 +31,9 @@ func ParseTextWith(s string, qs []incidentmap.Queryable, opts Options) (incident
 	if len(s) > MaxLength {
 		return nil, tooLong()
 	}
+	if err := checkInput(s); err != nil {
+		return nil, err
+	}
 	p := &textParser{checker: checker{src: s, qs: qs, opts: opts}, lx: lexer{src: s}}
 	if err := p.advance(); err != nil {
 		return nil, err
@@ -44,7 +47,7 @@ func ParseTextWith(s string, qs []incidentmap.Queryable, opts Options) (incident
 	}
 	switch p.tok.kind {
 	case tEOF:
-		return e, nil
+		return e, checkTerms(e)
 	case tRParen:
 		return nil, p.errAt(p.tok.pos, "unbalanced parentheses: unexpected ')'")
 	}

@@ -5,7 +5,9 @@
 # throw-away cluster can be started with scripts/pgtest.sh (which installs
 # PostgreSQL 15 + PostGIS with apt-get when they are missing). Under CI
 # (CI=true) a PostGIS that cannot be started fails the run instead of
-# skipping, so CI never passes without having tested PostGIS. GDAL (gdal-bin)
+# skipping, so CI never passes without having tested PostGIS; the same holds
+# for a primary with a hot standby (scripts/pgreplica.sh) that the
+# read-replica tests need. GDAL (gdal-bin)
 # is installed the same way for the tests that drive ogrinfo and ogr2ogr, and
 # Debian's Chromium by scripts/browser-test.sh for the map's browser tests.
 set -euo pipefail
@@ -56,6 +58,19 @@ else
   echo "PostGIS tests SKIPPED: could not start a throw-away PostGIS cluster:"
   sed 's/^/  /' "$pgdir.log" | tail -n 15
   if [ "${CI:-}" = "true" ]; then echo "CI requires the PostGIS tests; failing."; exit 1; fi
+fi
+
+echo "== PostgreSQL primary and hot standby (read-replica tests)"
+repdir=$(mktemp -d /tmp/incidentmap-pgrep.XXXXXX)
+if repenv=$(bash scripts/pgreplica.sh start "$repdir" 2>"$repdir.log"); then
+  trap 'bash scripts/pgreplica.sh stop "$repdir" >/dev/null 2>&1 || true; rm -rf "$repdir" "$repdir.log";
+        bash scripts/pgtest.sh stop "$pgdir" >/dev/null 2>&1 || true; rm -rf "$pgdir" "$pgdir.log"' EXIT
+  while read -r line; do export "${line?}"; done <<<"$repenv"
+  echo "primary and standby running: the read-replica tests will run"
+else
+  echo "read-replica tests SKIPPED: could not start a primary with a hot standby:"
+  sed 's/^/  /' "$repdir.log" | tail -n 15
+  if [ "${CI:-}" = "true" ]; then echo "CI requires the read-replica tests; failing."; exit 1; fi
 fi
 
 if [ "$mode" = bench ]; then

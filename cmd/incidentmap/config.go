@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -28,7 +30,21 @@ type Config struct {
 	MaxBodyBytes       int64         // limit of the body of a write
 	MaxImportBytes     int64         // limit of the body of POST /imports
 	AuthFailures       int64         // failed authentications per address and minute before 429
+
+	ReadDB          string        // postgres://… of a streaming replica for heavy reads; empty for none
+	MaxConns        int           // open client connections at once
+	ReadTimeout     time.Duration // to read a request, headers and body
+	WriteTimeout    time.Duration // to write a response; 0 means RequestTimeout + 10 s
+	MaxHeavy        int           // heavy requests at once
+	HeavyQueue      int           // heavy requests waiting for a slot
+	HeavyWait       time.Duration // longest wait for a slot
+	MaxRequestBytes int64         // largest request body
+	WriteStall      time.Duration // longest a write may wait for a client that does not read
 }
+
+// maxHeaderBytes caps a request's line and headers: enough for a CQL2 filter
+// of cql2.MaxLength bytes percent-encoded.
+const maxHeaderBytes = 256 << 10
 
 // DefaultConfig returns the configuration of a plain `incidentmap serve`.
 func DefaultConfig() Config {
@@ -46,7 +62,26 @@ func DefaultConfig() Config {
 		MaxBodyBytes:       1 << 20,
 		MaxImportBytes:     64 << 20,
 		AuthFailures:       10,
+		MaxConns:           1024,
+		ReadTimeout:        30 * time.Second,
+		MaxHeavy:           defaultMaxHeavy(),
+		HeavyQueue:         64,
+		HeavyWait:          30 * time.Second,
+		MaxRequestBytes:    2 << 20,
+		WriteStall:         15 * time.Second,
 	}
+}
+
+// defaultMaxHeavy is two heavy requests per CPU, from 4 to 16: a heavy
+// request mostly waits on the database, which has the same CPUs.
+func defaultMaxHeavy() int { return min(16, max(4, 2*runtime.GOMAXPROCS(0))) }
+
+// writeTimeout is the time allowed to write a response.
+func (c Config) writeTimeout() time.Duration {
+	if c.WriteTimeout > 0 {
+		return c.WriteTimeout
+	}
+	return c.RequestTimeout + 10*time.Second
 }
 
 // Validate checks the configuration before anything is opened.
@@ -64,8 +99,27 @@ func (c Config) Validate() error {
 		return errors.New("--max-body-bytes, --max-import-bytes and --auth-failures must be positive")
 	case c.BaseURL != "" && !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://"):
 		return fmt.Errorf("--base-url must start with http:// or https://, got %q", c.BaseURL)
+	case c.ReadDB != "" && !isPostgres(c.DB):
+		return errors.New("--read-db needs --db to be a postgres:// primary: the read database is a streaming replica of it")
+	case c.ReadDB != "" && !isPostgres(c.ReadDB):
+		return fmt.Errorf("--read-db must be a postgres://… URL, got %q", redact(c.ReadDB))
+	case c.MaxConns < 1 || c.MaxHeavy < 1 || c.HeavyQueue < 0 || c.MaxRequestBytes < 1:
+		return errors.New("--max-conns, --max-heavy and --max-request-bytes must be at least 1, --heavy-queue at least 0")
+	case c.ReadTimeout <= 0 || c.HeavyWait <= 0 || c.WriteStall <= 0 || c.WriteTimeout < 0:
+		return errors.New("--read-timeout, --heavy-wait and --write-stall must be positive, --write-timeout not negative")
+	}
+	for _, dsn := range []string{c.DB, c.ReadDB} {
+		if isPostgres(dsn) {
+			if u, err := url.Parse(dsn); err != nil || u.Fragment != "" || u.Host == "" {
+				return fmt.Errorf("the database URL %s does not parse: escape @ / : # ? %% in the password as %%XX, or give the password in $PGPASSWORD", redact(dsn))
+			}
+		}
 	}
 	return nil
+}
+
+func isPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
 // parseConfig reads the flags of cmd, each defaulting to its INCIDENTMAP_
@@ -101,6 +155,26 @@ func parseConfigWith(cmd string, args []string, getenv func(string) string, stde
 		}
 		fs.BoolVar(p, name, *p, help+" ($"+env+")")
 	}
+	integer := func(p *int, name, env, help string) {
+		if v := getenv(env); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				envErr = fmt.Errorf("$%s must be an integer, got %q", env, v)
+			}
+			*p = n
+		}
+		fs.IntVar(p, name, *p, help+" ($"+env+")")
+	}
+	size := func(p *int64, name, env, help string) {
+		if v := getenv(env); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				envErr = fmt.Errorf("$%s must be a whole number, got %q", env, v)
+			}
+			*p = n
+		}
+		fs.Int64Var(p, name, *p, help+" ($"+env+")")
+	}
 	duration := func(p *time.Duration, name, env, help string) {
 		if v := getenv(env); v != "" {
 			d, err := time.ParseDuration(v)
@@ -113,21 +187,11 @@ func parseConfigWith(cmd string, args []string, getenv func(string) string, stde
 	}
 	str(&c.DB, "db", "INCIDENTMAP_DB", "database: sqlite:PATH or postgres://user:pass@host/db")
 	str(&c.LogFormat, "log-format", "INCIDENTMAP_LOG_FORMAT", "log format: text or json")
-	integer := func(p *int64, name, env, help string) {
-		if v := getenv(env); v != "" {
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				envErr = fmt.Errorf("$%s must be an integer, got %q", env, v)
-			}
-			*p = n
-		}
-		fs.Int64Var(p, name, *p, help+" ($"+env+")")
-	}
 	if cmd == "serve" {
 		boolean(&c.PrivateRead, "private-read", "INCIDENTMAP_PRIVATE_READ", "reads of incidents need an API key too (default: published incidents are public)")
-		integer(&c.MaxBodyBytes, "max-body-bytes", "INCIDENTMAP_MAX_BODY_BYTES", "largest body of a create, replace or update (413 above)")
-		integer(&c.MaxImportBytes, "max-import-bytes", "INCIDENTMAP_MAX_IMPORT_BYTES", "largest body of POST /imports (413 above)")
-		integer(&c.AuthFailures, "auth-failures", "INCIDENTMAP_AUTH_FAILURES", "failed authentications per client address and minute before 429")
+		size(&c.MaxBodyBytes, "max-body-bytes", "INCIDENTMAP_MAX_BODY_BYTES", "largest body of a create, replace or update (413 above)")
+		size(&c.MaxImportBytes, "max-import-bytes", "INCIDENTMAP_MAX_IMPORT_BYTES", "largest body of POST /imports (413 above)")
+		size(&c.AuthFailures, "auth-failures", "INCIDENTMAP_AUTH_FAILURES", "failed authentications per client address and minute before 429")
 		str(&c.Addr, "addr", "INCIDENTMAP_ADDR", "listen address")
 		str(&c.BaseURL, "base-url", "INCIDENTMAP_BASE_URL", "public URL prefix used in links (default: from the request)")
 		boolean(&c.TrustProxy, "trust-proxy", "INCIDENTMAP_TRUST_PROXY", "derive link host and scheme from X-Forwarded-Host/Proto")
@@ -138,6 +202,15 @@ func parseConfigWith(cmd string, args []string, getenv func(string) string, stde
 		boolean(&c.Seed, "seed", "INCIDENTMAP_SEED", "load the seed incidents into an empty database")
 		duration(&c.RequestTimeout, "request-timeout", "INCIDENTMAP_REQUEST_TIMEOUT", "time limit of one request")
 		duration(&c.ShutdownTimeout, "shutdown-timeout", "INCIDENTMAP_SHUTDOWN_TIMEOUT", "grace period for requests on shutdown")
+		str(&c.ReadDB, "read-db", "INCIDENTMAP_READ_DB", "postgres://… of a streaming replica of --db for heavy reads (read-your-writes through the data version)")
+		integer(&c.MaxConns, "max-conns", "INCIDENTMAP_MAX_CONNS", "most client connections open at once; more wait to be accepted")
+		duration(&c.ReadTimeout, "read-timeout", "INCIDENTMAP_READ_TIMEOUT", "time limit to read a request, headers and body")
+		duration(&c.WriteTimeout, "write-timeout", "INCIDENTMAP_WRITE_TIMEOUT", "time limit to write a response (default: request timeout + 10s)")
+		integer(&c.MaxHeavy, "max-heavy", "INCIDENTMAP_MAX_HEAVY", "heavy requests (pages, counts, collections, extraction) at once; keep below the database pool")
+		integer(&c.HeavyQueue, "heavy-queue", "INCIDENTMAP_HEAVY_QUEUE", "heavy requests that may wait for a slot; more get 503")
+		duration(&c.HeavyWait, "heavy-wait", "INCIDENTMAP_HEAVY_WAIT", "longest wait of a heavy request for a slot before 503")
+		duration(&c.WriteStall, "write-stall", "INCIDENTMAP_WRITE_STALL", "longest one write of a response may wait for a client that does not read")
+		size(&c.MaxRequestBytes, "max-request-bytes", "INCIDENTMAP_MAX_REQUEST_BYTES", "largest request body; larger is 413")
 	}
 	if err := fs.Parse(args); err != nil {
 		return c, nil, err

@@ -157,11 +157,15 @@ func TestExtractEndpoint(t *testing.T) {
 	if c := getCollection(t, m.URL()+"/collections/incidents/items?filter="+url.QueryEscape("status = 'draft'")); c.NumberMatched != 0 {
 		t.Errorf("extract stored %d incidents", c.NumberMatched)
 	}
-	for _, bad := range []string{`{}`, `{"text":"x"}`, `{"text":"x","published":"May"}`, `not json`, `{"text":"x","published":"2021-05-10","extra":1}`,
-		`{"text":"` + strings.Repeat("a", 3<<20) + `","published":"2021-05-10"}`} {
+	for _, bad := range []string{`{}`, `{"text":"x"}`, `{"text":"x","published":"May"}`, `not json`, `{"text":"x","published":"2021-05-10","extra":1}`} {
 		if resp, body := post(bad); resp.StatusCode != 400 || !json.Valid(body) {
 			t.Errorf("%.40s: %s %s", bad, resp.Status, body)
 		}
+	}
+	// Over the body limit: 413 naming it.
+	if resp, body := post(`{"text":"` + strings.Repeat("a", 3<<20) + `","published":"2021-05-10"}`); resp.StatusCode != 413 ||
+		!strings.Contains(string(body), `"limit":"body-bytes"`) {
+		t.Errorf("3 MB body: %s %s", resp.Status, body)
 	}
 }
 

@@ -1,6 +1,8 @@
 // Command incidentmap serves the incident map: `serve` runs the HTTP API and
-// map on a store chosen by DSN, `migrate` brings a database's schema up to
-// date, `import` loads GeoJSON files, and `keys` manages API keys. This is the only package that reads
+// map on a store chosen by DSN (with --read-db, heavy reads on a PostgreSQL
+// streaming replica), `migrate` brings a database's schema up to date,
+// `import` loads GeoJSON files, `keys` manages API keys, and `backup` and
+// `restore` save and put back a database. This is the only package that reads
 // flags and the environment, opens databases and handles signals.
 package main
 
@@ -38,6 +40,8 @@ Usage:
   incidentmap serve   [flags]          run the API and map (http://localhost:8080)
   incidentmap migrate [flags]          apply database migrations and exit
   incidentmap import  [flags] FILE...  import GeoJSON FeatureCollections (all or nothing)
+  incidentmap backup  [--db DSN] FILE  write a consistent backup of the database while it serves
+  incidentmap restore [--db DSN] FILE  replace the database's contents with a backup (server stopped)
   incidentmap geocode [--country AFG] [--near lon,lat] NAME
                                        print the gazetteer's candidates for a place name
   incidentmap extract [--published YYYY-MM-DD] ARTICLE
@@ -62,7 +66,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	cmd, args := args[0], args[1:]
 	switch cmd {
-	case "serve", "migrate", "import":
+	case "serve", "migrate", "import", "backup", "restore":
 	case "healthcheck":
 		return helpIsNotAnError(healthcheck(ctx, args, stderr))
 	case "geocode":
@@ -94,6 +98,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, cfg, stderr)
 	case "migrate":
 		return migrate(ctx, cfg, stdout)
+	case "backup", "restore":
+		if len(rest) != 1 {
+			return fmt.Errorf("%s needs exactly one FILE", cmd)
+		}
+		if cmd == "backup" {
+			return backupCommand(ctx, cfg, rest[0], stdout)
+		}
+		return restoreCommand(ctx, cfg, rest[0], stdout)
 	default:
 		if len(rest) == 0 {
 			return fmt.Errorf("import needs at least one FILE")

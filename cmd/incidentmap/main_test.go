@@ -20,25 +20,7 @@ import (
 // the seed incidents loaded, and stops it when the test ends.
 func boot(t *testing.T, dsn string) *Main {
 	t.Helper()
-	cfg := DefaultConfig()
-	cfg.Addr = "127.0.0.1:0"
-	cfg.DB = dsn
-	cfg.BasemapURL = ""
-	m := &Main{Config: cfg, Logger: newLogger("text", io.Discard)}
-	if err := m.Open(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- m.Serve() }()
-	t.Cleanup(func() {
-		if err := m.Close(); err != nil {
-			t.Error(err)
-		}
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	})
-	return m
+	return bootWith(t, dsn, func(*Config) {})
 }
 
 func sqliteDSN(t *testing.T) string {

@@ -19,6 +19,7 @@ import (
 	"github.com/incidentmap/incidentmap/store/postgis"
 	"github.com/incidentmap/incidentmap/store/sqlite"
 	"github.com/incidentmap/incidentmap/web"
+	"golang.org/x/net/netutil"
 )
 
 // openStore opens the store a DSN names: sqlite:PATH or postgres://….
@@ -43,10 +44,11 @@ type Main struct {
 	Config Config
 	Logger *slog.Logger
 
-	Store    incidentmap.Store
-	Geo      *geo.Data // the gazetteer and boundaries, each loaded on first use
-	listener net.Listener
-	server   *http.Server
+	Store      incidentmap.Store
+	Geo        *geo.Data // the gazetteer and boundaries, each loaded on first use
+	listener   net.Listener
+	server     *http.Server
+	closeReady func() error
 }
 
 // Open opens the store, loads the seeds into an empty database when
@@ -55,9 +57,15 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	if m.Logger == nil {
 		m.Logger = newLogger(m.Config.LogFormat, os.Stderr)
 	}
-	if m.Store, err = openStore(ctx, m.Config.DB); err != nil {
+	if m.Store, err = openServing(ctx, m.Config); err != nil {
 		return fmt.Errorf("open database: %w", err)
 	}
+	ready, closeReady, err := readyCheck(m.Config.DB)
+	if err != nil {
+		return err
+	}
+	m.closeReady = closeReady
+	pools, collectors := poolStats(m.Store)
 	if m.Config.Seed {
 		if err := m.seed(ctx); err != nil {
 			return err
@@ -68,21 +76,29 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	}
 	keys, _ := m.Store.(incidentmap.KeyStore) // both stores keep keys
 	handler, err := api.New(m.Store, api.Config{
-		Geo:            m.Geo,
-		BaseURL:        m.Config.BaseURL,
-		TrustProxy:     m.Config.TrustProxy,
-		Basemap:        api.Basemap{URL: m.Config.BasemapURL, Attribution: m.Config.BasemapAttribution},
-		Web:            web.FS(),
-		RequestTimeout: m.Config.RequestTimeout,
-		CORSOrigins:    splitList(m.Config.CORSOrigins),
-		CacheControl:   m.Config.CacheControl,
-		Logger:         m.Logger,
-		Keys:           keys,
-		PrivateRead:    m.Config.PrivateRead,
-		MaxBodyBytes:   m.Config.MaxBodyBytes,
-		MaxImportBytes: m.Config.MaxImportBytes,
-		AuthFailures:   int(m.Config.AuthFailures),
-		WarmTiles:      true,
+		Geo:             m.Geo,
+		BaseURL:         m.Config.BaseURL,
+		TrustProxy:      m.Config.TrustProxy,
+		Basemap:         api.Basemap{URL: m.Config.BasemapURL, Attribution: m.Config.BasemapAttribution},
+		Web:             web.FS(),
+		RequestTimeout:  m.Config.RequestTimeout,
+		CORSOrigins:     splitList(m.Config.CORSOrigins),
+		CacheControl:    m.Config.CacheControl,
+		Logger:          m.Logger,
+		MaxHeavy:        m.Config.MaxHeavy,
+		HeavyQueue:      m.Config.HeavyQueue,
+		HeavyWait:       m.Config.HeavyWait,
+		MaxRequestBytes: m.Config.MaxRequestBytes,
+		WriteStall:      m.Config.WriteStall,
+		Ready:           ready,
+		Pools:           pools,
+		Collectors:      collectors,
+		Keys:            keys,
+		PrivateRead:     m.Config.PrivateRead,
+		MaxBodyBytes:    m.Config.MaxBodyBytes,
+		MaxImportBytes:  m.Config.MaxImportBytes,
+		AuthFailures:    int(m.Config.AuthFailures),
+		WarmTiles:       true,
 	})
 	if err != nil {
 		return err
@@ -93,10 +109,18 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	if m.listener, err = net.Listen("tcp", m.Config.Addr); err != nil {
 		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
 	}
+	// Beyond MaxConns, connections wait in the kernel's backlog to be
+	// accepted. A client that sends its request or reads its response too
+	// slowly is cut off by ReadTimeout and WriteTimeout, so that no
+	// connection outlives the limits (slowloris, a client that never reads).
+	m.listener = netutil.LimitListener(m.listener, m.Config.MaxConns)
 	m.server = &http.Server{
 		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: min(10*time.Second, m.Config.ReadTimeout),
+		ReadTimeout:       m.Config.ReadTimeout,
+		WriteTimeout:      m.Config.writeTimeout(),
 		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
 	}
 	return nil
@@ -152,6 +176,9 @@ func (m *Main) Close() error {
 	if m.Store != nil {
 		errs = append(errs, m.Store.Close())
 	}
+	if m.closeReady != nil {
+		errs = append(errs, m.closeReady())
+	}
 	return errors.Join(errs...)
 }
 
@@ -166,7 +193,8 @@ func splitList(s string) []string {
 	return out
 }
 
-// redact hides the password of a postgres DSN for logging.
+// redact hides the password of a postgres DSN for logging, also when it
+// does not parse as a URL.
 func redact(dsn string) string {
 	if i, j := strings.Index(dsn, "://"), strings.LastIndex(dsn, "@"); i >= 0 && j > i {
 		if k := strings.Index(dsn[i+3:j], ":"); k >= 0 {

@@ -83,7 +83,7 @@ func (s *Store) FindIncidents(ctx context.Context, f incidentmap.Filter, fn func
 	q := with + findIncidentsHead + cond + findIncidentsOrder + o.By("", false) + findIncidentsLimit + o.By("i.", false)
 	rows, err := s.db.QueryxContext(ctx, q, append(append(wargs, args...), limit+peek)...)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: find incidents: %w", err)
+		return nil, filterLimit(fmt.Errorf("sqlite: find incidents: %w", err))
 	}
 	defer rows.Close()
 	var (
@@ -194,7 +194,7 @@ func (s *Store) CountIncidents(ctx context.Context, f incidentmap.Filter) (int, 
 	var n int
 	with, wargs := asOf(f)
 	if err := s.db.QueryRowxContext(ctx, with+countIncidentsHead+cond, append(wargs, args...)...).Scan(&n); err != nil {
-		return 0, fmt.Errorf("sqlite: count incidents: %w", err)
+		return 0, filterLimit(fmt.Errorf("sqlite: count incidents: %w", err))
 	}
 	return n, nil
 }
@@ -214,7 +214,7 @@ func (s *Store) Extent(ctx context.Context, f incidentmap.Filter) (incidentmap.E
 		start, end               string
 	)
 	if err := s.db.QueryRowxContext(ctx, extentHead+cond, args...).Scan(&e.Count, &west, &south, &east, &north, &start, &end); err != nil {
-		return e, fmt.Errorf("sqlite: extent: %w", err)
+		return e, filterLimit(fmt.Errorf("sqlite: extent: %w", err))
 	}
 	if e.Count == 0 {
 		return incidentmap.Extent{}, nil
@@ -258,7 +258,7 @@ func (s *Store) CountBy(ctx context.Context, f incidentmap.Filter, by string) ([
 	q := `SELECT ` + key + ` AS k, count(*) FROM incidents WHERE ` + cond + ` GROUP BY k ORDER BY k`
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: count incidents by %s: %w", by, err)
+		return nil, filterLimit(fmt.Errorf("sqlite: count incidents by %s: %w", by, err))
 	}
 	defer rows.Close()
 	out := []incidentmap.Bucket{}

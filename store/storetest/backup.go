@@ -1,0 +1,57 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/incidentmap/incidentmap"
+)
+
+// SameIncidents fails t unless stores a and b hold the same incidents,
+// published or not, field by field (Diff), and the same tombstones: what a
+// backup followed by a restore must give.
+func SameIncidents(t *testing.T, a, b incidentmap.Store) {
+	t.Helper()
+	ctx := context.Background()
+	all := incidentmap.Filter{Statuses: incidentmap.Statuses, Limit: incidentmap.MaxLimit}
+	list := func(s incidentmap.Store) map[string]*incidentmap.Incident {
+		out := map[string]*incidentmap.Incident{}
+		f := all
+		for range 1000 { // at most 10 million incidents
+			next, err := s.FindIncidents(ctx, f, func(inc *incidentmap.Incident) error { out[inc.ID] = inc; return nil })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if next == nil {
+				break
+			}
+			f.After = next
+		}
+		return out
+	}
+	wa, wb := list(a), list(b)
+	if len(wa) != len(wb) {
+		t.Fatalf("%d incidents, then %d", len(wa), len(wb))
+	}
+	for id, inc := range wa {
+		other, ok := wb[id]
+		if !ok {
+			t.Fatalf("incident %s is missing", id)
+		}
+		if d := Diff(inc, other); d != "" {
+			t.Fatalf("incident %s differs: %s", id, d)
+		}
+	}
+	ta, err := a.Tombstones(ctx, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb, err := b.Tombstones(ctx, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ta) != len(tb) {
+		t.Fatalf("%d tombstones, then %d", len(ta), len(tb))
+	}
+}
