@@ -28,6 +28,9 @@ import (
 // Config.RequestTimeout is zero.
 const DefaultRequestTimeout = 30 * time.Second
 
+// DefaultMatchedCap is Config.MatchedCap when it is zero.
+const DefaultMatchedCap = 10_000
+
 // Config configures the HTTP transport. The zero value is valid apart from
 // needing a store: links are derived from each request, there is no basemap,
 // and / says the front end is not built.
@@ -46,8 +49,14 @@ type Config struct {
 	// under assets/. It may be nil or lack index.html; / then answers 503
 	// with a page that says how to build it.
 	Web fs.FS
-	// RequestTimeout limits each request; zero means DefaultRequestTimeout.
+	// RequestTimeout limits each request, and cancels its database
+	// queries when it passes; zero means DefaultRequestTimeout.
 	RequestTimeout time.Duration
+	// MatchedCap is the most incidents an items request counts for its
+	// numberMatched (see incidentmap.Store.FindPage): beyond it the count
+	// stops and numberMatched is left out. Zero means DefaultMatchedCap;
+	// negative counts nothing beyond the page.
+	MatchedCap int
 	// Logger receives the access log and the causes of 5xx responses; nil
 	// discards them.
 	Logger *slog.Logger
@@ -94,6 +103,9 @@ func (c Config) Validate() error {
 			}
 		}
 	}
+	if c.MatchedCap > 1_000_000 {
+		return fmt.Errorf("api: MatchedCap must be at most 1,000,000, got %d", c.MatchedCap)
+	}
 	if c.RequestTimeout < 0 {
 		return fmt.Errorf("api: RequestTimeout must not be negative, got %v", c.RequestTimeout)
 	}
@@ -117,8 +129,10 @@ type server struct {
 	basemap Basemap
 	web     fs.FS
 	timeout time.Duration
-	log     *slog.Logger
-	now     func() time.Time
+	// matchedCap bounds the count of numberMatched; 0 counts nothing beyond the page.
+	matchedCap int
+	log        *slog.Logger
+	now        func() time.Time
 
 	corsOrigins  []string
 	cacheControl string
@@ -171,6 +185,12 @@ func newEngine(store incidentmap.Store, cfg Config) (*gin.Engine, *server, error
 	}
 	if s.timeout == 0 {
 		s.timeout = DefaultRequestTimeout
+	}
+	switch s.matchedCap = cfg.MatchedCap; {
+	case s.matchedCap == 0:
+		s.matchedCap = DefaultMatchedCap
+	case s.matchedCap < 0:
+		s.matchedCap = 0
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

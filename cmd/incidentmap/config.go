@@ -23,6 +23,8 @@ type Config struct {
 	CORSOrigins        string        // comma-separated origins allowed by CORS; * for any
 	CacheControl       string        // Cache-Control of data responses
 	RequestTimeout     time.Duration // per request
+	DBConns            int           // read connections: SQLite's readers, PostGIS's pool; 0 for the store's default
+	MatchedCap         int           // most incidents counted for numberMatched; 0 for the default, -1 for none
 	ShutdownTimeout    time.Duration // grace for in-flight requests on SIGTERM
 }
 
@@ -51,6 +53,10 @@ func (c Config) Validate() error {
 		return errors.New("--db sqlite: needs a path, e.g. sqlite:./incidentmap.db")
 	case c.LogFormat != "text" && c.LogFormat != "json":
 		return fmt.Errorf("--log-format must be text or json, got %q", c.LogFormat)
+	case c.DBConns < 0 || c.DBConns > 1000:
+		return fmt.Errorf("--db-conns must be between 0 (the default) and 1000, got %d", c.DBConns)
+	case c.MatchedCap < -1 || c.MatchedCap > 1_000_000:
+		return fmt.Errorf("--matched-cap must be between -1 (count nothing beyond the page) and 1000000, got %d", c.MatchedCap)
 	case c.RequestTimeout <= 0 || c.ShutdownTimeout <= 0:
 		return errors.New("--request-timeout and --shutdown-timeout must be positive")
 	case c.BaseURL != "" && !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://"):
@@ -93,7 +99,18 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 		}
 		fs.DurationVar(p, name, *p, help+" ($"+env+")")
 	}
+	integer := func(p *int, name, env, help string) {
+		if v := getenv(env); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				envErr = fmt.Errorf("$%s must be an integer, got %q", env, v)
+			}
+			*p = n
+		}
+		fs.IntVar(p, name, *p, help+" ($"+env+")")
+	}
 	str(&c.DB, "db", "INCIDENTMAP_DB", "database: sqlite:PATH or postgres://user:pass@host/db")
+	integer(&c.DBConns, "db-conns", "INCIDENTMAP_DB_CONNS", "database connections that read at once: SQLite's readers beside its one writer (default 4), PostGIS's whole pool (default 8, and below the server's max_connections)")
 	str(&c.LogFormat, "log-format", "INCIDENTMAP_LOG_FORMAT", "log format: text or json")
 	if cmd == "serve" {
 		str(&c.Addr, "addr", "INCIDENTMAP_ADDR", "listen address")
@@ -104,7 +121,8 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 		str(&c.CORSOrigins, "cors-origins", "INCIDENTMAP_CORS_ORIGINS", "comma-separated origins allowed to read the API from a browser; * for any")
 		str(&c.CacheControl, "cache-control", "INCIDENTMAP_CACHE_CONTROL", "Cache-Control header of data responses")
 		boolean(&c.Seed, "seed", "INCIDENTMAP_SEED", "load the seed incidents into an empty database")
-		duration(&c.RequestTimeout, "request-timeout", "INCIDENTMAP_REQUEST_TIMEOUT", "time limit of one request")
+		duration(&c.RequestTimeout, "request-timeout", "INCIDENTMAP_REQUEST_TIMEOUT", "time limit of one request; its database queries are cancelled when it passes")
+		integer(&c.MatchedCap, "matched-cap", "INCIDENTMAP_MATCHED_CAP", "most incidents an items request counts for numberMatched (left out beyond it); 0 for 10000, -1 to count nothing beyond the page")
 		duration(&c.ShutdownTimeout, "shutdown-timeout", "INCIDENTMAP_SHUTDOWN_TIMEOUT", "grace period for requests on shutdown")
 	}
 	if err := fs.Parse(args); err != nil {

@@ -21,13 +21,19 @@ import (
 	"github.com/incidentmap/incidentmap/web"
 )
 
-// openStore opens the store a DSN names: sqlite:PATH or postgres://….
-// Opening applies the store's migrations.
+// openStore opens the store a DSN names: sqlite:PATH or postgres://…,
+// with the store's default pools. Opening applies the store's migrations.
 func openStore(ctx context.Context, dsn string) (incidentmap.Store, error) {
+	return openStoreConns(ctx, dsn, 0)
+}
+
+// openStoreConns is openStore with conns reading connections (0 for the
+// store's default): SQLite's readers, PostGIS's whole pool.
+func openStoreConns(ctx context.Context, dsn string, conns int) (incidentmap.Store, error) {
 	if path, ok := strings.CutPrefix(dsn, "sqlite:"); ok {
-		return sqlite.Open(ctx, path)
+		return sqlite.OpenOptions(ctx, path, sqlite.Options{ReadConns: conns})
 	}
-	return postgis.Open(ctx, dsn)
+	return postgis.OpenOptions(ctx, dsn, postgis.Options{MaxConns: conns})
 }
 
 func newLogger(format string, w io.Writer) *slog.Logger {
@@ -55,7 +61,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	if m.Logger == nil {
 		m.Logger = newLogger(m.Config.LogFormat, os.Stderr)
 	}
-	if m.Store, err = openStore(ctx, m.Config.DB); err != nil {
+	if m.Store, err = openStoreConns(ctx, m.Config.DB, m.Config.DBConns); err != nil {
 		return fmt.Errorf("open database: %w", err)
 	}
 	if m.Config.Seed {
@@ -73,6 +79,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		Basemap:        api.Basemap{URL: m.Config.BasemapURL, Attribution: m.Config.BasemapAttribution},
 		Web:            web.FS(),
 		RequestTimeout: m.Config.RequestTimeout,
+		MatchedCap:     m.Config.MatchedCap,
 		CORSOrigins:    splitList(m.Config.CORSOrigins),
 		CacheControl:   m.Config.CacheControl,
 		Logger:         m.Logger,

@@ -71,6 +71,12 @@ type Dialect struct {
 	// Key converts a cursor value v (see incidentmap.SortValue) that fits
 	// a column of type t to its argument and placeholder.
 	Key func(t Type, v any) (any, string)
+	// DayLayout and InstantLayout parse days and instants that the
+	// database returns as text (SQLite); unused when it returns times.
+	DayLayout, InstantLayout string
+	// Rebind turns the ? placeholders of a whole query into the
+	// database's own; nil when ? is what it takes.
+	Rebind func(query string) string
 }
 
 // Compile returns the SQL condition of e and its arguments, in order.
