@@ -28,9 +28,6 @@ import (
 // Config.RequestTimeout is zero.
 const DefaultRequestTimeout = 30 * time.Second
 
-// DefaultMatchedCap is Config.MatchedCap when it is zero.
-const DefaultMatchedCap = 10_000
-
 // Config configures the HTTP transport. The zero value is valid apart from
 // needing a store: links are derived from each request, there is no basemap,
 // and / says the front end is not built.
@@ -53,9 +50,12 @@ type Config struct {
 	// queries when it passes; zero means DefaultRequestTimeout.
 	RequestTimeout time.Duration
 	// MatchedCap is the most incidents an items request counts for its
-	// numberMatched (see incidentmap.Store.FindPage): beyond it the count
-	// stops and numberMatched is left out. Zero means DefaultMatchedCap;
-	// negative counts nothing beyond the page.
+	// numberMatched beyond its page (see incidentmap.Store.FindPage):
+	// beyond it the count stops and numberMatched is left out. Zero, the
+	// default, counts nothing beyond the page: numberMatched is there when
+	// the page holds every match. Counting costs up to MatchedCap index
+	// entries and rows per request (at a million incidents, counting
+	// 10,000 of a box took 10-500 ms, against 1-10 ms for its first page).
 	MatchedCap int
 	// Logger receives the access log and the causes of 5xx responses; nil
 	// discards them.
@@ -103,8 +103,8 @@ func (c Config) Validate() error {
 			}
 		}
 	}
-	if c.MatchedCap > 1_000_000 {
-		return fmt.Errorf("api: MatchedCap must be at most 1,000,000, got %d", c.MatchedCap)
+	if c.MatchedCap < 0 || c.MatchedCap > 1_000_000 {
+		return fmt.Errorf("api: MatchedCap must be between 0 and 1,000,000, got %d", c.MatchedCap)
 	}
 	if c.RequestTimeout < 0 {
 		return fmt.Errorf("api: RequestTimeout must not be negative, got %v", c.RequestTimeout)
@@ -186,12 +186,7 @@ func newEngine(store incidentmap.Store, cfg Config) (*gin.Engine, *server, error
 	if s.timeout == 0 {
 		s.timeout = DefaultRequestTimeout
 	}
-	switch s.matchedCap = cfg.MatchedCap; {
-	case s.matchedCap == 0:
-		s.matchedCap = DefaultMatchedCap
-	case s.matchedCap < 0:
-		s.matchedCap = 0
-	}
+	s.matchedCap = cfg.MatchedCap
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

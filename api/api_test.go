@@ -330,6 +330,8 @@ func newTestServer(t testing.TB, store *fakeStore, edit ...func(*Config)) *testS
 		Web:     webFS(),
 		Logger:  slog.New(slog.NewJSONHandler(log, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Now:     func() time.Time { return fixedNow },
+		// The tests page through few incidents and check their counts.
+		MatchedCap: 10_000,
 	}
 	for _, fn := range edit {
 		fn(&cfg)

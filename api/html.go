@@ -151,7 +151,7 @@ func (s *server) renderItemsHTML(c *gin.Context, f incidentmap.Filter) error {
 		return fmt.Errorf("api: find incidents: %w", err)
 	}
 	body.Returned = len(body.Rows)
-	body.Matched = "more than " + strconv.Itoa(pg.Matched-1)
+	body.Matched = "more than " + strconv.Itoa(max(pg.Matched-1, body.Returned))
 	if pg.Exact {
 		body.Matched = strconv.Itoa(pg.Matched)
 	}

@@ -117,9 +117,10 @@ type page struct {
 //
 // numberMatched (and OGC-NumberMatched) is there only when it is exact and
 // cheap (incidentmap.Store.FindPage): when the page holds every match, or
-// when at most Config.MatchedCap incidents match; otherwise it is left
-// out, as OGC API Features allows, so that no request counts a million
-// rows. The page and its count are read in one snapshot.
+// when at most Config.MatchedCap incidents match (0 by default: no count
+// beyond the page); otherwise it is left out, as OGC API Features allows,
+// so that no request counts a million rows. The page and its count are
+// read in one snapshot.
 //
 // jsonseq and CSV must send their Link and OGC-NumberMatched headers before
 // the body, so they read the page (and its count) from the store once

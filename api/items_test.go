@@ -1114,3 +1114,41 @@ func TestItemsHTMLDispatch(t *testing.T) {
 	// The map's fetch sends */*: GeoJSON.
 	decodeCollection(t, ts.get(t, "/collections/incidents/items", "Accept", "*/*"))
 }
+
+// TestItemsNumberMatchedCap checks that numberMatched is there only when
+// it is exact and cheap: when the page holds every match, or when no more
+// than Config.MatchedCap match.
+func TestItemsNumberMatchedCap(t *testing.T) {
+	cases := []struct {
+		cap         int
+		query       string
+		want        int // -1: left out
+		wantHeader  string
+		headerQuery string
+	}{
+		{0, "limit=10", 5, "5", "limit=10&f=jsonseq"},
+		{0, "limit=2", -1, "", "limit=2&f=jsonseq"},
+		{3, "limit=2", -1, "", "limit=2&f=csv"},
+		{5, "limit=2", 5, "5", "limit=2&f=csv"},
+	}
+	for _, c := range cases {
+		t.Run(fmt.Sprintf("cap %d %s", c.cap, c.query), func(t *testing.T) {
+			ts := newTestServer(t, newFake(fiveIncidents()...), func(cfg *Config) { cfg.MatchedCap = c.cap })
+			w := ts.get(t, itemsPath+"?"+c.query)
+			var body map[string]any
+			if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
+				t.Fatal(err)
+			}
+			got, ok := body["numberMatched"].(float64)
+			switch {
+			case c.want < 0 && ok:
+				t.Errorf("numberMatched %v, want it left out", got)
+			case c.want >= 0 && (!ok || int(got) != c.want):
+				t.Errorf("numberMatched %v (present %v), want %d", got, ok, c.want)
+			}
+			if h := ts.get(t, itemsPath+"?"+c.headerQuery).Header().Get(headerNumberMatched); h != c.wantHeader {
+				t.Errorf("%s %q, want %q", headerNumberMatched, h, c.wantHeader)
+			}
+		})
+	}
+}

@@ -24,7 +24,7 @@ type Config struct {
 	CacheControl       string        // Cache-Control of data responses
 	RequestTimeout     time.Duration // per request
 	DBConns            int           // read connections: SQLite's readers, PostGIS's pool; 0 for the store's default
-	MatchedCap         int           // most incidents counted for numberMatched; 0 for the default, -1 for none
+	MatchedCap         int           // most incidents counted for numberMatched beyond the page; 0 for none
 	ShutdownTimeout    time.Duration // grace for in-flight requests on SIGTERM
 }
 
@@ -55,8 +55,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("--log-format must be text or json, got %q", c.LogFormat)
 	case c.DBConns < 0 || c.DBConns > 1000:
 		return fmt.Errorf("--db-conns must be between 0 (the default) and 1000, got %d", c.DBConns)
-	case c.MatchedCap < -1 || c.MatchedCap > 1_000_000:
-		return fmt.Errorf("--matched-cap must be between -1 (count nothing beyond the page) and 1000000, got %d", c.MatchedCap)
+	case c.MatchedCap < 0 || c.MatchedCap > 1_000_000:
+		return fmt.Errorf("--matched-cap must be between 0 (count nothing beyond the page) and 1000000, got %d", c.MatchedCap)
 	case c.RequestTimeout <= 0 || c.ShutdownTimeout <= 0:
 		return errors.New("--request-timeout and --shutdown-timeout must be positive")
 	case c.BaseURL != "" && !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://"):
@@ -122,7 +122,7 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 		str(&c.CacheControl, "cache-control", "INCIDENTMAP_CACHE_CONTROL", "Cache-Control header of data responses")
 		boolean(&c.Seed, "seed", "INCIDENTMAP_SEED", "load the seed incidents into an empty database")
 		duration(&c.RequestTimeout, "request-timeout", "INCIDENTMAP_REQUEST_TIMEOUT", "time limit of one request; its database queries are cancelled when it passes")
-		integer(&c.MatchedCap, "matched-cap", "INCIDENTMAP_MATCHED_CAP", "most incidents an items request counts for numberMatched (left out beyond it); 0 for 10000, -1 to count nothing beyond the page")
+		integer(&c.MatchedCap, "matched-cap", "INCIDENTMAP_MATCHED_CAP", "most incidents an items request counts for numberMatched beyond its page (left out beyond it); 0 counts nothing beyond the page")
 		duration(&c.ShutdownTimeout, "shutdown-timeout", "INCIDENTMAP_SHUTDOWN_TIMEOUT", "grace period for requests on shutdown")
 	}
 	if err := fs.Parse(args); err != nil {

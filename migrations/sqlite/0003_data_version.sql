@@ -3,31 +3,39 @@
 -- incidents and tombstones exist, and the latest updated_at or deleted_at,
 -- all kept by triggers in the writing transaction, so that ETags and
 -- Last-Modified never count or scan the table. SQLite has row triggers
--- only: each written row bumps the row once.
+-- only: each written row bumps the row once. max_span_days is the longest
+-- incident ever written (occurred_end - occurred_start, in days; it never
+-- shrinks), so that a time window bounds occurred_start from below too.
 CREATE TABLE data_version (
     id          INTEGER PRIMARY KEY CHECK (id = 1),
     seq         INTEGER NOT NULL,
     incidents   INTEGER NOT NULL,
     tombstones  INTEGER NOT NULL,
-    modified_at TEXT    NOT NULL -- instantLayout, '' when nothing was ever written
+    modified_at TEXT    NOT NULL, -- instantLayout, '' when nothing was ever written
+    max_span_days INTEGER NOT NULL
 ) STRICT;
 
-INSERT INTO data_version (id, seq, incidents, tombstones, modified_at)
+INSERT INTO data_version (id, seq, incidents, tombstones, modified_at, max_span_days)
 SELECT 1,
        (SELECT count(*) FROM incidents) + (SELECT count(*) FROM incident_tombstones),
        (SELECT count(*) FROM incidents),
        (SELECT count(*) FROM incident_tombstones),
        max((SELECT coalesce(max(updated_at), '') FROM incidents),
-           (SELECT coalesce(max(deleted_at), '') FROM incident_tombstones));
+           (SELECT coalesce(max(deleted_at), '') FROM incident_tombstones)),
+       (SELECT coalesce(max(CAST(julianday(occurred_end) - julianday(occurred_start) AS INTEGER)), 0) FROM incidents);
 
 CREATE TRIGGER incidents_version_insert AFTER INSERT ON incidents BEGIN
     UPDATE data_version SET seq = seq + 1, incidents = incidents + 1,
-        modified_at = max(modified_at, new.updated_at) WHERE id = 1;
+        modified_at = max(modified_at, new.updated_at),
+        max_span_days = max(max_span_days, CAST(julianday(new.occurred_end) - julianday(new.occurred_start) AS INTEGER))
+    WHERE id = 1;
 END;
 
 CREATE TRIGGER incidents_version_update AFTER UPDATE ON incidents BEGIN
     UPDATE data_version SET seq = seq + 1,
-        modified_at = max(modified_at, new.updated_at) WHERE id = 1;
+        modified_at = max(modified_at, new.updated_at),
+        max_span_days = max(max_span_days, CAST(julianday(new.occurred_end) - julianday(new.occurred_start) AS INTEGER))
+    WHERE id = 1;
 END;
 
 CREATE TRIGGER incidents_version_delete AFTER DELETE ON incidents BEGIN

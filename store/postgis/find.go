@@ -13,9 +13,18 @@ import (
 func rebind(q string) string { return sqlx.Rebind(sqlx.DOLLAR, q) }
 
 // filterSQL compiles what f selects (f.Expr(), without paging) into the
-// body of a WHERE clause over incidents i and its arguments.
-func filterSQL(f incidentmap.Filter) (string, []any, error) {
-	return compile(f.Expr())
+// body of a WHERE clause over incidents i and its arguments. When f has a
+// time condition it reads the longest incident (data_version.max_span_days,
+// migration 0003) through q, so that a time window bounds occurred_start on
+// both sides (sqlexpr.CompileSpan).
+func filterSQL(ctx context.Context, q sqlx.QueryerContext, f incidentmap.Filter) (string, []any, error) {
+	span := -1
+	if f.Interval != nil || f.Where != nil {
+		if err := q.QueryRowxContext(ctx, `SELECT max_span_days FROM data_version WHERE id = 1`).Scan(&span); err != nil {
+			return "", nil, fmt.Errorf("postgis: longest incident: %w", err)
+		}
+	}
+	return dialect.CompileSpan(f.Expr(), span)
 }
 
 // FindIncidents calls fn for each incident that f selects, in the order of
@@ -53,7 +62,7 @@ func (s *Store) FindPage(ctx context.Context, f incidentmap.Filter, countCap int
 // (see FindIncidents) and how many incidents it passed to fn. It reads one
 // row past the page to know whether another page follows.
 func (s *Store) findPage(ctx context.Context, q sqlx.QueryerContext, f incidentmap.Filter, fn func(*incidentmap.Incident) error) (*incidentmap.Cursor, int, error) {
-	where, args, err := filterSQL(f)
+	where, args, err := filterSQL(ctx, q, f)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -76,6 +85,11 @@ func (s *Store) findPage(ctx context.Context, q sqlx.QueryerContext, f incidentm
 	for ; rows.Next(); n++ {
 		if p.Peek && n == limit {
 			return incidentmap.CursorOf(last, f.SortBy), n, nil
+		}
+		if err := ctx.Err(); err != nil {
+			// The request timed out or its client went away: stop now
+			// (database/sql closes the rows too, but asynchronously).
+			return nil, 0, err
 		}
 		var r incidentRow
 		if err := rows.StructScan(&r); err != nil {
@@ -105,7 +119,7 @@ func (s *Store) findPage(ctx context.Context, q sqlx.QueryerContext, f incidentm
 // that its cost is bounded by max whatever the size of the data.
 func countUpTo(ctx context.Context, q sqlx.QueryerContext, f incidentmap.Filter, max int) (int, error) {
 	const countUpTo = `SELECT count(*) FROM (SELECT 1 FROM incidents i WHERE %s LIMIT ?) AS m`
-	where, args, err := filterSQL(f)
+	where, args, err := filterSQL(ctx, q, f)
 	if err != nil {
 		return 0, err
 	}
@@ -119,7 +133,7 @@ func countUpTo(ctx context.Context, q sqlx.QueryerContext, f incidentmap.Filter,
 // CountIncidents counts the incidents f selects, ignoring paging.
 func (s *Store) CountIncidents(ctx context.Context, f incidentmap.Filter) (int, error) {
 	const count = `SELECT count(*) FROM incidents i WHERE `
-	where, args, err := filterSQL(f)
+	where, args, err := filterSQL(ctx, s.db, f)
 	if err != nil {
 		return 0, err
 	}
@@ -153,7 +167,7 @@ func (s *Store) GetIncident(ctx context.Context, id string) (*incidentmap.Incide
 func (s *Store) Extent(ctx context.Context, f incidentmap.Filter) (incidentmap.Extent, error) {
 	const extent = `SELECT count(*), min(ST_X(i.location)), min(ST_Y(i.location)), max(ST_X(i.location)), max(ST_Y(i.location)),
 		min(i.occurred_start), max(i.occurred_end) FROM incidents i WHERE `
-	where, args, err := filterSQL(f)
+	where, args, err := filterSQL(ctx, s.db, f)
 	if err != nil {
 		return incidentmap.Extent{}, err
 	}
@@ -194,7 +208,7 @@ func (s *Store) CountBy(ctx context.Context, f incidentmap.Filter, by string) ([
 	if !ok {
 		return nil, incidentmap.InvalidGroupKey(by)
 	}
-	where, args, err := filterSQL(f)
+	where, args, err := filterSQL(ctx, s.db, f)
 	if err != nil {
 		return nil, err
 	}

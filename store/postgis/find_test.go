@@ -35,7 +35,7 @@ func TestFilterSQL(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			where, args, err := filterSQL(c.f)
+			where, args, err := compile(c.f.Expr())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -48,7 +48,7 @@ func TestFilterSQL(t *testing.T) {
 		})
 	}
 	// Statuses reach the driver as a plain []string, which binds as text[].
-	_, args, _ := filterSQL(incidentmap.Filter{Statuses: []incidentmap.Status{incidentmap.StatusDraft}})
+	_, args, _ := compile(incidentmap.Filter{Statuses: []incidentmap.Status{incidentmap.StatusDraft}}.Expr())
 	if s, ok := args[0].([]string); !ok || s[0] != "draft" {
 		t.Errorf("status argument %#v", args[0])
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/incidentmap/incidentmap"
+	"github.com/incidentmap/incidentmap/store/internal/sqlexpr"
 )
 
 // The query of FindIncidents picks the rowids of the page first, from the
@@ -123,7 +124,7 @@ func (s *Store) findPage(ctx context.Context, q sqlx.QueryerContext, f incidentm
 	if scan {
 		d, head = scanDialect, scanHead
 	}
-	cond, args, err := d.Compile(f.Expr())
+	cond, args, err := compileFilter(ctx, q, d, f)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -148,6 +149,11 @@ func (s *Store) findPage(ctx context.Context, q sqlx.QueryerContext, f incidentm
 			// A row beyond the page: there is a next page.
 			return last, n, nil
 		}
+		if err := ctx.Err(); err != nil {
+			// The request timed out or its client went away: stop now
+			// (database/sql closes the rows too, but asynchronously).
+			return nil, 0, err
+		}
 		row = incidentRow{}
 		if err := rows.StructScan(&row); err != nil {
 			return nil, 0, fmt.Errorf("sqlite: find incidents: scan: %w", err)
@@ -171,6 +177,20 @@ func (s *Store) findPage(ctx context.Context, q sqlx.QueryerContext, f incidentm
 	return nil, n, nil
 }
 
+// compileFilter compiles f.Expr() in dialect d. When f has a time
+// condition it reads the longest incident (data_version.max_span_days,
+// migration 0003) through q, so that a time window bounds occurred_start
+// on both sides (sqlexpr.CompileSpan).
+func compileFilter(ctx context.Context, q sqlx.QueryerContext, d *sqlexpr.Dialect, f incidentmap.Filter) (string, []any, error) {
+	span := -1
+	if f.Interval != nil || f.Where != nil {
+		if err := q.QueryRowxContext(ctx, `SELECT max_span_days FROM data_version WHERE id = 1`).Scan(&span); err != nil {
+			return "", nil, fmt.Errorf("sqlite: longest incident: %w", err)
+		}
+	}
+	return d.CompileSpan(f.Expr(), span)
+}
+
 // wrapFind adds the store's context to an error of planning a page, but
 // leaves the domain's errors (a bad cursor) as they are.
 func wrapFind(err error) error {
@@ -184,7 +204,7 @@ func wrapFind(err error) error {
 // that its cost is bounded by max whatever the size of the data.
 func countUpTo(ctx context.Context, q sqlx.QueryerContext, f incidentmap.Filter, max int) (int, error) {
 	const countUpTo = `SELECT count(*) FROM (SELECT 1 FROM incidents WHERE %s LIMIT ?)`
-	cond, args, err := compile(f.Expr())
+	cond, args, err := compileFilter(ctx, q, dialect, f)
 	if err != nil {
 		return 0, err
 	}
@@ -199,7 +219,7 @@ const countIncidentsHead = `SELECT count(*) FROM incidents WHERE `
 
 // CountIncidents counts the incidents f selects, ignoring paging.
 func (s *Store) CountIncidents(ctx context.Context, f incidentmap.Filter) (int, error) {
-	cond, args, err := compile(f.Expr())
+	cond, args, err := compileFilter(ctx, s.read, dialect, f)
 	if err != nil {
 		return 0, err
 	}
@@ -215,7 +235,7 @@ const extentHead = `SELECT count(*), min(lon), min(lat), max(lon), max(lat),
 
 // Extent returns the bounds in space and time of what f selects.
 func (s *Store) Extent(ctx context.Context, f incidentmap.Filter) (incidentmap.Extent, error) {
-	cond, args, err := compile(f.Expr())
+	cond, args, err := compileFilter(ctx, s.read, dialect, f)
 	if err != nil {
 		return incidentmap.Extent{}, err
 	}
@@ -262,7 +282,7 @@ func (s *Store) CountBy(ctx context.Context, f incidentmap.Filter, by string) ([
 	if !ok {
 		return nil, incidentmap.InvalidGroupKey(by)
 	}
-	cond, args, err := compile(f.Expr())
+	cond, args, err := compileFilter(ctx, s.read, dialect, f)
 	if err != nil {
 		return nil, err
 	}
