@@ -158,9 +158,23 @@ func (s *server) items(c *gin.Context) error {
 // endpoint that filters incidents like the items do uses it. A filter may
 // name a region's boundary as REGION('AF-HER') (cql2-json:
 // {"op": "region", "args": ["AF-HER"]}), an incidentmap extension.
+//
+// A geometry written in the filter may have at most MaxVertices vertices;
+// the regions' boundaries are exempt.
 func (s *server) parseItemsRequest(q url.Values) (itemsQuery, error) {
-	iq, err := parseItemsQueryWith(q, cql2.Options{Geometry: s.regionGeometry})
+	regions := map[geometryKey]bool{}
+	region := func(name string, args []string) (orb.Geometry, error) {
+		g, err := s.regionGeometry(name, args)
+		if err == nil {
+			regions[keyOf(g)] = true
+		}
+		return g, err
+	}
+	iq, err := parseItemsQueryWith(q, cql2.Options{Geometry: region})
 	if err != nil {
+		return iq, err
+	}
+	if err := checkVertices(iq.filter.Where, regions); err != nil {
 		return iq, err
 	}
 	f := &iq.filter

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -1150,5 +1151,31 @@ func TestItemsNumberMatchedCap(t *testing.T) {
 				t.Errorf("%s %q, want %q", headerNumberMatched, h, c.wantHeader)
 			}
 		})
+	}
+}
+
+// TestItemsVertexCap checks that a polygon of more than MaxVertices
+// vertices written in a filter is a 400 naming filter, and one of
+// MaxVertices is not.
+func TestItemsVertexCap(t *testing.T) {
+	ring := func(n int) string {
+		var b strings.Builder
+		b.WriteString("POLYGON((")
+		for i := range n - 1 {
+			a := 2 * math.Pi * float64(i) / float64(n-1)
+			fmt.Fprintf(&b, "%.6f %.6f, ", 62+math.Cos(a), 34+math.Sin(a))
+		}
+		b.WriteString("63 34))")
+		return b.String()
+	}
+	ts := newTestServer(t, newFake(fiveIncidents()...))
+	for _, c := range []struct {
+		vertices int
+		status   int
+	}{{MaxVertices, http.StatusOK}, {MaxVertices + 1, http.StatusBadRequest}} {
+		w := ts.get(t, itemsPath+"?filter="+url.QueryEscape("S_INTERSECTS(location, "+ring(c.vertices)+")"))
+		if w.Code != c.status || c.status == http.StatusBadRequest && !strings.Contains(w.Body.String(), `"parameter":"filter"`) {
+			t.Errorf("%d vertices: %d %s", c.vertices, w.Code, w.Body.String())
+		}
 	}
 }

@@ -101,6 +101,12 @@ func BenchmarkBBox(b *testing.B) {
 	storetest.BenchmarkBBox(b, s)
 }
 
+// BenchmarkBBoxSizes measures the first page of a box over 10k, 100k
+// and 1M incidents (see storetest.BenchmarkBBoxSizes).
+func BenchmarkBBoxSizes(b *testing.B) {
+	storetest.BenchmarkBBoxSizes(b, func(tb testing.TB) incidentmap.Store { return openStore(tb) })
+}
+
 // BenchmarkImport measures ImportIncidents of 10,000 synthetic incidents.
 func BenchmarkImport(b *testing.B) {
 	const n = 10_000

@@ -364,6 +364,12 @@ func BenchmarkBBox(b *testing.B) {
 	storetest.BenchmarkBBox(b, s)
 }
 
+// BenchmarkBBoxSizes measures the first page of a box over 10k, 100k
+// and 1M incidents (see storetest.BenchmarkBBoxSizes).
+func BenchmarkBBoxSizes(b *testing.B) {
+	storetest.BenchmarkBBoxSizes(b, func(tb testing.TB) incidentmap.Store { return openFile(tb) })
+}
+
 func BenchmarkImport100k(b *testing.B) {
 	incs := storetest.Synthetic(100_000, 1)
 	b.ReportAllocs()
