@@ -75,17 +75,9 @@ func vertices(g orb.Geometry) int {
 	case orb.Bound:
 		return 4
 	case orb.MultiLineString:
-		n := 0
-		for _, l := range g {
-			n += len(l)
-		}
-		return n
+		return sumLens(g)
 	case orb.Polygon:
-		n := 0
-		for _, r := range g {
-			n += len(r)
-		}
-		return n
+		return sumLens(g)
 	case orb.MultiPolygon:
 		n := 0
 		for _, p := range g {
@@ -100,4 +92,13 @@ func vertices(g orb.Geometry) int {
 		return n
 	}
 	return 0
+}
+
+// sumLens counts the points of a list of lines or rings.
+func sumLens[L ~[]orb.Point](ls []L) int {
+	n := 0
+	for _, l := range ls {
+		n += len(l)
+	}
+	return n
 }
