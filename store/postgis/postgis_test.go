@@ -104,7 +104,25 @@ func BenchmarkBBox(b *testing.B) {
 // BenchmarkBBoxSizes measures the first page of a box over 10k, 100k
 // and 1M incidents (see storetest.BenchmarkBBoxSizes).
 func BenchmarkBBoxSizes(b *testing.B) {
-	storetest.BenchmarkBBoxSizes(b, func(tb testing.TB) incidentmap.Store { return openStore(tb) })
+	var dsn string // of the store last opened
+	open := func(tb testing.TB) incidentmap.Store {
+		dsn = newSchema(tb)
+		s, err := postgis.Open(context.Background(), dsn)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return s
+	}
+	storetest.BenchmarkBBoxSizes(b, open, func(tb testing.TB, _ incidentmap.Store) {
+		db, err := sql.Open("pgx", dsn)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		defer db.Close()
+		if _, err := db.Exec(`VACUUM ANALYZE incidents`); err != nil {
+			tb.Fatal(err)
+		}
+	})
 }
 
 // BenchmarkImport measures ImportIncidents of 10,000 synthetic incidents.
