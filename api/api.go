@@ -144,6 +144,8 @@ type server struct {
 	extentMu sync.Mutex
 	extent   *extentCache // of the latest data version seen
 
+	aggregates aggregateCache // answers of /aggregate for the current data version
+
 	geo           GeoSource
 	extractorOnce sync.Once
 	extractorVal  *ingest.Extractor
