@@ -90,7 +90,11 @@ var dialect = &sqlexpr.Dialect{
 // the R*Tree: for a page read down an ordered index (planScan).
 var scanDialect = func() *sqlexpr.Dialect {
 	d := *dialect
-	d.Bound = boundScan
+	d.Bound, d.Candidates = boundScan, boundScan
+	d.Spatial = func(op string, g orb.Geometry, blob []byte) (string, []any) {
+		cand, args := boundScan(g.Bound())
+		return "(" + cand + " AND " + sqlSpatial + ")", append(args, op, blob)
+	}
 	return &d
 }()
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/paulmach/orb"
 
 	"github.com/incidentmap/incidentmap"
 	"github.com/incidentmap/incidentmap/store/internal/sqlexpr"
@@ -91,7 +92,8 @@ const (
 // up to atLeast, whichever is more, and returns that count too (-1 when
 // it did not count).
 func (s *Store) planScan(ctx context.Context, q sqlx.QueryerContext, f incidentmap.Filter, atLeast int) (scan bool, candidates int, err error) {
-	if f.BBox == nil || len(f.Order()) != 2 || len(f.SortBy) != 0 {
+	bounds := spatialBounds(f)
+	if bounds == nil || len(f.SortBy) != 0 {
 		return false, -1, nil
 	}
 	var total int
@@ -103,7 +105,7 @@ func (s *Store) planScan(ctx context.Context, q sqlx.QueryerContext, f incidentm
 	threshold := int(math.Sqrt(float64(f.PageLimit()) * float64(total) * costScanEntry / costCandidate))
 	limit := max(threshold+1, atLeast)
 	n := 0
-	for _, b := range f.BBox.Bounds() {
+	for _, b := range bounds {
 		const count = `SELECT count(*) FROM (SELECT 1 FROM incidents_rtree
 			WHERE max_lon >= ? AND min_lon <= ? AND max_lat >= ? AND min_lat <= ? LIMIT ?)`
 		var m int
@@ -113,6 +115,25 @@ func (s *Store) planScan(ctx context.Context, q sqlx.QueryerContext, f incidentm
 		n += m
 	}
 	return n > threshold, n, nil
+}
+
+// spatialBounds returns the boxes that every incident f selects lies in,
+// from its bbox or from a spatial test of the location that its filter
+// ANDs in (S_INTERSECTS, S_WITHIN … of a geometry), or nil when f has none.
+func spatialBounds(f incidentmap.Filter) []orb.Bound {
+	if f.BBox != nil {
+		return f.BBox.Bounds()
+	}
+	terms := []incidentmap.Expr{f.Where}
+	if and, ok := f.Where.(incidentmap.And); ok {
+		terms = and.Args
+	}
+	for _, t := range terms {
+		if sp, ok := t.(incidentmap.Spatial); ok && sp.Prop == "location" && sp.Op != incidentmap.SDisjoint && sp.Geometry != nil {
+			return []orb.Bound{sp.Geometry.Bound()}
+		}
+	}
+	return nil
 }
 
 // findPage streams the page of f through q and returns the next cursor

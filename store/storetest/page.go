@@ -7,6 +7,9 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
+
 	"github.com/incidentmap/incidentmap"
 )
 
@@ -86,27 +89,42 @@ func testBoxPaging(t *testing.T, s incidentmap.Store) {
 	}
 	box := incidentmap.BBox{West: 43.9, South: 32.9, East: 44.9, North: 33.9}
 	f := incidentmap.Filter{BBox: &box, Limit: 7, Statuses: []incidentmap.Status{incidentmap.StatusPublished}}
-	var got []string
-	var last *incidentmap.Cursor
-	for page := 0; ; page++ {
-		if page > 100 {
-			t.Fatal("pages do not end")
+	// Half of the box, as a triangle whose long edge passes between the
+	// points: the path of polygons, whose exact test matters.
+	triangle := orb.Polygon{{{43.9, 32.9}, {44.93, 32.9}, {43.9, 33.93}, {43.9, 32.9}}}
+	byPolygon := incidentmap.Filter{Where: incidentmap.Spatial{Op: incidentmap.SIntersects, Prop: "location", Geometry: triangle},
+		Limit: 7, Statuses: f.Statuses}
+	var wantTriangle []string
+	for _, inc := range sortIncidents(inside) {
+		if planar.PolygonContains(triangle, inc.Location) {
+			wantTriangle = append(wantTriangle, inc.ID)
 		}
-		next, err := s.FindIncidents(ctx, f, func(inc *incidentmap.Incident) error {
-			got = append(got, inc.ID)
-			last = incidentmap.CursorOf(inc, nil)
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if next == nil {
-			break
-		}
-		f.After = next
 	}
+	forward := func(f incidentmap.Filter) (got []string, last *incidentmap.Cursor) {
+		for page := 0; ; page++ {
+			if page > 100 {
+				t.Fatal("pages do not end")
+			}
+			next, err := s.FindIncidents(ctx, f, func(inc *incidentmap.Incident) error {
+				got = append(got, inc.ID)
+				last = incidentmap.CursorOf(inc, nil)
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if next == nil {
+				return got, last
+			}
+			f.After = next
+		}
+	}
+	got, last := forward(f)
 	if !slices.Equal(got, want) {
 		t.Fatalf("forward: %d incidents %v…, want %d %v…", len(got), head(got), len(want), head(want))
+	}
+	if got, _ := forward(byPolygon); !slices.Equal(got, wantTriangle) {
+		t.Errorf("forward by polygon: %d incidents %v…, want %d %v…", len(got), head(got), len(wantTriangle), head(wantTriangle))
 	}
 	// Back from the end: the pages before the last incident, in order.
 	f.After, f.Before = nil, last
