@@ -428,3 +428,17 @@ func BenchmarkCountByMonth(b *testing.B) {
 	defer s.Close()
 	storetest.BenchmarkCountByMonth(b, s)
 }
+
+// TestPoolFitsMaxConnections checks that a pool that could not fit below
+// the server's max_connections is refused when the store opens.
+func TestPoolFitsMaxConnections(t *testing.T) {
+	dsn := newSchema(t)
+	if _, err := postgis.OpenOptions(context.Background(), dsn, postgis.Options{MaxConns: 100_000}); err == nil || !strings.Contains(err.Error(), "max_connections") {
+		t.Errorf("a pool of 100,000: %v, want a refusal naming max_connections", err)
+	}
+	s, err := postgis.OpenOptions(context.Background(), dsn, postgis.Options{MaxConns: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+}
