@@ -437,8 +437,17 @@ type Store interface {
 	// from fn stops the scan and is returned; a filter the store cannot
 	// compile is EINVALID naming "filter".
 	ScanPoints(ctx context.Context, f Filter, fn func(PointRow) error) error
+	// FindPage is FindIncidents that also tells how many incidents f
+	// selects, both read in one snapshot of the data where the store
+	// allows it (a read transaction). The count is exact when it is cheap:
+	// when the page holds every match (no cursor, no next page), or when
+	// no more than countCap incidents match, which the store learns by
+	// counting at most countCap+1 of them; otherwise Matched is not Exact.
+	// A countCap of 0 counts nothing beyond the page. A request's work is
+	// so bounded by its page and countCap, never by the size of the data.
+	FindPage(ctx context.Context, f Filter, countCap int, fn func(*Incident) error) (Page, error)
 	// CountIncidents counts the incidents f selects, ignoring After, Before
-	// and Limit.
+	// and Limit. It counts them all: an API request uses FindPage.
 	CountIncidents(ctx context.Context, f Filter) (int, error)
 	// CountBy counts the incidents f selects in groups of the value of
 	// one of GroupKeys, ignoring After, Before, SortBy and Limit. Buckets
@@ -483,7 +492,9 @@ type Store interface {
 	Changes(ctx context.Context, since int64, limit int, drafts bool) ([]Revision, error)
 	// DataVersion describes the state of all incidents: it changes whenever
 	// an incident is created, changed or deleted. The API builds ETag and
-	// Last-Modified from it.
+	// Last-Modified from it on every request, so it costs one row read
+	// whatever the size of the data (the stores keep it in the writing
+	// transaction), never a count or a scan.
 	DataVersion(ctx context.Context) (DataVersion, error)
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
@@ -501,6 +512,41 @@ type PointRow struct {
 	Country       string
 	Title         string
 	Fatalities    *int // nil when unknown
+}
+
+// Page is what FindPage tells of a page besides its incidents.
+type Page struct {
+	// Next is the cursor of the next page, as FindIncidents returns it.
+	Next *Cursor
+	// Matched is how many incidents the filter selects when Exact is set;
+	// otherwise more than the countCap of FindPage match, and Matched is
+	// countCap+1, a lower bound.
+	Matched int
+	Exact   bool
+}
+
+// PageMatched returns the Page fields of a page of returned incidents
+// with next cursor next, of a filter f whose bounded count (see
+// Store.FindPage) counted counted, -1 when it was not run: exact when the
+// page holds every match, or when the count came in at most countCap.
+// Stores call it so that both decide alike.
+func PageMatched(f Filter, returned int, next *Cursor, countCap, counted int) Page {
+	p := Page{Next: next}
+	switch {
+	case f.After == nil && f.Before == nil && next == nil:
+		p.Matched, p.Exact = returned, true
+	case counted >= 0 && counted <= countCap:
+		p.Matched, p.Exact = counted, true
+	default:
+		p.Matched = countCap + 1
+	}
+	return p
+}
+
+// NeedsCount reports whether FindPage must count the matches of f after
+// a page with next cursor next: when the page alone does not tell.
+func NeedsCount(f Filter, next *Cursor, countCap int) bool {
+	return countCap > 0 && (f.After != nil || f.Before != nil || next != nil)
 }
 
 // GroupKeys are the values CountBy can group incidents by:
@@ -568,8 +614,12 @@ type Tombstone struct {
 }
 
 // DataVersion is a summary of the incident data that changes with every
-// write: counts and the latest change times of incidents and tombstones.
+// write: a change counter, counts and the latest change time of incidents
+// and tombstones.
 type DataVersion struct {
+	// Seq grows with every committed write of incidents or tombstones
+	// (by at least one per write; a store may count a statement or a row).
+	Seq          int64
 	Incidents    int
 	Tombstones   int
 	LastModified time.Time // the latest updated_at or deleted_at; zero when empty
@@ -577,5 +627,5 @@ type DataVersion struct {
 
 // ETag returns a strong entity tag for the data in this version.
 func (v DataVersion) ETag() string {
-	return fmt.Sprintf(`"%x-%x-%x"`, v.Incidents, v.Tombstones, v.LastModified.UnixMicro())
+	return fmt.Sprintf(`"%x-%x-%x-%x"`, v.Seq, v.Incidents, v.Tombstones, v.LastModified.UnixMicro())
 }

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/gin-gonic/gin"
 	"github.com/incidentmap/incidentmap"
@@ -148,6 +149,15 @@ func (s *server) aggregate(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	v, err := s.dataVersion(c)
+	if err != nil {
+		return err
+	}
+	key := by + "\x00" + encodeQuery(rest)
+	if body, ok := s.aggregates.get(v.ETag(), key); ok {
+		writeJSON(c, http.StatusOK, body)
+		return nil
+	}
 	buckets, err := s.store.CountBy(c.Request.Context(), iq.filter, by)
 	if err != nil {
 		return fmt.Errorf("api: count incidents by %s: %w", by, err)
@@ -157,6 +167,49 @@ func (s *server) aggregate(c *gin.Context) error {
 		body.Buckets[i] = aggregateBucket{Key: b.Key, Count: b.Count}
 		body.NumberMatched += b.Count
 	}
+	s.aggregates.put(v.ETag(), key, body)
 	writeJSON(c, http.StatusOK, body)
 	return nil
+}
+
+// aggregateCacheMax bounds the answers kept for one data version.
+const aggregateCacheMax = 512
+
+// aggregateCache keeps the answers of /aggregate for one data version, so
+// that a histogram over a million incidents is counted once per change of
+// the data, not once per client (the map asks for the same few). It is
+// emptied when the version changes, and when full it forgets the oldest
+// answer first.
+type aggregateCache struct {
+	mu      sync.Mutex
+	version string
+	answers map[string]aggregateBody
+	order   []string // keys, oldest first
+}
+
+func (a *aggregateCache) get(version, key string) (aggregateBody, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.version != version {
+		return aggregateBody{}, false
+	}
+	body, ok := a.answers[key]
+	return body, ok
+}
+
+func (a *aggregateCache) put(version, key string, body aggregateBody) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.version != version || a.answers == nil {
+		a.version, a.answers, a.order = version, map[string]aggregateBody{}, nil
+	}
+	if _, ok := a.answers[key]; ok {
+		return
+	}
+	if len(a.order) >= aggregateCacheMax {
+		delete(a.answers, a.order[0])
+		a.order = a.order[1:]
+	}
+	a.answers[key] = body
+	a.order = append(a.order, key)
 }

@@ -294,3 +294,32 @@ func TestAggregateOpenAPI(t *testing.T) {
 		}
 	}
 }
+
+// TestAggregateCachedPerVersion checks that the same aggregate asked
+// twice is counted once while the data version stays, and again after it
+// changes.
+func TestAggregateCachedPerVersion(t *testing.T) {
+	store := aggregateFake()
+	ts := newTestServer(t, store)
+	calls := func() int {
+		store.mu.Lock()
+		defer store.mu.Unlock()
+		return len(store.filters)
+	}
+	target := aggregatePath + "?groupby=month&country=IRQ"
+	first := ts.get(t, target).Body.String()
+	n := calls()
+	if again := ts.get(t, target).Body.String(); again != first || calls() != n {
+		t.Errorf("the second request counted again (%d calls, then %d) or differed:\n%s\n%s", n, calls(), first, again)
+	}
+	if other := ts.get(t, aggregatePath+"?groupby=year&country=IRQ"); other.Code != http.StatusOK || calls() != n+1 {
+		t.Errorf("another groupby was not counted: %d calls after %d", calls(), n)
+	}
+	store.mu.Lock()
+	store.lastModified = store.lastModified.Add(1e9)
+	store.mu.Unlock()
+	ts.get(t, target)
+	if calls() != n+2 {
+		t.Errorf("after the data changed the aggregate was not counted again: %d calls, want %d", calls(), n+2)
+	}
+}

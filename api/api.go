@@ -56,8 +56,17 @@ type Config struct {
 	// under assets/. It may be nil or lack index.html; / then answers 503
 	// with a page that says how to build it.
 	Web fs.FS
-	// RequestTimeout limits each request; zero means DefaultRequestTimeout.
+	// RequestTimeout limits each request, and cancels its database
+	// queries when it passes; zero means DefaultRequestTimeout.
 	RequestTimeout time.Duration
+	// MatchedCap is the most incidents an items request counts for its
+	// numberMatched beyond its page (see incidentmap.Store.FindPage):
+	// beyond it the count stops and numberMatched is left out. Zero, the
+	// default, counts nothing beyond the page: numberMatched is there when
+	// the page holds every match. Counting costs up to MatchedCap index
+	// entries and rows per request (at a million incidents, counting
+	// 10,000 of a box took 10-500 ms, against 1-10 ms for its first page).
+	MatchedCap int
 	// Logger receives the access log and the causes of 5xx responses; nil
 	// discards them.
 	Logger *slog.Logger
@@ -154,6 +163,9 @@ func (c Config) Validate() error {
 	if c.AuthFailures < 0 || c.MaxBodyBytes < 0 || c.MaxImportBytes < 0 {
 		return errors.New("api: AuthFailures, MaxBodyBytes and MaxImportBytes must not be negative")
 	}
+	if c.MatchedCap < 0 || c.MatchedCap > 1_000_000 {
+		return fmt.Errorf("api: MatchedCap must be between 0 and 1,000,000, got %d", c.MatchedCap)
+	}
 	if c.RequestTimeout < 0 {
 		return fmt.Errorf("api: RequestTimeout must not be negative, got %v", c.RequestTimeout)
 	}
@@ -180,8 +192,10 @@ type server struct {
 	basemap Basemap
 	web     fs.FS
 	timeout time.Duration
-	log     *slog.Logger
-	now     func() time.Time
+	// matchedCap bounds the count of numberMatched; 0 counts nothing beyond the page.
+	matchedCap int
+	log        *slog.Logger
+	now        func() time.Time
 
 	corsOrigins  []string
 	cacheControl string
@@ -207,6 +221,7 @@ type server struct {
 	failures    failures // of authentication, per client address
 	maxBody     int64
 	maxImport   int64
+	aggregates aggregateCache // answers of /aggregate for the current data version
 
 	geo           GeoSource
 	extractorOnce sync.Once
@@ -254,6 +269,7 @@ func newEngine(store incidentmap.Store, cfg Config) (*gin.Engine, *server, error
 	if s.timeout == 0 {
 		s.timeout = DefaultRequestTimeout
 	}
+	s.matchedCap = cfg.MatchedCap
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

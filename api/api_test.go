@@ -43,6 +43,10 @@ type fakeStore struct {
 	pingErr  error
 	// failAfter is how many incidents Find yields before findErr.
 	failAfter int
+	// failCall, when set, is the first call of FindIncidents that findErr
+	// applies to (counting from 1); earlier calls succeed.
+	failCall int
+	finds    int // calls of FindIncidents
 	// block makes Count wait for its context to end and return its error.
 	block bool
 	// panicMsg makes Count panic with this value.
@@ -90,16 +94,43 @@ func (s *fakeStore) CountIncidents(ctx context.Context, f incidentmap.Filter) (i
 	return len(s.selected(f)), nil
 }
 
+// FindPage counts as CountIncidents does (honouring countErr, block and
+// panicMsg), then streams the page as FindIncidents does, and bounds the
+// count as the stores do.
+func (s *fakeStore) FindPage(ctx context.Context, f incidentmap.Filter, countCap int, fn func(*incidentmap.Incident) error) (incidentmap.Page, error) {
+	n, err := s.CountIncidents(ctx, f)
+	if err != nil {
+		return incidentmap.Page{}, err
+	}
+	returned := 0
+	next, err := s.FindIncidents(ctx, f, func(inc *incidentmap.Incident) error {
+		returned++
+		return fn(inc)
+	})
+	if err != nil {
+		return incidentmap.Page{}, err
+	}
+	counted := -1
+	if incidentmap.NeedsCount(f, next, countCap) {
+		counted = min(n, countCap+1)
+	}
+	return incidentmap.PageMatched(f, returned, next, countCap, counted), nil
+}
+
 func (s *fakeStore) FindIncidents(ctx context.Context, f incidentmap.Filter, fn func(*incidentmap.Incident) error) (*incidentmap.Cursor, error) {
 	s.mu.Lock()
 	s.filters = append(s.filters, f)
+	s.mu.Unlock()
+	s.mu.Lock()
+	s.finds++
+	fail := s.findErr != nil && s.finds >= s.failCall
 	s.mu.Unlock()
 	incs, err := fakeSelect(s.incidents, f)
 	if err != nil {
 		return nil, err
 	}
 	for i, inc := range incs {
-		if s.findErr != nil && i == s.failAfter {
+		if fail && i == s.failAfter {
 			return nil, s.findErr
 		}
 		if i == f.PageLimit() {
@@ -109,7 +140,7 @@ func (s *fakeStore) FindIncidents(ctx context.Context, f incidentmap.Filter, fn 
 			return nil, err
 		}
 	}
-	if s.findErr != nil {
+	if fail {
 		return nil, s.findErr
 	}
 	return nil, nil
@@ -343,6 +374,8 @@ func newTestServer(t testing.TB, store *fakeStore, edit ...func(*Config)) *testS
 		Web:     webFS(),
 		Logger:  slog.New(slog.NewJSONHandler(log, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Now:     func() time.Time { return fixedNow },
+		// The tests page through few incidents and check their counts.
+		MatchedCap: 10_000,
 	}
 	for _, fn := range edit {
 		fn(&cfg)

@@ -16,8 +16,8 @@ import (
 
 // itemsCSV streams the page as CSV (see csvWriter), as the attachment
 // incidents.csv.
-func (s *server) itemsCSV(c *gin.Context, q url.Values, f incidentmap.Filter, props feature.Selection, matched int) error {
-	if err := s.pageHeaders(c, q, f, matched, "text/csv"); err != nil {
+func (s *server) itemsCSV(c *gin.Context, q url.Values, f incidentmap.Filter, props feature.Selection) error {
+	if err := s.pageHeaders(c, q, f, "text/csv"); err != nil {
 		return err
 	}
 	var cw *csvWriter

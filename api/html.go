@@ -110,7 +110,7 @@ func (s *server) pageCSS(c *gin.Context) error {
 
 // itemsHTMLBody is the content of the items page.
 type itemsHTMLBody struct {
-	Matched  int
+	Matched  string // a number, or "more than N" when the count stopped at Config.MatchedCap
 	Returned int
 	Rows     []itemRow
 	Next     string
@@ -136,13 +136,9 @@ type itemRow struct {
 // page in memory: HTML pages are for people, who ask for few items.
 func (s *server) renderItemsHTML(c *gin.Context, f incidentmap.Filter) error {
 	ctx := c.Request.Context()
-	matched, err := s.store.CountIncidents(ctx, f)
-	if err != nil {
-		return fmt.Errorf("api: count incidents: %w", err)
-	}
 	base := s.base(c.Request)
-	body := itemsHTMLBody{Matched: matched, Items: base + itemsPath + "?f=html"}
-	next, err := s.store.FindIncidents(ctx, f, func(inc *incidentmap.Incident) error {
+	body := itemsHTMLBody{Items: base + itemsPath + "?f=html"}
+	pg, err := s.store.FindPage(ctx, f, s.matchedCap, func(inc *incidentmap.Incident) error {
 		body.Rows = append(body.Rows, itemRow{
 			Href: base + itemsPath + "/" + url.PathEscape(inc.ID) + "?f=html",
 			ID:   inc.ID, Title: inc.Title, OccurredStart: inc.OccurredStart, OccurredEnd: inc.OccurredEnd,
@@ -155,6 +151,11 @@ func (s *server) renderItemsHTML(c *gin.Context, f incidentmap.Filter) error {
 		return fmt.Errorf("api: find incidents: %w", err)
 	}
 	body.Returned = len(body.Rows)
+	body.Matched = "more than " + strconv.Itoa(max(pg.Matched-1, body.Returned))
+	if pg.Exact {
+		body.Matched = strconv.Itoa(pg.Matched)
+	}
+	next := pg.Next
 	if next != nil {
 		q := c.Request.URL.Query()
 		q.Set("cursor", next.Encode())

@@ -67,7 +67,7 @@ func TestHTMLPages(t *testing.T) {
 // store, to call the HTML renderers the items handler dispatches to.
 func htmlContext(t *testing.T, store *fakeStore, target string) (*gin.Context, *httptest.ResponseRecorder, *server) {
 	t.Helper()
-	_, s, err := newEngine(store, Config{})
+	_, s, err := newEngine(store, Config{MatchedCap: 10_000})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,12 +58,13 @@ type stream struct {
 
 // page is what a handler learns from one page of incidents: the store's
 // next cursor, the positions of the first and last incidents in the
-// page's sort order (last only when the handler asked for it), and how many
-// there were.
+// page's sort order (last only when the handler asked for it), how many
+// there were, and how many match (see incidentmap.Store.FindPage).
 type page struct {
 	next        *incidentmap.Cursor
 	first, last *incidentmap.Cursor
 	returned    int
+	matched     incidentmap.Page
 }
 
 // items serves GET /collections/incidents/items: one page of published
@@ -77,8 +78,9 @@ type page struct {
 // Formats, by f or else by the Accept header (f wins; no match gives
 // GeoJSON):
 //   - json, geojson (application/geo+json, the default): a FeatureCollection
-//     with numberMatched first and numberReturned, links and timeStamp after
-//     the features, because the next cursor is known only at the end.
+//     with numberReturned, numberMatched, links and timeStamp after the
+//     features, because the next cursor and the count are known only at
+//     the end.
 //   - jsonseq (application/geo+json-seq): an RFC 8142 text sequence, each
 //     feature preceded by RS (0x1E) and followed by LF, with no collection
 //     around them; numberMatched is in the OGC-NumberMatched header and the
@@ -109,10 +111,16 @@ type page struct {
 // incident), and a prev link only when incidents precede it, which costs
 // the store one more query of one row.
 //
-// jsonseq and CSV must send their Link headers before the body, so when a
-// next or prev link may exist (the request had a cursor, or more incidents
-// match than fit the page) they read the page's positions from the store
-// once before streaming it; other pages are read once.
+// numberMatched (and OGC-NumberMatched) is there only when it is exact and
+// cheap (incidentmap.Store.FindPage): when the page holds every match, or
+// when at most Config.MatchedCap incidents match (0 by default: no count
+// beyond the page); otherwise it is left out, as OGC API Features allows,
+// so that no request counts a million rows. The page and its count are
+// read in one snapshot.
+//
+// jsonseq and CSV must send their Link and OGC-NumberMatched headers before
+// the body, so they read the page (and its count) from the store once
+// before streaming it.
 func (s *server) items(c *gin.Context) error {
 	q, err := url.ParseQuery(c.Request.URL.RawQuery)
 	if err != nil {
@@ -138,17 +146,13 @@ func (s *server) items(c *gin.Context) error {
 		return s.itemsHTML(c, f, iq)
 	}
 
-	matched, err := s.store.CountIncidents(c.Request.Context(), f)
-	if err != nil {
-		return fmt.Errorf("api: count incidents: %w", err)
-	}
 	switch format {
 	case outSeq:
-		return s.itemsSeq(c, q, f, iq.props, matched)
+		return s.itemsSeq(c, q, f, iq.props)
 	case outCSV:
-		return s.itemsCSV(c, q, f, iq.props, matched)
+		return s.itemsCSV(c, q, f, iq.props)
 	}
-	return s.itemsGeoJSON(c, q, f, iq.props, matched)
+	return s.itemsGeoJSON(c, q, f, iq.props)
 }
 
 // parseItemsRequest turns the query of an items request into the Filter
@@ -157,9 +161,23 @@ func (s *server) items(c *gin.Context) error {
 // endpoint that filters incidents like the items do uses it. A filter may
 // name a region's boundary as REGION('AF-HER') (cql2-json:
 // {"op": "region", "args": ["AF-HER"]}), an incidentmap extension.
+//
+// A geometry written in the filter may have at most MaxVertices vertices;
+// the regions' boundaries are exempt.
 func (s *server) parseItemsRequest(q url.Values) (itemsQuery, error) {
-	iq, err := parseItemsQueryWith(q, cql2.Options{Geometry: s.regionGeometry})
+	regions := map[geometryKey]bool{}
+	region := func(name string, args []string) (orb.Geometry, error) {
+		g, err := s.regionGeometry(name, args)
+		if err == nil {
+			regions[keyOf(g)] = true
+		}
+		return g, err
+	}
+	iq, err := parseItemsQueryWith(q, cql2.Options{Geometry: region})
 	if err != nil {
+		return iq, err
+	}
+	if err := checkVertices(iq.filter.Where, regions); err != nil {
 		return iq, err
 	}
 	f := &iq.filter
@@ -245,11 +263,9 @@ func negotiateItems(accept string) string {
 }
 
 // itemsGeoJSON streams the page as a FeatureCollection.
-func (s *server) itemsGeoJSON(c *gin.Context, q url.Values, f incidentmap.Filter, props feature.Selection, matched int) error {
+func (s *server) itemsGeoJSON(c *gin.Context, q url.Values, f incidentmap.Filter, props feature.Selection) error {
 	head := func(st *stream) {
-		st.w.WriteString(`{"type":"FeatureCollection","numberMatched":`)
-		st.w.Write(strconv.AppendInt(st.buf[:0], int64(matched), 10))
-		st.w.WriteString(`,"features":[`)
+		st.w.WriteString(`{"type":"FeatureCollection","features":[`)
 	}
 	emit := func(st *stream, i int, inc *incidentmap.Incident) error {
 		buf := st.buf[:0]
@@ -273,6 +289,10 @@ func (s *server) itemsGeoJSON(c *gin.Context, q url.Values, f incidentmap.Filter
 		w := st.w
 		w.WriteString(`],"numberReturned":`)
 		w.Write(strconv.AppendInt(st.buf[:0], int64(p.returned), 10))
+		if p.matched.Exact {
+			w.WriteString(`,"numberMatched":`)
+			w.Write(strconv.AppendInt(st.buf[:0], int64(p.matched.Matched), 10))
+		}
 		w.WriteString(`,"links":`)
 		w.Write(mustJSON(links))
 		w.WriteString(`,"timeStamp":"`)
@@ -285,33 +305,33 @@ func (s *server) itemsGeoJSON(c *gin.Context, q url.Values, f incidentmap.Filter
 }
 
 // pageHeaders sets the headers of the formats without a place for links
-// and numberMatched in the body: OGC-NumberMatched and Link headers for
-// self, next and prev. When a next or prev link may exist it reads the
-// page's positions first; an error then is returned before anything is
-// written.
-func (s *server) pageHeaders(c *gin.Context, q url.Values, f incidentmap.Filter, matched int, media string) error {
+// and numberMatched in the body: OGC-NumberMatched (when exact) and Link
+// headers for self, next and prev. It reads the page's positions and count
+// first; an error then is returned before anything is written.
+func (s *server) pageHeaders(c *gin.Context, q url.Values, f incidentmap.Filter, media string) error {
 	var p page
-	if f.After != nil || f.Before != nil || matched > f.PageLimit() {
-		var err error
-		p.next, err = s.store.FindIncidents(c.Request.Context(), f, func(inc *incidentmap.Incident) error {
-			cur := incidentmap.CursorOf(inc, f.SortBy)
-			if p.returned == 0 {
-				p.first = cur
-			}
-			p.last = cur
-			p.returned++
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("api: find incidents: %w", err)
+	var err error
+	p.matched, err = s.store.FindPage(c.Request.Context(), f, s.matchedCap, func(inc *incidentmap.Incident) error {
+		cur := incidentmap.CursorOf(inc, f.SortBy)
+		if p.returned == 0 {
+			p.first = cur
 		}
+		p.last = cur
+		p.returned++
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("api: find incidents: %w", err)
 	}
+	p.next = p.matched.Next
 	links, err := s.pageLinks(c, q, f, p, media)
 	if err != nil {
 		return err
 	}
 	h := c.Writer.Header()
-	h.Set(headerNumberMatched, strconv.Itoa(matched))
+	if p.matched.Exact {
+		h.Set(headerNumberMatched, strconv.Itoa(p.matched.Matched))
+	}
 	for _, l := range links {
 		// Commas stay escaped in headers: Link values are comma-separated,
 		// and some clients split on every comma.
@@ -394,13 +414,23 @@ func (s *server) streamPage(c *gin.Context, f incidentmap.Filter,
 	}
 	w := st.w
 	w.Reset(c.Writer)
+	defer func() {
+		// A panic before anything was written is answered by the error
+		// renderer, which must not inherit the page's content headers.
+		if r := recover(); r != nil {
+			if r != http.ErrAbortHandler && !c.Writer.Written() {
+				dropContentHeaders(c.Writer.Header())
+			}
+			panic(r)
+		}
+	}()
 	if head != nil {
 		head(st)
 	}
 	var p page
 	var writeErr error
 	var err error
-	p.next, err = s.store.FindIncidents(ctx, f, func(inc *incidentmap.Incident) error {
+	p.matched, err = s.store.FindPage(ctx, f, s.matchedCap, func(inc *incidentmap.Incident) error {
 		if p.returned == 0 {
 			p.first = incidentmap.CursorOf(inc, f.SortBy)
 		}
@@ -411,6 +441,7 @@ func (s *server) streamPage(c *gin.Context, f incidentmap.Filter,
 		p.returned++
 		return writeErr
 	})
+	p.next = p.matched.Next
 	if err == nil && tail != nil {
 		if err = tail(st, p); err != nil {
 			writeErr = nil // the tail's own failure, not the client's
@@ -428,10 +459,7 @@ func (s *server) streamPage(c *gin.Context, f incidentmap.Filter,
 	if !c.Writer.Written() {
 		// Nothing reached the client: discard the buffered start and
 		// answer with an error document instead.
-		h := c.Writer.Header()
-		for _, k := range []string{"Content-Type", "Content-Disposition", "Link", headerNumberMatched} {
-			h.Del(k)
-		}
+		dropContentHeaders(c.Writer.Header())
 		s.streams.Put(st)
 		return fmt.Errorf("api: find incidents: %w", err)
 	}
@@ -443,6 +471,13 @@ func (s *server) streamPage(c *gin.Context, f incidentmap.Filter,
 			slog.String("requestId", requestIDOf(c)), slog.Int("featuresWritten", p.returned), slog.String("error", err.Error()))
 	}
 	panic(http.ErrAbortHandler)
+}
+
+// dropContentHeaders removes the headers that describe a page from h.
+func dropContentHeaders(h http.Header) {
+	for _, k := range []string{"Content-Type", "Content-Disposition", "Link", headerNumberMatched} {
+		h.Del(k)
+	}
 }
 
 // item serves GET /collections/incidents/items/{id}: one incident as a

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -670,6 +671,9 @@ func TestItemsStreamFailure(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			store := newFake(incs...)
 			store.findErr, store.failAfter = errors.New("SELECT secret: connection reset"), 900
+			if tt.query != "" {
+				store.failCall = 2 // jsonseq and CSV read the page once for their headers first
+			}
 			ts := newTestServer(t, store)
 			srv := httptest.NewServer(ts.h)
 			defer srv.Close()
@@ -1166,4 +1170,68 @@ func TestItemsHTMLDispatch(t *testing.T) {
 	}
 	// The map's fetch sends */*: GeoJSON.
 	decodeCollection(t, ts.get(t, "/collections/incidents/items", "Accept", "*/*"))
+}
+
+// TestItemsNumberMatchedCap checks that numberMatched is there only when
+// it is exact and cheap: when the page holds every match, or when no more
+// than Config.MatchedCap match.
+func TestItemsNumberMatchedCap(t *testing.T) {
+	cases := []struct {
+		cap         int
+		query       string
+		want        int // -1: left out
+		wantHeader  string
+		headerQuery string
+	}{
+		{0, "limit=10", 5, "5", "limit=10&f=jsonseq"},
+		{0, "limit=2", -1, "", "limit=2&f=jsonseq"},
+		{3, "limit=2", -1, "", "limit=2&f=csv"},
+		{5, "limit=2", 5, "5", "limit=2&f=csv"},
+	}
+	for _, c := range cases {
+		t.Run(fmt.Sprintf("cap %d %s", c.cap, c.query), func(t *testing.T) {
+			ts := newTestServer(t, newFake(fiveIncidents()...), func(cfg *Config) { cfg.MatchedCap = c.cap })
+			w := ts.get(t, itemsPath+"?"+c.query)
+			var body map[string]any
+			if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
+				t.Fatal(err)
+			}
+			got, ok := body["numberMatched"].(float64)
+			switch {
+			case c.want < 0 && ok:
+				t.Errorf("numberMatched %v, want it left out", got)
+			case c.want >= 0 && (!ok || int(got) != c.want):
+				t.Errorf("numberMatched %v (present %v), want %d", got, ok, c.want)
+			}
+			if h := ts.get(t, itemsPath+"?"+c.headerQuery).Header().Get(headerNumberMatched); h != c.wantHeader {
+				t.Errorf("%s %q, want %q", headerNumberMatched, h, c.wantHeader)
+			}
+		})
+	}
+}
+
+// TestItemsVertexCap checks that a polygon of more than MaxVertices
+// vertices written in a filter is a 400 naming filter, and one of
+// MaxVertices is not.
+func TestItemsVertexCap(t *testing.T) {
+	ring := func(n int) string {
+		var b strings.Builder
+		b.WriteString("POLYGON((")
+		for i := range n - 1 {
+			a := 2 * math.Pi * float64(i) / float64(n-1)
+			fmt.Fprintf(&b, "%.6f %.6f, ", 62+math.Cos(a), 34+math.Sin(a))
+		}
+		b.WriteString("63 34))")
+		return b.String()
+	}
+	ts := newTestServer(t, newFake(fiveIncidents()...))
+	for _, c := range []struct {
+		vertices int
+		status   int
+	}{{MaxVertices, http.StatusOK}, {MaxVertices + 1, http.StatusBadRequest}} {
+		w := ts.get(t, itemsPath+"?filter="+url.QueryEscape("S_INTERSECTS(location, "+ring(c.vertices)+")"))
+		if w.Code != c.status || c.status == http.StatusBadRequest && !strings.Contains(w.Body.String(), `"parameter":"filter"`) {
+			t.Errorf("%d vertices: %d %s", c.vertices, w.Code, w.Body.String())
+		}
+	}
 }

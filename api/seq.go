@@ -12,8 +12,8 @@ import (
 const recordSeparator = 0x1E
 
 // itemsSeq streams the page as an RFC 8142 GeoJSON text sequence.
-func (s *server) itemsSeq(c *gin.Context, q url.Values, f incidentmap.Filter, props feature.Selection, matched int) error {
-	if err := s.pageHeaders(c, q, f, matched, mediaGeoJSONSeq); err != nil {
+func (s *server) itemsSeq(c *gin.Context, q url.Values, f incidentmap.Filter, props feature.Selection) error {
+	if err := s.pageHeaders(c, q, f, mediaGeoJSONSeq); err != nil {
 		return err
 	}
 	emit := func(st *stream, _ int, inc *incidentmap.Incident) error {

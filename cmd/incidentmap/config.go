@@ -25,6 +25,8 @@ type Config struct {
 	CORSOrigins        string        // comma-separated origins allowed by CORS; * for any
 	CacheControl       string        // Cache-Control of data responses
 	RequestTimeout     time.Duration // per request
+	DBConns            int           // read connections: SQLite's readers, PostGIS's pool; 0 for the store's default
+	MatchedCap         int           // most incidents counted for numberMatched beyond the page; 0 for none
 	ShutdownTimeout    time.Duration // grace for in-flight requests on SIGTERM
 	PrivateRead        bool          // reads need an API key too
 	MaxBodyBytes       int64         // limit of the body of a write
@@ -93,6 +95,10 @@ func (c Config) Validate() error {
 		return errors.New("--db sqlite: needs a path, e.g. sqlite:./incidentmap.db")
 	case c.LogFormat != "text" && c.LogFormat != "json":
 		return fmt.Errorf("--log-format must be text or json, got %q", c.LogFormat)
+	case c.DBConns < 0 || c.DBConns > 1000:
+		return fmt.Errorf("--db-conns must be between 0 (the default) and 1000, got %d", c.DBConns)
+	case c.MatchedCap < 0 || c.MatchedCap > 1_000_000:
+		return fmt.Errorf("--matched-cap must be between 0 (count nothing beyond the page) and 1000000, got %d", c.MatchedCap)
 	case c.RequestTimeout <= 0 || c.ShutdownTimeout <= 0:
 		return errors.New("--request-timeout and --shutdown-timeout must be positive")
 	case c.MaxBodyBytes <= 0 || c.MaxImportBytes <= 0 || c.AuthFailures <= 0:
@@ -186,6 +192,7 @@ func parseConfigWith(cmd string, args []string, getenv func(string) string, stde
 		fs.DurationVar(p, name, *p, help+" ($"+env+")")
 	}
 	str(&c.DB, "db", "INCIDENTMAP_DB", "database: sqlite:PATH or postgres://user:pass@host/db")
+	integer(&c.DBConns, "db-conns", "INCIDENTMAP_DB_CONNS", "database connections that read at once: SQLite's readers beside its one writer (default 4), PostGIS's whole pool (default 8, and below the server's max_connections)")
 	str(&c.LogFormat, "log-format", "INCIDENTMAP_LOG_FORMAT", "log format: text or json")
 	if cmd == "serve" {
 		boolean(&c.PrivateRead, "private-read", "INCIDENTMAP_PRIVATE_READ", "reads of incidents need an API key too (default: published incidents are public)")
@@ -200,7 +207,8 @@ func parseConfigWith(cmd string, args []string, getenv func(string) string, stde
 		str(&c.CORSOrigins, "cors-origins", "INCIDENTMAP_CORS_ORIGINS", "comma-separated origins allowed to read the API from a browser; * for any")
 		str(&c.CacheControl, "cache-control", "INCIDENTMAP_CACHE_CONTROL", "Cache-Control header of data responses")
 		boolean(&c.Seed, "seed", "INCIDENTMAP_SEED", "load the seed incidents into an empty database")
-		duration(&c.RequestTimeout, "request-timeout", "INCIDENTMAP_REQUEST_TIMEOUT", "time limit of one request")
+		duration(&c.RequestTimeout, "request-timeout", "INCIDENTMAP_REQUEST_TIMEOUT", "time limit of one request; its database queries are cancelled when it passes")
+		integer(&c.MatchedCap, "matched-cap", "INCIDENTMAP_MATCHED_CAP", "most incidents an items request counts for numberMatched beyond its page (left out beyond it); 0 counts nothing beyond the page")
 		duration(&c.ShutdownTimeout, "shutdown-timeout", "INCIDENTMAP_SHUTDOWN_TIMEOUT", "grace period for requests on shutdown")
 		str(&c.ReadDB, "read-db", "INCIDENTMAP_READ_DB", "postgres://… of a streaming replica of --db for heavy reads (read-your-writes through the data version)")
 		integer(&c.MaxConns, "max-conns", "INCIDENTMAP_MAX_CONNS", "most client connections open at once; more wait to be accepted")

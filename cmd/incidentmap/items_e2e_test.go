@@ -260,7 +260,9 @@ func TestItemsE2ESeq(t *testing.T) {
 				if err != nil || resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/geo+json-seq" {
 					t.Fatalf("%s %s %v", resp.Status, resp.Header.Get("Content-Type"), err)
 				}
-				if n, _ := strconv.Atoi(resp.Header.Get("OGC-NumberMatched")); n != len(seeds) {
+				// numberMatched is left out of pages that do not hold every
+				// match unless --matched-cap asks for a count.
+				if h := resp.Header.Get("OGC-NumberMatched"); h != "" && h != strconv.Itoa(len(seeds)) {
 					t.Errorf("OGC-NumberMatched %q", resp.Header.Get("OGC-NumberMatched"))
 				}
 				texts := bytes.Split(body, []byte{0x1E})

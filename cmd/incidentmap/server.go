@@ -22,13 +22,19 @@ import (
 	"golang.org/x/net/netutil"
 )
 
-// openStore opens the store a DSN names: sqlite:PATH or postgres://….
-// Opening applies the store's migrations.
+// openStore opens the store a DSN names: sqlite:PATH or postgres://…,
+// with the store's default pools. Opening applies the store's migrations.
 func openStore(ctx context.Context, dsn string) (incidentmap.Store, error) {
+	return openStoreConns(ctx, dsn, 0)
+}
+
+// openStoreConns is openStore with conns reading connections (0 for the
+// store's default): SQLite's readers, PostGIS's whole pool.
+func openStoreConns(ctx context.Context, dsn string, conns int) (incidentmap.Store, error) {
 	if path, ok := strings.CutPrefix(dsn, "sqlite:"); ok {
-		return sqlite.Open(ctx, path)
+		return sqlite.OpenOptions(ctx, path, sqlite.Options{ReadConns: conns})
 	}
-	return postgis.Open(ctx, dsn)
+	return postgis.OpenOptions(ctx, dsn, postgis.Options{MaxConns: conns})
 }
 
 func newLogger(format string, w io.Writer) *slog.Logger {
@@ -82,6 +88,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		Basemap:         api.Basemap{URL: m.Config.BasemapURL, Attribution: m.Config.BasemapAttribution},
 		Web:             web.FS(),
 		RequestTimeout:  m.Config.RequestTimeout,
+		MatchedCap:      m.Config.MatchedCap,
 		CORSOrigins:     splitList(m.Config.CORSOrigins),
 		CacheControl:    m.Config.CacheControl,
 		Logger:          m.Logger,

@@ -19,7 +19,7 @@ import (
 // --read-db a primary whose heavy reads go to a streaming replica.
 func openServing(ctx context.Context, cfg Config) (incidentmap.Store, error) {
 	if cfg.ReadDB == "" {
-		return openStore(ctx, cfg.DB)
+		return openStoreConns(ctx, cfg.DB, cfg.DBConns)
 	}
 	return postgis.OpenReplicated(ctx, cfg.DB, cfg.ReadDB)
 }

@@ -5,11 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
-	"time"
-
 	"github.com/incidentmap/incidentmap"
-	"github.com/incidentmap/incidentmap/store/internal/sqlexpr"
 	"github.com/jmoiron/sqlx"
 )
 
@@ -17,154 +13,131 @@ import (
 func rebind(q string) string { return sqlx.Rebind(sqlx.DOLLAR, q) }
 
 // filterSQL compiles what f selects (f.Expr(), without paging) into the
-// body of a WHERE clause over incidents i and its arguments.
-func filterSQL(f incidentmap.Filter) (string, []any, error) {
-	return compile(f.Expr())
+// body of a WHERE clause over incidents i and its arguments. When f has a
+// time condition it reads the longest incident (data_version.max_span_days,
+// migration 0003) through q, so that a time window bounds occurred_start on
+// both sides (sqlexpr.CompileSpan).
+func filterSQL(ctx context.Context, q sqlx.QueryerContext, f incidentmap.Filter) (string, []any, error) {
+	span := -1
+	// The longest incident of the data as they are bounds no window of
+	// the data as they were (as_of): then occurred_start is left open.
+	if (f.Interval != nil || f.Where != nil) && f.AsOf.IsZero() {
+		if err := q.QueryRowxContext(ctx, `SELECT max_span_days FROM data_version WHERE id = 1`).Scan(&span); err != nil {
+			return "", nil, fmt.Errorf("postgis: longest incident: %w", err)
+		}
+	}
+	return dialect.CompileSpan(f.Expr(), span)
 }
 
 // FindIncidents calls fn for each incident that f selects, in the order of
-// f.Order(), streaming rows from the database one at a time. It reads one
-// row past the page to know whether another page follows.
-//
-// With f.Before it first reads, in the reverse order, only the sort keys of
-// the page's rows, to find where the page starts, and then streams the page
-// forward from there. The next cursor of such a page is that of its last
-// incident: the position of f.Before at least follows it.
+// f.Order(), streaming rows from the database one at a time; see
+// incidentmap.Store. Keyset paging, forward and back, is
+// sqlexpr.PlanPage's.
 func (s *Store) FindIncidents(ctx context.Context, f incidentmap.Filter, fn func(*incidentmap.Incident) error) (*incidentmap.Cursor, error) {
-	if f.After != nil && f.Before != nil {
-		return nil, incidentmap.Invalidf("cursor", "a page cannot be both after and before a cursor")
-	}
-	keys := f.Order()
-	o, err := dialect.Order(keys)
+	next, _, err := s.findPage(ctx, s.db, f, fn)
+	return next, err
+}
+
+// FindPage streams the page of f to fn and counts its matches up to
+// countCap in one REPEATABLE READ, READ ONLY transaction: one snapshot for
+// the page, its count and a prev page's start; see incidentmap.Store.
+func (s *Store) FindPage(ctx context.Context, f incidentmap.Filter, countCap int, fn func(*incidentmap.Incident) error) (incidentmap.Page, error) {
+	tx, err := s.db.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 	if err != nil {
-		return nil, err
+		return incidentmap.Page{}, fmt.Errorf("postgis: find page: %w", err)
 	}
-	where, args, err := filterSQL(f)
+	defer tx.Rollback()
+	next, returned, err := s.findPage(ctx, tx, f, fn)
 	if err != nil {
-		return nil, err
+		return incidentmap.Page{}, err
 	}
-	limit := f.PageLimit()
-	peek := 1 // rows read past the page
-	switch {
-	case f.After != nil:
-		vals, err := f.After.Values(keys)
-		if err != nil {
-			return nil, err
+	counted := -1
+	if incidentmap.NeedsCount(f, next, countCap) {
+		if counted, err = countUpTo(ctx, tx, f, countCap+1); err != nil {
+			return incidentmap.Page{}, err
 		}
-		ks, kargs, err := dialect.Keyset(o, vals, false, false)
-		if err != nil {
-			return nil, err
-		}
-		where, args = "("+where+") AND "+ks, append(args, kargs...)
-	case f.Before != nil:
-		vals, err := f.Before.Values(keys)
-		if err != nil {
-			return nil, err
-		}
-		before, bargs, err := dialect.Keyset(o, vals, true, false)
-		if err != nil {
-			return nil, err
-		}
-		where, args = "("+where+") AND "+before, append(args, bargs...)
-		start, n, err := s.pageStart(ctx, f, o, where, args, limit)
-		if err != nil || n == 0 {
-			return nil, err
-		}
-		from, fargs, err := dialect.Keyset(o, start, false, true)
-		if err != nil {
-			return nil, err
-		}
-		where, args = where+" AND "+from, append(args, fargs...)
-		peek = 0
+	}
+	return incidentmap.PageMatched(f, returned, next, countCap, counted), nil
+}
+
+// findPage streams the page of f through q and returns the next cursor
+// (see FindIncidents) and how many incidents it passed to fn. It reads one
+// row past the page to know whether another page follows.
+func (s *Store) findPage(ctx context.Context, q sqlx.QueryerContext, f incidentmap.Filter, fn func(*incidentmap.Incident) error) (*incidentmap.Cursor, int, error) {
+	where, args, err := filterSQL(ctx, q, f)
+	if err != nil {
+		return nil, 0, err
 	}
 	with, wargs := asOf(f)
-	args = append(append(wargs, args...), limit+peek)
-	rows, err := s.db.QueryxContext(ctx, rebind(with+selectIncident+" WHERE "+where+" ORDER BY "+o.By("", false)+" LIMIT ?"), args...)
+	p, err := dialect.PlanPage(ctx, q, with, wargs, "incidents i", f, where, args)
+	if err != nil || p.Empty {
+		if err != nil && incidentmap.ErrorCode(err) == incidentmap.EINTERNAL {
+			err = fmt.Errorf("postgis: find incidents: %w", err)
+		}
+		return nil, 0, err
+	}
+	query, qargs := p.SQL(selectIncident + " WHERE ")
+	rows, err := q.QueryxContext(ctx, rebind(with+query), append(wargs, qargs...)...)
 	if err != nil {
-		return nil, fmt.Errorf("postgis: find incidents: %w", err)
+		return nil, 0, fmt.Errorf("postgis: find incidents: %w", err)
 	}
 	defer rows.Close()
+	limit := f.PageLimit()
 	var last *incidentmap.Incident
-	for n := 0; rows.Next(); n++ {
-		if n == limit {
-			return incidentmap.CursorOf(last, f.SortBy), nil
+	n := 0
+	for ; rows.Next(); n++ {
+		if p.Peek && n == limit {
+			return incidentmap.CursorOf(last, f.SortBy), n, nil
+		}
+		if err := ctx.Err(); err != nil {
+			// The request timed out or its client went away: stop now
+			// (database/sql closes the rows too, but asynchronously).
+			return nil, 0, err
 		}
 		var r incidentRow
 		if err := rows.StructScan(&r); err != nil {
-			return nil, fmt.Errorf("postgis: find incidents: %w", err)
+			return nil, 0, fmt.Errorf("postgis: find incidents: %w", err)
 		}
 		inc, err := r.incident()
 		if err != nil {
-			return nil, fmt.Errorf("postgis: find incidents: %w", err)
+			return nil, 0, fmt.Errorf("postgis: find incidents: %w", err)
 		}
 		// The cursor is taken before fn, which may change the incident.
 		cur := *inc
 		if err := fn(inc); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		last = &cur
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("postgis: find incidents: %w", err)
+		return nil, 0, fmt.Errorf("postgis: find incidents: %w", err)
 	}
 	if f.Before != nil && last != nil {
-		return incidentmap.CursorOf(last, f.SortBy), nil
+		return incidentmap.CursorOf(last, f.SortBy), n, nil
 	}
-	return nil, nil
+	return nil, n, nil
 }
 
-// pageStart finds the first position of the page of at most limit rows
-// that where selects just before its bound, by reading the sort keys alone
-// in the reverse order. It returns the values at that position and how
-// many rows the page has.
-func (s *Store) pageStart(ctx context.Context, f incidentmap.Filter, o sqlexpr.Order, where string, args []any, limit int) ([]any, int, error) {
-	cols := make([]string, len(o))
-	for i, k := range o {
-		cols[i] = k.Col.Name
-	}
-	with, wargs := asOf(f)
-	q := with + `SELECT ` + strings.Join(cols, ", ") + ` FROM incidents i WHERE ` + where + ` ORDER BY ` + o.By("", true) + ` LIMIT ?`
-	rows, err := s.db.QueryContext(ctx, rebind(q), append(append(wargs, args...), limit)...)
+// countUpTo counts the incidents f selects, but at most max of them, so
+// that its cost is bounded by max whatever the size of the data.
+func countUpTo(ctx context.Context, q sqlx.QueryerContext, f incidentmap.Filter, max int) (int, error) {
+	const countUpTo = `SELECT count(*) FROM (SELECT 1 FROM incidents i WHERE %s LIMIT ?) AS m`
+	where, args, err := filterSQL(ctx, q, f)
 	if err != nil {
-		return nil, 0, fmt.Errorf("postgis: find incidents: page start: %w", err)
+		return 0, err
 	}
-	defer rows.Close()
-	raw := make([]any, len(o))
-	ptrs := make([]any, len(o))
-	for i := range raw {
-		ptrs[i] = &raw[i]
+	var n int
+	with, wargs := asOf(f)
+	if err := q.QueryRowxContext(ctx, rebind(with+fmt.Sprintf(countUpTo, where)), append(append(wargs, args...), max)...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("postgis: count incidents: %w", err)
 	}
-	n := 0
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, 0, fmt.Errorf("postgis: find incidents: page start: %w", err)
-		}
-		n++
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("postgis: find incidents: page start: %w", err)
-	}
-	if n == 0 {
-		return nil, 0, nil
-	}
-	vals := make([]any, len(o))
-	for i, v := range raw {
-		switch v := v.(type) {
-		case nil, string, int64, time.Time:
-			vals[i] = v
-		case int32:
-			vals[i] = int64(v)
-		default:
-			return nil, 0, fmt.Errorf("postgis: find incidents: page start: unexpected %T", v)
-		}
-	}
-	return vals, n, nil
+	return n, nil
 }
 
 // CountIncidents counts the incidents f selects, ignoring paging.
 func (s *Store) CountIncidents(ctx context.Context, f incidentmap.Filter) (int, error) {
 	const count = `SELECT count(*) FROM incidents i WHERE `
-	where, args, err := filterSQL(f)
+	where, args, err := filterSQL(ctx, s.db, f)
 	if err != nil {
 		return 0, err
 	}
@@ -199,7 +172,7 @@ func (s *Store) GetIncident(ctx context.Context, id string) (*incidentmap.Incide
 func (s *Store) Extent(ctx context.Context, f incidentmap.Filter) (incidentmap.Extent, error) {
 	const extent = `SELECT count(*), min(ST_X(i.location)), min(ST_Y(i.location)), max(ST_X(i.location)), max(ST_Y(i.location)),
 		min(i.occurred_start), max(i.occurred_end) FROM incidents i WHERE `
-	where, args, err := filterSQL(f)
+	where, args, err := filterSQL(ctx, s.db, f)
 	if err != nil {
 		return incidentmap.Extent{}, err
 	}
@@ -240,7 +213,7 @@ func (s *Store) CountBy(ctx context.Context, f incidentmap.Filter, by string) ([
 	if !ok {
 		return nil, incidentmap.InvalidGroupKey(by)
 	}
-	where, args, err := filterSQL(f)
+	where, args, err := filterSQL(ctx, s.db, f)
 	if err != nil {
 		return nil, err
 	}

@@ -15,7 +15,7 @@ const scanPointsHead = `SELECT i.id, ST_X(i.location), ST_Y(i.location), i.occur
 // ScanPoints streams the PointRow of each incident f selects to fn, in one
 // query over the narrow columns.
 func (s *Store) ScanPoints(ctx context.Context, f incidentmap.Filter, fn func(incidentmap.PointRow) error) error {
-	where, args, err := filterSQL(f)
+	where, args, err := filterSQL(ctx, s.db, f)
 	if err != nil {
 		return err
 	}

@@ -19,8 +19,9 @@ import (
 
 	"github.com/incidentmap/incidentmap"
 	"github.com/incidentmap/incidentmap/migrations"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/jmoiron/sqlx"
 )
 
@@ -35,17 +36,72 @@ type Store struct {
 
 var _ incidentmap.Store = (*Store)(nil)
 
-// Open connects to the PostgreSQL database at dsn (a postgres:// URL or a
-// key=value string that pgx understands), checks that it answers, and applies
-// the migrations it has not recorded yet.
+// Options size the connection pool of a Store.
+type Options struct {
+	// MaxConns is the most connections open at once; 0 means
+	// DefaultMaxConns. Open refuses a pool that would not fit below the
+	// server's max_connections (less its reserved superuser connections).
+	MaxConns int
+}
+
+// sessionParams are the settings of every connection, unless the DSN sets
+// them: see OpenOptions.
+var sessionParams = map[string]string{"jit": "off", "max_parallel_workers_per_gather": "0", "plan_cache_mode": "force_custom_plan"}
+
+// DefaultMaxConns is the pool size when Options.MaxConns is 0: a few per
+// core of a small server, far below PostgreSQL's default of 100
+// connections.
+const DefaultMaxConns = 8
+
+// Open connects with the default Options; see OpenOptions.
 func Open(ctx context.Context, dsn string) (*Store, error) {
-	db, err := sqlx.Open("pgx", dsn)
+	return OpenOptions(ctx, dsn, Options{})
+}
+
+// OpenOptions connects to the PostgreSQL database at dsn (a postgres:// URL
+// or a key=value string that pgx understands) with a pool of at most
+// opt.MaxConns connections, checks that it answers and that the pool fits
+// below max_connections, and applies the migrations it has not recorded
+// yet.
+func OpenOptions(ctx context.Context, dsn string, opt Options) (*Store, error) {
+	if opt.MaxConns <= 0 {
+		opt.MaxConns = DefaultMaxConns
+	}
+	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("postgis: open: %w", err)
 	}
+	// Every query of a request is small and bounded by its page: parallel
+	// workers (a parallel bitmap scan reads every match of a box where an
+	// index walk stops at the page) and JIT compilation (which made a page
+	// of 10,000 take 1.8 s instead of 0.4) cost more than they save, and
+	// concurrent requests keep the cores busy anyway. The plan of a page
+	// depends on its values (a box of 40 incidents is read through GiST
+	// and sorted, one of 100,000 down the order), so no generic plan.
+	if cfg.RuntimeParams == nil {
+		cfg.RuntimeParams = map[string]string{}
+	}
+	for k, v := range sessionParams {
+		if _, set := cfg.RuntimeParams[k]; !set {
+			cfg.RuntimeParams[k] = v
+		}
+	}
+	db := sqlx.NewDb(stdlib.OpenDB(*cfg), "pgx")
+	db.SetMaxOpenConns(opt.MaxConns)
+	db.SetMaxIdleConns(opt.MaxConns)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("postgis: open: %w", err)
+	}
+	const room = `SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int`
+	var available int
+	if err := db.QueryRowContext(ctx, room).Scan(&available); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("postgis: open: %w", err)
+	}
+	if opt.MaxConns >= available {
+		db.Close()
+		return nil, fmt.Errorf("postgis: open: a pool of %d connections does not fit below the server's %d available connections (max_connections less the reserved ones); make it smaller", opt.MaxConns, available)
 	}
 	if _, err := migrations.Apply(ctx, db.DB, migrations.PostGIS); err != nil {
 		db.Close()
@@ -54,13 +110,14 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	return &Store{db: db, Now: time.Now}, nil
 }
 
-// DataVersion summarises the incidents and tombstones; see incidentmap.Store.
+// DataVersion reads the one row of data_version that statement triggers
+// keep in every writing transaction (migration 0003); see
+// incidentmap.Store.
 func (s *Store) DataVersion(ctx context.Context) (incidentmap.DataVersion, error) {
-	const q = `SELECT (SELECT count(*) FROM incidents), (SELECT count(*) FROM incident_tombstones),
-		GREATEST((SELECT max(updated_at) FROM incidents), (SELECT max(deleted_at) FROM incident_tombstones))`
+	const q = `SELECT seq, incidents, tombstones, modified_at FROM data_version WHERE id = 1`
 	var v incidentmap.DataVersion
 	var last sql.NullTime
-	if err := s.db.QueryRowContext(ctx, q).Scan(&v.Incidents, &v.Tombstones, &last); err != nil {
+	if err := s.db.QueryRowContext(ctx, q).Scan(&v.Seq, &v.Incidents, &v.Tombstones, &last); err != nil {
 		return v, fmt.Errorf("postgis: data version: %w", err)
 	}
 	if last.Valid {

@@ -101,6 +101,30 @@ func BenchmarkBBox(b *testing.B) {
 	storetest.BenchmarkBBox(b, s)
 }
 
+// BenchmarkBBoxSizes measures the first page of a box over 10k, 100k
+// and 1M incidents (see storetest.BenchmarkBBoxSizes).
+func BenchmarkBBoxSizes(b *testing.B) {
+	var dsn string // of the store last opened
+	open := func(tb testing.TB) incidentmap.Store {
+		dsn = newSchema(tb)
+		s, err := postgis.Open(context.Background(), dsn)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return s
+	}
+	storetest.BenchmarkBBoxSizes(b, open, func(tb testing.TB, _ incidentmap.Store) {
+		db, err := sql.Open("pgx", dsn)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		defer db.Close()
+		if _, err := db.Exec(`VACUUM ANALYZE incidents`); err != nil {
+			tb.Fatal(err)
+		}
+	})
+}
+
 // BenchmarkImport measures ImportIncidents of 10,000 synthetic incidents.
 func BenchmarkImport(b *testing.B) {
 	const n = 10_000
@@ -403,4 +427,18 @@ func BenchmarkCountByMonth(b *testing.B) {
 	s := openStore(b)
 	defer s.Close()
 	storetest.BenchmarkCountByMonth(b, s)
+}
+
+// TestPoolFitsMaxConnections checks that a pool that could not fit below
+// the server's max_connections is refused when the store opens.
+func TestPoolFitsMaxConnections(t *testing.T) {
+	dsn := newSchema(t)
+	if _, err := postgis.OpenOptions(context.Background(), dsn, postgis.Options{MaxConns: 100_000}); err == nil || !strings.Contains(err.Error(), "max_connections") {
+		t.Errorf("a pool of 100,000: %v, want a refusal naming max_connections", err)
+	}
+	s, err := postgis.OpenOptions(context.Background(), dsn, postgis.Options{MaxConns: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
 }

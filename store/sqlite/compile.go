@@ -55,6 +55,9 @@ const (
 	// One box of a bbox: R*Tree candidates, then the exact test, edges
 	// included: west, east, south, north, west, east, south, north.
 	sqlBound = `(` + sqlRTree + ` AND lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?)`
+	// One box of a bbox tested without the R*Tree, edges included: west,
+	// east, south, north.
+	sqlScanBound = `(lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?)`
 	// The exact test of a spatial function: op, WKB.
 	sqlSpatial = `im_spatial(?, lon, lat, ?)`
 	// The exact test of a distance: lon, lat, metres.
@@ -67,18 +70,37 @@ const (
 // R*Tree for spatial candidates. LIKE is case-sensitive on every
 // connection (case_sensitive_like).
 var dialect = &sqlexpr.Dialect{
-	Columns:     columns,
-	True:        "1",
-	False:       "0",
-	Placeholder: func(sqlexpr.Type) string { return "?" },
-	Day:         func(day time.Time) any { return formatDay(day) },
-	Lower:       func(col string) string { return "im_lower(" + col + ")" },
-	LowerText:   func(s string) (string, any) { return "?", strings.ToLower(s) },
-	Bound:       bound,
-	Candidates:  rtree,
-	Spatial:     spatial,
-	DWithin:     sqlDWithin,
-	Key:         key,
+	Columns:       columns,
+	True:          "1",
+	False:         "0",
+	Placeholder:   func(sqlexpr.Type) string { return "?" },
+	Day:           func(day time.Time) any { return formatDay(day) },
+	Lower:         func(col string) string { return "im_lower(" + col + ")" },
+	LowerText:     func(s string) (string, any) { return "?", strings.ToLower(s) },
+	Bound:         bound,
+	Candidates:    rtree,
+	Spatial:       spatial,
+	DWithin:       sqlDWithin,
+	Key:           key,
+	DayLayout:     dayLayout,
+	InstantLayout: instantLayout,
+}
+
+// scanDialect is dialect with boxes tested on lon and lat alone, without
+// the R*Tree: for a page read down an ordered index (planScan).
+var scanDialect = func() *sqlexpr.Dialect {
+	d := *dialect
+	d.Bound, d.Candidates = boundScan, boundScan
+	d.Spatial = func(op string, g orb.Geometry, blob []byte) (string, []any) {
+		cand, args := boundScan(g.Bound())
+		return "(" + cand + " AND " + sqlSpatial + ")", append(args, op, blob)
+	}
+	return &d
+}()
+
+// boundScan returns the exact test of a point in b without an index.
+func boundScan(b orb.Bound) (string, []any) {
+	return sqlScanBound, []any{b.Min.Lon(), b.Max.Lon(), b.Min.Lat(), b.Max.Lat()}
 }
 
 // compile returns the SQL condition of e over the columns of incidents and

@@ -187,7 +187,7 @@ const getIncident = `SELECT ` + incidentColumns + ` FROM incidents i WHERE i.id 
 // in one statement, or ENOTFOUND.
 func (s *Store) GetIncident(ctx context.Context, id string) (*incidentmap.Incident, error) {
 	var row incidentRow
-	if err := s.db.QueryRowxContext(ctx, getIncident, id).StructScan(&row); errors.Is(err, sql.ErrNoRows) {
+	if err := s.read.QueryRowxContext(ctx, getIncident, id).StructScan(&row); errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("sqlite: get incident %s: %w", id, notFound(id))
 	} else if err != nil {
 		return nil, fmt.Errorf("sqlite: get incident %s: %w", id, err)
@@ -229,7 +229,7 @@ func (s *Store) Tombstones(ctx context.Context, since time.Time) ([]incidentmap.
 		from = t.Add(time.Microsecond)
 	}
 	var rows []tombstoneRow
-	if err := s.db.SelectContext(ctx, &rows, selectTombstones, formatInstant(from)); err != nil {
+	if err := s.read.SelectContext(ctx, &rows, selectTombstones, formatInstant(from)); err != nil {
 		return nil, fmt.Errorf("sqlite: tombstones since %s: %w", since.Format(time.RFC3339Nano), err)
 	}
 	out := make([]incidentmap.Tombstone, len(rows))

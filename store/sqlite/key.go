@@ -53,7 +53,7 @@ const selectKeys = `SELECT id, name, role, hash, created_at, revoked_at FROM api
 // GetAPIKey returns the key with this id or ENOTFOUND.
 func (s *Store) GetAPIKey(ctx context.Context, id string) (*incidentmap.APIKey, error) {
 	var row keyRow
-	if err := s.db.QueryRowxContext(ctx, selectKeys+`WHERE id = ?`, id).StructScan(&row); errors.Is(err, sql.ErrNoRows) {
+	if err := s.read.QueryRowxContext(ctx, selectKeys+`WHERE id = ?`, id).StructScan(&row); errors.Is(err, sql.ErrNoRows) {
 		return nil, incidentmap.Errorf(incidentmap.ENOTFOUND, "no key has id %q", id)
 	} else if err != nil {
 		return nil, fmt.Errorf("sqlite: get api key: %w", err)
@@ -68,7 +68,7 @@ func (s *Store) GetAPIKey(ctx context.Context, id string) (*incidentmap.APIKey, 
 // ListAPIKeys returns every key, oldest first.
 func (s *Store) ListAPIKeys(ctx context.Context) ([]*incidentmap.APIKey, error) {
 	var rows []keyRow
-	if err := s.db.SelectContext(ctx, &rows, selectKeys+`ORDER BY created_at, id`); err != nil {
+	if err := s.read.SelectContext(ctx, &rows, selectKeys+`ORDER BY created_at, id`); err != nil {
 		return nil, fmt.Errorf("sqlite: list api keys: %w", err)
 	}
 	out := make([]*incidentmap.APIKey, len(rows))

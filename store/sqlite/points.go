@@ -15,11 +15,11 @@ const scanPointsHead = `SELECT id, lon, lat, occurred_start, event_type, country
 // ScanPoints streams the PointRow of each incident f selects to fn, in one
 // query over the narrow columns.
 func (s *Store) ScanPoints(ctx context.Context, f incidentmap.Filter, fn func(incidentmap.PointRow) error) error {
-	cond, args, err := compile(f.Expr())
+	cond, args, err := compileFilter(ctx, s.read, dialect, f)
 	if err != nil {
 		return err
 	}
-	rows, err := s.db.QueryContext(ctx, scanPointsHead+cond, args...)
+	rows, err := s.read.QueryContext(ctx, scanPointsHead+cond, args...)
 	if err != nil {
 		return fmt.Errorf("sqlite: scan points: %w", err)
 	}

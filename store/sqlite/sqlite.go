@@ -32,17 +32,39 @@ import (
 // Memory is the path that Open takes for a private in-memory database.
 const Memory = ":memory:"
 
-// DSN parameters. Every connection the pool opens runs the pragmas, so they
+// DSN parameters. Every connection a pool opens runs the pragmas, so they
 // hold on all of them, not only on the first. _txlock=immediate makes each
-// transaction take the write lock when it begins, so that a writer waits out
-// busy_timeout instead of failing when it upgrades from reading to writing.
-// temp_store(MEMORY) keeps statement journals off disk (writing them to a
-// temporary file was half the time of a large import); cache_size is 32 MB
-// per connection of a file database. case_sensitive_like makes LIKE compare
-// as CQL2 (and PostgreSQL) do; CASEI lowers both sides.
+// transaction of the writer take the write lock when it begins, so that a
+// writer waits out busy_timeout instead of failing when it upgrades from
+// reading to writing; readers begin deferred, and in WAL mode a read
+// transaction is a snapshot that never blocks the writer. query_only makes
+// a reader refuse to write. temp_store(MEMORY) keeps statement journals off
+// disk (writing them to a temporary file was half the time of a large
+// import). case_sensitive_like makes LIKE compare as CQL2 (and PostgreSQL)
+// do; CASEI lowers both sides.
 const (
-	dsnCommon = "_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)&_pragma=case_sensitive_like(1)&_txlock=immediate"
-	dsnFile   = dsnCommon + "&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-32000)"
+	dsnCommon = "_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)&_pragma=case_sensitive_like(1)"
+	dsnWriter = "&_txlock=immediate"
+	dsnReader = "&_txlock=deferred&_pragma=query_only(1)"
+	dsnFile   = "&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
+)
+
+// Options size the connection pools of a Store.
+type Options struct {
+	// ReadConns is the most connections that read at once, beside the one
+	// connection that writes; 0 means DefaultReadConns.
+	ReadConns int
+	// CacheKiB is the page cache of each connection of a file database in
+	// KiB; 0 means DefaultCacheKiB. Memory for caches is at most
+	// (ReadConns+1) × CacheKiB.
+	CacheKiB int
+}
+
+// Defaults of Options: 4 readers with 16 MB of cache each, 80 MB in all
+// with the writer.
+const (
+	DefaultReadConns = 4
+	DefaultCacheKiB  = 16 << 10
 )
 
 // Store is an incidentmap.Store kept in one SQLite database.
@@ -51,24 +73,43 @@ type Store struct {
 	// Open sets it to time.Now; tests may replace it before first use.
 	Now func() time.Time
 
+	// db is the writer: one connection, so that writes queue in Go instead
+	// of contending for SQLite's lock. Everything that writes uses it.
 	db *sqlx.DB
+	// read is the pool of read-only connections that queries use.
+	read *sqlx.DB
 	// keep holds one connection to an in-memory database for the life of
-	// the Store: the database disappears when its last connection closes.
-	keep *sql.Conn
+	// the Store, from the pool keepDB: the database disappears when its
+	// last connection closes.
+	keep   *sql.Conn
+	keepDB *sqlx.DB
 }
 
 var _ incidentmap.Store = (*Store)(nil)
 
-// Open opens the database at path, creating it if needed, and applies the
-// migrations it has not recorded yet. A path of ":memory:" opens a new,
-// private in-memory database that all connections of the pool share; each
-// call makes a different one. The first Open of the process registers the
-// Go functions that filters call (see registerFunctions).
+// Open opens the database at path with the default Options; see
+// OpenOptions.
 func Open(ctx context.Context, path string) (*Store, error) {
+	return OpenOptions(ctx, path, Options{})
+}
+
+// OpenOptions opens the database at path, creating it if needed, and
+// applies the migrations it has not recorded yet, with one writing
+// connection and a pool of at most opt.ReadConns reading ones. A path of
+// ":memory:" opens a new, private in-memory database that all connections
+// share; each call makes a different one. The first Open of the process
+// registers the Go functions that filters call (see registerFunctions).
+func OpenOptions(ctx context.Context, path string, opt Options) (*Store, error) {
 	if err := registerFunctions(); err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	var dsn string
+	if opt.ReadConns <= 0 {
+		opt.ReadConns = DefaultReadConns
+	}
+	if opt.CacheKiB <= 0 {
+		opt.CacheKiB = DefaultCacheKiB
+	}
+	var base string
 	switch {
 	case path == "":
 		return nil, errors.New("sqlite: open: empty path")
@@ -78,55 +119,67 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		// The memdb VFS shares a database among the connections of this
 		// process that open the same name, with ordinary locking (unlike
 		// shared cache). The random name keeps stores apart.
-		dsn = "file:/incidentmap-" + rand.Text() + "?vfs=memdb&" + dsnCommon
+		base = "file:/incidentmap-" + rand.Text() + "?vfs=memdb&" + dsnCommon
 	default:
-		dsn = path + "?" + dsnFile
+		base = path + "?" + dsnCommon + dsnFile + fmt.Sprintf("&_pragma=cache_size(-%d)", opt.CacheKiB)
 	}
-	db, err := sqlx.Open("sqlite", dsn)
+	db, err := sqlx.Open("sqlite", base+dsnWriter)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
+	db.SetMaxOpenConns(1)
 	s := &Store{Now: time.Now, db: db}
 	if path == Memory {
 		if s.keep, err = db.Conn(ctx); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 		}
+		// The kept connection is the writer's only one: writes go through
+		// a second pool of one, so that the database lives on in keep.
+		if db, err = sqlx.Open("sqlite", base+dsnWriter); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+		}
+		db.SetMaxOpenConns(1)
+		s.keepDB, s.db = s.db, db
 	}
-	if _, err := migrations.Apply(ctx, db.DB, migrations.SQLite); err != nil {
+	if _, err := migrations.Apply(ctx, s.db.DB, migrations.SQLite); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
+	// Readers open after the migrations, so that query_only never meets
+	// a schema still being written.
+	if s.read, err = sqlx.Open("sqlite", base+dsnReader); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	s.read.SetMaxOpenConns(opt.ReadConns)
+	s.read.SetMaxIdleConns(opt.ReadConns)
 	return s, nil
 }
 
-// DataVersion summarises the incidents and tombstones; see incidentmap.Store.
+// DataVersion reads the one row of data_version that triggers keep in
+// every writing transaction (migration 0003); see incidentmap.Store.
 func (s *Store) DataVersion(ctx context.Context) (incidentmap.DataVersion, error) {
-	const q = `SELECT (SELECT count(*) FROM incidents), (SELECT coalesce(max(updated_at), '') FROM incidents),
-		(SELECT count(*) FROM incident_tombstones), (SELECT coalesce(max(deleted_at), '') FROM incident_tombstones)`
+	const q = `SELECT seq, incidents, tombstones, modified_at FROM data_version WHERE id = 1`
 	var v incidentmap.DataVersion
-	var updated, deleted string
-	if err := s.db.QueryRowContext(ctx, q).Scan(&v.Incidents, &updated, &v.Tombstones, &deleted); err != nil {
+	var modified string
+	if err := s.read.QueryRowContext(ctx, q).Scan(&v.Seq, &v.Incidents, &v.Tombstones, &modified); err != nil {
 		return v, fmt.Errorf("sqlite: data version: %w", err)
 	}
-	for _, ts := range []string{updated, deleted} {
-		if ts == "" {
-			continue
-		}
-		t, err := time.Parse(instantLayout, ts)
+	if modified != "" {
+		t, err := time.Parse(instantLayout, modified)
 		if err != nil {
 			return v, fmt.Errorf("sqlite: data version: %w", err)
 		}
-		if t.After(v.LastModified) {
-			v.LastModified = t
-		}
+		v.LastModified = t
 	}
 	return v, nil
 }
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
-	if err := s.db.PingContext(ctx); err != nil {
+	if err := s.read.PingContext(ctx); err != nil {
 		return fmt.Errorf("sqlite: ping: %w", err)
 	}
 	return nil
@@ -135,11 +188,21 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close closes the database. An in-memory database is gone after it.
 func (s *Store) Close() error {
 	var err error
-	if s.keep != nil {
-		err = s.keep.Close()
+	if s.read != nil {
+		err = s.read.Close()
 	}
 	if err2 := s.db.Close(); err2 != nil {
 		err = err2
+	}
+	if s.keep != nil {
+		if err2 := s.keep.Close(); err2 != nil {
+			err = err2
+		}
+	}
+	if s.keepDB != nil {
+		if err2 := s.keepDB.Close(); err2 != nil {
+			err = err2
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("sqlite: close: %w", err)

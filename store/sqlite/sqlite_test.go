@@ -41,8 +41,8 @@ func TestContract(t *testing.T) {
 	})
 }
 
-// conns holds n distinct connections of the pool open at once and calls fn
-// on each.
+// conns holds the writer's connection and n distinct connections of the
+// read pool (at most DefaultReadConns) open at once and calls fn on each.
 func conns(t *testing.T, s *Store, n int, fn func(*sql.Conn)) {
 	t.Helper()
 	ctx := context.Background()
@@ -52,8 +52,12 @@ func conns(t *testing.T, s *Store, n int, fn func(*sql.Conn)) {
 			c.Close()
 		}
 	}()
-	for range n {
-		c, err := s.db.Conn(ctx)
+	for i := range n {
+		pool := s.read
+		if i == 0 {
+			pool = s.db
+		}
+		c, err := pool.Conn(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -358,6 +362,12 @@ func BenchmarkBBox(b *testing.B) {
 	s := openFile(b)
 	defer s.Close()
 	storetest.BenchmarkBBox(b, s)
+}
+
+// BenchmarkBBoxSizes measures the first page of a box over 10k, 100k
+// and 1M incidents (see storetest.BenchmarkBBoxSizes).
+func BenchmarkBBoxSizes(b *testing.B) {
+	storetest.BenchmarkBBoxSizes(b, func(tb testing.TB) incidentmap.Store { return openFile(tb) })
 }
 
 func BenchmarkImport100k(b *testing.B) {

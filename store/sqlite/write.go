@@ -161,7 +161,7 @@ func (r *revisionRow) revision() (incidentmap.Revision, error) {
 
 // revisions runs a selectRevisions query.
 func (s *Store) revisions(ctx context.Context, q string, args ...any) ([]incidentmap.Revision, error) {
-	rows, err := s.db.QueryxContext(ctx, q, args...)
+	rows, err := s.read.QueryxContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}

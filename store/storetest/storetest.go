@@ -55,6 +55,9 @@ func Run(t *testing.T, open Opener) {
 		{"History", testHistory},
 		{"Changes", testChanges},
 		{"AsOf", testAsOf},
+		{"FindPageCount", testFindPageCount},
+		{"BoxPagingManyMatches", testBoxPaging},
+		{"CancelStopsQuery", testCancel},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -453,14 +456,14 @@ func testDataVersion(t *testing.T, s incidentmap.Store) {
 	}
 	load(t, s, NewIncident("v1", 1, 1, "2020-01-01"), NewIncident("v2", 1, 1, "2020-01-01"))
 	loaded := version()
-	if loaded.Incidents != 2 || loaded.LastModified.IsZero() || loaded.ETag() == empty.ETag() {
+	if loaded.Incidents != 2 || loaded.LastModified.IsZero() || loaded.ETag() == empty.ETag() || loaded.Seq <= empty.Seq {
 		t.Errorf("after import: %+v", loaded)
 	}
 	if err := s.DeleteIncident(ctx, "v1"); err != nil {
 		t.Fatal(err)
 	}
 	deleted := version()
-	if deleted.Incidents != 1 || deleted.Tombstones != 1 || deleted.LastModified.Before(loaded.LastModified) || deleted.ETag() == loaded.ETag() {
+	if deleted.Incidents != 1 || deleted.Tombstones != 1 || deleted.LastModified.Before(loaded.LastModified) || deleted.ETag() == loaded.ETag() || deleted.Seq <= loaded.Seq {
 		t.Errorf("after delete: %+v (before %+v)", deleted, loaded)
 	}
 }
