@@ -221,7 +221,7 @@ type server struct {
 	failures    failures // of authentication, per client address
 	maxBody     int64
 	maxImport   int64
-	aggregates aggregateCache // answers of /aggregate for the current data version
+	aggregates  aggregateCache // answers of /aggregate for the current data version
 
 	geo           GeoSource
 	extractorOnce sync.Once
