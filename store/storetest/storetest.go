@@ -47,6 +47,8 @@ func Run(t *testing.T, open Opener) {
 		{"WhereTemporal", testWhereTemporal},
 		{"SortPaging", testSortPaging},
 		{"Ping", testPing},
+		{"Upsert", testUpsert},
+		{"UpsertBulkFails", testUpsertBulkFails},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
