@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -211,11 +212,16 @@ func jsonError(err error) error {
 	var syntaxErr *json.SyntaxError
 	switch {
 	case errors.As(err, &typeErr):
-		field := typeErr.Field
+		path := orDefault(typeErr.Field, "feature")
+		field := path
 		if i := strings.LastIndex(field, "."); i >= 0 {
 			field = field[i+1:]
 		}
-		return incidentmap.Invalidf(orDefault(field, "feature"), "must be a JSON %s, got %s", typeErr.Type, typeErr.Value)
+		if (field == "sources" || field == "responses") && typeErr.Type.Kind() == reflect.Struct {
+			path += "[]" // an item of the list
+		}
+		return &incidentmap.Error{Code: incidentmap.EINVALID, Param: field,
+			Message: fmt.Sprintf("%s: must be %s, got a JSON %s", path, expectedJSON(typeErr.Type), typeErr.Value)}
 	case errors.As(err, &syntaxErr):
 		return incidentmap.Invalidf("feature", "malformed JSON at byte %d", syntaxErr.Offset)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
@@ -226,4 +232,36 @@ func jsonError(err error) error {
 		return incidentmap.Invalidf(orDefault(name, "feature"), "is not a known property")
 	}
 	return incidentmap.Invalidf("feature", "%s", fmt.Sprint(err))
+}
+
+// expectedJSON describes in JSON terms the value a Go type of the wire
+// format takes, for error messages: never a Go type name.
+func expectedJSON(t reflect.Type) string {
+	switch t {
+	case reflect.TypeFor[wireSource]():
+		return "an object {publisher, title, url, published_on}"
+	case reflect.TypeFor[wireResponse]():
+		return "an object {date, date_precision, actor, actor_country, kind, summary, source}"
+	case reflect.TypeFor[wireGeometry]():
+		return `a Point geometry {"type": "Point", "coordinates": [lon, lat]}`
+	case reflect.TypeFor[wireProperties]():
+		return "an object of properties"
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		return expectedJSON(t.Elem()) + " or null"
+	case reflect.String:
+		return "a string"
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		return "a whole number"
+	case reflect.Float64, reflect.Float32:
+		return "a number"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice:
+		return "an array whose items are each " + expectedJSON(t.Elem())
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	}
+	return "another JSON value"
 }

@@ -12,13 +12,27 @@ import (
 	orbgeo "github.com/paulmach/orb/geo"
 )
 
-// Options lets an import complete features from geographic knowledge.
-// With Regions, a feature without a country or province gets them from its
-// point, and one whose given values disagree with its point is noted. With
-// Gazetteer, a feature with no geometry but a place_name is geocoded.
+// Options says how to read an import and lets it complete records from
+// geographic knowledge. With Regions, a record without a country or
+// province gets them from its point, and one whose given values disagree
+// with its point is noted. With Gazetteer, a record with no point but a
+// place name is geocoded.
 type Options struct {
+	// Format of the input; empty means FormatGeoJSON.
+	Format Format
+	// Mapping maps the columns of FormatCSV; nil maps columns named as
+	// our fields to themselves (what `incidentmap export` writes).
+	Mapping *Mapping
+	// DryRun counts what the import would do and writes nothing.
+	DryRun bool
+	// Partial writes the records that are valid when others are
+	// rejected; by default one rejected record stops the whole import.
+	Partial bool
+	// Progress, when set, is called every thousand records and at the end.
+	Progress func(Progress)
+
 	Regions *region.Index
-	// Gazetteer is called only when a feature needs geocoding, so that the
+	// Gazetteer is called only when a record needs geocoding, so that the
 	// gazetteer is loaded only then.
 	Gazetteer func() (*gazetteer.Gazetteer, error)
 }
@@ -158,4 +172,38 @@ func (o Options) geocode(name, country string) (gazetteer.Candidate, string, err
 
 func describeCandidate(c gazetteer.Candidate) string {
 	return fmt.Sprintf("%s (%s, %s) at %.5f,%.5f [%s %d]", c.Name, c.Country, c.Admin1Name, c.Lon, c.Lat, c.Precision, c.ID)
+}
+
+// completeIncident is complete for a record that a CSV format made: it
+// geocodes the place name when there is no point (hasPoint false), then
+// sets country and province from the point. Its notes go to the report;
+// its error rejects the record.
+func (o Options) completeIncident(inc *incidentmap.Incident, hasPoint bool) ([]string, error) {
+	var notes []string
+	if !hasPoint {
+		if inc.PlaceName == "" {
+			return nil, incidentmap.Invalidf("geometry", "no coordinates and no place name to geocode")
+		}
+		cand, note, err := o.geocode(inc.PlaceName, inc.Country)
+		if err != nil {
+			return nil, err
+		}
+		notes = append(notes, note)
+		inc.Location = orb.Point{cand.Lon, cand.Lat}
+		inc.PlaceName = cand.Name
+		if inc.LocationPrecision == "" {
+			inc.LocationPrecision = incidentmap.LocationPrecision(cand.Precision)
+		}
+		if inc.Country == "" {
+			inc.Country = cand.Country
+		}
+	}
+	if o.Regions == nil || !incidentmap.ValidLonLat(inc.Location) {
+		return notes, nil
+	}
+	fields := map[string]*string{"country": &inc.Country, "admin1_code": &inc.Admin1Code,
+		"admin1_name": &inc.Admin1Name, "location_precision": (*string)(&inc.LocationPrecision)}
+	str := func(key string) string { return *fields[key] }
+	set := func(key string, v any) { *fields[key] = fmt.Sprint(v) }
+	return append(notes, o.locate(inc.Location, str, set)...), nil
 }
