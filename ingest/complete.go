@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -45,64 +44,6 @@ const (
 	AmbiguityKm    = 25
 	AmbiguityScore = 1.0
 )
-
-// complete fills in a raw feature before it is decoded and validated. It
-// returns the feature, notes for the import report, and an error that
-// names the property at fault.
-func (o Options) complete(raw json.RawMessage) (json.RawMessage, []string, error) {
-	if o.Regions == nil && o.Gazetteer == nil {
-		return raw, nil, nil
-	}
-	var f map[string]json.RawMessage
-	if json.Unmarshal(raw, &f) != nil {
-		return raw, nil, nil // feature.Decode reports malformed features
-	}
-	var props map[string]json.RawMessage
-	if json.Unmarshal(f["properties"], &props) != nil || props == nil {
-		return raw, nil, nil
-	}
-	var notes []string
-	str := func(key string) string {
-		var s string
-		json.Unmarshal(props[key], &s)
-		return s
-	}
-	set := func(key string, v any) {
-		b, _ := json.Marshal(v)
-		props[key] = b
-	}
-	if g := f["geometry"]; len(g) == 0 || string(g) == "null" {
-		if str("place_name") == "" {
-			return raw, nil, nil
-		}
-		cand, note, err := o.geocode(str("place_name"), str("country"))
-		if err != nil {
-			return raw, nil, err
-		}
-		notes = append(notes, note)
-		f["geometry"], _ = json.Marshal(map[string]any{"type": "Point", "coordinates": []float64{cand.Lon, cand.Lat}})
-		set("place_name", cand.Name)
-		if str("location_precision") == "" {
-			set("location_precision", cand.Precision)
-		}
-	}
-	if o.Regions != nil {
-		var geom struct {
-			Type        string    `json:"type"`
-			Coordinates []float64 `json:"coordinates"`
-		}
-		if json.Unmarshal(f["geometry"], &geom) == nil && geom.Type == "Point" && len(geom.Coordinates) >= 2 &&
-			incidentmap.ValidLonLat(orb.Point{geom.Coordinates[0], geom.Coordinates[1]}) {
-			notes = append(notes, o.locate(orb.Point{geom.Coordinates[0], geom.Coordinates[1]}, str, set)...)
-		}
-	}
-	f["properties"], _ = json.Marshal(props)
-	out, err := json.Marshal(f)
-	if err != nil {
-		return raw, nil, fmt.Errorf("ingest: re-encode feature: %w", err)
-	}
-	return out, notes, nil
-}
 
 // locate sets a missing country and province from the point, and notes
 // given values that disagree with it. A point that stands for a whole
@@ -182,7 +123,7 @@ func (o Options) completeIncident(inc *incidentmap.Incident, hasPoint bool) ([]s
 	var notes []string
 	if !hasPoint {
 		if inc.PlaceName == "" {
-			return nil, incidentmap.Invalidf("geometry", "no coordinates and no place name to geocode")
+			return nil, incidentmap.Invalidf("geometry", "must be a Point: there are no coordinates and no place_name to geocode")
 		}
 		cand, note, err := o.geocode(inc.PlaceName, inc.Country)
 		if err != nil {

@@ -193,6 +193,9 @@ func (tr *tableReader) next() (record, error) {
 		more, err = tr.opt.completeIncident(inc, hasPoint)
 		notes = append(notes, more...)
 	}
+	if err == nil {
+		err = inc.Validate()
+	}
 	return record{line: line, inc: inc, notes: notes, err: err}, nil
 }
 

@@ -132,6 +132,9 @@ func (g *gdeltReader) next() (record, error) {
 		if rec.err == nil {
 			rec.notes, rec.err = g.opt.completeIncident(rec.inc, hasPoint)
 		}
+		if rec.err == nil {
+			rec.err = rec.inc.Validate()
+		}
 	}
 	return rec, nil
 }

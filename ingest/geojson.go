@@ -12,8 +12,9 @@ import (
 	"github.com/incidentmap/incidentmap/feature"
 )
 
-// MaxFeatureBytes caps one feature of a GeoJSON import: a larger one is
-// not an incident, and reading it would hold it all in memory.
+// MaxFeatureBytes caps one feature of a GeoJSON import, roughly (the
+// decoder's look-ahead counts too): a larger one is not an incident, and
+// reading it would hold it all in memory.
 const MaxFeatureBytes = 1 << 20
 
 // geoJSONReader streams the features of a FeatureCollection: the decoder
@@ -32,7 +33,9 @@ type geoJSONReader struct {
 
 func newGeoJSONReader(r io.Reader, opt Options) *geoJSONReader {
 	lines := &lineReader{r: r}
-	return &geoJSONReader{opt: opt, lines: lines, dec: json.NewDecoder(lines)}
+	dec := json.NewDecoder(lines)
+	dec.DisallowUnknownFields()
+	return &geoJSONReader{opt: opt, lines: lines, dec: dec}
 }
 
 func (g *geoJSONReader) at() int { return g.lines.lineAt(g.dec.InputOffset()) }
@@ -50,24 +53,27 @@ func (g *geoJSONReader) next() (record, error) {
 	if g.inArray && g.dec.More() {
 		g.n++
 		line := g.lines.lineAt(g.lines.skipSpace(g.dec.InputOffset()))
-		var raw json.RawMessage
-		if err := g.dec.Decode(&raw); err != nil {
+		inc, hasPoint, id, err := feature.ParseNext(g.dec)
+		var domainErr *incidentmap.Error
+		switch {
+		case errors.Is(err, errFeatureTooLarge):
 			g.done = true
-			if errors.Is(err, errFeatureTooLarge) {
-				return record{}, invalid(line, fmt.Sprintf("feature %d: %v; nothing after it was read", g.n, err))
-			}
+			return record{}, invalid(line, fmt.Sprintf("feature %d: %v; nothing after it was read", g.n, err))
+		case err != nil && !errors.As(err, &domainErr):
+			g.done = true
 			return record{}, invalid(line, fmt.Sprintf("feature %d: malformed JSON", g.n))
 		}
-		if len(raw) > MaxFeatureBytes {
-			return record{line: line, err: incidentmap.Invalidf("feature", "is %d bytes, more than the %d an incident may take", len(raw), MaxFeatureBytes)}, nil
-		}
 		rec := record{line: line}
-		raw, rec.notes, rec.err = g.opt.complete(raw)
-		if rec.err == nil {
-			rec.inc, rec.err = feature.Decode(raw)
+		if err == nil {
+			rec.notes, err = g.opt.completeIncident(inc, hasPoint)
 		}
-		if rec.err != nil {
-			rec.err = prefixFeature(rec.err, g.n, raw)
+		if err == nil {
+			err = inc.Validate()
+		}
+		if rec.err = err; err == nil {
+			rec.inc = inc
+		} else {
+			rec.err = prefixFeature(rec.err, g.n, id)
 		}
 		return rec, nil
 	}
@@ -133,9 +139,13 @@ func (g *geoJSONReader) members() error {
 }
 
 // prefixFeature puts "feature N (id X): " before a record's error.
-func prefixFeature(err error, n int, raw json.RawMessage) error {
+func prefixFeature(err error, n int, id string) error {
+	where := fmt.Sprintf("feature %d", n)
+	if id != "" {
+		where += " (id " + clip(id) + ")"
+	}
 	return &incidentmap.Error{Code: incidentmap.ErrorCode(err), Param: incidentmap.ErrorParam(err),
-		Message: fmt.Sprintf("feature %d%s: %s", n, idOf(raw), incidentmap.ErrorMessage(err))}
+		Message: where + ": " + incidentmap.ErrorMessage(err)}
 }
 
 // lineReader passes reads through and answers the line of byte offsets

@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/incidentmap/incidentmap"
 )
@@ -163,6 +164,9 @@ func Import(ctx context.Context, s incidentmap.Store, r io.Reader, opt Options) 
 	if err != nil {
 		return rep, err
 	}
+	stop := make(chan struct{})
+	defer close(stop)
+	rd = prefetch(rd, stop)
 	next := func() (incidentmap.ImportItem, error) {
 		for {
 			rec, err := rd.next()
@@ -176,10 +180,7 @@ func Import(ctx context.Context, s incidentmap.Store, r io.Reader, opt Options) 
 			}
 			rep.Rows++
 			if opt.Progress != nil && rep.Rows%1000 == 0 {
-				opt.Progress(Progress{Rows: rep.Rows, BytesRead: counter.n})
-			}
-			if rec.err == nil && rec.inc != nil {
-				rec.err = rec.inc.Validate()
+				opt.Progress(Progress{Rows: rep.Rows, BytesRead: counter.n.Load()})
 			}
 			if rec.err != nil {
 				rep.reject(rec.line, rec.err)
@@ -191,7 +192,7 @@ func Import(ctx context.Context, s incidentmap.Store, r io.Reader, opt Options) 
 	}
 	res, err := s.UpsertIncidents(ctx, next, incidentmap.ImportOptions{DryRun: opt.DryRun})
 	if opt.Progress != nil {
-		opt.Progress(Progress{Rows: rep.Rows, BytesRead: counter.n})
+		opt.Progress(Progress{Rows: rep.Rows, BytesRead: counter.n.Load()})
 	}
 	rep.Created, rep.Updated, rep.Unchanged, rep.Bulk = res.Created, res.Updated, res.Unchanged, res.Bulk
 	rep.UpdatedIDs = slices.Clone(res.UpdatedIDs)
@@ -232,11 +233,79 @@ func newReader(r io.Reader, format Format, opt Options) (reader, error) {
 // countingReader counts the bytes read through it, for progress.
 type countingReader struct {
 	r io.Reader
-	n int64
+	n atomic.Int64
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	c.n += int64(n)
+	c.n.Add(int64(n))
 	return n, err
+}
+
+// prefetchBatch is how many records the reading goroutine hands over at
+// a time; prefetchDepth how many batches may wait. Memory holds at most
+// their product in records, whatever the size of the input.
+const (
+	prefetchBatch = 256
+	prefetchDepth = 4
+)
+
+// batch is records read ahead, and the error that ended reading.
+type batch struct {
+	recs []record
+	err  error
+}
+
+// pipe is a reader that another goroutine fills, so that reading and
+// decoding the input (one core) overlaps with writing to the store
+// (another).
+type pipe struct {
+	ch   <-chan batch
+	cur  batch
+	pos  int
+	done bool
+}
+
+// prefetch reads rd in a goroutine until it ends or stop is closed.
+func prefetch(rd reader, stop <-chan struct{}) reader {
+	ch := make(chan batch, prefetchDepth)
+	go func() {
+		defer close(ch)
+		for {
+			b := batch{recs: make([]record, 0, prefetchBatch)}
+			for len(b.recs) < prefetchBatch && b.err == nil {
+				rec, err := rd.next()
+				if err != nil {
+					b.err = err
+				} else {
+					b.recs = append(b.recs, rec)
+				}
+			}
+			select {
+			case ch <- b:
+			case <-stop:
+				return
+			}
+			if b.err != nil {
+				return
+			}
+		}
+	}()
+	return &pipe{ch: ch}
+}
+
+func (p *pipe) next() (record, error) {
+	for p.pos == len(p.cur.recs) {
+		if p.cur.err != nil || p.done {
+			return record{}, p.cur.err
+		}
+		b, ok := <-p.ch
+		if !ok {
+			p.done = true
+			return record{}, io.EOF
+		}
+		p.cur, p.pos = b, 0
+	}
+	p.pos++
+	return p.cur.recs[p.pos-1], nil
 }

@@ -101,21 +101,6 @@ func expectDelim(dec *json.Decoder, want json.Delim) error {
 	return nil
 }
 
-// idOf returns " (id X)" for a feature whose id can be read, else "".
-func idOf(raw json.RawMessage) string {
-	var f struct {
-		ID any `json:"id"`
-	}
-	if json.Unmarshal(raw, &f) != nil || f.ID == nil {
-		return ""
-	}
-	id := fmt.Sprint(f.ID)
-	if len(id) > 80 {
-		id = id[:80] + "…"
-	}
-	return " (id " + id + ")"
-}
-
 func invalid(line int, msg string) error {
 	return &incidentmap.Error{Code: incidentmap.EINVALID, Param: "file", Message: fmt.Sprintf("line %d: %s", line, msg)}
 }

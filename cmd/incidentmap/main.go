@@ -1,6 +1,7 @@
 // Command incidentmap serves the incident map: `serve` runs the HTTP API and
 // map on a store chosen by DSN, `migrate` brings a database's schema up to
-// date, and `import` loads GeoJSON files. This is the only package that reads
+// date, `import` loads files of our own and other data sets' formats, and
+// `export` writes incidents out as files. This is the only package that reads
 // flags and the environment, opens databases and handles signals.
 package main
 
@@ -37,7 +38,10 @@ const usage = `incidentmap: a geospatial incident map service.
 Usage:
   incidentmap serve   [flags]          run the API and map (http://localhost:8080)
   incidentmap migrate [flags]          apply database migrations and exit
-  incidentmap import  [flags] FILE...  import GeoJSON FeatureCollections (all or nothing)
+  incidentmap import  [flags] FILE...  import GeoJSON, CSV, UCDP, GDELT, ACLED or GTD files
+                                       (each all or nothing; re-importing changes nothing)
+  incidentmap export  [flags]          write incidents as GeoJSON, GeoJSON text sequences,
+                                       CSV or GeoPackage
   incidentmap geocode [--country AFG] [--near lon,lat] NAME
                                        print the gazetteer's candidates for a place name
   incidentmap extract [--published YYYY-MM-DD] ARTICLE
@@ -58,7 +62,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	cmd, args := args[0], args[1:]
 	switch cmd {
-	case "serve", "migrate", "import":
+	case "serve", "migrate":
+	case "import":
+		return importCommand(ctx, args, getenv, stdout, stderr)
+	case "export":
+		return exportCommand(ctx, args, getenv, stdout, stderr)
 	case "healthcheck":
 		return healthcheck(ctx, args, stderr)
 	case "geocode":
@@ -86,13 +94,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return fmt.Errorf("serve takes no arguments, got %q", rest)
 		}
 		return serve(ctx, cfg, stderr)
-	case "migrate":
-		return migrate(ctx, cfg, stdout)
 	default:
-		if len(rest) == 0 {
-			return fmt.Errorf("import needs at least one FILE")
-		}
-		return importFiles(ctx, cfg, rest, stdout)
+		return migrate(ctx, cfg, stdout)
 	}
 }
 
