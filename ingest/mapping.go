@@ -258,14 +258,16 @@ func (mr *mappedReader) row(_ *table, _ Options) (*incidentmap.Incident, bool, [
 	return inc, hasPoint, notes, nil
 }
 
-// parseSources reads the sources cell of a CSV export.
+// parseSources reads the sources cell of a CSV export: sources joined by
+// "||", each "publisher | title | url | published_on"; white space around
+// the parts does not count.
 func parseSources(cell string) ([]incidentmap.Source, error) {
 	if cell == "" {
 		return nil, nil
 	}
 	var out []incidentmap.Source
-	for _, part := range strings.Split(cell, " || ") {
-		f := strings.Split(part, " | ")
+	for _, part := range strings.Split(cell, "||") {
+		f := strings.Split(part, "|")
 		for len(f) < 4 {
 			f = append(f, "")
 		}
