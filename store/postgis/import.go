@@ -209,7 +209,7 @@ func repeatedKey(ctx context.Context, tx pgx.Tx, items []incidentmap.ImportItem)
 // selectMatches reads the incidents that have one of the ids or hold one of
 // the external ids.
 const selectMatches = selectIncident + `
-	WHERE i.id = ANY($1) OR i.id IN (SELECT x.incident_id FROM incident_external_ids x WHERE x.external_id = ANY($2))`
+	WHERE i.id IN (SELECT unnest($1::text[]) UNION SELECT x.incident_id FROM incident_external_ids x WHERE x.external_id = ANY($2))`
 
 const updateIncident = `UPDATE incidents SET title = $2, summary = $3, occurred_start = $4, occurred_end = $5,
 	date_precision = $6, location = ST_GeomFromEWKB($7), location_precision = $8, place_name = $9, country = $10,
