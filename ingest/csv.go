@@ -73,6 +73,7 @@ func newTable(r io.Reader, comma rune) (*table, error) {
 	case len(header) > MaxColumns:
 		return nil, invalid(1, fmt.Sprintf("the header has %d columns; at most %d are accepted", len(header), MaxColumns))
 	}
+	t.line = 1
 	t.header = make([]string, len(header))
 	t.index = map[string]int{}
 	for i, h := range header {
@@ -94,7 +95,6 @@ func newTable(r io.Reader, comma rune) (*table, error) {
 func (t *table) read() (line int, rej error, fatal error) {
 	t.guard.n = 0
 	rec, err := t.r.Read()
-	line, _ = t.r.FieldPos(0)
 	var perr *csv.ParseError
 	switch {
 	case errors.Is(err, io.EOF):
@@ -107,8 +107,9 @@ func (t *table) read() (line int, rej error, fatal error) {
 	case err != nil:
 		return 0, nil, fmt.Errorf("ingest: read: %w", err)
 	}
+	line, _ = t.r.FieldPos(0)
 	t.rec = rec
-	t.line = line
+	t.line, _ = t.r.FieldPos(len(rec) - 1) // where the record ends, near enough
 	if len(rec) != len(t.header) {
 		return line, incidentmap.Invalidf("csv", "has %d fields; the header has %d", len(rec), len(t.header)), nil
 	}

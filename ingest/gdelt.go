@@ -135,6 +135,10 @@ func (g *gdeltReader) next() (record, error) {
 		if rec.err == nil {
 			rec.err = rec.inc.Validate()
 		}
+		if rec.err != nil && rec.inc != nil && rec.inc.Country == "" && incidentmap.ErrorParam(rec.err) == "country" {
+			rec.err = incidentmap.Invalidf("ActionGeo_CountryCode", "%q is a FIPS 10-4 code with no ISO 3166 country (OS is the oceans), and the point %v, %v lies in no country",
+				g.t.get("ActionGeo_CountryCode"), rec.inc.Location.Lon(), rec.inc.Location.Lat())
+		}
 	}
 	return rec, nil
 }

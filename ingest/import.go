@@ -166,7 +166,7 @@ func Import(ctx context.Context, s incidentmap.Store, r io.Reader, opt Options) 
 	}
 	stop := make(chan struct{})
 	defer close(stop)
-	rd = prefetch(rd, stop)
+	rd = prefetch(rd, &counter.n, stop)
 	next := func() (incidentmap.ImportItem, error) {
 		for {
 			rec, err := rd.next()
@@ -243,10 +243,12 @@ func (c *countingReader) Read(p []byte) (int, error) {
 }
 
 // prefetchBatch is how many records the reading goroutine hands over at
-// a time; prefetchDepth how many batches may wait. Memory holds at most
-// their product in records, whatever the size of the input.
+// a time, and prefetchBytes how much input at most; prefetchDepth how many
+// batches may wait. Memory holds at most their product, whatever the size
+// of the input.
 const (
 	prefetchBatch = 256
+	prefetchBytes = 4 << 20
 	prefetchDepth = 4
 )
 
@@ -266,14 +268,16 @@ type pipe struct {
 	done bool
 }
 
-// prefetch reads rd in a goroutine until it ends or stop is closed.
-func prefetch(rd reader, stop <-chan struct{}) reader {
+// prefetch reads rd in a goroutine until it ends or stop is closed; read
+// counts the bytes of input rd has taken.
+func prefetch(rd reader, read *atomic.Int64, stop <-chan struct{}) reader {
 	ch := make(chan batch, prefetchDepth)
 	go func() {
 		defer close(ch)
 		for {
 			b := batch{recs: make([]record, 0, prefetchBatch)}
-			for len(b.recs) < prefetchBatch && b.err == nil {
+			start := read.Load()
+			for len(b.recs) < prefetchBatch && read.Load()-start < prefetchBytes && b.err == nil {
 				rec, err := rd.next()
 				if err != nil {
 					b.err = err
