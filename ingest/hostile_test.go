@@ -97,7 +97,6 @@ func (r *rowReader) Read(p []byte) (int, error) {
 	return r.cur.Read(p)
 }
 
-
 func TestCSVHostile(t *testing.T) {
 	tests := []struct {
 		name  string
