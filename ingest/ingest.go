@@ -1,8 +1,14 @@
-// Package ingest turns outside data into incidents: GeoJSON FeatureCollections
-// in the wire shape of package feature (the import format, and the format of
-// the seed incidents shipped in seeds.geojson). Reading is all or nothing: a
-// file with one bad feature yields no incidents and a report naming every bad
-// feature by line, position and id.
+// Package ingest turns outside data into incidents. Import streams a file
+// into a store in one transaction: GeoJSON FeatureCollections in the wire
+// shape of package feature (also the format of the seed incidents shipped
+// in seeds.geojson), CSV through a column Mapping, and the exports of UCDP
+// GED, GDELT 2.0, ACLED and GTD, each mapped field by field (see README
+// "Import and export"). Records are completed from the boundaries and the
+// gazetteer, rejected records are reported by line, field and reason, and
+// the store creates, updates or leaves alone each incident by id and
+// external id. ReadGeoJSON reads a whole collection or nothing. The
+// package also drafts incidents from news text (extract*.go) and measures
+// the geocoder and extractor (eval*.go).
 package ingest
 
 import (

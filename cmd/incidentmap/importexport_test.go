@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/incidentmap/incidentmap"
+	"github.com/incidentmap/incidentmap/ingest"
 )
 
 var noEnv = func(string) string { return "" }
@@ -148,5 +149,32 @@ func TestExportGeoPackageGDAL(t *testing.T) {
 	gdal(t, "ogr2ogr", "-f", "GeoJSON", out, path)
 	if b, err := os.ReadFile(out); err != nil || !bytes.Contains(b, []byte(`"acled:IRQ99003"`)) {
 		t.Errorf("ogr2ogr to GeoJSON: %v %s", err, b)
+	}
+}
+
+func TestProgressBar(t *testing.T) {
+	var buf bytes.Buffer
+	if isTerminal(&buf) {
+		t.Error("a buffer is not a terminal")
+	}
+	b := &progressBar{w: &buf, name: "f.csv", size: 1000}
+	b.update(ingest.Progress{Rows: 10, BytesRead: 500})
+	b.update(ingest.Progress{Rows: 20, BytesRead: 600}) // within 100 ms: not drawn
+	b.done()
+	got := buf.String()
+	if !strings.HasPrefix(got, "\r\x1b[K[###############---------------]  50% f.csv: 10 rows") || strings.Count(got, "\r") != 1 || !strings.HasSuffix(got, "\n") {
+		t.Errorf("bar %q", got)
+	}
+	var none *progressBar
+	none.done() // no bar: nothing to end
+	// Without a terminal the import draws no bar.
+	var stderr bytes.Buffer
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "p.db")
+	if err := run(context.Background(), []string{"import", "--db", dsn, "--format", "acled",
+		filepath.Join("..", "..", "ingest", "testdata", "import", "acled.csv")}, noEnv, &bytes.Buffer{}, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	if stderr.Len() != 0 {
+		t.Errorf("a progress bar went to a non-terminal: %q", stderr.String())
 	}
 }

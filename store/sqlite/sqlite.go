@@ -4,8 +4,9 @@
 // that spatial filters search, compiles the one filter model
 // (incidentmap.Expr) into bound SQL over allow-listed columns, with Go
 // functions for the spatial and distance tests SQLite lacks (spatial.go),
-// pages by key in any sortby order, and turns driver errors into
-// incidentmap.Error codes.
+// pages by key in any sortby order, imports in bulk (import.go: an empty
+// store is loaded with its indexes dropped and built after), and turns
+// driver errors into incidentmap.Error codes.
 //
 // It runs on modernc.org/sqlite, a cgo-free build of SQLite, through sqlx.
 package sqlite
