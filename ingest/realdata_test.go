@@ -23,11 +23,11 @@ func openShared(t *testing.T, name string) *os.File {
 	path := filepath.Join(*sharedIncidents, name)
 	f, err := os.Open(path)
 	if err != nil {
-		msg := "SKIPPING a test on real data: " + path + " is missing (" + err.Error() + "); run from a checkout beside ../shared or pass -shared-incidents DIR"
+		msg := "REAL DATA MISSING: " + path + " (" + err.Error() + "); run from a checkout beside ../shared or pass -shared-incidents DIR"
 		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
+			t.Fatal(msg + "; CI=true requires it")
 		}
-		t.Skip(msg)
+		t.Skip("SKIPPING a test on real data: " + msg)
 	}
 	t.Cleanup(func() { f.Close() })
 	return f
