@@ -211,7 +211,7 @@ func repeatedKey(ctx context.Context, tx pgx.Tx, items []incidentmap.ImportItem)
 const selectMatches = selectIncident + `
 	WHERE i.id IN (SELECT unnest($1::text[]) UNION SELECT x.incident_id FROM incident_external_ids x WHERE x.external_id = ANY($2))`
 
-const updateIncident = `UPDATE incidents SET title = $2, summary = $3, occurred_start = $4, occurred_end = $5,
+const importUpdate = `UPDATE incidents SET title = $2, summary = $3, occurred_start = $4, occurred_end = $5,
 	date_precision = $6, location = ST_GeomFromEWKB($7), location_precision = $8, place_name = $9, country = $10,
 	admin1_code = $11, admin1_name = $12, event_type = $13, sub_event_type = $14, target_type = $15,
 	target_country = $16, facility = $17, perpetrator = $18, actors = $19, fatalities = $20, injuries = $21,
@@ -281,7 +281,7 @@ func updateRow(ctx context.Context, tx pgx.Tx, inc *incidentmap.Incident, now ti
 		return fmt.Errorf("encode incident %s: %w", inc.ID, err)
 	}
 	// values: id … status (0–24), version, created_at, updated_at.
-	if _, err := tx.Exec(ctx, updateIncident, append(values[:25], now)...); err != nil {
+	if _, err := tx.Exec(ctx, importUpdate, append(values[:25], now)...); err != nil {
 		return fmt.Errorf("update incident %s: %w", inc.ID, err)
 	}
 	if _, err := tx.Exec(ctx, `DELETE FROM incident_external_ids WHERE incident_id = $1`, inc.ID); err != nil {

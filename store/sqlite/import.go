@@ -238,12 +238,12 @@ const selectMatches = `SELECT ` + incidentColumns + ` FROM incidents i
 	   OR i.id IN (SELECT x.incident_id FROM incident_external_ids x WHERE x.external_id IN (SELECT value FROM json_each(?)))`
 
 const (
-	updateIncident = `UPDATE incidents SET title = ?, summary = ?, occurred_start = ?, occurred_end = ?, date_precision = ?,
+	importUpdate = `UPDATE incidents SET title = ?, summary = ?, occurred_start = ?, occurred_end = ?, date_precision = ?,
 	lon = ?, lat = ?, location_precision = ?, place_name = ?, country = ?, admin1_code = ?, admin1_name = ?,
 	event_type = ?, sub_event_type = ?, target_type = ?, target_country = ?, facility = ?,
 	perpetrator = ?, actors = ?, fatalities = ?, injuries = ?, tags = ?, sources = ?, responses = ?,
 	status = ?, version = version + 1, updated_at = ? WHERE id = ?`
-	deleteExternalIDs = `DELETE FROM incident_external_ids WHERE incident_id = ?`
+	importDeleteExternalIDs = `DELETE FROM incident_external_ids WHERE incident_id = ?`
 )
 
 func (s *Store) upsert(ctx context.Context, tx *sqlx.Tx, next func() (incidentmap.ImportItem, error), opt incidentmap.ImportOptions) (incidentmap.ImportResult, error) {
@@ -253,7 +253,7 @@ func (s *Store) upsert(ctx context.Context, tx *sqlx.Tx, next func() (incidentma
 		return p.Result, err
 	}
 	defer ins.close()
-	update, err := tx.PreparexContext(ctx, updateIncident)
+	update, err := tx.PreparexContext(ctx, importUpdate)
 	if err != nil {
 		return p.Result, fmt.Errorf("prepare update: %w", err)
 	}
@@ -293,7 +293,7 @@ func (s *Store) upsert(ctx context.Context, tx *sqlx.Tx, next func() (incidentma
 			if _, err := update.ExecContext(ctx, append(args[1:26], nowText, inc.ID)...); err != nil {
 				return p.Result, fmt.Errorf("update incident %s: %w", inc.ID, err)
 			}
-			if _, err := tx.ExecContext(ctx, deleteExternalIDs, inc.ID); err != nil {
+			if _, err := tx.ExecContext(ctx, importDeleteExternalIDs, inc.ID); err != nil {
 				return p.Result, fmt.Errorf("update external ids of %s: %w", inc.ID, err)
 			}
 			for pos, x := range inc.ExternalIDs {
