@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/incidentmap/incidentmap"
@@ -59,16 +60,16 @@ func (s *countingStore) UpsertIncidents(_ context.Context, next func() (incident
 
 const hostileHeader = "id,title,summary,occurred_start,lon,lat,location_precision,country,event_type,target_type\n"
 
-// A 200 MB CSV is streamed: 2,000 records with 100 KB summaries import
-// while the heap stays far below the file's size.
+// A 200 MB CSV is streamed: 40,000 records with 5,000-byte summaries
+// import while the live heap stays far below the file's size.
 func TestCSV200MBStreamed(t *testing.T) {
 	if testing.Short() {
 		t.Skip("reads 200 MB")
 	}
-	summary := strings.Repeat("s", 100<<10)
+	summary := strings.Repeat("s", 4900)
 	row := "x,A title," + summary + ",2021-01-01,62.2,34.3,city,AFG,Protests,embassy\n"
-	const rows = 2000
-	s := &countingStore{sampleAt: 200}
+	const rows = 40_000
+	s := &countingStore{sampleAt: 4000}
 	r := io.MultiReader(strings.NewReader(hostileHeader), &rowReader{n: rows, row: row})
 	rep, err := Import(context.Background(), s, r, Options{Format: FormatCSV})
 	if err != nil || rep.Rows != rows || s.items != rows {
@@ -171,4 +172,41 @@ func FuzzImportCSV(f *testing.F) {
 			}
 		}
 	})
+}
+
+// bigReader yields records that each take a megabyte of input.
+type bigReader struct {
+	read *atomic.Int64
+	n    int
+}
+
+func (b *bigReader) next() (record, error) {
+	if b.n == 100 {
+		return record{}, io.EOF
+	}
+	b.n++
+	b.read.Add(1 << 20)
+	return record{line: b.n}, nil
+}
+
+// The reading goroutine hands over at most prefetchBytes of input per
+// batch, however few records that is, so that huge records cannot pile up.
+func TestPrefetchBoundedByBytes(t *testing.T) {
+	var read atomic.Int64
+	stop := make(chan struct{})
+	defer close(stop)
+	p := prefetch(&bigReader{read: &read}, &read, stop).(*pipe)
+	n := 0
+	for {
+		if _, err := p.next(); errors.Is(err, io.EOF) {
+			break
+		}
+		if len(p.cur.recs) > 4 { // 4 MB of one-megabyte records
+			t.Fatalf("a batch holds %d one-megabyte records", len(p.cur.recs))
+		}
+		n++
+	}
+	if n != 100 {
+		t.Errorf("read %d records, want 100", n)
+	}
 }

@@ -74,10 +74,11 @@ func (s *Store) upsertOn(ctx context.Context, conn *pgx.Conn, next func() (incid
 }
 
 // selectBulkIndexes lists the indexes a bulk load drops and builds again:
-// all but those that back a constraint (primary keys, UNIQUE), which must
-// hold during the load.
+// those of incidents (the external ids keep theirs, which triggers may
+// search) but those that back a constraint (primary keys, UNIQUE), which
+// must hold during the load.
 const selectBulkIndexes = `SELECT indexname, indexdef FROM pg_indexes
-	WHERE schemaname = current_schema() AND tablename IN ('incidents', 'incident_external_ids')
+	WHERE schemaname = current_schema() AND tablename = 'incidents'
 	  AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE connamespace = current_schema()::regnamespace)`
 
 func (s *Store) bulkLoad(ctx context.Context, tx pgx.Tx, next func() (incidentmap.ImportItem, error), opt incidentmap.ImportOptions) (incidentmap.ImportResult, error) {

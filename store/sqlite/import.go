@@ -59,12 +59,13 @@ type schemaObject struct {
 	SQL  string `db:"sql"`
 }
 
-// The indexes a bulk load drops and builds again, and the trigger that
-// would otherwise insert into the R*Tree row by row. Implicit indexes of
-// UNIQUE and PRIMARY KEY constraints have no SQL and stay.
+// The indexes a bulk load drops and builds again (those of incidents: the
+// external ids keep theirs, which triggers may search), and the trigger
+// that would otherwise insert into the R*Tree row by row. Implicit indexes
+// of UNIQUE and PRIMARY KEY constraints have no SQL and stay.
 const (
 	selectBulkIndexes = `SELECT name, sql FROM sqlite_master
-		WHERE type = 'index' AND tbl_name IN ('incidents', 'incident_external_ids') AND sql IS NOT NULL`
+		WHERE type = 'index' AND tbl_name = 'incidents' AND sql IS NOT NULL`
 	selectRTreeTrigger = `SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name = 'incidents_rtree_insert'`
 	fillRTree          = `INSERT INTO incidents_rtree (rid, min_lon, max_lon, min_lat, max_lat)
 		SELECT rid, lon, lon, lat, lat FROM incidents`
