@@ -418,6 +418,20 @@ type Store interface {
 	// ImportIncidents inserts all of incs in one transaction, or none of them.
 	// The error names the first incident at fault by its index and id.
 	ImportIncidents(ctx context.Context, incs []*Incident) error
+	// UpsertIncidents takes items from next until it returns io.EOF and
+	// writes them in one transaction, or none of them (any error, a
+	// cancelled ctx, or a crash leaves the store as it was). An item
+	// matches the existing incident that has its id or one of its external
+	// ids; it takes that incident's id and replaces it (Version+1,
+	// UpdatedAt now, CreatedAt kept) when its content differs
+	// (SameContent), and leaves it alone when not; an item that matches
+	// nothing is created. An item matching two incidents, or repeating an
+	// id or external id of an earlier item, is ECONFLICT; an invalid one
+	// is EINVALID; both name the item's line ("line 12: …"). An error of
+	// next is returned as it is. With opt.DryRun nothing is written, and
+	// the result counts what a real run would do. A store that is empty may
+	// load in bulk and build its indexes after the load.
+	UpsertIncidents(ctx context.Context, next func() (ImportItem, error), opt ImportOptions) (ImportResult, error)
 	// GetIncident returns the incident with this id, or ENOTFOUND.
 	GetIncident(ctx context.Context, id string) (*Incident, error)
 	// FindIncidents calls fn for each incident that f selects, in the order

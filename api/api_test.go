@@ -262,6 +262,9 @@ func (s *fakeStore) CreateIncident(context.Context, *incidentmap.Incident) error
 func (s *fakeStore) ImportIncidents(context.Context, []*incidentmap.Incident) error {
 	panic("fakeStore: ImportIncidents is not used by the api")
 }
+func (s *fakeStore) UpsertIncidents(context.Context, func() (incidentmap.ImportItem, error), incidentmap.ImportOptions) (incidentmap.ImportResult, error) {
+	panic("fakeStore: UpsertIncidents is not used by the api")
+}
 func (s *fakeStore) DeleteIncident(context.Context, string) error {
 	panic("fakeStore: DeleteIncident is not used by the api")
 }

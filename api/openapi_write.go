@@ -1,6 +1,9 @@
 package api
 
-import "github.com/incidentmap/incidentmap"
+import (
+	"github.com/incidentmap/incidentmap"
+	"github.com/incidentmap/incidentmap/ingest"
+)
 
 // The OpenAPI description of the write side, the history and the change
 // feed.
@@ -106,13 +109,37 @@ func addWritePaths(paths obj) {
 		"security":    bearer, "parameters": []any{idParam, ifMatchParam},
 		"responses": versioned(obj{"204": obj{"description": "Deleted."}}),
 	}
+	str := obj{"type": "string"}
+	boolean := obj{"type": "boolean", "default": false}
+	formats := make([]any, len(ingest.Formats))
+	for i, f := range ingest.Formats {
+		formats[i] = string(f)
+	}
+	n := obj{"type": "integer"}
+	texts := obj{"type": "array", "items": str}
+	report := obj{"type": "object", "properties": obj{
+		"format": str, "dryRun": obj{"type": "boolean"}, "committed": obj{"type": "boolean"},
+		"rows": n, "created": n, "updated": n, "unchanged": n, "rejected": n,
+		"rejects": obj{"type": "array", "items": obj{"type": "object", "properties": obj{"line": n, "field": str, "reason": str}}},
+		"notes":   texts, "noteCount": n, "updatedIds": texts}}
 	paths[importsPath] = obj{"post": obj{
-		"operationId": "importIncidents", "summary": "Import a GeoJSON FeatureCollection (editor)",
-		"description": "All or nothing, as `incidentmap import` does; a bad feature is a 400 listing every problem by line.",
-		"security":    bearer,
-		"requestBody": obj{"required": true, "content": obj{mediaGeoJSON: obj{"schema": schemaRef("featureCollection")}}},
-		"responses": writeResponses(obj{"201": response("What was imported.", mediaJSON, obj{"type": "object", "properties": obj{
-			"imported": obj{"type": "integer"}, "notes": obj{"type": "array", "items": obj{"type": "string"}}}}),
-			"409": ref("responses", "conflict")}),
+		"operationId": "importIncidents", "summary": "Import a file of incidents (editor)",
+		"description": "Streams the body through the importer of `incidentmap import`, in one transaction: new incidents are created, " +
+			"those whose id or external id is stored are updated when they changed and left alone when not, so re-importing a file " +
+			"changes nothing. Rejected records are listed by line, field and reason; then nothing is written unless partial=true.",
+		"security": bearer,
+		"parameters": []any{
+			param("format", "The file's format: our GeoJSON (default), CSV with our column names, or the UCDP GED, GDELT 2.0 event, ACLED or GTD exports.",
+				obj{"type": "string", "enum": formats, "default": "geojson"}, nil),
+			param("dry_run", "Count what the import would do and write nothing.", boolean, nil),
+			param("partial", "Import the valid records when others are rejected.", boolean, nil),
+		},
+		"requestBody": obj{"required": true, "content": obj{
+			mediaGeoJSON: obj{"schema": schemaRef("featureCollection")}, mediaJSON: obj{"schema": schemaRef("featureCollection")},
+			"text/csv": obj{"schema": str}, "text/tab-separated-values": obj{"schema": str}, "text/plain": obj{"schema": str}}},
+		"responses": writeResponses(obj{
+			"201": response("Incidents were created: the report.", mediaJSON, report),
+			"200": response("Nothing was created (updates only, a re-import, or a dry run): the report.", mediaJSON, report),
+		}),
 	}}
 }

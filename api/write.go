@@ -319,41 +319,134 @@ func (s *server) deleteItem(c *gin.Context) error {
 	return nil
 }
 
-// importItems serves POST /imports: an editor imports a GeoJSON
-// FeatureCollection, all or nothing, through the same reader as
-// `incidentmap import`. It answers 201 with how many incidents came in and
-// the reader's notes; a bad feature is a 400 listing every problem by line.
+// importItems serves POST /imports: an editor imports a file through the
+// same streaming importer as `incidentmap import` (ingest.Import): one
+// transaction that creates new incidents, updates those whose id or
+// external id is stored and changed, and leaves the rest alone, so that
+// re-importing a file changes nothing. The body is read as it arrives,
+// never whole, up to the import limit (413 beyond).
+//
+// Query parameters: format (geojson, the default; csv, ucdp, gdelt, acled,
+// gtd — see "Import and export" in the README), dry_run=true (count what
+// would change, write nothing) and partial=true (import the valid records
+// when others are rejected). A GeoJSON body is application/geo+json or
+// application/json; the others are text/csv, text/tab-separated-values or
+// text/plain.
+//
+// It answers 201 with the report when incidents were created, 200 when
+// none were (an update, a re-import, a dry run), and 400 with the report
+// when records were rejected: each by line, field and reason.
 func (s *server) importItems(c *gin.Context) error {
 	if _, err := require(c, incidentmap.RoleEditor); err != nil {
 		return err
 	}
-	body, err := readBody(c, s.maxImport, false)
-	if err != nil {
-		return err
+	opt := ingest.Options{Format: ingest.FormatGeoJSON}
+	for name, vals := range c.Request.URL.Query() {
+		if len(vals) != 1 {
+			return incidentmap.Invalidf(name, "must be given at most once")
+		}
+		v := vals[0]
+		switch name {
+		case "format":
+			opt.Format = ingest.Format(v)
+			if !slices.Contains(ingest.Formats, opt.Format) {
+				return incidentmap.Invalidf(name, "must be one of %v, got %q", ingest.Formats, clip(v))
+			}
+		case "dry_run", "partial":
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return incidentmap.Invalidf(name, "must be true or false, got %q", clip(v))
+			}
+			if name == "dry_run" {
+				opt.DryRun = b
+			} else {
+				opt.Partial = b
+			}
+		default:
+			return incidentmap.Invalidf(clip(name), "is not a parameter of POST %s; it takes format, dry_run and partial", importsPath)
+		}
 	}
-	var opt ingest.Options
+	mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
+	json := mt == mediaJSON || mt == mediaGeoJSON
+	text := mt == "text/csv" || mt == "text/tab-separated-values" || mt == "text/plain"
+	if err != nil || opt.Format == ingest.FormatGeoJSON && !json || opt.Format != ingest.FormatGeoJSON && !text {
+		want := "application/geo+json or application/json"
+		if opt.Format != ingest.FormatGeoJSON {
+			want = "text/csv, text/tab-separated-values or text/plain"
+		}
+		return incidentmap.Errorf(codeUnsupportedMedia, "the body of a %s import must be %s", opt.Format, want)
+	}
+	if c.Request.ContentLength > s.maxImport {
+		return incidentmap.Errorf(codeTooLarge, "the body is larger than the limit of %d bytes", s.maxImport)
+	}
 	if s.geo != nil {
 		if opt.Regions, err = s.geo.Regions(); err != nil {
 			return err
 		}
 		opt.Gazetteer = s.geo.Gazetteer
 	}
-	incs, notes, err := ingest.ReadGeoJSONWith(bytes.NewReader(body), opt)
-	if err != nil {
-		return err
+	body := http.MaxBytesReader(c.Writer, c.Request.Body, s.maxImport)
+	rep, err := ingest.Import(c.Request.Context(), s.store, body, opt)
+	var maxErr *http.MaxBytesError
+	if errors.As(err, &maxErr) {
+		return incidentmap.Errorf(codeTooLarge, "the body is larger than the limit of %d bytes", s.maxImport)
 	}
-	if err := s.store.ImportIncidents(c.Request.Context(), incs); err != nil {
-		return err
-	}
-	if notes == nil {
-		notes = []string{}
-	}
+	out := importReport(rep)
 	c.Header("Cache-Control", "no-store")
-	writeJSON(c, http.StatusCreated, struct {
-		Imported int      `json:"imported"`
-		Notes    []string `json:"notes"`
-	}{len(incs), notes})
+	if err != nil {
+		if len(rep.Rejects) == 0 {
+			return err
+		}
+		status, code := errorStatus(err)
+		writeJSON(c, status, struct {
+			Code        string       `json:"code"`
+			Description string       `json:"description"`
+			Parameter   string       `json:"parameter,omitempty"`
+			RequestID   string       `json:"requestId"`
+			Report      importResult `json:"report"`
+		}{code, incidentmap.ErrorParam(err) + ": " + incidentmap.ErrorMessage(err), incidentmap.ErrorParam(err), requestIDOf(c), out})
+		return nil
+	}
+	status := http.StatusOK
+	if rep.Committed && rep.Created > 0 {
+		status = http.StatusCreated
+	}
+	writeJSON(c, status, out)
 	return nil
+}
+
+// importResult is the JSON of an import's report.
+type importResult struct {
+	Format     string         `json:"format"`
+	DryRun     bool           `json:"dryRun"`
+	Committed  bool           `json:"committed"`
+	Rows       int            `json:"rows"`
+	Created    int            `json:"created"`
+	Updated    int            `json:"updated"`
+	Unchanged  int            `json:"unchanged"`
+	Rejected   int            `json:"rejected"`
+	Rejects    []importReject `json:"rejects"`
+	Notes      []string       `json:"notes"`
+	NoteCount  int            `json:"noteCount"`
+	UpdatedIDs []string       `json:"updatedIds"`
+}
+
+// importReject is one rejected record of an import.
+type importReject struct {
+	Line   int    `json:"line"`
+	Field  string `json:"field,omitempty"`
+	Reason string `json:"reason"`
+}
+
+func importReport(r ingest.Report) importResult {
+	out := importResult{Format: string(r.Format), DryRun: r.DryRun, Committed: r.Committed, Rows: r.Rows,
+		Created: r.Created, Updated: r.Updated, Unchanged: r.Unchanged, Rejected: r.Rejected,
+		Rejects: []importReject{}, Notes: append([]string{}, r.Notes...), NoteCount: r.NoteCount,
+		UpdatedIDs: append([]string{}, r.UpdatedIDs...)}
+	for _, rj := range r.Rejects {
+		out.Rejects = append(out.Rejects, importReject{rj.Line, rj.Field, rj.Reason})
+	}
+	return out
 }
 
 // parseAsOf reads the as_of parameter: an RFC 3339 instant.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -83,39 +84,84 @@ type wireResponse struct {
 // Version and timestamps in the input are ignored. Errors are EINVALID and
 // name the property at fault.
 func Decode(data []byte) (*incidentmap.Incident, error) {
+	inc, hasPoint, err := Parse(data)
+	if err != nil {
+		return nil, err
+	}
+	if !hasPoint {
+		return nil, incidentmap.Invalidf("geometry", "must be a Point")
+	}
+	if err := inc.Validate(); err != nil {
+		return nil, err
+	}
+	return inc, nil
+}
+
+// Parse reads one GeoJSON Feature in the wire shape as Decode does, with
+// its defaults, but does not validate the incident, and accepts a null or
+// missing geometry (hasPoint false), so that an importer can complete the
+// incident (geocode it, add its country) before it validates it. Errors
+// are EINVALID and name the property at fault.
+func Parse(data []byte) (inc *incidentmap.Incident, hasPoint bool, err error) {
 	var w wireFeature
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&w); err != nil {
-		return nil, jsonError(err)
+		return nil, false, jsonError(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, incidentmap.Invalidf("feature", "unexpected data after the Feature")
+		return nil, false, incidentmap.Invalidf("feature", "unexpected data after the Feature")
 	}
+	return w.incident()
+}
+
+// ParseNext is Parse of the next value of a stream, read in one pass: dec
+// must have DisallowUnknownFields set. It also returns the feature's id as
+// far as it could be read, for error messages. After an error that is not
+// an *incidentmap.Error (malformed JSON, a read error), the stream cannot
+// go on; after one, dec stands after the value.
+func ParseNext(dec *json.Decoder) (inc *incidentmap.Incident, hasPoint bool, id string, err error) {
+	var w wireFeature
+	if err := dec.Decode(&w); err != nil {
+		json.Unmarshal(w.ID, &id)
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) || strings.HasPrefix(err.Error(), "json: unknown field ") {
+			return nil, false, id, jsonError(err)
+		}
+		return nil, false, id, err // malformed or unreadable: the stream cannot go on
+	}
+	inc, hasPoint, err = w.incident()
+	json.Unmarshal(w.ID, &id)
+	return inc, hasPoint, id, err
+}
+
+// incident maps a decoded wire feature to an incident with defaults.
+func (w *wireFeature) incident() (inc *incidentmap.Incident, hasPoint bool, err error) {
 	if w.Type != "Feature" {
-		return nil, incidentmap.Invalidf("type", `must be "Feature", got %q`, w.Type)
+		return nil, false, incidentmap.Invalidf("type", `must be "Feature", got %q`, w.Type)
 	}
 	var id string
 	if err := json.Unmarshal(w.ID, &id); err != nil {
-		return nil, incidentmap.Invalidf("id", "must be a string")
+		return nil, false, incidentmap.Invalidf("id", "must be a string")
 	}
-	if w.Geometry == nil || w.Geometry.Type != "Point" {
-		return nil, incidentmap.Invalidf("geometry", "must be a Point")
-	}
-	if n := len(w.Geometry.Coordinates); n != 2 && n != 3 {
-		return nil, incidentmap.Invalidf("geometry", "a Point needs [longitude, latitude], got %d numbers", n)
+	if w.Geometry != nil {
+		if w.Geometry.Type != "Point" {
+			return nil, false, incidentmap.Invalidf("geometry", "must be a Point")
+		}
+		if n := len(w.Geometry.Coordinates); n != 2 && n != 3 {
+			return nil, false, incidentmap.Invalidf("geometry", "a Point needs [longitude, latitude], got %d numbers", n)
+		}
 	}
 	if w.Properties == nil {
-		return nil, incidentmap.Invalidf("properties", "are required")
+		return nil, false, incidentmap.Invalidf("properties", "are required")
 	}
 	p := w.Properties
-	inc := &incidentmap.Incident{
+	inc = &incidentmap.Incident{
 		ID:                id,
 		ExternalIDs:       p.ExternalIDs,
 		Title:             p.Title,
 		Summary:           p.Summary,
 		DatePrecision:     incidentmap.DatePrecision(orDefault(p.DatePrecision, string(incidentmap.DateDay))),
-		Location:          orb.Point{w.Geometry.Coordinates[0], w.Geometry.Coordinates[1]},
 		LocationPrecision: incidentmap.LocationPrecision(p.LocationPrecision),
 		PlaceName:         p.PlaceName,
 		Country:           p.Country,
@@ -133,31 +179,33 @@ func Decode(data []byte) (*incidentmap.Incident, error) {
 		Tags:              p.Tags,
 		Status:            incidentmap.Status(orDefault(p.Status, string(incidentmap.StatusPublished))),
 	}
-	var err error
+	if w.Geometry != nil {
+		inc.Location = orb.Point{w.Geometry.Coordinates[0], w.Geometry.Coordinates[1]}
+	}
 	if inc.OccurredStart, err = parseDay("occurred_start", p.OccurredStart); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	inc.OccurredEnd = inc.OccurredStart
 	if p.OccurredEnd != "" {
 		if inc.OccurredEnd, err = parseDay("occurred_end", p.OccurredEnd); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
 	for _, s := range p.Sources {
 		src, err := s.source("sources")
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		inc.Sources = append(inc.Sources, src)
 	}
 	for _, r := range p.Responses {
 		day, err := parseDay("responses", r.Date)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		src, err := r.Source.source("responses")
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		inc.Responses = append(inc.Responses, incidentmap.Response{
 			Date:          day,
@@ -169,10 +217,7 @@ func Decode(data []byte) (*incidentmap.Incident, error) {
 			Source:        src,
 		})
 	}
-	if err := inc.Validate(); err != nil {
-		return nil, err
-	}
-	return inc, nil
+	return inc, w.Geometry != nil, nil
 }
 
 func (s wireSource) source(field string) (incidentmap.Source, error) {
@@ -211,11 +256,16 @@ func jsonError(err error) error {
 	var syntaxErr *json.SyntaxError
 	switch {
 	case errors.As(err, &typeErr):
-		field := typeErr.Field
+		path := orDefault(typeErr.Field, "feature")
+		field := path
 		if i := strings.LastIndex(field, "."); i >= 0 {
 			field = field[i+1:]
 		}
-		return incidentmap.Invalidf(orDefault(field, "feature"), "must be a JSON %s, got %s", typeErr.Type, typeErr.Value)
+		if (field == "sources" || field == "responses") && typeErr.Type.Kind() == reflect.Struct {
+			path += "[]" // an item of the list
+		}
+		return &incidentmap.Error{Code: incidentmap.EINVALID, Param: field,
+			Message: fmt.Sprintf("%s: must be %s, got a JSON %s", path, expectedJSON(typeErr.Type), typeErr.Value)}
 	case errors.As(err, &syntaxErr):
 		return incidentmap.Invalidf("feature", "malformed JSON at byte %d", syntaxErr.Offset)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
@@ -226,4 +276,36 @@ func jsonError(err error) error {
 		return incidentmap.Invalidf(orDefault(name, "feature"), "is not a known property")
 	}
 	return incidentmap.Invalidf("feature", "%s", fmt.Sprint(err))
+}
+
+// expectedJSON describes in JSON terms the value a Go type of the wire
+// format takes, for error messages: never a Go type name.
+func expectedJSON(t reflect.Type) string {
+	switch t {
+	case reflect.TypeFor[wireSource]():
+		return "an object {publisher, title, url, published_on}"
+	case reflect.TypeFor[wireResponse]():
+		return "an object {date, date_precision, actor, actor_country, kind, summary, source}"
+	case reflect.TypeFor[wireGeometry]():
+		return `a Point geometry {"type": "Point", "coordinates": [lon, lat]}`
+	case reflect.TypeFor[wireProperties]():
+		return "an object of properties"
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		return expectedJSON(t.Elem()) + " or null"
+	case reflect.String:
+		return "a string"
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		return "a whole number"
+	case reflect.Float64, reflect.Float32:
+		return "a number"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice:
+		return "an array whose items are each " + expectedJSON(t.Elem())
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	}
+	return "another JSON value"
 }

@@ -360,3 +360,26 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// A type error names the JSON path and what is expected there, in JSON
+// terms, never a Go type.
+func TestDecodeTypeErrorMessages(t *testing.T) {
+	tests := []struct{ old, new, want string }{
+		{`"title":"T"`, `"title":"T","sources":["Reuters"]`, "properties.sources[]: must be an object {publisher, title, url, published_on}, got a JSON string"},
+		{`"title":"T"`, `"title":"T","responses":[{"actor":"A","source":"P"}]`, "properties.responses.source: must be an object {publisher, title, url, published_on}, got a JSON string"},
+		{`"title":"T"`, `"title":"T","fatalities":"ten"`, "properties.fatalities: must be a whole number, got a JSON string"},
+		{`"title":"T"`, `"title":["T"]`, "properties.title: must be a string, got a JSON array"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			_, err := feature.Decode([]byte(strings.Replace(validFeature, tt.old, tt.new, 1)))
+			msg := incidentmap.ErrorMessage(err)
+			if msg != tt.want {
+				t.Errorf("message %q, want %q", msg, tt.want)
+			}
+			if strings.Contains(msg, "wire") || strings.Contains(msg, "feature.") {
+				t.Errorf("message %q names a Go type", msg)
+			}
+		})
+	}
+}

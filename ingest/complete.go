@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -12,13 +11,27 @@ import (
 	orbgeo "github.com/paulmach/orb/geo"
 )
 
-// Options lets an import complete features from geographic knowledge.
-// With Regions, a feature without a country or province gets them from its
-// point, and one whose given values disagree with its point is noted. With
-// Gazetteer, a feature with no geometry but a place_name is geocoded.
+// Options says how to read an import and lets it complete records from
+// geographic knowledge. With Regions, a record without a country or
+// province gets them from its point, and one whose given values disagree
+// with its point is noted. With Gazetteer, a record with no point but a
+// place name is geocoded.
 type Options struct {
+	// Format of the input; empty means FormatGeoJSON.
+	Format Format
+	// Mapping maps the columns of FormatCSV; nil maps columns named as
+	// our fields to themselves (what `incidentmap export` writes).
+	Mapping *Mapping
+	// DryRun counts what the import would do and writes nothing.
+	DryRun bool
+	// Partial writes the records that are valid when others are
+	// rejected; by default one rejected record stops the whole import.
+	Partial bool
+	// Progress, when set, is called every thousand records and at the end.
+	Progress func(Progress)
+
 	Regions *region.Index
-	// Gazetteer is called only when a feature needs geocoding, so that the
+	// Gazetteer is called only when a record needs geocoding, so that the
 	// gazetteer is loaded only then.
 	Gazetteer func() (*gazetteer.Gazetteer, error)
 }
@@ -31,64 +44,6 @@ const (
 	AmbiguityKm    = 25
 	AmbiguityScore = 1.0
 )
-
-// complete fills in a raw feature before it is decoded and validated. It
-// returns the feature, notes for the import report, and an error that
-// names the property at fault.
-func (o Options) complete(raw json.RawMessage) (json.RawMessage, []string, error) {
-	if o.Regions == nil && o.Gazetteer == nil {
-		return raw, nil, nil
-	}
-	var f map[string]json.RawMessage
-	if json.Unmarshal(raw, &f) != nil {
-		return raw, nil, nil // feature.Decode reports malformed features
-	}
-	var props map[string]json.RawMessage
-	if json.Unmarshal(f["properties"], &props) != nil || props == nil {
-		return raw, nil, nil
-	}
-	var notes []string
-	str := func(key string) string {
-		var s string
-		json.Unmarshal(props[key], &s)
-		return s
-	}
-	set := func(key string, v any) {
-		b, _ := json.Marshal(v)
-		props[key] = b
-	}
-	if g := f["geometry"]; len(g) == 0 || string(g) == "null" {
-		if str("place_name") == "" {
-			return raw, nil, nil
-		}
-		cand, note, err := o.geocode(str("place_name"), str("country"))
-		if err != nil {
-			return raw, nil, err
-		}
-		notes = append(notes, note)
-		f["geometry"], _ = json.Marshal(map[string]any{"type": "Point", "coordinates": []float64{cand.Lon, cand.Lat}})
-		set("place_name", cand.Name)
-		if str("location_precision") == "" {
-			set("location_precision", cand.Precision)
-		}
-	}
-	if o.Regions != nil {
-		var geom struct {
-			Type        string    `json:"type"`
-			Coordinates []float64 `json:"coordinates"`
-		}
-		if json.Unmarshal(f["geometry"], &geom) == nil && geom.Type == "Point" && len(geom.Coordinates) >= 2 &&
-			incidentmap.ValidLonLat(orb.Point{geom.Coordinates[0], geom.Coordinates[1]}) {
-			notes = append(notes, o.locate(orb.Point{geom.Coordinates[0], geom.Coordinates[1]}, str, set)...)
-		}
-	}
-	f["properties"], _ = json.Marshal(props)
-	out, err := json.Marshal(f)
-	if err != nil {
-		return raw, nil, fmt.Errorf("ingest: re-encode feature: %w", err)
-	}
-	return out, notes, nil
-}
 
 // locate sets a missing country and province from the point, and notes
 // given values that disagree with it. A point that stands for a whole
@@ -164,4 +119,38 @@ func (o Options) geocode(name, country string) (gazetteer.Candidate, string, err
 
 func describeCandidate(c gazetteer.Candidate) string {
 	return fmt.Sprintf("%s (%s, %s) at %.5f,%.5f [%s %d]", c.Name, c.Country, c.Admin1Name, c.Lon, c.Lat, c.Precision, c.ID)
+}
+
+// completeIncident is complete for a record that a CSV format made: it
+// geocodes the place name when there is no point (hasPoint false), then
+// sets country and province from the point. Its notes go to the report;
+// its error rejects the record.
+func (o Options) completeIncident(inc *incidentmap.Incident, hasPoint bool) ([]string, error) {
+	var notes []string
+	if !hasPoint {
+		if inc.PlaceName == "" {
+			return nil, incidentmap.Invalidf("geometry", "must be a Point: there are no coordinates and no place_name to geocode")
+		}
+		cand, note, err := o.geocode(inc.PlaceName, inc.Country)
+		if err != nil {
+			return nil, err
+		}
+		notes = append(notes, note)
+		inc.Location = orb.Point{cand.Lon, cand.Lat}
+		inc.PlaceName = cand.Name
+		if inc.LocationPrecision == "" {
+			inc.LocationPrecision = incidentmap.LocationPrecision(cand.Precision)
+		}
+		if inc.Country == "" {
+			inc.Country = cand.Country
+		}
+	}
+	if o.Regions == nil || !incidentmap.ValidLonLat(inc.Location) {
+		return notes, nil
+	}
+	fields := map[string]*string{"country": &inc.Country, "admin1_code": &inc.Admin1Code,
+		"admin1_name": &inc.Admin1Name, "location_precision": (*string)(&inc.LocationPrecision)}
+	str := func(key string) string { return *fields[key] }
+	set := func(key string, v any) { *fields[key] = fmt.Sprint(v) }
+	return append(notes, o.locate(inc.Location, str, set)...), nil
 }

@@ -12,7 +12,7 @@ import (
 // shared loads the embedded geographic data once for all tests here.
 var shared geo.Data
 
-func geoOptions(t *testing.T) Options {
+func geoOptions(t testing.TB) Options {
 	t.Helper()
 	regions, err := shared.Regions()
 	if err != nil {

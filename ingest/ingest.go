@@ -1,20 +1,26 @@
-// Package ingest turns outside data into incidents: GeoJSON FeatureCollections
-// in the wire shape of package feature (the import format, and the format of
-// the seed incidents shipped in seeds.geojson). Reading is all or nothing: a
-// file with one bad feature yields no incidents and a report naming every bad
-// feature by line, position and id.
+// Package ingest turns outside data into incidents. Import streams a file
+// into a store in one transaction: GeoJSON FeatureCollections in the wire
+// shape of package feature (also the format of the seed incidents shipped
+// in seeds.geojson), CSV through a column Mapping, and the exports of UCDP
+// GED, GDELT 2.0, ACLED and GTD, each mapped field by field (see README
+// "Import and export"). Records are completed from the boundaries and the
+// gazetteer, rejected records are reported by line, field and reason, and
+// the store creates, updates or leaves alone each incident by id and
+// external id. ReadGeoJSON reads a whole collection or nothing. The
+// package also drafts incidents from news text (extract*.go) and measures
+// the geocoder and extractor (eval*.go).
 package ingest
 
 import (
 	"bytes"
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/incidentmap/incidentmap"
-	"github.com/incidentmap/incidentmap/feature"
 )
 
 // MaxProblems caps how many bad features one report lists.
@@ -56,78 +62,33 @@ func ReadGeoJSONWith(r io.Reader, opt Options) ([]*incidentmap.Incident, []strin
 }
 
 func readGeoJSON(r io.Reader, opt Options) ([]*incidentmap.Incident, []string, error) {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, nil, fmt.Errorf("ingest: read: %w", err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	lines := &lineCounter{data: data}
-	at := func() int { return lines.at(dec.InputOffset()) }
-	if err := expectDelim(dec, '{'); err != nil {
-		return nil, nil, invalid(at(), "the file must be a GeoJSON FeatureCollection object")
-	}
+	g := newGeoJSONReader(r, opt)
 	var incs []*incidentmap.Incident
 	var problems, notes []string
-	sawType, sawFeatures := false, false
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, nil, invalid(at(), "malformed JSON")
+	seen := map[string]int{}
+	for {
+		rec, err := g.next()
+		if errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			return nil, nil, err
 		}
-		switch key, _ := tok.(string); key {
-		case "type":
-			var typ string
-			if err := dec.Decode(&typ); err != nil || typ != "FeatureCollection" {
-				return nil, nil, invalid(at(), `"type" must be "FeatureCollection"`)
-			}
-			sawType = true
-		case "features":
-			if err := expectDelim(dec, '['); err != nil {
-				return nil, nil, invalid(at(), `"features" must be an array`)
-			}
-			sawFeatures = true
-			seen := map[string]int{}
-			for n := 1; dec.More(); n++ {
-				line := lines.at(dec.InputOffset() + int64(leadingSpace(data[dec.InputOffset():])))
-				var raw json.RawMessage
-				if err := dec.Decode(&raw); err != nil {
-					return nil, nil, invalid(line, fmt.Sprintf("feature %d: malformed JSON", n))
-				}
-				where := fmt.Sprintf("line %d: feature %d%s: ", line, n, idOf(raw))
-				raw, featureNotes, err := opt.complete(raw)
-				var inc *incidentmap.Incident
-				if err == nil {
-					inc, err = feature.Decode(raw)
-				}
-				switch {
-				case err != nil:
-					problems = append(problems, where+incidentmap.ErrorMessage(err))
-				case seen[inc.ID] > 0:
-					problems = append(problems, fmt.Sprintf("line %d: feature %d (id %s): id: repeats feature %d", line, n, inc.ID, seen[inc.ID]))
-				default:
-					seen[inc.ID] = n
-					incs = append(incs, inc)
-					for _, note := range featureNotes {
-						notes = append(notes, where+note)
-					}
-				}
-				if len(problems) >= MaxProblems {
-					problems = append(problems, "(stopped after this many problems)")
-					return nil, nil, invalidReport(problems)
-				}
-			}
-			if err := expectDelim(dec, ']'); err != nil {
-				return nil, nil, invalid(at(), "malformed JSON after the features")
-			}
+		switch {
+		case rec.err != nil:
+			problems = append(problems, fmt.Sprintf("line %d: %s", rec.line, incidentmap.ErrorMessage(rec.err)))
+		case seen[rec.inc.ID] > 0:
+			problems = append(problems, fmt.Sprintf("line %d: feature %d (id %s): id: repeats feature %d", rec.line, g.n, rec.inc.ID, seen[rec.inc.ID]))
 		default:
-			var skip json.RawMessage // foreign members, bbox, name, crs…
-			if err := dec.Decode(&skip); err != nil {
-				return nil, nil, invalid(at(), "malformed JSON")
+			seen[rec.inc.ID] = g.n
+			incs = append(incs, rec.inc)
+			for _, note := range rec.notes {
+				notes = append(notes, fmt.Sprintf("line %d: feature %d%s: %s", rec.line, g.n, " (id "+rec.inc.ID+")", note))
 			}
 		}
-	}
-	if !sawType || !sawFeatures {
-		return nil, nil, invalid(at(), `a FeatureCollection needs "type" and "features"`)
+		if len(problems) >= MaxProblems {
+			problems = append(problems, "(stopped after this many problems)")
+			return nil, nil, invalidReport(problems)
+		}
 	}
 	if len(problems) > 0 {
 		return nil, nil, invalidReport(problems)
@@ -144,48 +105,6 @@ func expectDelim(dec *json.Decoder, want json.Delim) error {
 		return fmt.Errorf("want %v", want)
 	}
 	return nil
-}
-
-// idOf returns " (id X)" for a feature whose id can be read, else "".
-func idOf(raw json.RawMessage) string {
-	var f struct {
-		ID any `json:"id"`
-	}
-	if json.Unmarshal(raw, &f) != nil || f.ID == nil {
-		return ""
-	}
-	id := fmt.Sprint(f.ID)
-	if len(id) > 80 {
-		id = id[:80] + "…"
-	}
-	return " (id " + id + ")"
-}
-
-// lineCounter gives the line number of byte offsets that only grow, as a
-// decoder reads forward, counting each newline once.
-type lineCounter struct {
-	data   []byte
-	offset int64 // of the last answer
-	line   int   // at offset, counted from 0
-}
-
-func (c *lineCounter) at(offset int64) int {
-	offset = min(offset, int64(len(c.data)))
-	if offset < c.offset { // never happens as used; count afresh
-		c.offset, c.line = 0, 0
-	}
-	c.line += bytes.Count(c.data[c.offset:offset], []byte{'\n'})
-	c.offset = offset
-	return 1 + c.line
-}
-
-// leadingSpace counts the white space and separators before the next value.
-func leadingSpace(b []byte) int {
-	n := 0
-	for n < len(b) && strings.IndexByte(" \t\r\n,", b[n]) >= 0 {
-		n++
-	}
-	return n
 }
 
 func invalid(line int, msg string) error {

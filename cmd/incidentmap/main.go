@@ -1,7 +1,8 @@
 // Command incidentmap serves the incident map: `serve` runs the HTTP API and
 // map on a store chosen by DSN (with --read-db, heavy reads on a PostgreSQL
 // streaming replica), `migrate` brings a database's schema up to date,
-// `import` loads GeoJSON files, `keys` manages API keys, and `backup` and
+// `import` loads files of our own and other data sets' formats, `export`
+// writes incidents out as files, `keys` manages API keys, and `backup` and
 // `restore` save and put back a database. This is the only package that reads
 // flags and the environment, opens databases and handles signals.
 package main
@@ -39,7 +40,10 @@ const usage = `incidentmap: a geospatial incident map service.
 Usage:
   incidentmap serve   [flags]          run the API and map (http://localhost:8080)
   incidentmap migrate [flags]          apply database migrations and exit
-  incidentmap import  [flags] FILE...  import GeoJSON FeatureCollections (all or nothing)
+  incidentmap import  [flags] FILE...  import GeoJSON, CSV, UCDP, GDELT, ACLED or GTD files
+                                       (each all or nothing; re-importing changes nothing)
+  incidentmap export  [flags]          write incidents as GeoJSON, GeoJSON text sequences,
+                                       CSV or GeoPackage
   incidentmap backup  [--db DSN] FILE  write a consistent backup of the database while it serves
   incidentmap restore [--db DSN] FILE  replace the database's contents with a backup (server stopped)
   incidentmap geocode [--country AFG] [--near lon,lat] NAME
@@ -66,7 +70,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	cmd, args := args[0], args[1:]
 	switch cmd {
-	case "serve", "migrate", "import", "backup", "restore":
+	case "serve", "migrate", "backup", "restore":
+	case "import":
+		return importCommand(ctx, args, getenv, stdout, stderr)
+	case "export":
+		return exportCommand(ctx, args, getenv, stdout, stderr)
 	case "healthcheck":
 		return helpIsNotAnError(healthcheck(ctx, args, stderr))
 	case "geocode":
@@ -96,8 +104,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return fmt.Errorf("serve takes no arguments, got %q", rest)
 		}
 		return serve(ctx, cfg, stderr)
-	case "migrate":
-		return migrate(ctx, cfg, stdout)
 	case "backup", "restore":
 		if len(rest) != 1 {
 			return fmt.Errorf("%s needs exactly one FILE", cmd)
@@ -107,10 +113,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		return restoreCommand(ctx, cfg, rest[0], stdout)
 	default:
-		if len(rest) == 0 {
-			return fmt.Errorf("import needs at least one FILE")
-		}
-		return importFiles(ctx, cfg, rest, stdout)
+		return migrate(ctx, cfg, stdout)
 	}
 }
 

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/incidentmap/incidentmap"
 	"github.com/incidentmap/incidentmap/ingest"
 )
 
@@ -195,25 +194,29 @@ func TestImportCommand(t *testing.T) {
 	var out bytes.Buffer
 	bad := write("bad.geojson", feature("ok-1", "IRQ"), feature("bad-2", "XYZ"))
 	err := run(context.Background(), []string{"import", "--db", dsn, bad}, env, &out, &out)
-	if err == nil || !strings.Contains(describe(err), "line 4: feature 2 (id bad-2): country") {
-		t.Fatalf("bad import: %v", err)
+	if err == nil || !strings.Contains(out.String(), "rejected line 4: feature 2 (id bad-2): country") ||
+		!strings.Contains(describe(err), "bad.geojson: nothing imported: 1 of 2 records rejected") {
+		t.Fatalf("bad import: %v\n%s", err, out.String())
 	}
 	good := write("good.geojson", feature("ok-1", "IRQ"), feature("ok-2", "IRQ"))
 	if err := run(context.Background(), []string{"import", "--db", dsn, good}, env, &out, &out); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "imported 2 incidents") {
+	if !strings.Contains(out.String(), "2 rows read: 2 created, 0 updated, 0 unchanged, 0 rejected (imported)") {
 		t.Errorf("output %q", out.String())
 	}
-	// Importing the same ids again conflicts and writes nothing.
+	// Importing a known id again leaves it alone, and a new one is created.
+	out.Reset()
 	again := write("again.geojson", feature("ok-3", "IRQ"), feature("ok-1", "IRQ"))
-	err = run(context.Background(), []string{"import", "--db", dsn, again}, env, &out, &out)
-	if incidentmap.ErrorCode(err) != incidentmap.ECONFLICT {
-		t.Errorf("re-import: %v, want a conflict", err)
+	if err := run(context.Background(), []string{"import", "--db", dsn, again}, env, &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "2 rows read: 1 created, 0 updated, 1 unchanged, 0 rejected (imported)") {
+		t.Errorf("re-import output %q", out.String())
 	}
 	m := boot(t, dsn)
-	if c := getCollection(t, m.URL()+"/collections/incidents/items"); c.NumberMatched != 2 {
-		t.Errorf("after imports the database holds %d incidents, want 2 (no seeds: it was not empty)", c.NumberMatched)
+	if c := getCollection(t, m.URL()+"/collections/incidents/items"); c.NumberMatched != 3 {
+		t.Errorf("after imports the database holds %d incidents, want 3 (no seeds: it was not empty)", c.NumberMatched)
 	}
 }
 

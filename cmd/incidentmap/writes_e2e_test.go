@@ -349,7 +349,8 @@ func mustUnmarshal(t *testing.T, b []byte, v any) {
 }
 
 // TestImportEndpointE2E: an editor imports a FeatureCollection over HTTP,
-// all or nothing, and the history names the editor.
+// all or nothing; the history names the editor; a re-import changes
+// nothing and a dry run writes nothing.
 func TestImportEndpointE2E(t *testing.T) {
 	m := boot(t, sqliteDSN(t))
 	editor := writeClient{m.URL(), newTestKey(t, m, incidentmap.RoleEditor)}
@@ -357,7 +358,7 @@ func TestImportEndpointE2E(t *testing.T) {
 	collection := `{"type": "FeatureCollection", "features": [` + draftFeature + `,` + second + `]}`
 	status, _, body := editor.do(t, "POST", "/imports", collection)
 	mustStatus(t, "import", status, 201, body)
-	if !strings.Contains(string(body), `"imported":2`) {
+	if !strings.Contains(string(body), `"created":2`) || !strings.Contains(string(body), `"committed":true`) {
 		t.Errorf("import answered %s", body)
 	}
 	status, _, body = editor.do(t, "GET", itemsPathE2E+"/kabul-2026-second/history", "")
@@ -371,12 +372,30 @@ func TestImportEndpointE2E(t *testing.T) {
 	bad = strings.Replace(bad, `"country": "AFG"`, `"country": "AFX"`, 1)
 	status, _, body = editor.do(t, "POST", "/imports", bad)
 	mustStatus(t, "import of a bad file", status, 400, body)
-	if !strings.Contains(string(body), "line ") || !strings.Contains(string(body), "country") {
+	if !strings.Contains(string(body), `"line":`) || !strings.Contains(string(body), `"field":"country"`) {
 		t.Errorf("the error does not name the line and field: %s", body)
 	}
 	if status, _, _ := editor.do(t, "GET", itemsPathE2E+"/fourth", ""); status != 404 {
 		t.Errorf("a failed import left the good feature behind: %d", status)
 	}
+	// Importing the same file again changes nothing.
 	status, _, body = editor.do(t, "POST", "/imports", collection)
-	mustStatus(t, "import of taken ids", status, 409, body)
+	mustStatus(t, "import of the same file", status, 200, body)
+	if !strings.Contains(string(body), `"unchanged":2`) || !strings.Contains(string(body), `"created":0`) {
+		t.Errorf("a re-import answered %s, want 2 unchanged", body)
+	}
+	// A dry run of a changed file counts the update and writes nothing.
+	changed := strings.Replace(collection, "2026-03-03", "2026-03-04", 1)
+	status, _, body = editor.do(t, "POST", "/imports?dry_run=true", changed)
+	mustStatus(t, "dry run", status, 200, body)
+	if !strings.Contains(string(body), `"updated":1`) || !strings.Contains(string(body), `"committed":false`) {
+		t.Errorf("a dry run answered %s, want 1 updated and nothing committed", body)
+	}
+	status, _, body = editor.do(t, "GET", itemsPathE2E+"/kabul-2026-second", "")
+	mustStatus(t, "incident after the dry run", status, 200, body)
+	if !strings.Contains(string(body), "2026-03-03") {
+		t.Errorf("the dry run changed the incident: %s", body)
+	}
+	status, _, body = editor.do(t, "POST", "/imports?format=nope", collection)
+	mustStatus(t, "unknown format", status, 400, body)
 }

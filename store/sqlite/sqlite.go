@@ -6,8 +6,9 @@
 // functions for the spatial and distance tests SQLite lacks (spatial.go),
 // pages by key in any sortby order, checks versions on updates and
 // deletes, reads the revisions that migration 0004's triggers write (and
-// the data as of an instant from them), keeps API keys, and turns driver
-// errors into incidentmap.Error codes.
+// the data as of an instant from them), keeps API keys, imports in bulk
+// (import.go: an empty store is loaded with its indexes dropped and built
+// after), and turns driver errors into incidentmap.Error codes.
 //
 // It runs on modernc.org/sqlite, a cgo-free build of SQLite, through sqlx.
 package sqlite

@@ -58,6 +58,8 @@ func Run(t *testing.T, open Opener) {
 		{"FindPageCount", testFindPageCount},
 		{"BoxPagingManyMatches", testBoxPaging},
 		{"CancelStopsQuery", testCancel},
+		{"Upsert", testUpsert},
+		{"UpsertBulkFails", testUpsertBulkFails},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -15,6 +15,25 @@ func TestFixturesValid(t *testing.T) {
 	}
 }
 
+func TestClusteredValid(t *testing.T) {
+	inBaghdad := 0
+	for i := range 20000 {
+		inc := Clustered(i, 42)
+		if err := inc.Validate(); err != nil {
+			t.Fatalf("%d: %v", i, err)
+		}
+		if (incidentmap.BBox{West: 43.866, South: 32.815, East: 44.866, North: 33.815}).Contains(inc.Location) {
+			inBaghdad++
+		}
+	}
+	if inBaghdad < 1000 || inBaghdad > 6000 {
+		t.Errorf("%d of 20,000 in the box around Baghdad; the busiest centre should hold a few percent", inBaghdad)
+	}
+	if a, b := Clustered(7, 42), Clustered(7, 42); Diff(a, b) != "" {
+		t.Error("Clustered is not deterministic")
+	}
+}
+
 func TestThousandBox(t *testing.T) {
 	n := 0
 	for _, inc := range Synthetic(100_000, 1) {

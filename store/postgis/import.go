@@ -1,0 +1,293 @@
+package postgis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/incidentmap/incidentmap"
+	"github.com/incidentmap/incidentmap/store/internal/upsert"
+)
+
+// bulkBatch is how many items a bulk load copies per COPY statement; a
+// batch is held in memory while it is copied.
+const bulkBatch = 10_000
+
+// UpsertIncidents writes the items of an import in one transaction; see
+// incidentmap.Store. It locks the incidents against other writers (readers
+// go on) for the length of the import. Into an empty store it loads in
+// bulk: it drops the secondary indexes, copies batches of items with COPY,
+// then builds the indexes and analyzes the tables, all inside the
+// transaction. Otherwise it looks items up in batches by id and external
+// id, copies the new ones and updates the changed ones.
+func (s *Store) UpsertIncidents(ctx context.Context, next func() (incidentmap.ImportItem, error), opt incidentmap.ImportOptions) (incidentmap.ImportResult, error) {
+	var res incidentmap.ImportResult
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return res, fmt.Errorf("postgis: import: %w", err)
+	}
+	defer conn.Close()
+	err = conn.Raw(func(driverConn any) error {
+		c, ok := driverConn.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("driver connection is a %T, not a pgx stdlib connection", driverConn)
+		}
+		res, err = s.upsertOn(ctx, c.Conn(), next, opt)
+		return err
+	})
+	if err != nil {
+		return incidentmap.ImportResult{}, fmt.Errorf("postgis: import: %w", err)
+	}
+	return res, nil
+}
+
+func (s *Store) upsertOn(ctx context.Context, conn *pgx.Conn, next func() (incidentmap.ImportItem, error), opt incidentmap.ImportOptions) (incidentmap.ImportResult, error) {
+	var res incidentmap.ImportResult
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return res, fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if _, err := tx.Exec(ctx, `LOCK TABLE incidents, incident_external_ids IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+		return res, fmt.Errorf("lock: %w", err)
+	}
+	var empty bool
+	if err := tx.QueryRow(ctx, `SELECT NOT EXISTS (SELECT 1 FROM incidents)`).Scan(&empty); err != nil {
+		return res, fmt.Errorf("count: %w", err)
+	}
+	if empty {
+		res, err = s.bulkLoad(ctx, tx, next, opt)
+	} else {
+		res, err = s.upsert(ctx, tx, next, opt)
+	}
+	if err != nil || opt.DryRun {
+		return res, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return res, fmt.Errorf("commit: %w", err)
+	}
+	return res, nil
+}
+
+// selectBulkIndexes lists the indexes a bulk load drops and builds again:
+// those of incidents (the external ids keep theirs, which triggers may
+// search) but those that back a constraint (primary keys, UNIQUE), which
+// must hold during the load.
+const selectBulkIndexes = `SELECT indexname, indexdef FROM pg_indexes
+	WHERE schemaname = current_schema() AND tablename = 'incidents'
+	  AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE connamespace = current_schema()::regnamespace)`
+
+func (s *Store) bulkLoad(ctx context.Context, tx pgx.Tx, next func() (incidentmap.ImportItem, error), opt incidentmap.ImportOptions) (incidentmap.ImportResult, error) {
+	res := incidentmap.ImportResult{Bulk: true}
+	rows, _ := tx.Query(ctx, selectBulkIndexes)
+	type index struct{ name, def string }
+	indexes, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (index, error) {
+		var i index
+		return i, r.Scan(&i.name, &i.def)
+	})
+	if err != nil {
+		return res, fmt.Errorf("list indexes: %w", err)
+	}
+	for _, i := range indexes {
+		if _, err := tx.Exec(ctx, `DROP INDEX `+pgx.Identifier{i.name}.Sanitize()); err != nil {
+			return res, fmt.Errorf("drop index %s: %w", i.name, err)
+		}
+	}
+	now := s.now()
+	var buf []incidentmap.ImportItem
+	for {
+		items, eof, err := upsert.Next(next, buf, bulkBatch)
+		if err != nil {
+			return res, err
+		}
+		buf = items
+		for _, item := range items {
+			if err := upsert.Validate(item); err != nil {
+				return res, err
+			}
+		}
+		if err := copyBatch(ctx, tx, items, now); err != nil {
+			return res, err
+		}
+		res.Created += len(items)
+		if opt.Progress != nil {
+			opt.Progress(res.Created)
+		}
+		if eof {
+			break
+		}
+	}
+	for _, i := range indexes {
+		if _, err := tx.Exec(ctx, i.def); err != nil {
+			return res, fmt.Errorf("create index %s: %w", i.name, err)
+		}
+	}
+	if _, err := tx.Exec(ctx, `ANALYZE incidents, incident_external_ids`); err != nil {
+		return res, fmt.Errorf("analyze: %w", err)
+	}
+	return res, nil
+}
+
+// copyBatch copies a batch of new incidents under a savepoint; when a
+// unique key refuses one, it rolls back to the savepoint and names the
+// first item that repeats a key.
+func copyBatch(ctx context.Context, tx pgx.Tx, items []incidentmap.ImportItem, now time.Time) error {
+	sp, err := tx.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	incs := make([]*incidentmap.Incident, len(items))
+	for i, item := range items {
+		incs[i] = item.Incident
+	}
+	err = copyRows(ctx, sp, incs, now)
+	if err == nil {
+		return sp.Commit(ctx)
+	}
+	sp.Rollback(ctx)
+	if !isUniqueViolation(err) {
+		return err
+	}
+	return repeatedKey(ctx, tx, items)
+}
+
+// copyRows copies incidents and their external ids.
+func copyRows(ctx context.Context, tx pgx.Tx, incs []*incidentmap.Incident, now time.Time) error {
+	if len(incs) == 0 {
+		return nil
+	}
+	actor := incidentmap.ActorFrom(ctx)
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"incidents"}, incidentColumns(),
+		pgx.CopyFromSlice(len(incs), func(i int) ([]any, error) { return incidentValues(incs[i], now, actor) }))
+	if err != nil {
+		return fmt.Errorf("copy incidents: %w", err)
+	}
+	return copyExternalIDs(ctx, tx, incs)
+}
+
+func copyExternalIDs(ctx context.Context, tx pgx.Tx, incs []*incidentmap.Incident) error {
+	var rows [][]any
+	for _, inc := range incs {
+		for ord, x := range inc.ExternalIDs {
+			rows = append(rows, []any{x, inc.ID, ord})
+		}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"incident_external_ids"}, []string{"external_id", "incident_id", "ord"},
+		pgx.CopyFromRows(rows)); err != nil {
+		return fmt.Errorf("copy external ids: %w", err)
+	}
+	return nil
+}
+
+// repeatedKey finds the first item of a batch whose id or external id an
+// earlier item took, in this batch or in the table.
+func repeatedKey(ctx context.Context, tx pgx.Tx, items []incidentmap.ImportItem) error {
+	const taken = `SELECT EXISTS (SELECT 1 FROM incidents WHERE id = $1)
+		OR EXISTS (SELECT 1 FROM incident_external_ids WHERE external_id = ANY($2))`
+	var p upsert.Planner // with nothing found, it catches repeats within the batch
+	if _, _, err := p.Plan(items, nil); err != nil {
+		return err
+	}
+	for _, item := range items {
+		inc := item.Incident
+		var exists bool
+		if err := tx.QueryRow(ctx, taken, inc.ID, nonNil(inc.ExternalIDs)).Scan(&exists); err != nil {
+			return fmt.Errorf("find the repeated key: %w", err)
+		}
+		if exists {
+			return upsert.Repeat(item.Line, "its id or an external id")
+		}
+	}
+	return errors.New("a unique key refused a batch, but no item repeats a key")
+}
+
+// selectMatches reads the incidents that have one of the ids or hold one of
+// the external ids.
+const selectMatches = selectIncident + `
+	WHERE i.id IN (SELECT unnest($1::text[]) UNION SELECT x.incident_id FROM incident_external_ids x WHERE x.external_id = ANY($2))`
+
+const importUpdate = `UPDATE incidents SET title = $2, summary = $3, occurred_start = $4, occurred_end = $5,
+	date_precision = $6, location = ST_GeomFromEWKB($7), location_precision = $8, place_name = $9, country = $10,
+	admin1_code = $11, admin1_name = $12, event_type = $13, sub_event_type = $14, target_type = $15,
+	target_country = $16, facility = $17, perpetrator = $18, actors = $19, fatalities = $20, injuries = $21,
+	tags = $22, sources = $23, responses = $24, status = $25, version = version + 1, updated_at = $26,
+	updated_by = $27 WHERE id = $1`
+
+func (s *Store) upsert(ctx context.Context, tx pgx.Tx, next func() (incidentmap.ImportItem, error), opt incidentmap.ImportOptions) (incidentmap.ImportResult, error) {
+	var p upsert.Planner
+	now := s.now()
+	var buf []incidentmap.ImportItem
+	taken := 0
+	for {
+		items, eof, err := upsert.Next(next, buf, upsert.BatchSize)
+		if err != nil {
+			return p.Result, err
+		}
+		buf = items
+		for _, item := range items {
+			if err := upsert.Validate(item); err != nil {
+				return p.Result, err
+			}
+		}
+		ids, externalIDs := upsert.Keys(items)
+		rows, _ := tx.Query(ctx, selectMatches, ids, nonNil(externalIDs))
+		matched, err := pgx.CollectRows(rows, pgx.RowToAddrOfStructByName[incidentRow])
+		if err != nil {
+			return p.Result, fmt.Errorf("find matches: %w", err)
+		}
+		found := upsert.Found{}
+		for _, row := range matched {
+			inc, err := row.incident()
+			if err != nil {
+				return p.Result, fmt.Errorf("find matches: decode %s: %w", row.ID, err)
+			}
+			found[inc.ID] = inc
+		}
+		creates, updates, err := p.Plan(items, found)
+		if err != nil {
+			return p.Result, err
+		}
+		if err := copyRows(ctx, tx, creates, now); err != nil {
+			return p.Result, err
+		}
+		for _, inc := range updates {
+			if err := updateRow(ctx, tx, inc, now); err != nil {
+				return p.Result, err
+			}
+		}
+		if err := copyExternalIDs(ctx, tx, updates); err != nil {
+			return p.Result, err
+		}
+		taken += len(items)
+		if opt.Progress != nil {
+			opt.Progress(taken)
+		}
+		if eof {
+			return p.Result, nil
+		}
+	}
+}
+
+// updateRow replaces the columns of an incident and drops its external
+// ids, which the caller copies again.
+func updateRow(ctx context.Context, tx pgx.Tx, inc *incidentmap.Incident, now time.Time) error {
+	values, err := incidentValues(inc, now, incidentmap.ActorFrom(ctx))
+	if err != nil {
+		return fmt.Errorf("encode incident %s: %w", inc.ID, err)
+	}
+	// values: id … status (0–24), version, created_at, updated_at.
+	if _, err := tx.Exec(ctx, importUpdate, append(values[:25], now, values[len(values)-1])...); err != nil {
+		return fmt.Errorf("update incident %s: %w", inc.ID, err)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM incident_external_ids WHERE incident_id = $1`, inc.ID); err != nil {
+		return fmt.Errorf("update external ids of %s: %w", inc.ID, err)
+	}
+	return nil
+}

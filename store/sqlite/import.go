@@ -1,0 +1,351 @@
+package sqlite
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/incidentmap/incidentmap"
+	"github.com/incidentmap/incidentmap/store/internal/upsert"
+)
+
+// progressEvery is how many items pass between calls of Progress.
+const progressEvery = 5000
+
+// errDryRun rolls back the transaction of a dry run.
+var errDryRun = errors.New("dry run")
+
+// UpsertIncidents writes the items of an import in one transaction; see
+// incidentmap.Store. Into an empty store it loads in bulk: it drops the
+// secondary indexes and the R*Tree trigger, inserts with one prepared
+// statement, then fills the R*Tree and builds the indexes in one pass each,
+// all inside the transaction, so that a failure or a crash leaves the
+// schema and the data as they were. Otherwise it looks items up in
+// batches by id and external id and creates, updates or skips each.
+func (s *Store) UpsertIncidents(ctx context.Context, next func() (incidentmap.ImportItem, error), opt incidentmap.ImportOptions) (incidentmap.ImportResult, error) {
+	var res incidentmap.ImportResult
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var empty bool
+		if err := tx.QueryRowContext(ctx, `SELECT NOT EXISTS (SELECT 1 FROM incidents)`).Scan(&empty); err != nil {
+			return fmt.Errorf("count: %w", err)
+		}
+		var err error
+		if empty {
+			res, err = s.bulkLoad(ctx, tx, next, opt)
+		} else {
+			res, err = s.upsert(ctx, tx, next, opt)
+		}
+		if err == nil && opt.DryRun {
+			err = errDryRun
+		}
+		return err
+	})
+	if errors.Is(err, errDryRun) {
+		return res, nil
+	} else if err != nil {
+		return incidentmap.ImportResult{}, fmt.Errorf("sqlite: import: %w", err)
+	}
+	return res, nil
+}
+
+// schemaObject is an index or trigger as sqlite_master keeps it.
+type schemaObject struct {
+	Name string `db:"name"`
+	SQL  string `db:"sql"`
+}
+
+// The indexes a bulk load drops and builds again (those of incidents: the
+// external ids keep theirs, which triggers may search), and the trigger
+// that would otherwise insert into the R*Tree row by row. Implicit indexes
+// of UNIQUE and PRIMARY KEY constraints have no SQL and stay.
+const (
+	selectBulkIndexes = `SELECT name, sql FROM sqlite_master
+		WHERE type = 'index' AND tbl_name = 'incidents' AND sql IS NOT NULL`
+	selectRTreeTrigger = `SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name = 'incidents_rtree_insert'`
+	fillRTree          = `INSERT INTO incidents_rtree (rid, min_lon, max_lon, min_lat, max_lat)
+		SELECT rid, lon, lon, lat, lat FROM incidents`
+)
+
+func (s *Store) bulkLoad(ctx context.Context, tx *sqlx.Tx, next func() (incidentmap.ImportItem, error), opt incidentmap.ImportOptions) (incidentmap.ImportResult, error) {
+	res := incidentmap.ImportResult{Bulk: true}
+	var dropped []schemaObject
+	if err := tx.SelectContext(ctx, &dropped, selectBulkIndexes); err != nil {
+		return res, fmt.Errorf("list indexes: %w", err)
+	}
+	var trigger []schemaObject
+	if err := tx.SelectContext(ctx, &trigger, selectRTreeTrigger); err != nil {
+		return res, fmt.Errorf("find trigger: %w", err)
+	}
+	for _, o := range dropped {
+		if _, err := tx.ExecContext(ctx, `DROP INDEX "`+o.Name+`"`); err != nil {
+			return res, fmt.Errorf("drop index %s: %w", o.Name, err)
+		}
+	}
+	for _, o := range trigger {
+		if _, err := tx.ExecContext(ctx, `DROP TRIGGER "`+o.Name+`"`); err != nil {
+			return res, fmt.Errorf("drop trigger %s: %w", o.Name, err)
+		}
+	}
+	ins, err := prepareInserts(ctx, tx)
+	if err != nil {
+		return res, err
+	}
+	defer ins.close()
+	bulk := &bulkInserter{tx: tx, ins: ins, now: formatInstant(s.now()), actor: incidentmap.ActorFrom(ctx), stmts: map[string]*sqlx.Stmt{}}
+	defer bulk.close()
+	items := make([]incidentmap.ImportItem, 0, bulkRows)
+	for {
+		item, err := next()
+		eof := errors.Is(err, io.EOF)
+		if err != nil && !eof {
+			return res, err
+		}
+		if !eof {
+			if err := upsert.Validate(item); err != nil {
+				return res, err
+			}
+			items = append(items, item)
+		}
+		if len(items) == bulkRows || eof && len(items) > 0 {
+			if err := bulk.insert(ctx, items); err != nil {
+				return res, err
+			}
+			res.Created += len(items)
+			items = items[:0]
+			if opt.Progress != nil && res.Created%progressEvery < bulkRows {
+				opt.Progress(res.Created)
+			}
+			if err := ctx.Err(); err != nil {
+				return res, err
+			}
+		}
+		if eof {
+			break
+		}
+	}
+	if _, err := tx.ExecContext(ctx, fillRTree); err != nil {
+		return res, fmt.Errorf("fill the R*Tree: %w", err)
+	}
+	for _, o := range append(trigger, dropped...) {
+		if _, err := tx.ExecContext(ctx, o.SQL); err != nil {
+			return res, fmt.Errorf("create %s: %w", o.Name, err)
+		}
+	}
+	if opt.Progress != nil {
+		opt.Progress(res.Created)
+	}
+	return res, nil
+}
+
+// bulkRows is how many incidents one INSERT of a bulk load writes: fewer
+// calls through database/sql and the driver, which cost more than SQLite's
+// own work per row. 100 rows × 29 columns stay under SQLite's limit of
+// 32,766 bound parameters.
+const bulkRows = 100
+
+// bulkInserter writes batches of incidents with multi-row INSERTs under a
+// savepoint; a batch that a unique key refuses is rolled back and written
+// row by row, to name the line at fault.
+type bulkInserter struct {
+	tx    *sqlx.Tx
+	ins   *inserts
+	now   string
+	actor string
+	stmts map[string]*sqlx.Stmt // by SQL
+	args  []any
+	xargs []any
+}
+
+func (b *bulkInserter) close() {
+	for _, st := range b.stmts {
+		st.Close()
+	}
+}
+
+func (b *bulkInserter) stmt(ctx context.Context, head string, rows, cols int) (*sqlx.Stmt, error) {
+	tuple := "(?" + strings.Repeat(", ?", cols-1) + ")"
+	q := head + tuple + strings.Repeat(", "+tuple, rows-1)
+	if st, ok := b.stmts[q]; ok {
+		return st, nil
+	}
+	st, err := b.tx.PreparexContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("prepare bulk insert: %w", err)
+	}
+	b.stmts[q] = st
+	return st, nil
+}
+
+func (b *bulkInserter) insert(ctx context.Context, items []incidentmap.ImportItem) error {
+	b.args, b.xargs = b.args[:0], b.xargs[:0]
+	for _, item := range items {
+		args, err := incidentArgs(item.Incident, b.now)
+		if err != nil {
+			return upsert.AtLine(item.Line, fmt.Errorf("encode: %w", err))
+		}
+		b.args = append(append(b.args, args...), b.actor)
+		for pos, x := range item.Incident.ExternalIDs {
+			b.xargs = append(b.xargs, x, item.Incident.ID, pos)
+		}
+	}
+	if _, err := b.tx.ExecContext(ctx, `SAVEPOINT bulk`); err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	err := b.exec(ctx, insertHead, len(items), len(b.args)/len(items), b.args)
+	if err == nil && len(b.xargs) > 0 {
+		err = b.exec(ctx, insertExternalIDHead, len(b.xargs)/3, 3, b.xargs)
+	}
+	if err == nil {
+		_, err = b.tx.ExecContext(ctx, `RELEASE bulk`)
+		return err
+	}
+	if _, rerr := b.tx.ExecContext(ctx, `ROLLBACK TO bulk`); rerr != nil {
+		return fmt.Errorf("roll back a batch: %w (after %w)", rerr, err)
+	}
+	if !isUniqueViolation(err) {
+		return err
+	}
+	for _, item := range items {
+		if err := b.ins.insert(ctx, item.Incident, b.now, b.actor); err != nil {
+			return upsert.AtLine(item.Line, err)
+		}
+	}
+	return err
+}
+
+func (b *bulkInserter) exec(ctx context.Context, head string, rows, cols int, args []any) error {
+	st, err := b.stmt(ctx, head, rows, cols)
+	if err != nil {
+		return err
+	}
+	_, err = st.ExecContext(ctx, args...)
+	return err
+}
+
+// The INSERTs of insertIncident and insertExternalID up to their VALUES.
+var (
+	insertHead           = insertIncident[:strings.Index(insertIncident, "VALUES")+len("VALUES ")]
+	insertExternalIDHead = insertExternalID[:strings.Index(insertExternalID, "VALUES")+len("VALUES ")]
+)
+
+// selectMatches reads the incidents that have one of the ids (a JSON
+// array) or hold one of the external ids (another).
+const selectMatches = `SELECT ` + incidentColumns + ` FROM incidents i
+	WHERE i.id IN (SELECT value FROM json_each(?))
+	   OR i.id IN (SELECT x.incident_id FROM incident_external_ids x WHERE x.external_id IN (SELECT value FROM json_each(?)))`
+
+const (
+	importUpdate = `UPDATE incidents SET title = ?, summary = ?, occurred_start = ?, occurred_end = ?, date_precision = ?,
+	lon = ?, lat = ?, location_precision = ?, place_name = ?, country = ?, admin1_code = ?, admin1_name = ?,
+	event_type = ?, sub_event_type = ?, target_type = ?, target_country = ?, facility = ?,
+	perpetrator = ?, actors = ?, fatalities = ?, injuries = ?, tags = ?, sources = ?, responses = ?,
+	status = ?, version = version + 1, updated_at = ?, updated_by = ? WHERE id = ?`
+	importDeleteExternalIDs = `DELETE FROM incident_external_ids WHERE incident_id = ?`
+)
+
+func (s *Store) upsert(ctx context.Context, tx *sqlx.Tx, next func() (incidentmap.ImportItem, error), opt incidentmap.ImportOptions) (incidentmap.ImportResult, error) {
+	var p upsert.Planner
+	ins, err := prepareInserts(ctx, tx)
+	if err != nil {
+		return p.Result, err
+	}
+	defer ins.close()
+	update, err := tx.PreparexContext(ctx, importUpdate)
+	if err != nil {
+		return p.Result, fmt.Errorf("prepare update: %w", err)
+	}
+	defer update.Close()
+	nowText := formatInstant(s.now())
+	actor := incidentmap.ActorFrom(ctx)
+	var buf []incidentmap.ImportItem
+	taken := 0
+	for {
+		items, eof, err := upsert.Next(next, buf, upsert.BatchSize)
+		if err != nil {
+			return p.Result, err
+		}
+		buf = items
+		for _, item := range items {
+			if err := upsert.Validate(item); err != nil {
+				return p.Result, err
+			}
+		}
+		found, err := s.matches(ctx, tx, items)
+		if err != nil {
+			return p.Result, err
+		}
+		creates, updates, err := p.Plan(items, found)
+		if err != nil {
+			return p.Result, err
+		}
+		for _, inc := range creates {
+			if err := ins.insert(ctx, inc, nowText, actor); err != nil {
+				return p.Result, err
+			}
+		}
+		for _, inc := range updates {
+			args, err := incidentArgs(inc, nowText)
+			if err != nil {
+				return p.Result, fmt.Errorf("encode incident %s: %w", inc.ID, err)
+			}
+			if _, err := update.ExecContext(ctx, append(args[1:26], nowText, actor, inc.ID)...); err != nil {
+				return p.Result, fmt.Errorf("update incident %s: %w", inc.ID, err)
+			}
+			if _, err := tx.ExecContext(ctx, importDeleteExternalIDs, inc.ID); err != nil {
+				return p.Result, fmt.Errorf("update external ids of %s: %w", inc.ID, err)
+			}
+			for pos, x := range inc.ExternalIDs {
+				if _, err := ins.externalID.ExecContext(ctx, x, inc.ID, pos); err != nil {
+					return p.Result, fmt.Errorf("update external ids of %s: %w", inc.ID, err)
+				}
+			}
+		}
+		taken += len(items)
+		if opt.Progress != nil {
+			opt.Progress(taken)
+		}
+		if eof {
+			return p.Result, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return p.Result, err
+		}
+	}
+}
+
+// matches reads the existing incidents that the items' ids and external
+// ids name.
+func (s *Store) matches(ctx context.Context, tx *sqlx.Tx, items []incidentmap.ImportItem) (upsert.Found, error) {
+	ids, externalIDs := upsert.Keys(items)
+	idsJSON, err := json.Marshal(ids)
+	if err != nil {
+		return nil, err
+	}
+	xJSON, err := json.Marshal(append([]string{}, externalIDs...))
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryxContext(ctx, selectMatches, string(idsJSON), string(xJSON))
+	if err != nil {
+		return nil, fmt.Errorf("find matches: %w", err)
+	}
+	defer rows.Close()
+	found := upsert.Found{}
+	for rows.Next() {
+		var row incidentRow
+		if err := rows.StructScan(&row); err != nil {
+			return nil, fmt.Errorf("find matches: %w", err)
+		}
+		inc, err := row.incident()
+		if err != nil {
+			return nil, fmt.Errorf("find matches: decode %s: %w", row.ID, err)
+		}
+		found[inc.ID] = inc
+	}
+	return found, rows.Err()
+}
