@@ -305,8 +305,8 @@ var errClusterNotFound = incidentmap.Errorf(incidentmap.ENOTFOUND, "cluster not 
 // parseClusterID parses the text of a cluster id.
 func parseClusterID(s string) (uint64, error) {
 	id, err := strconv.ParseUint(s, 16, 64)
-	if err != nil || len(s) > 16 || s != strings.ToLower(s) {
-		return 0, errClusterNotFound
+	if err != nil || clusterIDString(id) != s {
+		return 0, errClusterNotFound // one spelling per id: no leading zeros or upper case
 	}
 	if _, _, ok := cluster.ParseID(id); !ok {
 		return 0, errClusterNotFound
