@@ -58,14 +58,18 @@ export async function api(path) {
   return r.json();
 }
 
-/** countFilter asks the server how many incidents a CQL2 filter matches. */
+/**
+ * countFilter asks the server how many incidents a CQL2 filter matches:
+ * the numberMatched of /aggregate, always exact (the items give it only
+ * when a page holds every match).
+ */
 export async function countFilter(cql) {
-  const q = new URLSearchParams({ limit: "1" });
+  const q = new URLSearchParams({ groupby: "year" });
   if (cql) {
     q.set("filter", cql);
     q.set("filter-lang", "cql2-text");
   }
-  return (await api(`/collections/incidents/items?${q}`)).numberMatched;
+  return (await api(`/collections/incidents/aggregate?${q}`)).numberMatched;
 }
 
 /** waitLoaded waits until the status line reports a finished load and returns it. */

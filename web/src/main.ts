@@ -13,7 +13,6 @@ import L from "./leaflet-global";
 import "leaflet.heat";
 import {
   fetchBasemap,
-  fetchCollection,
   type Basemap,
   fetchCountries,
   fetchEnums,
@@ -42,7 +41,7 @@ import { escapeHTML, statusText } from "./format";
 import { EVENT_COLOURS, OTHER_COLOUR, eventColour } from "./palette";
 import { Histogram } from "./histogram";
 import { bucketsFrom, nextWindow } from "./months";
-import { aggregateURL, buildCQL2, emptyFilter, itemsURL, num, parseCountries, type FilterState } from "./query";
+import { aggregateURL, buildCQL2, countURL, emptyFilter, itemsURL, num, parseCountries, type FilterState } from "./query";
 import { groupSubEvents, SUB_EVENT_GROUPS } from "./subevents";
 import { fromSearch, toSearch, type PageState } from "./urlstate";
 import type { BBox, IncidentFeature } from "./types";
@@ -522,7 +521,7 @@ function updateOutputs(): void {
     "# Python",
     "import requests",
     `fc = requests.get("${apiURL}", timeout=60).json()`,
-    'print(fc["numberMatched"], "matched;", len(fc["features"]), "downloaded")',
+    'print(len(fc["features"]), "downloaded;", "more: follow the next link" if any(l["rel"] == "next" for l in fc["links"]) else "that is all")',
     "",
     "# GDAL",
     `ogr2ogr -f GPKG incidents.gpkg "${apiURL}"`,
@@ -532,9 +531,10 @@ function updateOutputs(): void {
   const ctl = new AbortController();
   selectionAbort = ctl;
   setMsg("export-msg", "Counting the selection…");
-  fetchCollection(itemsURL(f, { limit: 1 }), ctl.signal)
-    .then((fc) => {
-      const n = fc.numberMatched ?? 0;
+  getJSON(countURL(f), "the count of the selection", ctl.signal)
+    .then((body) => {
+      const m = (body as { numberMatched?: unknown }).numberMatched;
+      const n = typeof m === "number" ? m : 0;
       const s = n.toLocaleString("en");
       if (n > EXPORT_LIMIT) {
         setMsg("export-msg", `${s} incidents match; a download holds only the newest ${EXPORT_LIMIT.toLocaleString("en")}. Narrow the filter, or page through the API's next links.`, true);

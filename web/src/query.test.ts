@@ -5,6 +5,7 @@ import {
   isAlpha3,
   isDate,
   aggregateURL,
+  countURL,
   isAdmin1,
   itemsURL,
   likeEscape,
@@ -183,6 +184,20 @@ describe("itemsURL", () => {
     expect(q.get("limit")).toBe("10");
     expect(q.has("bbox")).toBe(false);
     expect(q.has("f")).toBe(false);
+  });
+});
+
+describe("countURL", () => {
+  it("counts the whole selection, its date range included", () => {
+    const f = state({ from: "2020-01-01", to: "2020-12-31", countries: ["AFG"] });
+    const u = new URL(countURL(f), "http://x");
+    expect(u.pathname).toBe("/collections/incidents/aggregate");
+    expect(u.searchParams.get("filter")).toContain("country = 'AFG'");
+    expect(u.searchParams.get("filter")).toContain("2020-12-31");
+    expect(countURL(f)).not.toContain("+");
+  });
+  it("has no filter when nothing is selected", () => {
+    expect(countURL(state({}))).toBe("/collections/incidents/aggregate?groupby=year");
   });
 });
 
