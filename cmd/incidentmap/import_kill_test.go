@@ -49,7 +49,10 @@ func startMain(t *testing.T, args ...string) *exec.Cmd {
 // waitFor polls cond until it holds, failing after a minute.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(time.Minute)
+	// Bounded, but generous: under -race on a busy 2-core machine an
+	// upsert of 150,000 features into SQLite fills the 16 MB page cache
+	// and spills to the WAL only after a minute or more.
+	deadline := time.Now().Add(4 * time.Minute)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
