@@ -46,7 +46,7 @@ func startMain(t *testing.T, args ...string) *exec.Cmd {
 	return cmd
 }
 
-// waitFor polls cond until it holds, failing after a minute.
+// waitFor polls cond until it holds, failing after four minutes.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	// Bounded, but generous: under -race on a busy 2-core machine an
