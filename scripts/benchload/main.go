@@ -12,7 +12,7 @@
 // occurred_at (precision day), the point (precision city), the country
 // (the generator's "XXX", no country, becomes "IRN", the largest country
 // of its box, because the domain only takes ISO 3166-1 codes), admin1 as
-// admin1_code, the event type, target type "other", and the fatalities.
+// admin1_name (its codes such as "IRQ-18" are not ISO 3166-2), the event type, target type "other", and the fatalities.
 // Rows are read in id order and imported in batches of -batch.
 package main
 
@@ -111,7 +111,7 @@ func main() {
 			Location:          orb.Point{lon, lat},
 			LocationPrecision: incidentmap.LocationCity,
 			Country:           country,
-			Admin1Code:        admin1,
+			Admin1Name:        admin1, // the generator's codes ("IRQ-18") are not ISO 3166-2
 			EventType:         eventType,
 			TargetType:        incidentmap.TargetOther,
 			Fatalities:        fatalities,
