@@ -36,7 +36,7 @@ func requireJSON(c *gin.Context) error {
 func (s *server) decodeJSONBody(c *gin.Context, v any, shape string) error {
 	b, err := io.ReadAll(c.Request.Body)
 	if err != nil {
-		return s.bodyError(err)
+		return bodyError(err)
 	}
 	if !utf8.Valid(b) {
 		return incidentmap.Invalidf("body", "is not valid UTF-8")

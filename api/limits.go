@@ -179,32 +179,33 @@ func (w *stallWriter) Flush() {
 	w.ResponseWriter.Flush()
 }
 
-// limitBody caps the request body at s.maxRequest bytes; reading past the cap
-// fails with *http.MaxBytesError, which bodyError turns into a 413.
+// limitBody caps the request body at s.maxRequest bytes, or an import's at
+// s.maxImport; reading past the cap fails with *http.MaxBytesError, which
+// bodyError turns into a 413.
 func (s *server) limitBody(c *gin.Context) {
 	limit := s.maxRequest
 	if c.Request.URL.Path == importsPath {
-		limit = max(limit, s.maxImport) // an import has a limit of its own
+		limit = s.maxImport
 	}
 	if c.Request.ContentLength > limit {
-		s.renderError(c, s.bodyTooLarge())
+		s.renderError(c, bodyTooLarge(limit))
 		return
 	}
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	c.Next()
 }
 
-func (s *server) bodyTooLarge() error {
+func bodyTooLarge(limit int64) error {
 	return &limitError{status: http.StatusRequestEntityTooLarge, limit: limitBody,
-		msg: fmt.Sprintf("the request body is larger than the limit of %d bytes", s.maxRequest)}
+		msg: fmt.Sprintf("the request body is larger than the limit of %d bytes", limit)}
 }
 
 // bodyError turns an error from reading a request body into the limit
 // error when the body was too large, and returns other errors unchanged.
-func (s *server) bodyError(err error) error {
+func bodyError(err error) error {
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return s.bodyTooLarge()
+		return bodyTooLarge(tooBig.Limit)
 	}
 	return err
 }

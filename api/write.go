@@ -367,17 +367,14 @@ func (s *server) importItems(c *gin.Context) error {
 		}
 	}
 	mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
-	json := mt == mediaJSON || mt == mediaGeoJSON
-	text := mt == "text/csv" || mt == "text/tab-separated-values" || mt == "text/plain"
-	if err != nil || opt.Format == ingest.FormatGeoJSON && !json || opt.Format != ingest.FormatGeoJSON && !text {
+	isJSON := mt == mediaJSON || mt == mediaGeoJSON
+	isText := mt == "text/csv" || mt == "text/tab-separated-values" || mt == "text/plain"
+	if err != nil || opt.Format == ingest.FormatGeoJSON && !isJSON || opt.Format != ingest.FormatGeoJSON && !isText {
 		want := "application/geo+json or application/json"
 		if opt.Format != ingest.FormatGeoJSON {
 			want = "text/csv, text/tab-separated-values or text/plain"
 		}
 		return incidentmap.Errorf(codeUnsupportedMedia, "the body of a %s import must be %s", opt.Format, want)
-	}
-	if c.Request.ContentLength > s.maxImport {
-		return incidentmap.Errorf(codeTooLarge, "the body is larger than the limit of %d bytes", s.maxImport)
 	}
 	if s.geo != nil {
 		if opt.Regions, err = s.geo.Regions(); err != nil {
@@ -385,11 +382,11 @@ func (s *server) importItems(c *gin.Context) error {
 		}
 		opt.Gazetteer = s.geo.Gazetteer
 	}
-	body := http.MaxBytesReader(c.Writer, c.Request.Body, s.maxImport)
-	rep, err := ingest.Import(c.Request.Context(), s.store, body, opt)
-	var maxErr *http.MaxBytesError
-	if errors.As(err, &maxErr) {
-		return incidentmap.Errorf(codeTooLarge, "the body is larger than the limit of %d bytes", s.maxImport)
+	// limitBody has capped the body at s.maxImport.
+	rep, err := ingest.Import(c.Request.Context(), s.store, c.Request.Body, opt)
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return bodyError(err)
 	}
 	out := importReport(rep)
 	c.Header("Cache-Control", "no-store")
