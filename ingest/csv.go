@@ -260,17 +260,24 @@ func layoutExample(layout string) string {
 
 // clip shortens a cell quoted in a message.
 func clip(s string) string {
-	if len(s) > 60 {
-		return s[:60] + "…"
+	if len(s) <= 60 {
+		return s
 	}
-	return s
+	cut := 60
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut-- // never split a character
+	}
+	return s[:cut] + "…"
 }
 
-// title cuts generated titles to the 300 characters an incident takes.
+// title cuts a title (or a source's publisher or title) to the
+// incidentmap.MaxTextRunes characters the domain takes, ending in "…" when
+// it was longer: a few GED headlines run past it, and a cut one still
+// identifies the report.
 func title(s string) string {
-	if utf8.RuneCountInString(s) <= 300 {
+	if utf8.RuneCountInString(s) <= incidentmap.MaxTextRunes {
 		return s
 	}
 	r := []rune(s)
-	return string(r[:299]) + "…"
+	return string(r[:incidentmap.MaxTextRunes-1]) + "…"
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/incidentmap/incidentmap"
 )
@@ -108,7 +107,7 @@ func ucdpSources(offices, dates, headlines string) []incidentmap.Source {
 	o, d, h := strings.Split(offices, ";"), strings.Split(dates, ";"), strings.Split(headlines, ";")
 	var out []incidentmap.Source
 	for i := range max(len(o), len(h)) {
-		src := incidentmap.Source{Publisher: clipRunes(at(o, i)), Title: clipRunes(at(h, i))}
+		src := incidentmap.Source{Publisher: title(at(o, i)), Title: title(at(h, i))}
 		if day, err := time.Parse(time.DateOnly, firstDay(at(d, i))); err == nil {
 			src.PublishedOn = day
 		}
@@ -117,16 +116,6 @@ func ucdpSources(offices, dates, headlines string) []incidentmap.Source {
 		}
 	}
 	return out
-}
-
-// clipRunes cuts s to incidentmap.MaxTextRunes characters, ending in "…"
-// when it was longer: a few GED headlines run past the domain's limit for a
-// source's title, and a cut headline still identifies the report.
-func clipRunes(s string) string {
-	if utf8.RuneCountInString(s) <= incidentmap.MaxTextRunes {
-		return s
-	}
-	return string([]rune(s)[:incidentmap.MaxTextRunes-1]) + "…"
 }
 
 func at(ss []string, i int) string {
