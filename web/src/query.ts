@@ -210,27 +210,25 @@ export function itemsURL(f: FilterState, opts: ItemsOptions = {}): string {
 export const AGGREGATE_PATH = "/collections/incidents/aggregate";
 
 /**
- * aggregateURL asks for the incidents per month that the state selects,
- * leaving out its date range: the histogram shows where a range could go.
- */
-/**
  * countURL is the aggregate request whose numberMatched is the exact count
  * of the whole selection, dates included: items leave numberMatched out of
  * pages that do not hold every match.
  */
 export function countURL(f: FilterState): string {
-  const q = new URLSearchParams({ groupby: "year" });
-  const cql = buildCQL2(f);
-  if (cql !== "") {
-    q.set("filter", cql);
-    q.set("filter-lang", "cql2-text");
-  }
-  return `${AGGREGATE_PATH}?${q.toString().replaceAll("+", "%20")}`;
+  return aggregateFor(buildCQL2(f), "year");
 }
 
+/**
+ * aggregateURL asks for the incidents per month that the state selects,
+ * leaving out its date range: the histogram shows where a range could go.
+ */
 export function aggregateURL(f: FilterState, groupby = "month"): string {
+  return aggregateFor(buildCQL2({ ...f, from: "", to: "" }), groupby);
+}
+
+/** aggregateFor is the aggregate request of a CQL2 filter ("" for none). */
+function aggregateFor(cql: string, groupby: string): string {
   const q = new URLSearchParams({ groupby });
-  const cql = buildCQL2({ ...f, from: "", to: "" });
   if (cql !== "") {
     q.set("filter", cql);
     q.set("filter-lang", "cql2-text");
