@@ -20,6 +20,12 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 WORKLOAD=${WORKLOAD:-$root/../shared/bench/ogc_workload.sh}
 [[ -f $WORKLOAD ]] || { echo "loadtest: $WORKLOAD is missing (the shared bench folder)" >&2; exit 1; }
+if ! command -v wrk >/dev/null; then
+  echo "installing wrk with apt-get" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1 ||
+    { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1; } ||
+    { echo "wrk not found and could not be installed (apt-get install wrk)" >&2; exit 1; }
+fi
 pid=${3:-}
 
 rss_kib() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }

@@ -33,7 +33,12 @@ case "$BASE_URL" in
 http://127.*|http://localhost[:/]*|http://localhost|http://\[::1\]*) ;;
 *) echo "tile-workload: only loopback targets, got $BASE_URL" >&2; exit 2 ;;
 esac
-command -v wrk >/dev/null || { echo "wrk not found (apt-get install wrk)" >&2; exit 1; }
+if ! command -v wrk >/dev/null; then
+  echo "installing wrk with apt-get" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1 ||
+    { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1; } ||
+    { echo "wrk not found and could not be installed (apt-get install wrk)" >&2; exit 1; }
+fi
 
 # run NAME PATH: one wrk run of PATH, printed as a result line.
 run() {
