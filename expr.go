@@ -1,7 +1,6 @@
 package incidentmap
 
 import (
-	"slices"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -260,32 +259,9 @@ type Queryable struct {
 const OccurredProperty = "occurred"
 
 // IncidentQueryables are the properties of an incident that filters may
-// name, in the order /queryables lists them.
-var IncidentQueryables = []Queryable{
-	{Name: "id", Type: QueryString, Description: "Stable incident id."},
-	{Name: "title", Type: QueryString, Description: "Short title."},
-	{Name: "summary", Type: QueryString, Description: "Summary in our own words."},
-	{Name: "occurred_start", Type: QueryDate, Description: "First day the incident may have happened on (UTC)."},
-	{Name: "occurred_end", Type: QueryDate, Description: "Last day the incident may have happened on (UTC)."},
-	{Name: OccurredProperty, Type: QueryInterval,
-		Description: "The interval occurred_start..occurred_end, for temporal functions such as T_INTERSECTS."},
-	{Name: "date_precision", Type: QueryString, Enum: enumOf(DatePrecisions), Description: "How exactly the dates are known."},
-	{Name: "location", Type: QueryGeometry, Description: "Point, longitude and latitude in WGS 84."},
-	{Name: "location_precision", Type: QueryString, Enum: enumOf(LocationPrecisions), Description: "How exactly the location is known."},
-	{Name: "place_name", Type: QueryString, Description: "Name of the place."},
-	{Name: "country", Type: QueryString, Description: "ISO 3166-1 alpha-3 code of the host country."},
-	{Name: "admin1_code", Type: QueryString, Description: "ISO 3166-2 code of the province."},
-	{Name: "admin1_name", Type: QueryString, Description: "Name of the province."},
-	{Name: "event_type", Type: QueryString, Enum: eventTypeEnum(), Description: "ACLED event type."},
-	{Name: "sub_event_type", Type: QueryString, Enum: subEventTypeEnum(), Description: "ACLED sub-event type."},
-	{Name: "target_type", Type: QueryString, Enum: enumOf(TargetTypes), Description: "What the incident was aimed at."},
-	{Name: "target_country", Type: QueryString, Description: "ISO 3166-1 alpha-3 code of the state whose mission was hit."},
-	{Name: "facility", Type: QueryString, Description: "The mission or facility hit."},
-	{Name: "perpetrator", Type: QueryString, Description: "Who carried it out, when known."},
-	{Name: "fatalities", Type: QueryInteger, Description: "Deaths; null when unknown."},
-	{Name: "injuries", Type: QueryInteger, Description: "Injuries; null when unknown."},
-	{Name: "status", Type: QueryString, Enum: enumOf(Statuses), Description: "Editorial state."},
-}
+// name, in the order /queryables lists them: the fields of Fields with a
+// Query type.
+var IncidentQueryables = queryables()
 
 // FindQueryable returns the queryable named name in qs, or false.
 func FindQueryable(qs []Queryable, name string) (Queryable, bool) {
@@ -295,32 +271,6 @@ func FindQueryable(qs []Queryable, name string) (Queryable, bool) {
 		}
 	}
 	return Queryable{}, false
-}
-
-func enumOf[T ~string](vs []T) []string {
-	out := make([]string, len(vs))
-	for i, v := range vs {
-		out[i] = string(v)
-	}
-	return out
-}
-
-func eventTypeEnum() []string {
-	out := make([]string, 0, len(EventTypes))
-	for k := range EventTypes {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
-}
-
-func subEventTypeEnum() []string {
-	var out []string
-	for _, subs := range EventTypes {
-		out = append(out, subs...)
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
 }
 
 // Expr returns the tree that the query-parameter fields of f select, so that

@@ -19,9 +19,9 @@ type SortKey struct {
 	Desc     bool
 }
 
-// SortableProperties are the properties a client may sort by.
-var SortableProperties = []string{"id", "occurred_start", "occurred_end", "country", "event_type",
-	"target_country", "fatalities", "injuries", "updated_at"}
+// SortableProperties are the properties a client may sort by: the
+// Sortable fields of Fields.
+var SortableProperties = FieldNames(func(f *Field) bool { return f.Sortable })
 
 // Limits on a page of incidents.
 const (
@@ -244,36 +244,21 @@ func CursorOf(inc *Incident, sortBy []SortKey) *Cursor {
 }
 
 // SortValue returns the value of the sortable property prop of inc as
-// cursors hold it: a string, a time.Time in UTC (a day, or for updated_at
-// an instant), an int64, or nil when the number is unknown.
+// cursors hold it: a string, a time.Time in UTC (a day, or for an instant
+// such as updated_at the instant to the microsecond), an int64, or nil
+// when the number is unknown or prop is not a sortable field.
 func SortValue(inc *Incident, prop string) any {
-	intOrNil := func(p *int) any {
-		if p == nil {
-			return nil
-		}
-		return int64(*p)
+	f, ok := FindField(prop)
+	if !ok || !f.Sortable {
+		return nil
 	}
-	switch prop {
-	case "id":
-		return inc.ID
-	case "occurred_start":
-		return Day(inc.OccurredStart)
-	case "occurred_end":
-		return Day(inc.OccurredEnd)
-	case "country":
-		return inc.Country
-	case "event_type":
-		return inc.EventType
-	case "target_country":
-		return inc.TargetCountry
-	case "fatalities":
-		return intOrNil(inc.Fatalities)
-	case "injuries":
-		return intOrNil(inc.Injuries)
-	case "updated_at":
-		return inc.UpdatedAt.UTC().Truncate(time.Microsecond)
+	switch f.Kind {
+	case ValueDay:
+		return Day(f.Time(inc))
+	case ValueInstant:
+		return f.Time(inc).UTC().Truncate(time.Microsecond)
 	}
-	return nil
+	return f.Value(inc)
 }
 
 // Values returns the value of each key of order at the cursor's position
@@ -380,8 +365,11 @@ func DecodeCursor(token string) (*Cursor, error) {
 
 // decodeSortValue reads the JSON of one key value that Encode wrote.
 func decodeSortValue(prop string, raw json.RawMessage) (any, bool) {
-	switch prop {
-	case "fatalities", "injuries":
+	f, ok := FindField(prop)
+	if !ok || !f.Sortable {
+		return nil, false
+	}
+	if f.Kind == ValueCount {
 		if string(raw) == "null" {
 			return nil, true
 		}
@@ -395,16 +383,16 @@ func decodeSortValue(prop string, raw json.RawMessage) (any, bool) {
 	if err := json.Unmarshal(raw, &s); err != nil {
 		return nil, false
 	}
-	switch prop {
-	case "occurred_start", "occurred_end":
+	switch {
+	case f.Kind == ValueDay:
 		t, err := time.Parse(time.RFC3339Nano, s)
 		return Day(t), err == nil && t.Equal(Day(t))
-	case "updated_at":
+	case f.Kind == ValueInstant:
 		t, err := time.Parse(time.RFC3339Nano, s)
 		return t.UTC(), err == nil
-	case "id":
+	case prop == "id":
 		return s, ValidID(s)
-	case "country", "event_type", "target_country":
+	case f.Kind == ValueText:
 		return s, len(s) <= 200 && CheckLine(s) == ""
 	}
 	return nil, false
@@ -563,12 +551,20 @@ func NeedsCount(f Filter, next *Cursor, countCap int) bool {
 	return countCap > 0 && (f.After != nil || f.Before != nil || next != nil)
 }
 
+// Group keys that are not properties: the YYYY-MM and the YYYY of
+// occurred_start.
+const (
+	GroupMonth = "month"
+	GroupYear  = "year"
+)
+
 // GroupKeys are the values CountBy can group incidents by:
 //   - month: the YYYY-MM of occurred_start;
 //   - year: the YYYY of occurred_start;
-//   - country, admin1_code, event_type, sub_event_type, target_type,
-//     target_country: the property itself, "" when the incident has none.
-var GroupKeys = []string{"month", "year", "country", "admin1_code", "event_type", "sub_event_type", "target_type", "target_country"}
+//   - then the Group fields of Fields (country, admin1_code, event_type,
+//     sub_event_type, target_type, target_country): the property itself,
+//     "" when the incident has none.
+var GroupKeys = append([]string{GroupMonth, GroupYear}, FieldNames(func(f *Field) bool { return f.Group })...)
 
 // Bucket is one group of CountBy: the value of the group key and how many
 // incidents have it.
@@ -581,22 +577,13 @@ type Bucket struct {
 // inc, as CountBy groups it; ok is false for a key not in GroupKeys.
 func GroupValue(inc *Incident, by string) (key string, ok bool) {
 	switch by {
-	case "month":
+	case GroupMonth:
 		return inc.OccurredStart.UTC().Format("2006-01"), true
-	case "year":
+	case GroupYear:
 		return inc.OccurredStart.UTC().Format("2006"), true
-	case "country":
-		return inc.Country, true
-	case "admin1_code":
-		return inc.Admin1Code, true
-	case "event_type":
-		return inc.EventType, true
-	case "sub_event_type":
-		return inc.SubEventType, true
-	case "target_type":
-		return string(inc.TargetType), true
-	case "target_country":
-		return inc.TargetCountry, true
+	}
+	if f, ok := FindField(by); ok && f.Group {
+		return f.Text(inc), true
 	}
 	return "", false
 }

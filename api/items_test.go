@@ -1001,57 +1001,17 @@ func fakeTemporal(e incidentmap.Temporal, inc *incidentmap.Incident) bool {
 	return (last.IsZero() || !start.After(last)) && (first.IsZero() || !end.Before(first))
 }
 
-// fakeProp returns a property of inc as a string, float64, time.Time or nil.
+// fakeProp returns a property of inc as a string, float64, time.Time or
+// nil, read through the one table of properties.
 func fakeProp(inc *incidentmap.Incident, name string) any {
-	optInt := func(p *int) any {
-		if p == nil {
-			return nil
-		}
-		return float64(*p)
+	f, ok := incidentmap.FindField(name)
+	if !ok {
+		return nil
 	}
-	switch name {
-	case "id":
-		return inc.ID
-	case "title":
-		return inc.Title
-	case "summary":
-		return inc.Summary
-	case "occurred_start":
-		return inc.OccurredStart
-	case "occurred_end":
-		return inc.OccurredEnd
-	case "date_precision":
-		return string(inc.DatePrecision)
-	case "location_precision":
-		return string(inc.LocationPrecision)
-	case "place_name":
-		return inc.PlaceName
-	case "country":
-		return inc.Country
-	case "admin1_code":
-		return inc.Admin1Code
-	case "admin1_name":
-		return inc.Admin1Name
-	case "event_type":
-		return inc.EventType
-	case "sub_event_type":
-		return inc.SubEventType
-	case "target_type":
-		return string(inc.TargetType)
-	case "target_country":
-		return inc.TargetCountry
-	case "facility":
-		return inc.Facility
-	case "perpetrator":
-		return inc.Perpetrator
-	case "fatalities":
-		return optInt(inc.Fatalities)
-	case "injuries":
-		return optInt(inc.Injuries)
-	case "status":
-		return string(inc.Status)
+	if n, ok := f.Value(inc).(int64); ok {
+		return float64(n)
 	}
-	return nil
+	return f.Value(inc)
 }
 
 func compareLiteral(v any, l incidentmap.Literal) int {

@@ -47,11 +47,20 @@ const maxPropertyValue = 500
 // filtering on feature properties"): each takes one value or several
 // separated by commas, ORed, compared for equality. A value therefore
 // cannot hold a comma; use filter for such values and for anything other
-// than equality. title and summary are left to filter (LIKE), location and
-// occurred to bbox, datetime and filter, and status is not public.
-var propertyParams = []string{"id", "country", "target_country", "event_type", "sub_event_type", "target_type",
-	"date_precision", "location_precision", "place_name", "admin1_code", "admin1_name", "facility", "perpetrator",
-	"occurred_start", "occurred_end", "fatalities", "injuries"}
+// than equality. They are every string, integer and date queryable but
+// title and summary, which are left to filter (LIKE), and status, which is
+// not public; location and occurred are left to bbox, datetime and filter.
+var propertyParams = func() []string {
+	var out []string
+	for _, q := range incidentmap.IncidentQueryables {
+		switch {
+		case q.Name == "title", q.Name == "summary", q.Name == "status":
+		case q.Type == incidentmap.QueryString, q.Type == incidentmap.QueryInteger, q.Type == incidentmap.QueryDate:
+			out = append(out, q.Name)
+		}
+	}
+	return out
+}()
 
 // itemsQuery is a request to the items endpoint, parsed.
 type itemsQuery struct {

@@ -3,21 +3,12 @@ package feature
 import (
 	"encoding/csv"
 	"io"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/incidentmap/incidentmap"
 )
-
-// csvListProperties are the properties whose values are lists; CSV puts
-// them after the scalar ones, each in one cell.
-var csvListProperties = []string{"actors", "tags", "external_ids", "sources", "responses"}
-
-// csvNumeric are the columns that hold numbers we format ourselves; they
-// are never neutralised, so that -70.5 stays a number.
-var csvNumeric = []string{"lon", "lat", "fatalities", "injuries", "version"}
 
 // CSVWriter writes incidents as RFC 4180 CSV (CRLF line ends, fields quoted
 // where needed) through encoding/csv, one row per incident after a header
@@ -43,58 +34,92 @@ var csvNumeric = []string{"lon", "lat", "fatalities", "injuries", "version"}
 // text: "=HYPERLINK(…)" is written '=HYPERLINK(…). Numeric cells are never
 // changed, so a negative longitude stays a number.
 type CSVWriter struct {
-	w       *csv.Writer
-	cols    []string
-	numeric []bool // by column: a number, never neutralised
-	rec     []string
-	buf     []byte
+	w    *csv.Writer
+	cols []csvColumn
+	rec  []string
+	buf  []byte
+}
+
+// csvColumn is a column of a CSV: its name, and its field (nil for id,
+// lon, lat and wkt, which are not properties of the wire format).
+type csvColumn struct {
+	name string
+	f    *incidentmap.Field
+}
+
+// numeric reports whether the column holds a number we format ourselves:
+// such a cell is never neutralised, so that -70.5 stays a number.
+func (c csvColumn) numeric() bool {
+	if c.f == nil {
+		return c.name == "lon" || c.name == "lat"
+	}
+	return c.f.Kind == incidentmap.ValueCount || c.f.Kind == incidentmap.ValueInt
+}
+
+// csvList reports whether f holds a list, which CSV puts after the scalar
+// properties, in one cell.
+func csvList(f *incidentmap.Field) bool {
+	switch f.Kind {
+	case incidentmap.ValueList, incidentmap.ValueSources, incidentmap.ValueResponses:
+		return true
+	}
+	return false
+}
+
+// csvColumns returns the columns of a CSV of the properties in props.
+func csvColumns(props Selection) []csvColumn {
+	cols := []csvColumn{{name: "id"}, {name: "lon"}, {name: "lat"}, {name: "wkt"}}
+	fields := props.fields()
+	for _, list := range []bool{false, true} {
+		for _, f := range fields {
+			if csvList(f) == list {
+				cols = append(cols, csvColumn{name: f.Name, f: f})
+			}
+		}
+	}
+	return cols
 }
 
 // NewCSVWriter returns a CSVWriter over w for the properties in props and
 // writes the header row. encoding/csv writes straight into a *bufio.Writer
 // of its default size or more, without a buffer of its own.
 func NewCSVWriter(w io.Writer, props Selection) *CSVWriter {
-	cw := &CSVWriter{w: csv.NewWriter(w), cols: CSVColumns(props)}
+	cw := &CSVWriter{w: csv.NewWriter(w), cols: csvColumns(props)}
 	cw.w.UseCRLF = true
 	cw.rec = make([]string, len(cw.cols))
-	cw.numeric = make([]bool, len(cw.cols))
-	for i, col := range cw.cols {
-		cw.numeric[i] = slices.Contains(csvNumeric, col)
+	for i, c := range cw.cols {
+		cw.rec[i] = c.name
 	}
-	_ = cw.w.Write(cw.cols) // errors stay in the csv.Writer until flush
+	_ = cw.w.Write(cw.rec) // errors stay in the csv.Writer until flush
 	return cw
 }
 
 // CSVColumns returns the columns of a CSV of the properties in props, in
 // the order CSVWriter writes them (see there).
 func CSVColumns(props Selection) []string {
-	cols := []string{"id", "lon", "lat", "wkt"}
-	names := props.Names()
-	for _, name := range names {
-		if !slices.Contains(csvListProperties, name) {
-			cols = append(cols, name)
-		}
+	var out []string
+	for _, c := range csvColumns(props) {
+		out = append(out, c.name)
 	}
-	for _, name := range names {
-		if slices.Contains(csvListProperties, name) {
-			cols = append(cols, name)
-		}
-	}
-	return cols
+	return out
 }
 
 // Cell returns the text of column col (one of CSVColumns) for inc, as
-// CSVWriter writes it before neutralising formulas.
+// CSVWriter writes it before neutralising formulas; "" for another name.
 func Cell(col string, inc *incidentmap.Incident) string {
+	c := csvColumn{name: col}
+	if i := wireIndex(col); i >= 0 {
+		c.f = wireFields[i].f
+	}
 	var cw CSVWriter
-	return cw.cell(col, inc)
+	return cw.cell(c, inc)
 }
 
 // Write writes the row of inc.
 func (cw *CSVWriter) Write(inc *incidentmap.Incident) error {
 	for i, col := range cw.cols {
 		v := cw.cell(col, inc)
-		if !cw.numeric[i] {
+		if !col.numeric() {
 			v = neutraliseCell(v)
 		}
 		cw.rec[i] = v
@@ -109,79 +134,47 @@ func (cw *CSVWriter) Flush() error {
 }
 
 // cell returns the value of column col for inc.
-func (cw *CSVWriter) cell(col string, inc *incidentmap.Incident) string {
-	switch col {
-	case "id":
-		return inc.ID
-	case "lon":
-		return string(AppendCoord(cw.buf[:0], inc.Location[0]))
-	case "lat":
-		return string(AppendCoord(cw.buf[:0], inc.Location[1]))
-	case "wkt":
-		b := append(cw.buf[:0], "POINT("...)
-		b = AppendCoord(b, inc.Location[0])
-		b = append(b, ' ')
-		b = AppendCoord(b, inc.Location[1])
-		b = append(b, ')')
-		cw.buf = b
-		return string(b)
-	case "title":
-		return inc.Title
-	case "summary":
-		return inc.Summary
-	case "occurred_start":
-		return csvDay(inc.OccurredStart)
-	case "occurred_end":
-		return csvDay(inc.OccurredEnd)
-	case "date_precision":
-		return string(inc.DatePrecision)
-	case "location_precision":
-		return string(inc.LocationPrecision)
-	case "place_name":
-		return inc.PlaceName
-	case "country":
-		return inc.Country
-	case "admin1_code":
-		return inc.Admin1Code
-	case "admin1_name":
-		return inc.Admin1Name
-	case "event_type":
-		return inc.EventType
-	case "sub_event_type":
-		return inc.SubEventType
-	case "target_type":
-		return string(inc.TargetType)
-	case "target_country":
-		return inc.TargetCountry
-	case "facility":
-		return inc.Facility
-	case "perpetrator":
-		return inc.Perpetrator
-	case "fatalities":
-		return csvInt(inc.Fatalities)
-	case "injuries":
-		return csvInt(inc.Injuries)
-	case "status":
-		return string(inc.Status)
-	case "version":
-		return strconv.Itoa(inc.Version)
-	case "created_at":
-		return csvTime(inc.CreatedAt)
-	case "updated_at":
-		return csvTime(inc.UpdatedAt)
-	case "actors":
-		return strings.Join(inc.Actors, "; ")
-	case "tags":
-		return strings.Join(inc.Tags, "; ")
-	case "external_ids":
-		return strings.Join(inc.ExternalIDs, "; ")
-	case "sources":
+func (cw *CSVWriter) cell(col csvColumn, inc *incidentmap.Incident) string {
+	if col.f == nil {
+		switch col.name {
+		case "id":
+			return inc.ID
+		case "lon":
+			return string(AppendCoord(cw.buf[:0], inc.Location[0]))
+		case "lat":
+			return string(AppendCoord(cw.buf[:0], inc.Location[1]))
+		case "wkt":
+			b := append(cw.buf[:0], "POINT("...)
+			b = AppendCoord(b, inc.Location[0])
+			b = append(b, ' ')
+			b = AppendCoord(b, inc.Location[1])
+			b = append(b, ')')
+			cw.buf = b
+			return string(b)
+		}
+		return ""
+	}
+	f := col.f
+	switch f.Kind {
+	case incidentmap.ValueText:
+		return f.Text(inc)
+	case incidentmap.ValueDay:
+		return csvDay(f.Time(inc))
+	case incidentmap.ValueInstant:
+		return csvTime(f.Time(inc))
+	case incidentmap.ValueCount:
+		return csvInt(f.Count(inc))
+	case incidentmap.ValueInt:
+		return strconv.Itoa(f.Int(inc))
+	case incidentmap.ValueList:
+		return strings.Join(f.List(inc), "; ")
+	case incidentmap.ValueSources:
 		parts := make([]string, len(inc.Sources))
 		for i, src := range inc.Sources {
 			parts[i] = csvSource(src)
 		}
 		return strings.Join(parts, " || ")
-	case "responses":
+	case incidentmap.ValueResponses:
 		parts := make([]string, len(inc.Responses))
 		for i, r := range inc.Responses {
 			parts[i] = strings.Join([]string{csvDay(r.Date), r.Actor, r.ActorCountry, string(r.Kind), r.Summary}, " | ")

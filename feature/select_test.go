@@ -3,6 +3,7 @@ package feature_test
 import (
 	"bytes"
 	"encoding/json"
+	"math/bits"
 	"slices"
 	"testing"
 
@@ -117,4 +118,13 @@ func benchmarkAppendSelected(b *testing.B, sel feature.Selection) {
 		}
 	}
 	b.SetBytes(int64(len(buf)))
+}
+
+func TestAllPropertiesHasABitForEachName(t *testing.T) {
+	if got, want := bits.OnesCount32(uint32(feature.AllProperties)), len(feature.PropertyNames()); got != want {
+		t.Errorf("AllProperties has %d bits for %d properties", got, want)
+	}
+	if got := feature.AllProperties.Names(); !slices.Equal(got, wireOrder) {
+		t.Errorf("AllProperties.Names() = %v", got)
+	}
 }

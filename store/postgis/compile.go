@@ -22,31 +22,9 @@ const (
 var casts = map[sqlexpr.Type]string{colText: "::text", colInt: "::float8", colDay: "::date", colInstant: "::timestamptz"}
 
 // columns is the allow-list from queryable (and sortable) property names to
-// columns, qualified by the alias i of incidents: the only way a name in a
-// filter reaches SQL.
-var columns = map[string]sqlexpr.Column{
-	"id":                 {Name: "i.id", Type: colText},
-	"title":              {Name: "i.title", Type: colText},
-	"summary":            {Name: "i.summary", Type: colText},
-	"occurred_start":     {Name: "i.occurred_start", Type: colDay},
-	"occurred_end":       {Name: "i.occurred_end", Type: colDay},
-	"date_precision":     {Name: "i.date_precision", Type: colText},
-	"location_precision": {Name: "i.location_precision", Type: colText},
-	"place_name":         {Name: "i.place_name", Type: colText},
-	"country":            {Name: "i.country", Type: colText},
-	"admin1_code":        {Name: "i.admin1_code", Type: colText},
-	"admin1_name":        {Name: "i.admin1_name", Type: colText},
-	"event_type":         {Name: "i.event_type", Type: colText},
-	"sub_event_type":     {Name: "i.sub_event_type", Type: colText},
-	"target_type":        {Name: "i.target_type", Type: colText},
-	"target_country":     {Name: "i.target_country", Type: colText},
-	"facility":           {Name: "i.facility", Type: colText},
-	"perpetrator":        {Name: "i.perpetrator", Type: colText},
-	"fatalities":         {Name: "i.fatalities", Type: colInt},
-	"injuries":           {Name: "i.injuries", Type: colInt},
-	"status":             {Name: "i.status", Type: colText},
-	"updated_at":         {Name: "i.updated_at", Type: colInstant}, // sortable only: not a queryable
-}
+// columns, qualified by the alias i of incidents: the only way a name in a filter reaches SQL.
+// The columns are named as the properties (sqlexpr.Columns).
+var columns = sqlexpr.Columns(func(name string) string { return "i." + name })
 
 // SQL fragments of compiled filters, over the columns of incidents i, with
 // ? placeholders that rebind turns into $n. Each binds its values; none

@@ -5,8 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"github.com/incidentmap/incidentmap"
+
 	"github.com/jmoiron/sqlx"
+
+	"github.com/incidentmap/incidentmap"
+	"github.com/incidentmap/incidentmap/store/internal/sqlexpr"
 )
 
 // rebind turns the ? placeholders of q into PostgreSQL's $1, $2, …
@@ -194,16 +197,8 @@ func (s *Store) Extent(ctx context.Context, f incidentmap.Filter) (incidentmap.E
 
 // groupExprs is the allow-list from incidentmap.GroupKeys to the SQL of
 // the key over incidents i: the only way a group key reaches SQL.
-var groupExprs = map[string]string{
-	"month":          "to_char(i.occurred_start, 'YYYY-MM')",
-	"year":           "to_char(i.occurred_start, 'YYYY')",
-	"country":        "i.country",
-	"admin1_code":    "i.admin1_code",
-	"event_type":     "i.event_type",
-	"sub_event_type": "i.sub_event_type",
-	"target_type":    "i.target_type",
-	"target_country": "i.target_country",
-}
+var groupExprs = sqlexpr.GroupExprs("to_char(i.occurred_start, 'YYYY-MM')", "to_char(i.occurred_start, 'YYYY')",
+	func(name string) string { return "i." + name })
 
 // CountBy counts the incidents f selects by the value of the group key by,
 // in one GROUP BY query with the WHERE of CountIncidents. Keys are ordered

@@ -10,39 +10,18 @@ import (
 	"github.com/incidentmap/incidentmap/store/internal/sqlexpr"
 )
 
-// The types of the columns of incidents, as SQLite holds them.
+// The types of the columns of incidents that SQLite holds as text: days
+// 'YYYY-MM-DD' and instants in instantLayout. Text columns are NOT NULL,
+// empty strings for no value; integers are NULL when unknown.
 const (
-	colText    = sqlexpr.Text    // TEXT NOT NULL, '' when empty
-	colInt     = sqlexpr.Int     // INTEGER, NULL when unknown
-	colDay     = sqlexpr.Day     // TEXT 'YYYY-MM-DD'
-	colInstant = sqlexpr.Instant // TEXT instantLayout
+	colDay     = sqlexpr.Day
+	colInstant = sqlexpr.Instant
 )
 
 // columns is the allow-list from queryable (and sortable) property names to
 // columns, unqualified: the only way a name in a filter reaches SQL.
-var columns = map[string]sqlexpr.Column{
-	"id":                 {Name: "id", Type: colText},
-	"title":              {Name: "title", Type: colText},
-	"summary":            {Name: "summary", Type: colText},
-	"occurred_start":     {Name: "occurred_start", Type: colDay},
-	"occurred_end":       {Name: "occurred_end", Type: colDay},
-	"date_precision":     {Name: "date_precision", Type: colText},
-	"location_precision": {Name: "location_precision", Type: colText},
-	"place_name":         {Name: "place_name", Type: colText},
-	"country":            {Name: "country", Type: colText},
-	"admin1_code":        {Name: "admin1_code", Type: colText},
-	"admin1_name":        {Name: "admin1_name", Type: colText},
-	"event_type":         {Name: "event_type", Type: colText},
-	"sub_event_type":     {Name: "sub_event_type", Type: colText},
-	"target_type":        {Name: "target_type", Type: colText},
-	"target_country":     {Name: "target_country", Type: colText},
-	"facility":           {Name: "facility", Type: colText},
-	"perpetrator":        {Name: "perpetrator", Type: colText},
-	"fatalities":         {Name: "fatalities", Type: colInt},
-	"injuries":           {Name: "injuries", Type: colInt},
-	"status":             {Name: "status", Type: colText},
-	"updated_at":         {Name: "updated_at", Type: colInstant}, // sortable only: not a queryable
-}
+// The columns are named as the properties (sqlexpr.Columns).
+var columns = sqlexpr.Columns(func(name string) string { return name })
 
 // SQL fragments of compiled filters, over the columns of incidents
 // unqualified. Each binds its values; none takes text from the caller.

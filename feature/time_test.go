@@ -1,0 +1,27 @@
+package feature
+
+import (
+	"testing"
+	"time"
+)
+
+// The fast day and instant writers write what time's formatter writes.
+func TestAppendDayAndTimeAreTimeFormat(t *testing.T) {
+	for _, tm := range []time.Time{
+		time.Date(2022, 4, 11, 0, 0, 0, 0, time.UTC),
+		time.Date(1, 1, 1, 0, 0, 1, 0, time.UTC),
+		time.Date(999, 12, 31, 23, 59, 59, 999, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(-1, 6, 1, 7, 8, 9, 0, time.UTC),
+		time.Date(2026, 11, 24, 9, 30, 5, 0, time.FixedZone("x", 3600)),
+		time.Date(2026, 1, 1, 0, 30, 0, 0, time.FixedZone("y", -7200)),
+	} {
+		if got, want := string(appendDay(nil, tm)), `"`+tm.UTC().Format(time.DateOnly)+`"`; got != want {
+			t.Errorf("appendDay(%v) = %s, want %s", tm, got, want)
+		}
+		if got, want := string(appendTime(nil, tm)), `"`+tm.UTC().Format(time.RFC3339)+`"`; got != want {
+			t.Errorf("appendTime(%v) = %s, want %s", tm, got, want)
+		}
+	}
+}

@@ -1,0 +1,38 @@
+package sqlexpr
+
+import "github.com/incidentmap/incidentmap"
+
+// columnTypes is how a table holds each kind of scalar property.
+var columnTypes = map[incidentmap.ValueKind]Type{
+	incidentmap.ValueText:    Text,
+	incidentmap.ValueCount:   Int,
+	incidentmap.ValueDay:     Day,
+	incidentmap.ValueInstant: Instant,
+}
+
+// Columns returns the allow-list of Dialect.Columns, from the one table of
+// properties (incidentmap.Fields): each scalar field that filters may name
+// or clients may sort by, held in the column named column(name).
+func Columns(column func(name string) string) map[string]Column {
+	out := map[string]Column{}
+	for i := range incidentmap.Fields {
+		f := &incidentmap.Fields[i]
+		if f.Scalar() && (f.Query != "" || f.Sortable) {
+			out[f.Name] = Column{Name: column(f.Name), Type: columnTypes[f.Kind]}
+		}
+	}
+	return out
+}
+
+// GroupExprs returns the allow-list from incidentmap.GroupKeys to the SQL
+// of each key: month and year as given, and each group field of
+// incidentmap.Fields as column(name).
+func GroupExprs(month, year string, column func(name string) string) map[string]string {
+	out := map[string]string{incidentmap.GroupMonth: month, incidentmap.GroupYear: year}
+	for i := range incidentmap.Fields {
+		if f := &incidentmap.Fields[i]; f.Group {
+			out[f.Name] = column(f.Name)
+		}
+	}
+	return out
+}
