@@ -2,11 +2,8 @@ package incidentmap
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -126,8 +123,8 @@ func (iv Interval) Days() (first, last time.Time) {
 
 // Cursor is a position in a sort order of incidents (see Filter.Order): the
 // values of the sort keys of one incident, its id last, and the order they
-// were taken in, so that a cursor used with another order is refused. It is
-// opaque to clients; Encode and DecodeCursor carry it through a URL.
+// were taken in, so that a cursor used with another order is refused. The
+// api carries it through a URL as an opaque token.
 //
 // OccurredStart and ID are those of the incident at the position; in the
 // default order (occurred_start, id) they are the whole position.
@@ -135,12 +132,12 @@ type Cursor struct {
 	OccurredStart time.Time
 	ID            string
 
-	// order is the canonical form of the order the cursor was taken in
-	// (FormatSortBy of Filter.Order), "" for the default order.
-	order string
-	// values holds, for other orders, the value of each key but the last
-	// (id): a string, a time.Time in UTC, an int64, or nil for no value.
-	values []any
+	// Order is the order the cursor was taken in, as Filter.Order returns
+	// it, or nil for the default order.
+	Order []SortKey
+	// Keys holds, for an Order, the value of each of its keys but the last
+	// (id), as SortValue returns it.
+	Keys []any
 }
 
 // defaultOrder is the order of incidents when Filter.SortBy is empty.
@@ -163,67 +160,6 @@ func (f Filter) Order() []SortKey {
 	return append(out, SortKey{Property: "id"})
 }
 
-// ParseSortBy parses the sortby parameter of OGC API Features Part 8
-// (draft): comma-separated sortable properties (SortableProperties), each
-// with an optional "+" (ascending, the default) or "-" (descending) prefix,
-// e.g. "-occurred_start,id". Errors are EINVALID naming "sortby". An empty
-// string gives nil, the default order.
-func ParseSortBy(s string) ([]SortKey, error) {
-	if strings.TrimSpace(s) == "" {
-		return nil, nil
-	}
-	if len(s) > 1000 {
-		return nil, Invalidf("sortby", "is too long")
-	}
-	var keys []SortKey
-	seen := map[string]bool{}
-	for _, part := range strings.Split(s, ",") {
-		name := strings.TrimSpace(part)
-		var k SortKey
-		switch {
-		case strings.HasPrefix(name, "-"):
-			k.Desc, name = true, name[1:]
-		case strings.HasPrefix(name, "+"):
-			name = name[1:]
-		}
-		if name == "" {
-			return nil, Invalidf("sortby", "has an empty property name")
-		}
-		if !slices.Contains(SortableProperties, name) {
-			return nil, Invalidf("sortby", "cannot sort by %q: use one of %s", clipName(name), strings.Join(SortableProperties, ", "))
-		}
-		if seen[name] {
-			return nil, Invalidf("sortby", "names %q twice", name)
-		}
-		seen[name] = true
-		k.Property = name
-		keys = append(keys, k)
-	}
-	return keys, nil
-}
-
-// FormatSortBy writes keys in the syntax ParseSortBy reads.
-func FormatSortBy(keys []SortKey) string {
-	var b strings.Builder
-	for i, k := range keys {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		if k.Desc {
-			b.WriteByte('-')
-		}
-		b.WriteString(k.Property)
-	}
-	return b.String()
-}
-
-func clipName(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
-	}
-	return s
-}
-
 // isDefaultOrder reports whether order is occurred_start, id ascending.
 func isDefaultOrder(order []SortKey) bool { return slices.Equal(order, defaultOrder) }
 
@@ -235,10 +171,10 @@ func CursorOf(inc *Incident, sortBy []SortKey) *Cursor {
 	if isDefaultOrder(order) {
 		return c
 	}
-	c.order = FormatSortBy(order)
-	c.values = make([]any, 0, len(order)-1)
+	c.Order = order
+	c.Keys = make([]any, 0, len(order)-1)
 	for _, k := range order[:len(order)-1] {
-		c.values = append(c.values, SortValue(inc, k.Property))
+		c.Keys = append(c.Keys, SortValue(inc, k.Property))
 	}
 	return c
 }
@@ -270,132 +206,15 @@ func (c *Cursor) Values(order []SortKey) ([]any, error) {
 		return nil, Invalidf("cursor", "the sort order must end with id")
 	}
 	if isDefaultOrder(order) {
-		if c.order != "" {
-			return nil, Invalidf("cursor", "was made for another sortby (%s); start again from the first page", c.order)
+		if c.Order != nil {
+			return nil, Invalidf("cursor", "was made for another sort order; start again from the first page")
 		}
 		return []any{c.OccurredStart, c.ID}, nil
 	}
-	if want := FormatSortBy(order); c.order != want || len(c.values) != len(order)-1 {
-		was := c.order
-		if was == "" {
-			was = FormatSortBy(defaultOrder)
-		}
-		return nil, Invalidf("cursor", "was made for another sortby (%s); start again from the first page", was)
+	if !slices.Equal(c.Order, order) || len(c.Keys) != len(order)-1 {
+		return nil, Invalidf("cursor", "was made for another sort order; start again from the first page")
 	}
-	return append(slices.Clone(c.values), c.ID), nil
-}
-
-// cursorToken is the JSON inside a token: the version, the order, and the
-// values of the keys, the id last.
-type cursorToken struct {
-	V      int               `json:"v"`
-	Order  string            `json:"o,omitempty"`
-	Start  string            `json:"s"`
-	Values []json.RawMessage `json:"k,omitempty"`
-	ID     string            `json:"i"`
-}
-
-// Encode returns the cursor as an opaque, URL-safe token.
-func (c *Cursor) Encode() string {
-	t := cursorToken{V: 2, Order: c.order, Start: c.OccurredStart.UTC().Format(time.DateOnly), ID: c.ID}
-	for _, v := range c.values {
-		var raw []byte
-		switch v := v.(type) {
-		case time.Time:
-			raw, _ = json.Marshal(v.UTC().Format(time.RFC3339Nano))
-		default:
-			raw, _ = json.Marshal(v)
-		}
-		t.Values = append(t.Values, raw)
-	}
-	b, _ := json.Marshal(t)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// DecodeCursor parses a token made by Encode. Errors are EINVALID and name
-// the "cursor" parameter.
-func DecodeCursor(token string) (*Cursor, error) {
-	bad := Invalidf("cursor", "is not a cursor this server issued")
-	if len(token) > 2000 {
-		return nil, bad
-	}
-	b, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil {
-		return nil, bad
-	}
-	if parts := strings.SplitN(string(b), "|", 3); len(parts) == 3 && parts[0] == "1" {
-		// A token of version 1, from before sortby: the default order.
-		day, err := time.Parse(time.DateOnly, parts[1])
-		if err != nil || !ValidID(parts[2]) {
-			return nil, bad
-		}
-		return &Cursor{OccurredStart: day, ID: parts[2]}, nil
-	}
-	var t cursorToken
-	if err := json.Unmarshal(b, &t); err != nil || t.V != 2 || !ValidID(t.ID) {
-		return nil, bad
-	}
-	day, err := time.Parse(time.DateOnly, t.Start)
-	if err != nil {
-		return nil, bad
-	}
-	c := &Cursor{OccurredStart: day, ID: t.ID}
-	if t.Order == "" {
-		if len(t.Values) != 0 {
-			return nil, bad
-		}
-		return c, nil
-	}
-	keys, err := ParseSortBy(t.Order)
-	order := Filter{SortBy: keys}.Order()
-	if err != nil || FormatSortBy(order) != t.Order || len(t.Values) != len(order)-1 || isDefaultOrder(order) {
-		return nil, bad
-	}
-	c.order = t.Order
-	c.values = make([]any, len(t.Values))
-	for i, raw := range t.Values {
-		v, ok := decodeSortValue(order[i].Property, raw)
-		if !ok {
-			return nil, bad
-		}
-		c.values[i] = v
-	}
-	return c, nil
-}
-
-// decodeSortValue reads the JSON of one key value that Encode wrote.
-func decodeSortValue(prop string, raw json.RawMessage) (any, bool) {
-	f, ok := FindField(prop)
-	if !ok || !f.Sortable {
-		return nil, false
-	}
-	if f.Kind == ValueCount {
-		if string(raw) == "null" {
-			return nil, true
-		}
-		var n int64
-		if err := json.Unmarshal(raw, &n); err != nil || n < 0 {
-			return nil, false
-		}
-		return n, true
-	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return nil, false
-	}
-	switch {
-	case f.Kind == ValueDay:
-		t, err := time.Parse(time.RFC3339Nano, s)
-		return Day(t), err == nil && t.Equal(Day(t))
-	case f.Kind == ValueInstant:
-		t, err := time.Parse(time.RFC3339Nano, s)
-		return t.UTC(), err == nil
-	case prop == "id":
-		return s, ValidID(s)
-	case f.Kind == ValueText:
-		return s, len(s) <= 200 && CheckLine(s) == ""
-	}
-	return nil, false
+	return append(slices.Clone(c.Keys), c.ID), nil
 }
 
 // Store keeps incidents. Every implementation passes store/storetest.
@@ -455,7 +274,7 @@ type Store interface {
 	// one of GroupKeys, ignoring After, Before, SortBy and Limit. Buckets
 	// come sorted by Key ascending, byte by byte, and only groups with
 	// incidents are there. A key not in GroupKeys is EINVALID naming
-	// "groupby"; a filter the store cannot compile, "filter".
+	// "by" (UnknownGroupKey); a filter the store cannot compile, "filter".
 	CountBy(ctx context.Context, f Filter, by string) ([]Bucket, error)
 	// Extent returns the spatial and temporal extent of the incidents f
 	// selects, ignoring After, Before, SortBy and Limit: for the metadata
@@ -588,10 +407,11 @@ func GroupValue(inc *Incident, by string) (key string, ok bool) {
 	return "", false
 }
 
-// InvalidGroupKey returns the error of a group key not in GroupKeys:
-// EINVALID naming "groupby".
-func InvalidGroupKey(by string) error {
-	return Invalidf("groupby", "cannot group by %q: use one of %s", clipName(by), strings.Join(GroupKeys, ", "))
+// UnknownGroupKey returns the error of CountBy for a key by that is not
+// one of GroupKeys: EINVALID naming "by". (The api checks its groupby
+// parameter before it asks a store.)
+func UnknownGroupKey(by string) error {
+	return Invalidf("by", "cannot group by %q: use one of %v", clipName(by), GroupKeys)
 }
 
 // Extent is where and when a set of incidents happened.

@@ -94,3 +94,11 @@ func (s Source) validateBounds(field string) error {
 	}
 	return nil
 }
+
+// clipName shortens a caller's value that an error message repeats.
+func clipName(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}

@@ -70,6 +70,12 @@ func aggregateParamObjects() []any {
 	return out
 }
 
+// invalidGroupKey returns the error of a groupby value that is not one of
+// incidentmap.GroupKeys: EINVALID naming "groupby".
+func invalidGroupKey(by string) error {
+	return incidentmap.Invalidf("groupby", "cannot group by %q: use one of %s", clip(by), strings.Join(incidentmap.GroupKeys, ", "))
+}
+
 // isAggregateParam reports whether the aggregate endpoint takes name.
 func isAggregateParam(name string) bool {
 	return name == "groupby" || name == "f" || (isItemsParam(name) && !slices.Contains(aggregateItemsOnly, name))
@@ -131,7 +137,7 @@ func (s *server) aggregate(c *gin.Context) error {
 		case vals[0] == "":
 			return incidentmap.Invalidf(name, "must not be empty; use one of %s", strings.Join(incidentmap.GroupKeys, ", "))
 		case !slices.Contains(incidentmap.GroupKeys, vals[0]):
-			return incidentmap.InvalidGroupKey(vals[0])
+			return invalidGroupKey(vals[0])
 		default:
 			by = vals[0]
 		}

@@ -156,7 +156,7 @@ func (s *fakeStore) CountBy(ctx context.Context, f incidentmap.Filter, by string
 		return nil, s.countErr
 	}
 	if _, ok := incidentmap.GroupValue(&incidentmap.Incident{}, by); !ok {
-		return nil, incidentmap.InvalidGroupKey(by)
+		return nil, invalidGroupKey(by)
 	}
 	f.After, f.Before, f.Limit, f.SortBy = nil, nil, incidentmap.MaxLimit, nil
 	counts := map[string]int{}

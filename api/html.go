@@ -158,7 +158,7 @@ func (s *server) renderItemsHTML(c *gin.Context, f incidentmap.Filter) error {
 	next := pg.Next
 	if next != nil {
 		q := c.Request.URL.Query()
-		q.Set("cursor", next.Encode())
+		q.Set("cursor", encodeCursor(next))
 		q.Set("f", "html")
 		body.Next = base + itemsPath + encodeQuery(q)
 	}

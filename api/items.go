@@ -347,10 +347,10 @@ func (s *server) pageLinks(c *gin.Context, q url.Values, f incidentmap.Filter, p
 	base := s.base(c.Request) + itemsPath
 	links := []link{{Href: base + encodeQuery(q), Rel: "self", Type: media}}
 	if f.Before == nil && p.next != nil {
-		links = append(links, link{Href: base + encodeQuery(withParam(q, "cursor", p.next.Encode())), Rel: "next", Type: media})
+		links = append(links, link{Href: base + encodeQuery(withParam(q, "cursor", encodeCursor(p.next))), Rel: "next", Type: media})
 	}
 	if f.Before != nil && p.last != nil {
-		links = append(links, link{Href: base + encodeQuery(withParam(q, "cursor", p.last.Encode())), Rel: "next", Type: media})
+		links = append(links, link{Href: base + encodeQuery(withParam(q, "cursor", encodeCursor(p.last))), Rel: "next", Type: media})
 	}
 	if (f.After != nil || f.Before != nil) && p.first != nil {
 		more := true
@@ -361,7 +361,7 @@ func (s *server) pageLinks(c *gin.Context, q url.Values, f incidentmap.Filter, p
 			}
 		}
 		if more {
-			links = append(links, link{Href: base + encodeQuery(withParam(q, "cursor", prevCursorPrefix+p.first.Encode())), Rel: "prev", Type: media})
+			links = append(links, link{Href: base + encodeQuery(withParam(q, "cursor", prevCursorPrefix+encodeCursor(p.first))), Rel: "prev", Type: media})
 		}
 	}
 	return links, nil

@@ -217,9 +217,9 @@ func TestItemsFilter(t *testing.T) {
 		{"limit max", "limit=10000", incidentmap.Filter{Limit: 10000}},
 		{"countries", "country=AFG,IRQ,AFG&target_country=IRN", incidentmap.Filter{Countries: []string{"AFG", "IRQ"}, TargetCountries: []string{"IRN"}}},
 		{"event types", "event_type=Explosions/Remote%20violence,Protests", incidentmap.Filter{EventTypes: []string{"Explosions/Remote violence", "Protests"}}},
-		{"cursor", "cursor=" + cursor.Encode(), incidentmap.Filter{After: cursor}},
+		{"cursor", "cursor=" + encodeCursor(cursor), incidentmap.Filter{After: cursor}},
 		{"f", "f=geojson", incidentmap.Filter{}},
-		{"prev cursor", "cursor=b." + cursor.Encode(), incidentmap.Filter{Before: cursor}},
+		{"prev cursor", "cursor=b." + encodeCursor(cursor), incidentmap.Filter{Before: cursor}},
 		{"sortby", "sortby=-occurred_start,%2Bcountry", incidentmap.Filter{SortBy: []incidentmap.SortKey{{Property: "occurred_start", Desc: true}, {Property: "country"}}}},
 		{"filter text", "filter=" + url.QueryEscape("country='IRQ' AND fatalities > 5"), incidentmap.Filter{Where: incidentmap.And{Args: []incidentmap.Expr{
 			incidentmap.Compare{Op: "=", Left: incidentmap.Property{Name: "country"}, Right: incidentmap.String("IRQ")},
@@ -325,7 +325,7 @@ func TestItemsPaging(t *testing.T) {
 				t.Errorf("page %d: next link %q lost %s=%s", page, next, k, v)
 			}
 		}
-		if after, err = incidentmap.DecodeCursor(q.Get("cursor")); err != nil {
+		if after, err = decodeCursor(q.Get("cursor")); err != nil {
 			t.Fatalf("page %d: next link %q: %v", page, next, err)
 		}
 		if after.ID != got[len(got)-1] {
@@ -413,7 +413,7 @@ func TestItemsPrevNext(t *testing.T) {
 // fakeOrderIDs returns the ids of incs in the order sortby names.
 func fakeOrderIDs(t *testing.T, incs []*incidentmap.Incident, sortby string) []string {
 	t.Helper()
-	keys, err := incidentmap.ParseSortBy(sortby)
+	keys, err := parseSortBy(sortby)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -151,14 +151,19 @@ func itemParams() []paramDoc {
 	return ps
 }
 
-// isItemsParam reports whether the items endpoint takes name.
-func isItemsParam(name string) bool {
-	switch name {
-	case "bbox", "datetime", "limit", "cursor", "sortby", "region", "filter", "filter-lang", "filter-crs", "properties", "as_of", "status", "f":
-		return true
+// itemsParamNames is the allow-list of itemParams as a set: the one list
+// of the names the items endpoint takes.
+var itemsParamNames = func() map[string]bool {
+	names := map[string]bool{}
+	for _, p := range itemParams() {
+		names[p.Name] = true
 	}
-	return slices.Contains(propertyParams, name)
-}
+	return names
+}()
+
+// isItemsParam reports whether the items endpoint takes name: whether
+// itemParams documents it.
+func isItemsParam(name string) bool { return itemsParamNames[name] }
 
 // itemsParamList is the list of parameter names for error messages.
 func itemsParamList() string {
@@ -224,12 +229,12 @@ func parseItemsQueryWith(q url.Values, opts cql2.Options) (itemsQuery, error) {
 			f.AsOf, err = parseAsOf(v)
 		case "cursor":
 			if token, ok := strings.CutPrefix(v, prevCursorPrefix); ok {
-				f.Before, err = incidentmap.DecodeCursor(token)
+				f.Before, err = decodeCursor(token)
 			} else {
-				f.After, err = incidentmap.DecodeCursor(v)
+				f.After, err = decodeCursor(v)
 			}
 		case "sortby":
-			f.SortBy, err = incidentmap.ParseSortBy(v)
+			f.SortBy, err = parseSortBy(v)
 		case "filter":
 			filter = v
 		case "filter-lang":

@@ -223,7 +223,7 @@ func TestItemParams(t *testing.T) {
 	// Every documented parameter parses one valid value.
 	for name, v := range map[string]string{"bbox": "1,2,3,4", "datetime": "2022-04-11", "limit": "5", "sortby": "-id",
 		"filter": "TRUE", "filter-lang": "cql2-json", "filter-crs": crs84, "properties": "title", "f": "csv",
-		"cursor": incidentmap.CursorOf(&incidentmap.Incident{ID: "a"}, nil).Encode()} {
+		"cursor": encodeCursor(incidentmap.CursorOf(&incidentmap.Incident{ID: "a"}, nil))} {
 		if _, err := parseItemsQuery(url.Values{name: {v}}); err != nil {
 			t.Errorf("%s=%s: %v", name, v, err)
 		}

@@ -158,7 +158,7 @@ func TestItemsSeq(t *testing.T) {
 		}
 	})
 	t.Run("a cursor of another sortby is a JSON error", func(t *testing.T) {
-		c := incidentmap.CursorOf(newIncident("inc-1", 62, 34, "2022-04-11"), nil).Encode()
+		c := encodeCursor(incidentmap.CursorOf(newIncident("inc-1", 62, 34, "2022-04-11"), nil))
 		w := ts.get(t, "/collections/incidents/items?f=jsonseq&sortby=-occurred_start&cursor="+c)
 		wantError(t, w, http.StatusBadRequest, incidentmap.EINVALID, "cursor")
 		if w.Header().Get(headerNumberMatched) != "" || w.Header().Get("Link") != "" || w.Header().Get("Content-Type") != "application/json" {

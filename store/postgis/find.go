@@ -206,7 +206,7 @@ var groupExprs = sqlexpr.GroupExprs("to_char(i.occurred_start, 'YYYY-MM')", "to_
 func (s *Store) CountBy(ctx context.Context, f incidentmap.Filter, by string) ([]incidentmap.Bucket, error) {
 	key, ok := groupExprs[by]
 	if !ok {
-		return nil, incidentmap.InvalidGroupKey(by)
+		return nil, incidentmap.UnknownGroupKey(by)
 	}
 	where, args, err := filterSQL(ctx, s.db, f)
 	if err != nil {

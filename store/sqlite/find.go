@@ -301,7 +301,7 @@ var groupExprs = sqlexpr.GroupExprs("substr(occurred_start, 1, 7)", "substr(occu
 func (s *Store) CountBy(ctx context.Context, f incidentmap.Filter, by string) ([]incidentmap.Bucket, error) {
 	key, ok := groupExprs[by]
 	if !ok {
-		return nil, incidentmap.InvalidGroupKey(by)
+		return nil, incidentmap.UnknownGroupKey(by)
 	}
 	cond, args, err := compileFilter(ctx, s.read, dialect, f)
 	if err != nil {

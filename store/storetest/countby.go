@@ -116,11 +116,11 @@ func testCountBy(t *testing.T, s incidentmap.Store) {
 		})
 	}
 
-	// Unknown keys are EINVALID naming groupby; nothing reaches SQL.
+	// Unknown keys are EINVALID naming by; nothing reaches SQL.
 	for _, by := range []string{"", "Month", "status", "id", "occurred_start", "country; DROP TABLE incidents", "month "} {
 		_, err := s.CountBy(ctx, incidentmap.Filter{}, by)
-		if incidentmap.ErrorCode(err) != incidentmap.EINVALID || incidentmap.ErrorParam(err) != "groupby" {
-			t.Errorf("CountBy(%q): %v, want EINVALID naming groupby", by, err)
+		if incidentmap.ErrorCode(err) != incidentmap.EINVALID || incidentmap.ErrorParam(err) != "by" {
+			t.Errorf("CountBy(%q): %v, want EINVALID naming by", by, err)
 		}
 	}
 	// A filter the store cannot compile is EINVALID naming filter.

@@ -90,6 +90,19 @@ func page(t *testing.T, s incidentmap.Store, f incidentmap.Filter) ([]string, *i
 	return ids, next
 }
 
+// sortKeys reads the sort keys of a test case, written "-a,b" for a
+// descending, then b ascending.
+func sortKeys(s string) []incidentmap.SortKey {
+	var keys []incidentmap.SortKey
+	for _, name := range strings.Split(s, ",") {
+		if name != "" {
+			desc := strings.HasPrefix(name, "-")
+			keys = append(keys, incidentmap.SortKey{Property: strings.TrimPrefix(name, "-"), Desc: desc})
+		}
+	}
+	return keys
+}
+
 func testSortPaging(t *testing.T, s incidentmap.Store) {
 	incs := sortFixtures()
 	load(t, s, incs...)
@@ -100,10 +113,7 @@ func testSortPaging(t *testing.T, s incidentmap.Store) {
 		}
 	}
 	for _, sortby := range []string{"", "-occurred_start,id", "-fatalities", "fatalities", "-fatalities,-occurred_end", "country,-injuries,occurred_end", "-id", "-updated_at"} {
-		keys, err := incidentmap.ParseSortBy(sortby)
-		if err != nil {
-			t.Fatal(err)
-		}
+		keys := sortKeys(sortby)
 		for _, countries := range [][]string{nil, {"AFG"}} {
 			t.Run(sortby+strings.Join(countries, ""), func(t *testing.T) {
 				want := sortedBy(incs, keys)
@@ -131,10 +141,7 @@ func testSortPaging(t *testing.T, s incidentmap.Store) {
 					if next == nil {
 						break
 					}
-					// Through a link and back.
-					if f.After, err = incidentmap.DecodeCursor(next.Encode()); err != nil {
-						t.Fatal(err)
-					}
+					f.After = next
 				}
 				if !slices.Equal(got, want) {
 					t.Fatalf("pages gave\n%v\nwant\n%v", got, want)

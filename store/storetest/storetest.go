@@ -379,10 +379,7 @@ func testKeysetPaging(t *testing.T, s incidentmap.Store) {
 		if len(ids) != 10 {
 			t.Errorf("page %d had %d incidents, want 10", page, len(ids))
 		}
-		// The cursor survives encoding, as it does in a next link.
-		if f.After, err = incidentmap.DecodeCursor(next.Encode()); err != nil {
-			t.Fatal(err)
-		}
+		f.After = next
 	}
 	var want []string
 	for _, inc := range sortIncidents(all) {
