@@ -273,52 +273,67 @@ func FindQueryable(qs []Queryable, name string) (Queryable, bool) {
 	return Queryable{}, false
 }
 
-// Expr returns the tree that the query-parameter fields of f select, so that
-// stores need compile only one filter model: BBox becomes
-// s_intersects(location, box) (two boxes ORed across the antimeridian),
-// Interval t_intersects(occurred, interval), each list an In, and Where is
-// ANDed in as it is. It returns
-// Bool(true) when f selects everything. After and Limit are paging, not
-// filtering, and are left out.
+// Expr returns the whole tree that f selects, so that stores need compile
+// only one filter model: BBox becomes s_intersects(location, box) (two
+// boxes ORed across the antimeridian), Interval t_intersects(occurred,
+// interval), and Where is ANDed in (AllOf). It returns Bool(true) when f
+// selects everything. SortBy, After, Before, Limit and AsOf are not
+// conditions and are left out.
 func (f Filter) Expr() Expr {
-	var args []Expr
+	var box, when Expr
 	if f.BBox != nil {
 		bs := f.BBox.Bounds()
 		if len(bs) == 1 {
-			args = append(args, Spatial{Op: SIntersects, Prop: "location", Geometry: bs[0]})
+			box = Spatial{Op: SIntersects, Prop: "location", Geometry: bs[0]}
 		} else {
-			args = append(args, Or{Args: []Expr{
+			box = Or{Args: []Expr{
 				Spatial{Op: SIntersects, Prop: "location", Geometry: bs[0]},
 				Spatial{Op: SIntersects, Prop: "location", Geometry: bs[1]},
-			}})
+			}}
 		}
 	}
 	if f.Interval != nil {
-		args = append(args, Temporal{Op: TIntersects, Prop: OccurredProperty, Interval: *f.Interval})
+		when = Temporal{Op: TIntersects, Prop: OccurredProperty, Interval: *f.Interval}
 	}
-	args = appendIn(args, "country", f.Countries)
-	args = appendIn(args, "event_type", f.EventTypes)
-	args = appendIn(args, "target_country", f.TargetCountries)
-	args = appendIn(args, "status", f.Statuses)
-	if f.Where != nil {
-		args = append(args, f.Where)
+	if e := AllOf(box, when, f.Where); e != nil {
+		return e
 	}
-	switch len(args) {
-	case 0:
-		return Bool(true)
-	case 1:
-		return args[0]
-	}
-	return And{Args: args}
+	return Bool(true)
 }
 
-func appendIn[T ~string](args []Expr, prop string, vs []T) []Expr {
+// InStrings returns In{Prop: prop} over the string values vs, or nil (no
+// condition) when there are none.
+func InStrings[T ~string](prop string, vs ...T) Expr {
 	if len(vs) == 0 {
-		return args
+		return nil
 	}
 	lits := make([]Literal, len(vs))
 	for i, v := range vs {
 		lits[i] = String(v)
 	}
-	return append(args, In{Prop: prop, Values: lits})
+	return In{Prop: prop, Values: lits}
+}
+
+// AllOf returns the conjunction of es: nil ones are left out and the
+// arguments of an And are taken in one by one, so that a chain of
+// conditions stays one flat And. It returns nil for no condition, and the
+// condition itself for one.
+func AllOf(es ...Expr) Expr {
+	var args []Expr
+	for _, e := range es {
+		switch e := e.(type) {
+		case nil:
+		case And:
+			args = append(args, e.Args...)
+		default:
+			args = append(args, e)
+		}
+	}
+	switch len(args) {
+	case 0:
+		return nil
+	case 1:
+		return args[0]
+	}
+	return And{Args: args}
 }

@@ -59,15 +59,15 @@ func TestFilterExpr(t *testing.T) {
 		want incidentmap.Expr
 	}{
 		{"empty", incidentmap.Filter{Limit: 10}, incidentmap.Bool(true)},
-		{"one", incidentmap.Filter{Countries: []string{"IRQ", "AFG"}},
+		{"one", incidentmap.Filter{Where: incidentmap.InStrings("country", "IRQ", "AFG")},
 			incidentmap.In{Prop: "country", Values: []incidentmap.Literal{incidentmap.String("IRQ"), incidentmap.String("AFG")}}},
 		{"all", incidentmap.Filter{
-			BBox:            &incidentmap.BBox{West: 40, South: 30, East: 50, North: 40},
-			Interval:        &iv,
-			Countries:       []string{"IRQ"},
-			EventTypes:      []string{"Protests"},
-			TargetCountries: []string{"IRN"},
-			Statuses:        []incidentmap.Status{incidentmap.StatusPublished},
+			BBox:     &incidentmap.BBox{West: 40, South: 30, East: 50, North: 40},
+			Interval: &iv,
+			Where: incidentmap.AllOf(incidentmap.InStrings("country", "IRQ"), nil,
+				incidentmap.And{Args: []incidentmap.Expr{incidentmap.InStrings("event_type", "Protests"),
+					incidentmap.InStrings("target_country", "IRN")}},
+				incidentmap.InStrings("status", incidentmap.StatusPublished)),
 		}, incidentmap.And{Args: []incidentmap.Expr{
 			incidentmap.Spatial{Op: incidentmap.SIntersects, Prop: "location", Geometry: orb.Bound{Min: orb.Point{40, 30}, Max: orb.Point{50, 40}}},
 			incidentmap.Temporal{Op: incidentmap.TIntersects, Prop: "occurred", Interval: iv},
@@ -95,8 +95,8 @@ func TestFilterExpr(t *testing.T) {
 func TestFilterExprNamesAreQueryable(t *testing.T) {
 	f := incidentmap.Filter{
 		BBox: &incidentmap.BBox{West: 1, South: 2, East: 3, North: 4}, Interval: &incidentmap.Interval{},
-		Countries: []string{"IRQ"}, EventTypes: []string{"Riots"}, TargetCountries: []string{"IRN"},
-		Statuses: []incidentmap.Status{incidentmap.StatusDraft},
+		Where: incidentmap.AllOf(incidentmap.InStrings("country", "IRQ"), incidentmap.InStrings("event_type", "Riots"),
+			incidentmap.InStrings("target_country", "IRN"), incidentmap.InStrings("status", incidentmap.StatusDraft)),
 	}
 	for _, e := range f.Expr().(incidentmap.And).Args {
 		var name, typ string
@@ -114,6 +114,32 @@ func TestFilterExprNamesAreQueryable(t *testing.T) {
 		if !ok || q.Type != typ {
 			t.Errorf("%s: %+v, %v", name, q, ok)
 		}
+	}
+}
+
+func TestAllOf(t *testing.T) {
+	a, b, c := incidentmap.IsNull{Prop: "a"}, incidentmap.IsNull{Prop: "b"}, incidentmap.IsNull{Prop: "c"}
+	for _, tt := range []struct {
+		name string
+		in   []incidentmap.Expr
+		want incidentmap.Expr
+	}{
+		{"none", nil, nil},
+		{"nils", []incidentmap.Expr{nil, nil}, nil},
+		{"one", []incidentmap.Expr{nil, a}, a},
+		{"flat", []incidentmap.Expr{a, incidentmap.And{Args: []incidentmap.Expr{b, c}}},
+			incidentmap.And{Args: []incidentmap.Expr{a, b, c}}},
+		{"or kept", []incidentmap.Expr{a, incidentmap.Or{Args: []incidentmap.Expr{b, c}}},
+			incidentmap.And{Args: []incidentmap.Expr{a, incidentmap.Or{Args: []incidentmap.Expr{b, c}}}}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := incidentmap.AllOf(tt.in...); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %#v, want %#v", got, tt.want)
+			}
+		})
+	}
+	if got := incidentmap.InStrings[string]("country"); got != nil {
+		t.Errorf("InStrings of nothing = %#v", got)
 	}
 }
 

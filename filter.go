@@ -26,20 +26,19 @@ const (
 	MaxLimit     = 10000
 )
 
-// Filter selects incidents. Zero fields select everything; non-empty fields
-// are ANDed, and the values of a slice field are ORed. Results come in the
-// order of Order(): SortBy then id, by default (OccurredStart, ID) ascending,
-// which is total and so stable across pages.
+// Filter selects incidents. Zero fields select everything; the non-empty
+// ones are ANDed. Results come in the order of Order(): SortBy then id, by
+// default (OccurredStart, ID) ascending, which is total and so stable
+// across pages.
 type Filter struct {
-	BBox            *BBox
-	Interval        *Interval
-	Countries       []string // ISO 3166-1 alpha-3 of the host country
-	EventTypes      []string
-	TargetCountries []string
-	Statuses        []Status
-	// Where is a further condition, parsed from CQL2 (package cql2) against
-	// IncidentQueryables; nil selects everything. Expr() ANDs it with the
-	// fields above, so both kinds of filter compile to the same SQL.
+	// BBox and Interval are the box and the time of the bbox and datetime
+	// query parameters, kept apart from Where because stores choose their
+	// plan by them; Expr() turns them into s_intersects and t_intersects.
+	BBox     *BBox
+	Interval *Interval
+	// Where is every other condition, as one expression tree: property
+	// values (In nodes, see InStrings), statuses, regions and CQL2 (package
+	// cql2, parsed against IncidentQueryables). nil selects everything.
 	Where Expr
 	// SortBy orders the results; empty means occurred_start, then id, both
 	// ascending. The id is always the last key, so the order is total and

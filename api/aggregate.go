@@ -151,7 +151,7 @@ func (s *server) aggregate(c *gin.Context) error {
 			rest[name] = vals
 		}
 	}
-	iq, err := s.parseItemsRequest(rest)
+	iq, err := s.parseItemsRequest(rest, nil)
 	if err != nil {
 		return err
 	}

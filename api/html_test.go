@@ -80,7 +80,7 @@ func htmlContext(t *testing.T, store *fakeStore, target string) (*gin.Context, *
 func TestItemsHTML(t *testing.T) {
 	store := twoIncidents()
 	c, w, s := htmlContext(t, store, itemsPath+"?f=html&limit=1")
-	f := incidentmap.Filter{Statuses: []incidentmap.Status{incidentmap.StatusPublished}, Limit: 1}
+	f := incidentmap.Filter{Where: incidentmap.InStrings("status", incidentmap.StatusPublished), Limit: 1}
 	if err := s.renderItemsHTML(c, f); err != nil {
 		t.Fatal(err)
 	}

@@ -130,12 +130,9 @@ func (s *server) items(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	iq, err := s.parseItemsRequest(rest)
+	iq, err := s.parseItemsRequest(rest, statuses)
 	if err != nil {
 		return err
-	}
-	if statuses != nil {
-		iq.filter.Statuses = statuses
 	}
 	format := iq.format
 	if format == "" {
@@ -156,15 +153,16 @@ func (s *server) items(c *gin.Context) error {
 }
 
 // parseItemsRequest turns the query of an items request into the Filter
-// the store runs: parseItemsQuery's, limited to published incidents, with
-// the region parameter expanded into the regions' boundaries. Every
+// the store runs: parseItemsQuery's, limited to incidents in statuses (nil:
+// published ones only, what the public sees), with the region parameter
+// expanded into the regions' boundaries. Every
 // endpoint that filters incidents like the items do uses it. A filter may
 // name a region's boundary as REGION('AF-HER') (cql2-json:
 // {"op": "region", "args": ["AF-HER"]}), an incidentmap extension.
 //
 // A geometry written in the filter may have at most MaxVertices vertices;
 // the regions' boundaries are exempt.
-func (s *server) parseItemsRequest(q url.Values) (itemsQuery, error) {
+func (s *server) parseItemsRequest(q url.Values, statuses []incidentmap.Status) (itemsQuery, error) {
 	regions := map[geometryKey]bool{}
 	region := func(name string, args []string) (orb.Geometry, error) {
 		g, err := s.regionGeometry(name, args)
@@ -180,19 +178,16 @@ func (s *server) parseItemsRequest(q url.Values) (itemsQuery, error) {
 	if err := checkVertices(iq.filter.Where, regions); err != nil {
 		return iq, err
 	}
-	f := &iq.filter
-	f.Statuses = []incidentmap.Status{incidentmap.StatusPublished}
+	if statuses == nil {
+		statuses = []incidentmap.Status{incidentmap.StatusPublished}
+	}
+	var in incidentmap.Expr
 	if len(iq.regions) > 0 {
-		in, err := s.regionFilter(iq.regions)
-		if err != nil {
+		if in, err = s.regionFilter(iq.regions); err != nil {
 			return iq, err
 		}
-		if f.Where == nil {
-			f.Where = in
-		} else {
-			f.Where = incidentmap.And{Args: []incidentmap.Expr{in, f.Where}}
-		}
 	}
+	iq.filter.Where = incidentmap.AllOf(incidentmap.InStrings("status", statuses...), in, iq.filter.Where)
 	return iq, nil
 }
 

@@ -215,8 +215,8 @@ func TestItemsFilter(t *testing.T) {
 		{"interval within a date end", "datetime=2022-04-11T15:00:00Z/2022-04-11", incidentmap.Filter{Interval: &incidentmap.Interval{Start: at("2022-04-11T15:00:00Z"), End: day("2022-04-11")}}},
 		{"limit", "limit=1", incidentmap.Filter{Limit: 1}},
 		{"limit max", "limit=10000", incidentmap.Filter{Limit: 10000}},
-		{"countries", "country=AFG,IRQ,AFG&target_country=IRN", incidentmap.Filter{Countries: []string{"AFG", "IRQ"}, TargetCountries: []string{"IRN"}}},
-		{"event types", "event_type=Explosions/Remote%20violence,Protests", incidentmap.Filter{EventTypes: []string{"Explosions/Remote violence", "Protests"}}},
+		{"countries", "country=AFG,IRQ,AFG&target_country=IRN", incidentmap.Filter{Where: incidentmap.AllOf(incidentmap.InStrings("country", "AFG", "IRQ"), incidentmap.InStrings("target_country", "IRN"))}},
+		{"event types", "event_type=Explosions/Remote%20violence,Protests", incidentmap.Filter{Where: incidentmap.InStrings("event_type", "Explosions/Remote violence", "Protests")}},
 		{"cursor", "cursor=" + encodeCursor(cursor), incidentmap.Filter{After: cursor}},
 		{"f", "f=geojson", incidentmap.Filter{}},
 		{"prev cursor", "cursor=b." + encodeCursor(cursor), incidentmap.Filter{Before: cursor}},
@@ -247,14 +247,14 @@ func TestItemsFilter(t *testing.T) {
 		{"properties and formats do not filter", "properties=title,country&f=geojson", incidentmap.Filter{}},
 		{"all", "bbox=40,20,70,40&datetime=2020-01-01/..&limit=50&country=IRQ&event_type=Riots&f=json",
 			incidentmap.Filter{BBox: &incidentmap.BBox{West: 40, South: 20, East: 70, North: 40}, Interval: &incidentmap.Interval{Start: day("2020-01-01")},
-				Limit: 50, Countries: []string{"IRQ"}, EventTypes: []string{"Riots"}}},
+				Limit: 50, Where: incidentmap.AllOf(incidentmap.InStrings("country", "IRQ"), incidentmap.InStrings("event_type", "Riots"))}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			store := newFake()
 			ts := newTestServer(t, store)
 			decodeCollection(t, ts.get(t, "/collections/incidents/items?"+tt.query))
-			tt.want.Statuses = published
+			tt.want.Where = incidentmap.AllOf(incidentmap.InStrings("status", published...), tt.want.Where)
 			got := store.lastFilter(t)
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("filter\n got %s\nwant %s", showFilter(got), showFilter(tt.want))
@@ -785,11 +785,10 @@ func (w *discardWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// fakeSelect is the query of fakeStore: the incidents of incs that f
-// selects by Statuses, the list fields and Where, in f's order, after
-// f.After, or the last PageLimit() before f.Before. BBox and Interval are
-// not applied; nor are the spatial and temporal nodes of Where, which count
-// as true. An error is a cursor made for another order.
+// fakeSelect is the query of fakeStore: the incidents of incs that the
+// whole tree of f (f.Expr()) selects, in f's order, after f.After, or the
+// last PageLimit() before f.Before. An error is a cursor made for another
+// order.
 func fakeSelect(incs []*incidentmap.Incident, f incidentmap.Filter) ([]*incidentmap.Incident, error) {
 	order := f.Order()
 	var out []*incidentmap.Incident

@@ -179,8 +179,7 @@ func itemsParamList() string {
 // errors in filter also give the position of the fault. A parameter may be
 // given once; an empty value is an error, not a missing parameter.
 //
-// country, event_type and target_country fill the Filter's list fields; the
-// other property parameters become In nodes of Filter.Where, ANDed (in the
+// The property parameters become In nodes of Filter.Where, ANDed (in the
 // order of their names) with the filter expression, which comes last.
 func parseItemsQuery(q url.Values) (itemsQuery, error) {
 	return parseItemsQueryWith(q, cql2.Options{})
@@ -255,16 +254,7 @@ func parseItemsQueryWith(q url.Values, opts cql2.Options) (itemsQuery, error) {
 		default:
 			var lits []incidentmap.Literal
 			lits, err = parsePropertyValues(name, v)
-			switch name {
-			case "country":
-				f.Countries = literalStrings(lits)
-			case "target_country":
-				f.TargetCountries = literalStrings(lits)
-			case "event_type":
-				f.EventTypes = literalStrings(lits)
-			default:
-				where = append(where, incidentmap.In{Prop: name, Values: lits})
-			}
+			where = append(where, incidentmap.In{Prop: name, Values: lits})
 		}
 		if err != nil {
 			return itemsQuery{}, err
@@ -283,13 +273,7 @@ func parseItemsQueryWith(q url.Values, opts cql2.Options) (itemsQuery, error) {
 		}
 		where = append(where, e)
 	}
-	switch len(where) {
-	case 0:
-	case 1:
-		f.Where = where[0]
-	default:
-		f.Where = incidentmap.And{Args: where}
-	}
+	f.Where = incidentmap.AllOf(where...)
 	return iq, nil
 }
 
@@ -431,15 +415,6 @@ func validAdmin1(s string) bool {
 		}
 	}
 	return true
-}
-
-// literalStrings returns the values of string literals.
-func literalStrings(lits []incidentmap.Literal) []string {
-	out := make([]string, len(lits))
-	for i, l := range lits {
-		out[i] = string(l.(incidentmap.String))
-	}
-	return out
 }
 
 // clip shortens a caller's string that an error message repeats.

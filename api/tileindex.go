@@ -211,7 +211,7 @@ func (t *tileIndexes) build(version string, done chan struct{}) {
 	ctx, cancel := context.WithTimeout(context.Background(), publishedBuildTimeout)
 	defer cancel()
 	start := time.Now()
-	f := incidentmap.Filter{Statuses: []incidentmap.Status{incidentmap.StatusPublished}}
+	f := incidentmap.Filter{Where: incidentmap.InStrings("status", incidentmap.StatusPublished)}
 	ps, err := buildPointSet(ctx, t.store, f, version, 0)
 	t.mu.Lock()
 	defer t.mu.Unlock()

@@ -111,7 +111,7 @@ func (s *server) parseTileQuery(c *gin.Context, format string, own ...string) (t
 		}
 	}
 	tq := tileQuery{key: rest.Encode()}
-	iq, err := s.parseItemsRequest(rest)
+	iq, err := s.parseItemsRequest(rest, nil)
 	if err != nil {
 		return tileQuery{}, nil, err
 	}

@@ -33,7 +33,7 @@ func (s pointsStore) ScanPoints(ctx context.Context, f incidentmap.Filter, fn fu
 		p := incidentmap.PointRow{ID: fmt.Sprintf("b%07d", i), Lon: c[0] + r.NormFloat64()*0.3, Lat: c[1] + r.NormFloat64()*0.3,
 			OccurredStart: day.AddDate(0, 0, i%2500), EventType: types[i%len(types)], Country: "IRQ",
 			Title: "A synthetic incident with a title about sixty characters long"}
-		if len(f.EventTypes) > 0 && f.EventTypes[0] != p.EventType {
+		if want := eventTypeOf(f.Where); want != "" && want != p.EventType {
 			continue
 		}
 		if err := fn(p); err != nil {
@@ -105,4 +105,20 @@ func BenchmarkClustersRequest(b *testing.B) {
 			})
 		}
 	}
+}
+
+// eventTypeOf returns the first event type that an In node of e (or of
+// its And) names, or "".
+func eventTypeOf(e incidentmap.Expr) string {
+	terms := []incidentmap.Expr{e}
+	if and, ok := e.(incidentmap.And); ok {
+		terms = and.Args
+	}
+	for _, t := range terms {
+		if in, ok := t.(incidentmap.In); ok && in.Prop == "event_type" {
+			s, _ := in.Values[0].(incidentmap.String)
+			return string(s)
+		}
+	}
+	return ""
 }

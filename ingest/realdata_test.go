@@ -74,7 +74,7 @@ func TestImportRealUCDP(t *testing.T) {
 	if rep.Rows != want || rep.Created != want || rep.Rejected != 0 {
 		t.Fatalf("want %d created:\n%s", want, rep)
 	}
-	if n, _ := s.CountIncidents(context.Background(), incidentmap.Filter{Countries: []string{"SYR"}}); n != want {
+	if n, _ := s.CountIncidents(context.Background(), incidentmap.Filter{Where: incidentmap.InStrings("country", "SYR")}); n != want {
 		t.Errorf("%d incidents in Syria, want %d", n, want)
 	}
 	rep, err = Import(context.Background(), s, openShared(t, name), opt)

@@ -83,7 +83,7 @@ func TestBackupRestoreCommands(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer s.Close()
-			n, err := s.CountIncidents(ctx, incidentmap.Filter{Statuses: incidentmap.Statuses})
+			n, err := s.CountIncidents(ctx, incidentmap.Filter{Where: incidentmap.InStrings("status", incidentmap.Statuses...)})
 			if err != nil || n != 200 {
 				t.Errorf("after restore: %d incidents (%v), want the 200 of the backup", n, err)
 			}

@@ -17,19 +17,20 @@ func rebind(q string) string { return sqlx.Rebind(sqlx.DOLLAR, q) }
 
 // filterSQL compiles what f selects (f.Expr(), without paging) into the
 // body of a WHERE clause over incidents i and its arguments. When f has a
-// time condition it reads the longest incident (data_version.max_span_days,
-// migration 0003) through q, so that a time window bounds occurred_start on
-// both sides (sqlexpr.CompileSpan).
+// time window (sqlexpr.NeedsSpan) it reads the longest incident
+// (data_version.max_span_days, migration 0003) through q, so that the
+// window bounds occurred_start on both sides (sqlexpr.CompileSpan).
 func filterSQL(ctx context.Context, q sqlx.QueryerContext, f incidentmap.Filter) (string, []any, error) {
 	span := -1
 	// The longest incident of the data as they are bounds no window of
 	// the data as they were (as_of): then occurred_start is left open.
-	if (f.Interval != nil || f.Where != nil) && f.AsOf.IsZero() {
+	e := f.Expr()
+	if f.AsOf.IsZero() && sqlexpr.NeedsSpan(e) {
 		if err := q.QueryRowxContext(ctx, `SELECT max_span_days FROM data_version WHERE id = 1`).Scan(&span); err != nil {
 			return "", nil, fmt.Errorf("postgis: longest incident: %w", err)
 		}
 	}
-	return dialect.CompileSpan(f.Expr(), span)
+	return dialect.CompileSpan(e, span)
 }
 
 // FindIncidents calls fn for each incident that f selects, in the order of

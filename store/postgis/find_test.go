@@ -24,7 +24,7 @@ func TestFilterSQL(t *testing.T) {
 		{"antimeridian", incidentmap.Filter{BBox: &incidentmap.BBox{West: 170, South: 2, East: -170, North: 4}}, "(" + sqlBox + " OR " + sqlBox + ")", 8},
 		{"open start", incidentmap.Filter{Interval: &incidentmap.Interval{End: day("2020-01-01")}}, "(i.occurred_start <= ?::date)", 1},
 		{"open end", incidentmap.Filter{Interval: &incidentmap.Interval{Start: day("2020-01-01")}}, "(i.occurred_end >= ?::date)", 1},
-		{"slices", incidentmap.Filter{Countries: []string{"AFG"}, Statuses: []incidentmap.Status{incidentmap.StatusDraft}},
+		{"slices", incidentmap.Filter{Where: incidentmap.AllOf(incidentmap.InStrings("country", "AFG"), incidentmap.InStrings("status", incidentmap.StatusDraft))},
 			"(i.country = ANY(?::text[]) AND i.status = ANY(?::text[]))", 2},
 		{"values are bound", incidentmap.Filter{Where: incidentmap.Or{Args: []incidentmap.Expr{
 			incidentmap.Compare{Op: "=", Left: incidentmap.Property{Name: "title"}, Right: incidentmap.String(evil)},
@@ -48,7 +48,7 @@ func TestFilterSQL(t *testing.T) {
 		})
 	}
 	// Statuses reach the driver as a plain []string, which binds as text[].
-	_, args, _ := compile(incidentmap.Filter{Statuses: []incidentmap.Status{incidentmap.StatusDraft}}.Expr())
+	_, args, _ := compile(incidentmap.Filter{Where: incidentmap.InStrings("status", incidentmap.StatusDraft)}.Expr())
 	if s, ok := args[0].([]string); !ok || s[0] != "draft" {
 		t.Errorf("status argument %#v", args[0])
 	}

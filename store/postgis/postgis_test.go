@@ -373,15 +373,16 @@ func TestFindAgreesWithGo(t *testing.T) {
 	}
 	box := incidentmap.BBox{West: 45.05, South: 25.05, East: 70.05, North: 26.55}
 	iv := incidentmap.Interval{Start: time.Date(2017, 3, 1, 15, 0, 0, 0, time.UTC), End: time.Date(2021, 6, 30, 0, 0, 0, 0, time.UTC)}
-	f := incidentmap.Filter{BBox: &box, Interval: &iv, Countries: []string{"IRQ", "SYR", "AFG"},
-		TargetCountries: []string{"IRN", "USA"}, EventTypes: []string{"Riots", "Protests", "Battles"},
-		Statuses: []incidentmap.Status{incidentmap.StatusPublished}, Limit: 7}
+	countries, targets, types := []string{"IRQ", "SYR", "AFG"}, []string{"IRN", "USA"}, []string{"Riots", "Protests", "Battles"}
+	f := incidentmap.Filter{BBox: &box, Interval: &iv, Where: incidentmap.AllOf(incidentmap.InStrings("country", countries...),
+		incidentmap.InStrings("target_country", targets...), incidentmap.InStrings("event_type", types...),
+		incidentmap.InStrings("status", incidentmap.StatusPublished)), Limit: 7}
 	first, last := iv.Days()
 	var want []string
 	for _, inc := range all {
 		if box.Contains(inc.Location) && !inc.OccurredStart.After(last) && !inc.OccurredEnd.Before(first) &&
-			slices.Contains(f.Countries, inc.Country) && slices.Contains(f.TargetCountries, inc.TargetCountry) &&
-			slices.Contains(f.EventTypes, inc.EventType) {
+			slices.Contains(countries, inc.Country) && slices.Contains(targets, inc.TargetCountry) &&
+			slices.Contains(types, inc.EventType) {
 			want = append(want, inc.OccurredStart.Format(time.DateOnly)+" "+inc.ID)
 		}
 	}

@@ -72,7 +72,7 @@ func TestReplicated(t *testing.T) {
 	}
 
 	incs := storetest.Synthetic(300, 3)
-	published := incidentmap.Filter{Statuses: []incidentmap.Status{incidentmap.StatusPublished}}
+	published := incidentmap.Filter{Where: incidentmap.InStrings("status", incidentmap.StatusPublished)}
 	count := func(t *testing.T) int {
 		t.Helper()
 		if _, err := r.DataVersion(ctx); err != nil { // as the API does first

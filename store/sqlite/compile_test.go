@@ -18,7 +18,7 @@ import (
 func TestCQL2CompilesLikeParams(t *testing.T) {
 	box := storetest.ThousandBox
 	iv := incidentmap.Interval{Start: time.Date(2018, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2020, 12, 31, 0, 0, 0, 0, time.UTC)}
-	params := incidentmap.Filter{BBox: &box, Interval: &iv, Countries: []string{"AFG", "IRQ"}}
+	params := incidentmap.Filter{BBox: &box, Interval: &iv, Where: incidentmap.InStrings("country", "AFG", "IRQ")}
 	for _, text := range []string{
 		"S_INTERSECTS(location, BBOX(49.95, 29.95, 53.95, 32.45)) AND T_INTERSECTS(occurred, INTERVAL('2018-01-01', '2020-12-31')) AND country IN ('AFG', 'IRQ')",
 		"S_INTERSECTS(location, POLYGON((49.95 29.95, 53.95 29.95, 53.95 32.45, 49.95 32.45, 49.95 29.95))) AND T_INTERSECTS(occurred, INTERVAL('2018-01-01', '2020-12-31')) AND country IN ('AFG', 'IRQ')",

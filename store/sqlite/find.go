@@ -200,19 +200,20 @@ func (s *Store) findPage(ctx context.Context, q sqlx.QueryerContext, f incidentm
 }
 
 // compileFilter compiles f.Expr() in dialect d. When f has a time
-// condition it reads the longest incident (data_version.max_span_days,
-// migration 0003) through q, so that a time window bounds occurred_start
-// on both sides (sqlexpr.CompileSpan).
+// window (sqlexpr.NeedsSpan) it reads the longest incident
+// (data_version.max_span_days, migration 0003) through q, so that the
+// window bounds occurred_start on both sides (sqlexpr.CompileSpan).
 func compileFilter(ctx context.Context, q sqlx.QueryerContext, d *sqlexpr.Dialect, f incidentmap.Filter) (string, []any, error) {
 	span := -1
 	// The longest incident of the data as they are bounds no window of
 	// the data as they were (as_of): then occurred_start is left open.
-	if (f.Interval != nil || f.Where != nil) && f.AsOf.IsZero() {
+	e := f.Expr()
+	if f.AsOf.IsZero() && sqlexpr.NeedsSpan(e) {
 		if err := q.QueryRowxContext(ctx, `SELECT max_span_days FROM data_version WHERE id = 1`).Scan(&span); err != nil {
 			return "", nil, fmt.Errorf("sqlite: longest incident: %w", err)
 		}
 	}
-	return d.CompileSpan(f.Expr(), span)
+	return d.CompileSpan(e, span)
 }
 
 // wrapFind adds the store's context to an error of planning a page, but

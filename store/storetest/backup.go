@@ -14,7 +14,7 @@ import (
 func SameIncidents(t *testing.T, a, b incidentmap.Store) {
 	t.Helper()
 	ctx := context.Background()
-	all := incidentmap.Filter{Statuses: incidentmap.Statuses, Limit: incidentmap.MaxLimit}
+	all := incidentmap.Filter{Where: incidentmap.InStrings("status", incidentmap.Statuses...), Limit: incidentmap.MaxLimit}
 	list := func(s incidentmap.Store) map[string]*incidentmap.Incident {
 		out := map[string]*incidentmap.Incident{}
 		f := all

@@ -89,7 +89,7 @@ func BenchmarkBBoxSizes(b *testing.B, open func(testing.TB) incidentmap.Store, s
 				fn(b, s)
 			}
 			for _, limit := range []int{100, 1000} {
-				f := incidentmap.Filter{BBox: &box, Limit: limit, Statuses: []incidentmap.Status{incidentmap.StatusPublished}}
+				f := incidentmap.Filter{BBox: &box, Limit: limit, Where: incidentmap.InStrings("status", incidentmap.StatusPublished)}
 				b.Run(fmt.Sprintf("limit=%d", limit), func(b *testing.B) {
 					b.ReportAllocs()
 					for b.Loop() {

@@ -70,24 +70,24 @@ func testCountBy(t *testing.T, s incidentmap.Store) {
 		want []incidentmap.Bucket
 	}{
 		{"month all", incidentmap.Filter{}, "month", buckets("2019-11=3", "2019-12=1", "2020-09=2")},
-		{"month", incidentmap.Filter{Statuses: published}, "month", buckets("2019-11=2", "2019-12=1", "2020-09=2")},
-		{"year", incidentmap.Filter{Statuses: published}, "year", buckets("2019=3", "2020=2")},
-		{"country", incidentmap.Filter{Statuses: published}, "country", buckets("AFG=2", "IRQ=3")},
-		{"admin1_code", incidentmap.Filter{Statuses: published}, "admin1_code", buckets("=1", "AF-HER=1", "AF-KAB=1", "IQ-BG=2")},
-		{"event_type", incidentmap.Filter{Statuses: published}, "event_type", buckets("Explosions/Remote violence=3", "Protests=1", "Riots=1")},
-		{"sub_event_type", incidentmap.Filter{Statuses: published}, "sub_event_type", buckets(
+		{"month", incidentmap.Filter{Where: incidentmap.InStrings("status", published...)}, "month", buckets("2019-11=2", "2019-12=1", "2020-09=2")},
+		{"year", incidentmap.Filter{Where: incidentmap.InStrings("status", published...)}, "year", buckets("2019=3", "2020=2")},
+		{"country", incidentmap.Filter{Where: incidentmap.InStrings("status", published...)}, "country", buckets("AFG=2", "IRQ=3")},
+		{"admin1_code", incidentmap.Filter{Where: incidentmap.InStrings("status", published...)}, "admin1_code", buckets("=1", "AF-HER=1", "AF-KAB=1", "IQ-BG=2")},
+		{"event_type", incidentmap.Filter{Where: incidentmap.InStrings("status", published...)}, "event_type", buckets("Explosions/Remote violence=3", "Protests=1", "Riots=1")},
+		{"sub_event_type", incidentmap.Filter{Where: incidentmap.InStrings("status", published...)}, "sub_event_type", buckets(
 			"Grenade=1", "Peaceful protest=1", "Remote explosive/landmine/IED=1", "Shelling/artillery/missile attack=1", "Violent demonstration=1")},
-		{"target_type", incidentmap.Filter{Statuses: published}, "target_type", buckets("consulate=2", "diplomatic_vehicle=1", "embassy=2")},
-		{"target_country", incidentmap.Filter{Statuses: published}, "target_country", buckets("=1", "GBR=1", "IRN=2", "USA=1")},
-		{"country IRQ", incidentmap.Filter{Statuses: published, Countries: []string{"IRQ"}}, "month", buckets("2019-11=1", "2020-09=2")},
-		{"bbox", incidentmap.Filter{Statuses: published, BBox: &incidentmap.BBox{West: 44, South: 33, East: 45, North: 34}}, "target_country", buckets("GBR=1", "USA=1")},
-		{"interval", incidentmap.Filter{Statuses: published, Interval: &incidentmap.Interval{Start: Day("2020-01-01"), End: Day("2020-12-31")}}, "month",
+		{"target_type", incidentmap.Filter{Where: incidentmap.InStrings("status", published...)}, "target_type", buckets("consulate=2", "diplomatic_vehicle=1", "embassy=2")},
+		{"target_country", incidentmap.Filter{Where: incidentmap.InStrings("status", published...)}, "target_country", buckets("=1", "GBR=1", "IRN=2", "USA=1")},
+		{"country IRQ", incidentmap.Filter{Where: incidentmap.AllOf(incidentmap.InStrings("status", published...), incidentmap.InStrings("country", "IRQ"))}, "month", buckets("2019-11=1", "2020-09=2")},
+		{"bbox", incidentmap.Filter{Where: incidentmap.InStrings("status", published...), BBox: &incidentmap.BBox{West: 44, South: 33, East: 45, North: 34}}, "target_country", buckets("GBR=1", "USA=1")},
+		{"interval", incidentmap.Filter{Where: incidentmap.InStrings("status", published...), Interval: &incidentmap.Interval{Start: Day("2020-01-01"), End: Day("2020-12-31")}}, "month",
 			buckets("2019-12=1", "2020-09=2")},
-		{"where", incidentmap.Filter{Statuses: published, Where: where}, "country", buckets("AFG=2", "IRQ=2")},
-		{"nothing", incidentmap.Filter{Countries: []string{"SYR"}}, "country", buckets()},
-		{"paging ignored", incidentmap.Filter{Statuses: published, Limit: 1, SortBy: []incidentmap.SortKey{{Property: "id", Desc: true}},
+		{"where", incidentmap.Filter{Where: incidentmap.AllOf(incidentmap.InStrings("status", published...), where)}, "country", buckets("AFG=2", "IRQ=2")},
+		{"nothing", incidentmap.Filter{Where: incidentmap.InStrings("country", "SYR")}, "country", buckets()},
+		{"paging ignored", incidentmap.Filter{Where: incidentmap.InStrings("status", published...), Limit: 1, SortBy: []incidentmap.SortKey{{Property: "id", Desc: true}},
 			After: &incidentmap.Cursor{OccurredStart: Day("2020-09-28"), ID: "vehicle"}}, "year", buckets("2019=3", "2020=2")},
-		{"before ignored", incidentmap.Filter{Statuses: published, Limit: 1,
+		{"before ignored", incidentmap.Filter{Where: incidentmap.InStrings("status", published...), Limit: 1,
 			Before: &incidentmap.Cursor{OccurredStart: Day("2019-11-01"), ID: "herat"}}, "year", buckets("2019=3", "2020=2")},
 	}
 	for _, c := range cases {
@@ -154,11 +154,9 @@ func testCountBySynthetic(t *testing.T, s incidentmap.Store) {
 		f    incidentmap.Filter
 	}{
 		{"all", incidentmap.Filter{}},
-		{"filtered", incidentmap.Filter{
-			Countries: []string{"IRQ", "AFG"},
-			Interval:  &incidentmap.Interval{Start: time.Date(2017, 3, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2021, 6, 30, 0, 0, 0, 0, time.UTC)},
-			BBox:      &incidentmap.BBox{West: 40, South: 25, East: 70, North: 25.5},
-		}},
+		{"filtered", incidentmap.Filter{Where: incidentmap.InStrings("country", "IRQ", "AFG"),
+			Interval: &incidentmap.Interval{Start: time.Date(2017, 3, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2021, 6, 30, 0, 0, 0, 0, time.UTC)},
+			BBox:     &incidentmap.BBox{West: 40, South: 25, East: 70, North: 25.5}}},
 	}
 	for _, fc := range filters {
 		f := fc.f
@@ -208,8 +206,8 @@ func BenchmarkCountByMonth(b *testing.B, s incidentmap.Store) {
 		name string
 		f    incidentmap.Filter
 	}{
-		{"all", incidentmap.Filter{Statuses: published}},
-		{"countries", incidentmap.Filter{Statuses: published, Countries: []string{"AFG", "IRQ"}}},
+		{"all", incidentmap.Filter{Where: incidentmap.InStrings("status", published...)}},
+		{"countries", incidentmap.Filter{Where: incidentmap.AllOf(incidentmap.InStrings("status", published...), incidentmap.InStrings("country", "AFG", "IRQ"))}},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {

@@ -89,12 +89,12 @@ func testBoxPaging(t *testing.T, s incidentmap.Store) {
 		want = append(want, inc.ID)
 	}
 	box := incidentmap.BBox{West: 43.9, South: 32.9, East: 44.9, North: 33.9}
-	f := incidentmap.Filter{BBox: &box, Limit: 7, Statuses: []incidentmap.Status{incidentmap.StatusPublished}}
+	f := incidentmap.Filter{BBox: &box, Limit: 7, Where: incidentmap.InStrings("status", incidentmap.StatusPublished)}
 	// Half of the box, as a triangle whose long edge passes between the
 	// points: the path of polygons, whose exact test matters.
 	triangle := orb.Polygon{{{43.9, 32.9}, {44.93, 32.9}, {43.9, 33.93}, {43.9, 32.9}}}
-	byPolygon := incidentmap.Filter{Where: incidentmap.Spatial{Op: incidentmap.SIntersects, Prop: "location", Geometry: triangle},
-		Limit: 7, Statuses: f.Statuses}
+	byPolygon := incidentmap.Filter{Where: incidentmap.AllOf(incidentmap.InStrings("status", incidentmap.StatusPublished), incidentmap.Spatial{Op: incidentmap.SIntersects, Prop: "location", Geometry: triangle}),
+		Limit: 7}
 	var wantTriangle []string
 	for _, inc := range sortIncidents(inside) {
 		if planar.PolygonContains(triangle, inc.Location) {

@@ -120,7 +120,7 @@ func testSortPaging(t *testing.T, s incidentmap.Store) {
 				if countries != nil {
 					want = sortedBy(afg, keys)
 				}
-				f := incidentmap.Filter{SortBy: keys, Countries: countries, Limit: 4}
+				f := incidentmap.Filter{SortBy: keys, Where: incidentmap.InStrings("country", countries...), Limit: 4}
 				var got []string
 				var pages [][]string
 				var firsts []*incidentmap.Incident
@@ -149,7 +149,7 @@ func testSortPaging(t *testing.T, s incidentmap.Store) {
 				// Before the first incident of each page is the page before it,
 				// exactly, and its next cursor leads back to the page.
 				for i := 1; i < len(pages); i++ {
-					b := incidentmap.Filter{SortBy: keys, Countries: countries, Limit: 4, Before: incidentmap.CursorOf(firsts[i], keys)}
+					b := incidentmap.Filter{SortBy: keys, Where: incidentmap.InStrings("country", countries...), Limit: 4, Before: incidentmap.CursorOf(firsts[i], keys)}
 					ids, next := page(t, s, b)
 					if !slices.Equal(ids, pages[i-1]) {
 						t.Errorf("before page %d: got %v, want %v", i, ids, pages[i-1])
@@ -158,19 +158,19 @@ func testSortPaging(t *testing.T, s incidentmap.Store) {
 						t.Errorf("before page %d: no next cursor", i)
 						continue
 					}
-					if again, _ := page(t, s, incidentmap.Filter{SortBy: keys, Countries: countries, Limit: 4, After: next}); !slices.Equal(again, pages[i]) {
+					if again, _ := page(t, s, incidentmap.Filter{SortBy: keys, Where: incidentmap.InStrings("country", countries...), Limit: 4, After: next}); !slices.Equal(again, pages[i]) {
 						t.Errorf("after the page before page %d: got %v, want %v", i, again, pages[i])
 					}
 				}
 				// Before the very first: nothing. Before the third: a short page.
-				if ids, next := page(t, s, incidentmap.Filter{SortBy: keys, Countries: countries, Limit: 4, Before: incidentmap.CursorOf(firsts[0], keys)}); len(ids) != 0 || next != nil {
+				if ids, next := page(t, s, incidentmap.Filter{SortBy: keys, Where: incidentmap.InStrings("country", countries...), Limit: 4, Before: incidentmap.CursorOf(firsts[0], keys)}); len(ids) != 0 || next != nil {
 					t.Errorf("before the first: %v, %v", ids, next)
 				}
 				third, err := s.GetIncident(context.Background(), want[2])
 				if err != nil {
 					t.Fatal(err)
 				}
-				if ids, _ := page(t, s, incidentmap.Filter{SortBy: keys, Countries: countries, Limit: 4, Before: incidentmap.CursorOf(third, keys)}); !slices.Equal(ids, want[:2]) {
+				if ids, _ := page(t, s, incidentmap.Filter{SortBy: keys, Where: incidentmap.InStrings("country", countries...), Limit: 4, Before: incidentmap.CursorOf(third, keys)}); !slices.Equal(ids, want[:2]) {
 					t.Errorf("before the third: %v, want %v", ids, want[:2])
 				}
 			})

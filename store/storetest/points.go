@@ -39,9 +39,9 @@ func testScanPoints(t *testing.T, s incidentmap.Store) {
 		f    incidentmap.Filter
 		want []string
 	}{
-		{"published", incidentmap.Filter{Statuses: published}, []string{"battle", "full"}},
+		{"published", incidentmap.Filter{Where: incidentmap.InStrings("status", published...)}, []string{"battle", "full"}},
 		{"all", incidentmap.Filter{}, []string{"battle", "draft", "full"}},
-		{"event type", incidentmap.Filter{Statuses: published, EventTypes: []string{"Battles"}}, []string{"battle"}},
+		{"event type", incidentmap.Filter{Where: incidentmap.AllOf(incidentmap.InStrings("status", published...), incidentmap.InStrings("event_type", "Battles"))}, []string{"battle"}},
 		{"bbox", incidentmap.Filter{BBox: &incidentmap.BBox{West: 40, South: 30, East: 70, North: 35}}, []string{"draft", "full"}},
 		{"limit and sort ignored", incidentmap.Filter{Limit: 1, SortBy: []incidentmap.SortKey{{Property: "id", Desc: true}}}, []string{"battle", "draft", "full"}},
 	}
@@ -56,7 +56,7 @@ func testScanPoints(t *testing.T, s incidentmap.Store) {
 			}
 		})
 	}
-	rows := scan(incidentmap.Filter{Statuses: published})
+	rows := scan(incidentmap.Filter{Where: incidentmap.InStrings("status", published...)})
 	for i, inc := range []*incidentmap.Incident{battle, full} {
 		p := rows[i]
 		if p.Lon != inc.Location.Lon() || p.Lat != inc.Location.Lat() || !p.OccurredStart.Equal(inc.OccurredStart) ||

@@ -330,14 +330,14 @@ func testFindProperties(t *testing.T, s incidentmap.Store) {
 		f    incidentmap.Filter
 		want []string
 	}{
-		{"country", incidentmap.Filter{Countries: []string{"IRQ"}}, []string{"c", "d", "b"}},
-		{"two countries", incidentmap.Filter{Countries: []string{"IRQ", "AFG"}}, []string{"c", "d", "b", "a"}},
-		{"event type", incidentmap.Filter{EventTypes: []string{"Riots"}}, []string{"b"}},
-		{"target country", incidentmap.Filter{TargetCountries: []string{"IRN"}}, []string{"b", "a"}},
-		{"status", incidentmap.Filter{Statuses: []incidentmap.Status{incidentmap.StatusPublished}}, []string{"c", "b", "a"}},
-		{"and", incidentmap.Filter{Countries: []string{"IRQ"}, TargetCountries: []string{"IRN", "USA"}, EventTypes: []string{"Explosions/Remote violence"}}, []string{"c"}},
-		{"and with bbox", incidentmap.Filter{TargetCountries: []string{"IRN"}, BBox: &incidentmap.BBox{West: 60, South: 30, East: 70, North: 35}}, []string{"a"}},
-		{"nothing", incidentmap.Filter{Countries: []string{"SYR"}}, nil},
+		{"country", incidentmap.Filter{Where: incidentmap.InStrings("country", "IRQ")}, []string{"c", "d", "b"}},
+		{"two countries", incidentmap.Filter{Where: incidentmap.InStrings("country", "IRQ", "AFG")}, []string{"c", "d", "b", "a"}},
+		{"event type", incidentmap.Filter{Where: incidentmap.InStrings("event_type", "Riots")}, []string{"b"}},
+		{"target country", incidentmap.Filter{Where: incidentmap.InStrings("target_country", "IRN")}, []string{"b", "a"}},
+		{"status", incidentmap.Filter{Where: incidentmap.InStrings("status", incidentmap.StatusPublished)}, []string{"c", "b", "a"}},
+		{"and", incidentmap.Filter{Where: incidentmap.AllOf(incidentmap.InStrings("country", "IRQ"), incidentmap.InStrings("target_country", "IRN", "USA"), incidentmap.InStrings("event_type", "Explosions/Remote violence"))}, []string{"c"}},
+		{"and with bbox", incidentmap.Filter{Where: incidentmap.InStrings("target_country", "IRN"), BBox: &incidentmap.BBox{West: 60, South: 30, East: 70, North: 35}}, []string{"a"}},
+		{"nothing", incidentmap.Filter{Where: incidentmap.InStrings("country", "SYR")}, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -495,8 +495,8 @@ func testExtent(t *testing.T, s incidentmap.Store) {
 		count      int
 	}{
 		{"all", incidentmap.Filter{Limit: 1}, &incidentmap.BBox{West: 44.4, South: 33.3, East: 69.17, North: 34.53}, "2018-01-02", "2020-09-15", 3},
-		{"afg", incidentmap.Filter{Countries: []string{"AFG"}}, &incidentmap.BBox{West: 62.2, South: 34.35, East: 69.17, North: 34.53}, "2018-01-02", "2019-11-30", 2},
-		{"none", incidentmap.Filter{Countries: []string{"SYR"}}, nil, "", "", 0},
+		{"afg", incidentmap.Filter{Where: incidentmap.InStrings("country", "AFG")}, &incidentmap.BBox{West: 62.2, South: 34.35, East: 69.17, North: 34.53}, "2018-01-02", "2019-11-30", 2},
+		{"none", incidentmap.Filter{Where: incidentmap.InStrings("country", "SYR")}, nil, "", "", 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

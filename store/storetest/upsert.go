@@ -61,7 +61,7 @@ func testUpsert(t *testing.T, s incidentmap.Store) {
 		t.Error("an import into an empty store did not load in bulk")
 	}
 	wantIDs(t, s, incidentmap.Filter{BBox: &incidentmap.BBox{West: 60, South: 30, East: 70, North: 40}}, "ext-1", "ext-2")
-	wantIDs(t, s, incidentmap.Filter{Countries: []string{"IRQ"}}, "ext-3")
+	wantIDs(t, s, incidentmap.Filter{Where: incidentmap.InStrings("country", "IRQ")}, "ext-3")
 	got, err := s.GetIncident(ctx, "ext-2")
 	if err != nil {
 		t.Fatal(err)

@@ -100,7 +100,7 @@ func testWhereProperties(t *testing.T, s incidentmap.Store) {
 		whereIDs(t, s, tc.filter, tc.want...)
 	}
 	// The query parameters and the same filter in CQL2 select the same.
-	f := incidentmap.Filter{Countries: []string{"AFG"}, TargetCountries: []string{"RUS", "IRN"}}
+	f := incidentmap.Filter{Where: incidentmap.AllOf(incidentmap.InStrings("country", "AFG"), incidentmap.InStrings("target_country", "RUS", "IRN"))}
 	want := findAll(t, s, f)
 	whereIDs(t, s, "country IN ('AFG') AND target_country IN ('RUS','IRN')", want...)
 	// What cannot be compiled is an error naming the filter, not a panic

@@ -1,6 +1,10 @@
 package sqlexpr
 
-import "github.com/incidentmap/incidentmap"
+import (
+	"slices"
+
+	"github.com/incidentmap/incidentmap"
+)
 
 // columnTypes is how a table holds each kind of scalar property.
 var columnTypes = map[incidentmap.ValueKind]Type{
@@ -35,4 +39,21 @@ func GroupExprs(month, year string, column func(name string) string) map[string]
 		}
 	}
 	return out
+}
+
+// NeedsSpan reports whether e holds a temporal function of occurred, the
+// one condition that CompileSpan narrows with the longest incident: a
+// store reads that length only then.
+func NeedsSpan(e incidentmap.Expr) bool {
+	switch e := e.(type) {
+	case incidentmap.Temporal:
+		return e.Prop == incidentmap.OccurredProperty
+	case incidentmap.And:
+		return slices.ContainsFunc(e.Args, NeedsSpan)
+	case incidentmap.Or:
+		return slices.ContainsFunc(e.Args, NeedsSpan)
+	case incidentmap.Not:
+		return NeedsSpan(e.Arg)
+	}
+	return false
 }

@@ -57,3 +57,27 @@ func TestGroupExprs(t *testing.T) {
 		}
 	}
 }
+
+func TestNeedsSpan(t *testing.T) {
+	occurred := incidentmap.Temporal{Op: incidentmap.TIntersects, Prop: incidentmap.OccurredProperty}
+	start := incidentmap.Temporal{Op: incidentmap.TAfter, Prop: "occurred_start"}
+	status := incidentmap.InStrings("status", incidentmap.StatusPublished)
+	for _, c := range []struct {
+		name string
+		e    incidentmap.Expr
+		want bool
+	}{
+		{"true", incidentmap.Bool(true), false},
+		{"status", status, false},
+		{"occurred", occurred, true},
+		{"an instant", start, false},
+		{"in and", incidentmap.And{Args: []incidentmap.Expr{status, occurred}}, true},
+		{"in or", incidentmap.Or{Args: []incidentmap.Expr{status, occurred}}, true},
+		{"in not", incidentmap.Not{Arg: incidentmap.And{Args: []incidentmap.Expr{occurred}}}, true},
+		{"params", incidentmap.Filter{Interval: &incidentmap.Interval{}, Where: status}.Expr(), true},
+	} {
+		if got := NeedsSpan(c.e); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+}
