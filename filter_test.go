@@ -27,11 +27,14 @@ func TestCursorValues(t *testing.T) {
 		OccurredEnd: time.Date(2022, 4, 12, 0, 0, 0, 0, time.UTC), Country: "AFG", EventType: "Riots",
 		Fatalities: &ten, UpdatedAt: time.Date(2024, 1, 2, 3, 4, 5, 123456789, time.UTC)}
 	orders := [][]SortKey{nil, {{"fatalities", true}}, {{"injuries", false}, {"occurred_end", true}, {"updated_at", false},
-		{"country", false}, {"event_type", true}, {"target_country", false}}}
+		{"country", false}, {"event_type", true}, {"target_country", false}},
+		{{"fatalities", false}}, {{"country", true}}}
 	wants := [][]any{
 		{inc.OccurredStart, "a-1"},
 		{int64(10), "a-1"},
 		{nil, inc.OccurredEnd, time.Date(2024, 1, 2, 3, 4, 5, 123456000, time.UTC), "AFG", "Riots", "", "a-1"},
+		{int64(10), "a-1"},
+		{"AFG", "a-1"},
 	}
 	for i, sortBy := range orders {
 		c := CursorOf(inc, sortBy)

@@ -1,8 +1,12 @@
 package feature
 
 import (
+	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/incidentmap/incidentmap"
 )
 
 // The fast day and instant writers write what time's formatter writes.
@@ -22,6 +26,31 @@ func TestAppendDayAndTimeAreTimeFormat(t *testing.T) {
 		}
 		if got, want := string(appendTime(nil, tm)), `"`+tm.UTC().Format(time.RFC3339)+`"`; got != want {
 			t.Errorf("appendTime(%v) = %s, want %s", tm, got, want)
+		}
+	}
+}
+
+// The columns written as numbers, never neutralised, are the coordinates
+// and the numeric properties.
+func TestCSVNumericColumns(t *testing.T) {
+	var got []string
+	for _, c := range csvColumns(AllProperties) {
+		if c.numeric() {
+			got = append(got, c.name)
+		}
+	}
+	if want := []string{"lon", "lat", "fatalities", "injuries", "version"}; !slices.Equal(got, want) {
+		t.Errorf("numeric columns %v, want %v", got, want)
+	}
+}
+
+// An empty title is "" and every other empty text null.
+func TestEmptyText(t *testing.T) {
+	inc := &incidentmap.Incident{ID: "a"}
+	got := string(Append(nil, inc))
+	for _, want := range []string{`"title":""`, `"summary":null`, `"country":null`, `"status":null`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("no %s in %s", want, got)
 		}
 	}
 }
