@@ -127,39 +127,27 @@ func MarshalResponses(rs []incidentmap.Response) ([]byte, error) {
 // UnmarshalSources reads what MarshalSources wrote; none (also for an
 // empty or NULL column) is nil.
 func UnmarshalSources[T string | []byte](b T) ([]incidentmap.Source, error) {
-	var docs []sourceDoc
-	if err := unmarshalList(b, &docs); err != nil || len(docs) == 0 {
-		return nil, err
-	}
-	out := make([]incidentmap.Source, len(docs))
-	for i, d := range docs {
-		var err error
-		if out[i], err = d.source(); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return unmarshalDocs(b, sourceDoc.source)
 }
 
 // UnmarshalResponses reads what MarshalResponses wrote; none (also for an
 // empty or NULL column) is nil.
 func UnmarshalResponses[T string | []byte](b T) ([]incidentmap.Response, error) {
-	var docs []responseDoc
+	return unmarshalDocs(b, responseDoc.response)
+}
+
+// unmarshalDocs decodes a JSON array of documents D and converts each.
+func unmarshalDocs[T string | []byte, D, V any](b T, convert func(D) (V, error)) ([]V, error) {
+	var docs []D
 	if err := unmarshalList(b, &docs); err != nil || len(docs) == 0 {
 		return nil, err
 	}
-	out := make([]incidentmap.Response, len(docs))
+	out := make([]V, len(docs))
 	for i, d := range docs {
-		date, err := time.Parse(time.DateOnly, d.Date)
-		if err != nil {
+		var err error
+		if out[i], err = convert(d); err != nil {
 			return nil, err
 		}
-		src, err := d.Source.source()
-		if err != nil {
-			return nil, err
-		}
-		out[i] = incidentmap.Response{Date: date, DatePrecision: incidentmap.DatePrecision(d.DatePrecision),
-			Actor: d.Actor, ActorCountry: d.ActorCountry, Kind: incidentmap.ResponseKind(d.Kind), Summary: d.Summary, Source: src}
 	}
 	return out, nil
 }
@@ -175,6 +163,19 @@ func unmarshalList[T string | []byte](b T, v any) error {
 
 func newSourceDoc(s incidentmap.Source) sourceDoc {
 	return sourceDoc{Publisher: s.Publisher, Title: s.Title, URL: s.URL, PublishedOn: formatDay(s.PublishedOn)}
+}
+
+func (d responseDoc) response() (incidentmap.Response, error) {
+	date, err := time.Parse(time.DateOnly, d.Date)
+	if err != nil {
+		return incidentmap.Response{}, err
+	}
+	src, err := d.Source.source()
+	if err != nil {
+		return incidentmap.Response{}, err
+	}
+	return incidentmap.Response{Date: date, DatePrecision: incidentmap.DatePrecision(d.DatePrecision),
+		Actor: d.Actor, ActorCountry: d.ActorCountry, Kind: incidentmap.ResponseKind(d.Kind), Summary: d.Summary, Source: src}, nil
 }
 
 func (d sourceDoc) source() (incidentmap.Source, error) {
