@@ -564,11 +564,13 @@ func NeedsCount(f Filter, next *Cursor, countCap int) bool {
 }
 
 // GroupKeys are the values CountBy can group incidents by:
+//   - day: the YYYY-MM-DD of occurred_start (the map's timeline counts
+//     days, weeks, months and years from these);
 //   - month: the YYYY-MM of occurred_start;
 //   - year: the YYYY of occurred_start;
 //   - country, admin1_code, event_type, sub_event_type, target_type,
 //     target_country: the property itself, "" when the incident has none.
-var GroupKeys = []string{"month", "year", "country", "admin1_code", "event_type", "sub_event_type", "target_type", "target_country"}
+var GroupKeys = []string{"day", "month", "year", "country", "admin1_code", "event_type", "sub_event_type", "target_type", "target_country"}
 
 // Bucket is one group of CountBy: the value of the group key and how many
 // incidents have it.
@@ -581,6 +583,8 @@ type Bucket struct {
 // inc, as CountBy groups it; ok is false for a key not in GroupKeys.
 func GroupValue(inc *Incident, by string) (key string, ok bool) {
 	switch by {
+	case "day":
+		return inc.OccurredStart.UTC().Format("2006-01-02"), true
 	case "month":
 		return inc.OccurredStart.UTC().Format("2006-01"), true
 	case "year":

@@ -195,6 +195,7 @@ func (s *Store) Extent(ctx context.Context, f incidentmap.Filter) (incidentmap.E
 // groupExprs is the allow-list from incidentmap.GroupKeys to the SQL of
 // the key over incidents i: the only way a group key reaches SQL.
 var groupExprs = map[string]string{
+	"day":            "to_char(i.occurred_start, 'YYYY-MM-DD')",
 	"month":          "to_char(i.occurred_start, 'YYYY-MM')",
 	"year":           "to_char(i.occurred_start, 'YYYY')",
 	"country":        "i.country",
