@@ -227,7 +227,7 @@ export function aggregateURL(f: FilterState, groupby = "month"): string {
 }
 
 /** aggregateFor is the aggregate request of a CQL2 filter ("" for none). */
-function aggregateFor(cql: string, groupby: string): string {
+export function aggregateFor(cql: string, groupby: string): string {
   const q = new URLSearchParams({ groupby });
   if (cql !== "") {
     q.set("filter", cql);
