@@ -80,7 +80,7 @@ function showTop(box: HTMLElement, field: HTMLInputElement, counts: Map<string, 
     b.className = "facets__value";
     b.dataset.value = k;
     b.textContent = `${k} ${countLabel(n)}`;
-    b.setAttribute("aria-label", `Add ${k} (${countLabel(n)} incidents)`);
+    b.title = `Add ${k} to the field (${countLabel(n)} incidents)`;
     b.addEventListener("click", () => {
       const have = field.value.split(/[\s,;]+/).filter(Boolean).map((s) => s.toUpperCase());
       if (!have.includes(k)) field.value = [...have, k].join(", ");

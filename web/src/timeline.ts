@@ -29,8 +29,10 @@ const W = 300;
 const H = 56;
 /** Pixels a pointer must move before a press is a drag rather than a click. */
 const DRAG_PX = 3;
-/** Least time a play step stays on screen once drawn. */
+/** Least time from one play step to the next. */
 export const PLAY_DWELL_MS = 700;
+/** Least time a play step stays on screen after it was drawn. */
+export const PLAY_MIN_SHOW_MS = 400;
 const MAX_TICKS = 5;
 
 /** What the timeline needs from the page. */
@@ -146,6 +148,7 @@ export class Timeline {
         body = await getJSON(this.url, "the incidents per month", ctl.signal);
       }
       if (ctl.signal.aborted) return;
+      if ((body as { groupby?: unknown } | null)?.groupby === "month") this.resolution = "month";
       const days = daysFrom(body);
       if (!days) throw new LoadError("The server sent counts in an unknown form.");
       this.days = days;
@@ -333,8 +336,9 @@ export class Timeline {
         return;
       }
       msg.textContent = `Showing ${spanLabel(s, this.unit)}: ${n.toLocaleString("en")} incident${n === 1 ? "" : "s"} in view.`;
-      const wait = PLAY_DWELL_MS - (performance.now() - t0);
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      // However long the load took, the drawn step stays on screen for a while.
+      const wait = Math.max(PLAY_MIN_SHOW_MS, PLAY_DWELL_MS - (performance.now() - t0));
+      await new Promise((r) => setTimeout(r, wait));
       if (this.playToken !== token) return;
     }
   }
