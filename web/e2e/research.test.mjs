@@ -200,6 +200,23 @@ describe("research tools on the seed incidents", { skip: LARGE && "large-data ru
     );
     counts = await eventCounts(page);
     for (const [type, n] of Object.entries(counts)) assert.equal(n, await countFilter(`event_type = '${type}' AND country = 'AFG'`), type);
+    // Ticking an event type leaves the event type counts as they are (their own choice is left out) …
+    await page.evaluate(() => (document.getElementById("facets-msg").textContent = ""));
+    await page.check('#f-event input[value="Riots"]');
+    await page.waitForFunction(() => location.hash.includes("event=Riots"));
+    await page.waitForFunction(() => document.getElementById("facets-msg").textContent.startsWith("Numbers"), null, { timeout: 20000 });
+    assert.deepEqual(await eventCounts(page), counts, "event type counts under their own choice");
+    // … and narrows the other facets: the target types count riots in AFG only.
+    const targets = await page.$$eval("#f-target label", (ls) =>
+      ls.map((l) => [l.querySelector("input").value, Number(l.querySelector(".facet").textContent.replaceAll(",", ""))]),
+    );
+    for (const [type, n] of targets) {
+      assert.equal(n, await countFilter(`event_type = 'Riots' AND target_type = '${type}' AND country = 'AFG'`), type);
+    }
+    await page.evaluate(() => (document.getElementById("facets-msg").textContent = ""));
+    await page.uncheck('#f-event input[value="Riots"]');
+    await page.waitForFunction(() => !location.hash.includes("event=Riots"));
+    await page.waitForFunction(() => document.getElementById("facets-msg").textContent.startsWith("Numbers"), null, { timeout: 20000 });
     // The province select lists its counts too.
     await page.waitForSelector("#f-province-box:not([hidden])");
     await page.waitForFunction(() => [...document.querySelectorAll("#f-province option")].some((o) => / · \d/.test(o.textContent)), null, { timeout: 20000 });

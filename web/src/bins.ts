@@ -11,37 +11,13 @@ import { CLUSTERS_PATH, clustersURL, describeCluster } from "./clusters";
 import { nearLon } from "./bbox";
 import type { FilterState } from "./query";
 import type { BBox } from "./types";
+import { classBreaks, classOf, GRID_COLOURS } from "./legend";
 
 export const BINS_PATH = "/collections/incidents/bins";
-
-/** Light to dark: the classes of the grid, fewest incidents first. */
-export const GRID_COLOURS = ["#fee8c8", "#fdbb84", "#fc8d59", "#e34a33", "#b30000"];
 
 /** binsURL asks for the grid of a view under the filter: the clusters request on the bins path. */
 export function binsURL(f: FilterState, bbox: BBox, mapZoom: number): string {
   return clustersURL(f, bbox, mapZoom).replace(CLUSTERS_PATH, BINS_PATH);
-}
-
-/**
- * classBreaks are the lower bounds of the colour classes for counts up to
- * max: 1, then powers of a step that spreads them evenly on a log scale.
- */
-export function classBreaks(max: number, classes = GRID_COLOURS.length): number[] {
-  const out = [1];
-  if (max <= 1) return out;
-  const step = Math.pow(max, 1 / classes);
-  for (let i = 1; i < classes; i++) {
-    const b = Math.max(out[out.length - 1] as number, Math.round(Math.pow(step, i)));
-    if (b > (out[out.length - 1] as number)) out.push(b);
-  }
-  return out;
-}
-
-/** classOf is the index of the class of count n. */
-export function classOf(n: number, breaks: number[]): number {
-  let i = 0;
-  while (i + 1 < breaks.length && n >= (breaks[i + 1] as number)) i++;
-  return i;
 }
 
 interface BinFeature {

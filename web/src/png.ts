@@ -9,7 +9,8 @@
  */
 import L from "./leaflet-global";
 import { nearLon } from "./bbox";
-import { donutSize, segments, type ClusterCollection } from "./clusters";
+import { abbreviate, donutSize, segments, type ClusterCollection } from "./clusters";
+import { scaleBar } from "./legend";
 import { EVENT_COLOURS, OTHER_COLOUR, eventColour } from "./palette";
 
 /** What the picture shows besides the map. */
@@ -109,23 +110,6 @@ function drawMarkers(ctx: CanvasRenderingContext2D, map: L.Map, fc: ClusterColle
       ctx.stroke();
     }
   }
-}
-
-/** abbreviate writes a count as the map labels it: 950, 1.2k, 34k, 1.1M. */
-export function abbreviate(n: number): string {
-  if (n < 1000) return String(n);
-  if (n < 10000) return `${(n / 1000).toFixed(1).replace(/\.0$/, "")}k`;
-  if (n < 1e6) return `${Math.round(n / 1000)}k`;
-  return `${(n / 1e6).toFixed(1).replace(/\.0$/, "")}M`;
-}
-
-/** scaleBar is a round distance in metres that is at most maxPx wide at the map's centre, and its width. */
-export function scaleBar(metresPerPx: number, maxPx: number): { metres: number; px: number } {
-  const most = metresPerPx * maxPx;
-  const pow = Math.pow(10, Math.floor(Math.log10(most)));
-  const lead = most / pow >= 5 ? 5 : most / pow >= 2 ? 2 : 1;
-  const metres = lead * pow;
-  return { metres, px: metres / metresPerPx };
 }
 
 function drawCaption(ctx: CanvasRenderingContext2D, map: L.Map, w: number, top: number, c: Caption): void {
