@@ -13,7 +13,7 @@
 //     play steps.
 // Not a test (node --test does not pick it up): it prints MEASURE lines
 // and the targets beside them, and exits 0 unless something failed to load.
-import { BASE, countFilter, launch, newPage, waitLoaded } from "./lib.mjs";
+import { BASE, countFilter, countFrames, launch, newPage, waitLoaded } from "./lib.mjs";
 
 const RUNS = Number(process.env.MEASURE_RUNS || 3);
 
@@ -129,16 +129,7 @@ try {
   // Frames per second while dragging for about two seconds.
   await page.goto(`${BASE}/#map=4,30,55`);
   await waitLoaded(page, /incidents in view|No incidents/);
-  await page.evaluate(() => {
-    const w = window;
-    w.__fps = { frames: 0, start: performance.now(), on: true };
-    const tick = () => {
-      if (!w.__fps.on) return;
-      w.__fps.frames++;
-      requestAnimationFrame(tick);
-    };
-    requestAnimationFrame(tick);
-  });
+  await countFrames(page);
   const t0 = Date.now();
   for (let i = 0; i < 12 && Date.now() - t0 < 2200; i++) {
     const [dx, dy] = [[-250, -80], [250, 80], [-200, 120], [200, -120]][i % 4];
