@@ -151,7 +151,7 @@ export function lastDayOf(month) {
   return `${month}-${String(new Date(Date.UTC(y, m, 0)).getUTCDate()).padStart(2, "0")}`;
 }
 
-/** barX is the page x of the middle of bar i of the month histogram. */
+/** barX is the page x of the middle of bar i of the timeline. */
 export async function barX(page, i) {
   const box = await page.locator("#hist-chart svg").boundingBox();
   const n = await page.locator("#hist-chart rect.hist__bar").count();

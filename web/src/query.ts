@@ -219,8 +219,8 @@ export function countURL(f: FilterState): string {
 }
 
 /**
- * aggregateURL asks for the incidents per month that the state selects,
- * leaving out its date range: the histogram shows where a range could go.
+ * aggregateURL asks for the incidents per month (or other group) that the state selects,
+ * leaving out its date range: the timeline shows where a range could go.
  */
 export function aggregateURL(f: FilterState, groupby = "month"): string {
   return aggregateFor(buildCQL2({ ...f, from: "", to: "" }), groupby);
