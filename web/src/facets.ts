@@ -5,7 +5,9 @@
  * filters — the filter with that facet's own choice left out, so the
  * counts say what ticking one more value adds. From
  * /collections/incidents/aggregate?groupby=…, one request at a time after
- * the map has drawn, so the map's own requests go first. Host and target
+ * the map has drawn; a pan or zoom pauses them (the request in flight is
+ * cancelled) and the next draw resumes where they stopped, so the map's
+ * own requests go first. Host and target
  * countries, which are typed, get a short list of the commonest values
  * that adds one to the field when clicked.
  */
@@ -99,7 +101,9 @@ function el<T extends HTMLElement>(id: string): T {
 export class Facets {
   private readonly facets: Facet[];
   private abort: AbortController | null = null;
-  private lastKey = "";
+  /** The filter the counts are for, and the facets already counted for it. */
+  private key = "";
+  private done = new Set<string>();
 
   constructor() {
     this.facets = [
@@ -121,32 +125,42 @@ export class Facets {
   }
 
   /**
-   * update reloads the counts for the filter f, one facet after another;
-   * a newer update cancels the rest. Provinces are counted only when host
-   * countries are chosen (the select lists theirs).
+   * update brings the counts up to date with the filter f, one facet after
+   * another, skipping those already counted for it; a newer update or a
+   * pause cancels the rest. Provinces are counted only when host countries
+   * are chosen (the select lists theirs), and again when its options change.
    */
   async update(f: FilterState): Promise<void> {
     const key = JSON.stringify(f) + el<HTMLSelectElement>("f-province").options.length;
-    if (key === this.lastKey) return;
-    this.lastKey = key;
+    if (key !== this.key) {
+      this.key = key;
+      this.done = new Set();
+    }
+    const todo = this.facets.filter((x) => !this.done.has(x.groupby) && (x.groupby !== "admin1_code" || f.countries.length > 0));
+    if (todo.length === 0) return;
     this.abort?.abort();
     const ctl = new AbortController();
     this.abort = ctl;
     const msg = el("facets-msg");
     msg.textContent = "Counting the options…";
     try {
-      for (const facet of this.facets) {
-        if (facet.groupby === "admin1_code" && f.countries.length === 0) continue;
+      for (const facet of todo) {
         const url = aggregateFor(buildCQL2(facet.without(f)), facet.groupby);
         const counts = countsFrom(await getJSON(url, "the counts of the options", ctl.signal));
         if (ctl.signal.aborted) return;
         facet.show(counts);
+        this.done.add(facet.groupby);
       }
       msg.textContent = "Numbers beside the options: incidents each would select with the other filters.";
     } catch {
       if (ctl.signal.aborted) return;
-      this.lastKey = "";
       msg.textContent = "The counts of the options could not be loaded.";
     }
+  }
+
+  /** pause cancels the counting in flight, for the map to load first; the next update resumes it. */
+  pause(): void {
+    this.abort?.abort();
+    this.abort = null;
   }
 }

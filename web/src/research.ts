@@ -131,6 +131,8 @@ export function initResearch(host: ResearchHost): Research {
   });
 
   const facets = new Facets();
+  // The map's loads go first: moving the map pauses the counting until the next draw.
+  map.on("movestart", () => facets.pause());
 
   // Grid mode.
   const gridBox = byId<HTMLInputElement>("f-grid");

@@ -1,7 +1,7 @@
 /**
  * The timeline under the date inputs: incidents per day, week, month or
- * year of the filter without its dates (from /aggregate?groupby=day, or
- * by month from a server without day counts) as SVG bars over a labelled
+ * year of the filter without its dates (from /aggregate?groupby=month, or
+ * groupby=day for days and weeks where the server counts days) as SVG bars over a labelled
  * time axis; dragging across bars is a brush that sets the date range, a
  * click outside it clears it. Play steps the date range one span at a
  * time and waits until the map has drawn each step before it moves on, so
@@ -67,8 +67,10 @@ const PER: Record<Unit, string> = { day: "day", week: "week", month: "month", ye
 /** Timeline owns #hist and everything in it. */
 export class Timeline {
   private days = new Map<string, number>();
-  /** "day" when the server counts days; "month" when it counts only months. */
-  private resolution: "day" | "month" = "day";
+  /** What days holds: counts per day, or per month (on the month's first day). */
+  private loaded: "day" | "month" = "month";
+  /** True when the server has no day counts (an older server): months and years only. */
+  private noDays = false;
   private unit: Unit = "month";
   private spans: Span[] = [];
   private readonly root = byId("hist");
@@ -125,12 +127,23 @@ export class Timeline {
   private setUnit(unit: Unit): void {
     if (!UNITS.includes(unit)) return;
     this.unit = unit;
-    this.render();
+    // Days and weeks need counts per day; months and years are drawn from either.
+    if (this.group() === "day" && this.loaded !== "day") void this.load();
+    else this.render();
+  }
+
+  /**
+   * group is what to ask the server for: days only for the day and week
+   * units, as counting days costs the server more (about twice a month
+   * count over a million incidents).
+   */
+  private group(): "day" | "month" {
+    return (this.unit === "day" || this.unit === "week") && !this.noDays ? "day" : "month";
   }
 
   private async load(): Promise<void> {
     const f = this.host.filter();
-    const url = aggregateURL(f, this.resolution);
+    const url = aggregateURL(f, this.group());
     if (url === this.url) return;
     this.url = url;
     this.abort?.abort();
@@ -139,21 +152,23 @@ export class Timeline {
     try {
       let body: unknown;
       try {
-        body = await getJSON(url, "the incidents per day", ctl.signal);
+        body = await getJSON(url, "the incidents over time", ctl.signal);
       } catch (err) {
         // A server without day counts: use its months, and offer months and years only.
-        if (!(err instanceof NotOK && err.status === 400 && this.resolution === "day")) throw err;
-        this.resolution = "month";
+        if (!(err instanceof NotOK && err.status === 400 && this.group() === "day")) throw err;
+        this.noDays = true;
         this.url = aggregateURL(f, "month");
-        body = await getJSON(this.url, "the incidents per month", ctl.signal);
+        body = await getJSON(this.url, "the incidents over time", ctl.signal);
       }
       if (ctl.signal.aborted) return;
-      if ((body as { groupby?: unknown } | null)?.groupby === "month") this.resolution = "month";
+      const group = (body as { groupby?: unknown } | null)?.groupby === "day" ? "day" : "month";
+      if (group === "month" && this.group() === "day") this.noDays = true; // asked for days, got months
       const days = daysFrom(body);
       if (!days) throw new LoadError("The server sent counts in an unknown form.");
       this.days = days;
-      for (const o of this.unitSelect.options) o.disabled = this.resolution === "month" && (o.value === "day" || o.value === "week");
-      if (this.resolution === "month" && (this.unit === "day" || this.unit === "week")) {
+      this.loaded = group;
+      for (const o of this.unitSelect.options) o.disabled = this.noDays && (o.value === "day" || o.value === "week");
+      if (this.noDays && (this.unit === "day" || this.unit === "week")) {
         this.unit = "month";
         this.unitSelect.value = "month";
       }
