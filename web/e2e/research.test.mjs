@@ -9,7 +9,7 @@ import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { BASE, SHOTS, countFilter, launch, newPage, waitLoaded } from "./lib.mjs";
+import { BASE, SHOTS, api, countFilter, launch, newPage, waitLoaded } from "./lib.mjs";
 
 const LARGE = process.env.E2E_MODE === "large";
 const require = createRequire(import.meta.url);
@@ -235,7 +235,7 @@ describe("research tools on the seed incidents", { skip: LARGE && "large-data ru
     await context.close();
   });
 
-  test("share copies the link; the scale bar, heat legend and grid mode show", async () => {
+  test("share copies the link; the scale bar, heat legend, grid and countries modes show", async () => {
     const { page, rec, context } = await newPage(browser, { permissions: ["clipboard-read", "clipboard-write"] });
     await page.goto(`${BASE}/#map=5,33,60&country=AFG`);
     await waitLoaded(page);
@@ -273,6 +273,29 @@ describe("research tools on the seed incidents", { skip: LARGE && "large-data ru
     await waitLoaded(page);
     await page.waitForSelector(".grid-legend:not([hidden])");
     assert.equal(await page.isChecked("#f-grid"), true);
+    await page.uncheck("#f-grid");
+    await page.waitForSelector(".leaflet-marker-icon");
+
+    // Countries shaded: one filled outline per host country with incidents, whatever the view.
+    await page.goto(`${BASE}/#map=5,33,60`);
+    await waitLoaded(page);
+    await page.check("#f-choropleth");
+    await page.waitForFunction(() => location.hash.includes("choropleth=1"));
+    await page.waitForSelector(".choropleth-legend:not([hidden]) .legend__swatch", { timeout: 20000 });
+    const hosts = (await api("/collections/incidents/aggregate?groupby=country")).buckets.filter((b) => b.key !== "");
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('.leaflet-overlay-pane path[fill-opacity="0.8"]').length === n,
+      hosts.length,
+      { timeout: 20000 },
+    );
+    assert.equal(await page.locator(".leaflet-marker-icon").count(), 0, "the markers give way to the countries");
+    assert.match(await page.textContent(".choropleth-legend"), /Incidents per country/);
+    await page.screenshot({ path: join(SHOTS, "24-countries.png") });
+    // The grid and the countries are one at a time.
+    await page.check("#f-grid");
+    await page.waitForFunction(() => location.hash.includes("grid=1") && !location.hash.includes("choropleth=1"));
+    assert.equal(await page.isChecked("#f-choropleth"), false);
+    assert.equal(await page.isHidden(".choropleth-legend"), true);
     await page.uncheck("#f-grid");
     await page.waitForSelector(".leaflet-marker-icon");
     assert.deepEqual(rec.errors, []);

@@ -78,25 +78,27 @@ export class Grid {
         poly.bindTooltip(describeCluster(b.properties.count, b.properties.event_types ?? {}), { sticky: true });
         this.layer.addLayer(poly);
       }
-      this.showLegend(breaks, max);
+      showClasses(this.legend, "Incidents per grid cell", breaks, max);
     } catch (err) {
       if (!ctl.signal.aborted) onError(err instanceof Error ? err.message : "Could not load the grid counts.");
     }
   }
 
-  private showLegend(breaks: number[], max: number): void {
-    const head = document.createElement("div");
-    head.className = "grid-legend__head";
-    head.textContent = "Incidents per grid cell";
-    const rows = breaks.map((lo, i) => {
-      const hi = i + 1 < breaks.length ? (breaks[i + 1] as number) - 1 : max;
-      const row = document.createElement("div");
-      const sw = document.createElement("span");
-      sw.className = "legend__swatch";
-      sw.style.backgroundColor = GRID_COLOURS[i] as string; // CSSOM, allowed by the CSP
-      row.append(sw, document.createTextNode(lo === hi ? lo.toLocaleString("en") : `${lo.toLocaleString("en")}–${hi.toLocaleString("en")}`));
-      return row;
-    });
-    this.legend.replaceChildren(head, ...rows);
-  }
+}
+
+/** showClasses writes a legend of the colour classes (breaks up to max) under a heading into box. */
+export function showClasses(box: HTMLElement, heading: string, breaks: number[], max: number): void {
+  const head = document.createElement("div");
+  head.className = "grid-legend__head";
+  head.textContent = heading;
+  const rows = breaks.map((lo, i) => {
+    const hi = i + 1 < breaks.length ? (breaks[i + 1] as number) - 1 : max;
+    const row = document.createElement("div");
+    const sw = document.createElement("span");
+    sw.className = "legend__swatch";
+    sw.style.backgroundColor = GRID_COLOURS[i] as string; // CSSOM, allowed by the CSP
+    row.append(sw, document.createTextNode(lo === hi ? lo.toLocaleString("en") : `${lo.toLocaleString("en")}–${hi.toLocaleString("en")}`));
+    return row;
+  });
+  box.replaceChildren(head, ...rows);
 }

@@ -2,7 +2,7 @@
  * The research tools of the map, hooked into main.ts at a few points:
  * the table of incidents in view (table.ts) linked to the markers, the
  * counts beside the filter options (facets.ts), the grid mode
- * (bins.ts), the share button, the PNG export (png.ts) and print, a
+ * (bins.ts) and the countries mode (choropleth.ts), the share button, the PNG export (png.ts) and print, a
  * scale bar, and the heat map's intensity legend. main.ts tells it when
  * the map has drawn, when the filter changed, which incident is open and
  * which single markers it drew; everything else is its own.
@@ -10,6 +10,7 @@
 import L from "./leaflet-global";
 import { nearLon, normaliseBBox } from "./bbox";
 import { Grid } from "./bins";
+import { Choropleth } from "./choropleth";
 import type { ClusterCollection } from "./clusters";
 import { Facets } from "./facets";
 import { renderPNG } from "./png";
@@ -41,7 +42,7 @@ export interface Research {
   marker(m: L.Marker, id: string): void;
   /** selected: the incident open in the detail panel (null: none). */
   selected(id: string | null): void;
-  /** applyMode: after main's markers/heat switch, the grid mode takes their place when on. */
+  /** applyMode: after main's markers/heat switch, the grid or countries mode takes their place when on. */
   applyMode(): void;
 }
 
@@ -84,11 +85,12 @@ export function initResearch(host: ResearchHost): Research {
   heatLegend.append(heatHead, ramp, ends);
 
   const grid = new Grid();
+  const choropleth = new Choropleth();
   const legends = new L.Control({ position: "bottomright" });
   legends.onAdd = () => {
     const box = document.createElement("div");
     box.className = "legends";
-    box.append(heatLegend, grid.legendElement());
+    box.append(heatLegend, grid.legendElement(), choropleth.legendElement());
     L.DomEvent.disableClickPropagation(box);
     return box;
   };
@@ -137,11 +139,21 @@ export function initResearch(host: ResearchHost): Research {
   // Grid mode.
   const gridBox = byId<HTMLInputElement>("f-grid");
   gridBox.checked = !!host.state().grid;
+  const choroBox = byId<HTMLInputElement>("f-choropleth");
+  // One of the two modes at a time.
   gridBox.addEventListener("change", () => {
     host.state().grid = gridBox.checked;
+    if (gridBox.checked) host.state().choropleth = false;
     host.applyLayers();
     host.pushURL();
   });
+  choroBox.addEventListener("change", () => {
+    host.state().choropleth = choroBox.checked;
+    if (choroBox.checked) host.state().grid = false;
+    host.applyLayers();
+    host.pushURL();
+  });
+  const loadChoropleth = () => void choropleth.load(host.state().filter, (msg) => flash(byId("export-png-msg"), `Countries: ${msg}`));
   const loadGrid = () => {
     const c = map.getCenter().lng;
     void grid.load(host.state().filter, bbox(), map.getZoom(), c, (msg) => flash(byId("export-png-msg"), `Grid: ${msg}`));
@@ -167,7 +179,7 @@ export function initResearch(host: ResearchHost): Research {
     pngMsg.textContent = "Drawing the picture…";
     const s = host.state();
     try {
-      const { blob, tilesLeftOut } = await renderPNG(map, last, !s.heat && !s.grid, {
+      const { blob, tilesLeftOut } = await renderPNG(map, last, !s.heat && !s.grid && !s.choropleth, {
         title: `incidentmap — ${new Date().toISOString().slice(0, 10)}`,
         status: byId("status").textContent ?? "",
         filter: buildCQL2(s.filter) || "none (every incident)",
@@ -195,10 +207,12 @@ export function initResearch(host: ResearchHost): Research {
       byId("heat-legend-max").textContent = `most: ${top.toLocaleString("en")} in one place`;
       table.reload(fc.numberMatched);
       if (host.state().grid) loadGrid();
+      if (host.state().choropleth) loadChoropleth();
       void facets.update(host.state().filter);
     },
     changed() {
       gridBox.checked = !!host.state().grid;
+      choroBox.checked = !!host.state().choropleth;
     },
     marker(m, id) {
       m.on("mouseover", () => table.hoverMarker(id));
@@ -210,16 +224,22 @@ export function initResearch(host: ResearchHost): Research {
     applyMode() {
       const s = host.state();
       gridBox.checked = !!s.grid;
-      heatLegend.hidden = !s.heat || !!s.grid;
+      choroBox.checked = !!s.choropleth;
+      heatLegend.hidden = !s.heat || !!s.grid || !!s.choropleth;
       grid.setVisible(!!s.grid);
-      if (s.grid) {
+      choropleth.setVisible(!!s.choropleth);
+      if (s.grid || s.choropleth) {
         map.removeLayer(host.markers);
         map.removeLayer(host.heat);
+      }
+      if (s.grid) {
         grid.layer.addTo(map);
         if (last) loadGrid();
-      } else {
-        map.removeLayer(grid.layer);
-      }
+      } else map.removeLayer(grid.layer);
+      if (s.choropleth) {
+        choropleth.layer.addTo(map);
+        loadChoropleth();
+      } else map.removeLayer(choropleth.layer);
     },
   };
 }

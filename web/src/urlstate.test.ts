@@ -29,6 +29,7 @@ describe("URL state", () => {
       selected: "2022-04-11-herat-iran-consulate",
       heat: true,
       grid: true,
+      choropleth: true,
     };
     expect(fromSearch(toSearch(s))).toEqual(s);
   });

@@ -1,7 +1,7 @@
 /**
  * The page state in the URL fragment (#map=…&country=…; the server
  * rejects unknown query parameters, so not the query string): map view, every filter, the
- * selected incident, the heat-map switch and the grid mode. toSearch and fromSearch are
+ * selected incident, the heat-map switch and the grid and countries modes. toSearch and fromSearch are
  * inverse for every valid state, so a copied URL reopens the same page and
  * back/forward (popstate) restore it. Pure functions only.
  */
@@ -24,6 +24,8 @@ export interface PageState {
   heat: boolean;
   /** The grid mode (counts per cell from /bins) instead of markers or heat. */
   grid?: boolean;
+  /** The countries mode (each country shaded by its count) instead of markers or heat. */
+  choropleth?: boolean;
 }
 
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
@@ -68,6 +70,7 @@ export function toSearch(s: PageState): string {
   if (s.selected) q.set("id", s.selected);
   if (s.heat) q.set("heat", "1");
   if (s.grid) q.set("grid", "1");
+  if (s.choropleth) q.set("choropleth", "1");
   const out = q.toString();
   return out ? `?${out}` : "";
 }
@@ -114,5 +117,6 @@ export function fromSearch(search: string): PageState {
     selected: id && ID_RE.test(id) ? id : null,
     heat: q.get("heat") === "1",
     ...(q.get("grid") === "1" ? { grid: true } : {}),
+    ...(q.get("choropleth") === "1" ? { choropleth: true } : {}),
   };
 }
