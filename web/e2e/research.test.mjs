@@ -262,7 +262,7 @@ describe("research tools on the seed incidents", { skip: LARGE && "large-data ru
     });
     await page.check("#f-grid");
     await page.waitForFunction(() => location.hash.includes("grid=1"));
-    await page.waitForSelector(".grid-legend:not([hidden]) .legend__swatch");
+    await page.waitForSelector(".grid-mode-legend:not([hidden]) .legend__swatch");
     await page.waitForFunction(() => document.querySelectorAll(".leaflet-overlay-pane path").length > 0);
     assert.equal(await page.locator(".leaflet-marker-icon").count(), 0, "the markers give way to the grid");
     const status = await waitLoaded(page);
@@ -271,7 +271,7 @@ describe("research tools on the seed incidents", { skip: LARGE && "large-data ru
     // The grid mode is in the link; reloading keeps it.
     await page.reload();
     await waitLoaded(page);
-    await page.waitForSelector(".grid-legend:not([hidden])");
+    await page.waitForSelector(".grid-mode-legend:not([hidden])");
     assert.equal(await page.isChecked("#f-grid"), true);
     await page.uncheck("#f-grid");
     await page.waitForSelector(".leaflet-marker-icon");

@@ -25,15 +25,15 @@ interface BinFeature {
   properties: { count: number; event_types?: Record<string, number> };
 }
 
-/** Grid is the layer of the grid mode and its legend. */
-export class Grid {
+/** ModeLayer is the layer of a map mode and its legend, shown and hidden together. */
+export class ModeLayer {
   readonly layer = L.layerGroup();
-  private readonly legend: HTMLElement;
-  private abort: AbortController | null = null;
+  protected readonly legend: HTMLElement;
+  protected abort: AbortController | null = null;
 
-  constructor() {
+  constructor(legendClass: string) {
     this.legend = document.createElement("div");
-    this.legend.className = "legend grid-legend";
+    this.legend.className = `legend grid-legend ${legendClass}`;
     this.legend.hidden = true;
   }
 
@@ -42,12 +42,24 @@ export class Grid {
     return this.legend;
   }
 
+  /** setVisible shows the legend, or hides it and drops the layer's content. */
   setVisible(on: boolean): void {
     this.legend.hidden = !on;
     if (!on) {
       this.abort?.abort();
       this.layer.clearLayers();
+      this.cleared();
     }
+  }
+
+  /** cleared is called when the layer was emptied by setVisible(false). */
+  protected cleared(): void {}
+}
+
+/** Grid is the layer of the grid mode and its legend. */
+export class Grid extends ModeLayer {
+  constructor() {
+    super("grid-mode-legend");
   }
 
   /** load fetches and draws the grid of the view; errors go to onError. */

@@ -8,7 +8,7 @@
  */
 import L from "./leaflet-global";
 import { getJSON } from "./api";
-import { showClasses } from "./bins";
+import { ModeLayer, showClasses } from "./bins";
 import { countsFrom } from "./facets";
 import { classBreaks, classOf, GRID_COLOURS } from "./legend";
 import { aggregateFor, buildCQL2, type FilterState } from "./query";
@@ -20,31 +20,16 @@ interface CountryProps {
 }
 
 /** Choropleth is the layer of the countries mode and its legend. */
-export class Choropleth {
-  readonly layer = L.layerGroup();
-  private readonly legend: HTMLElement;
+export class Choropleth extends ModeLayer {
   private outlines: Promise<unknown> | null = null;
-  private abort: AbortController | null = null;
   private shownFor = "";
 
   constructor() {
-    this.legend = document.createElement("div");
-    this.legend.className = "legend grid-legend choropleth-legend";
-    this.legend.hidden = true;
+    super("choropleth-legend");
   }
 
-  /** legendElement is the legend, for a map control. */
-  legendElement(): HTMLElement {
-    return this.legend;
-  }
-
-  setVisible(on: boolean): void {
-    this.legend.hidden = !on;
-    if (!on) {
-      this.abort?.abort();
-      this.layer.clearLayers();
-      this.shownFor = "";
-    }
+  protected override cleared(): void {
+    this.shownFor = "";
   }
 
   /** load shades the countries for the filter f (again only when f changed); errors go to onError. */
