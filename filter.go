@@ -369,20 +369,23 @@ func NeedsCount(f Filter, next *Cursor, countCap int) bool {
 	return countCap > 0 && (f.After != nil || f.Before != nil || next != nil)
 }
 
-// Group keys that are not properties: the YYYY-MM and the YYYY of
+// Group keys that are not properties: the YYYY-MM-DD, the YYYY-MM and the YYYY of
 // occurred_start.
 const (
+	GroupDay   = "day"
 	GroupMonth = "month"
 	GroupYear  = "year"
 )
 
 // GroupKeys are the values CountBy can group incidents by:
+//   - day: the YYYY-MM-DD of occurred_start (the map's timeline counts
+//     days, weeks, months and years from these);
 //   - month: the YYYY-MM of occurred_start;
 //   - year: the YYYY of occurred_start;
 //   - then the Group fields of Fields (country, admin1_code, event_type,
 //     sub_event_type, target_type, target_country): the property itself,
 //     "" when the incident has none.
-var GroupKeys = append([]string{GroupMonth, GroupYear}, FieldNames(func(f *Field) bool { return f.Group })...)
+var GroupKeys = append([]string{GroupDay, GroupMonth, GroupYear}, FieldNames(func(f *Field) bool { return f.Group })...)
 
 // Bucket is one group of CountBy: the value of the group key and how many
 // incidents have it.
@@ -395,6 +398,8 @@ type Bucket struct {
 // inc, as CountBy groups it; ok is false for a key not in GroupKeys.
 func GroupValue(inc *Incident, by string) (key string, ok bool) {
 	switch by {
+	case GroupDay:
+		return inc.OccurredStart.UTC().Format("2006-01-02"), true
 	case GroupMonth:
 		return inc.OccurredStart.UTC().Format("2006-01"), true
 	case GroupYear:

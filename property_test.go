@@ -116,7 +116,7 @@ func TestFieldsTable(t *testing.T) {
 	}{
 		{"sortable", SortableProperties, []string{"id", "occurred_start", "occurred_end", "country",
 			"event_type", "target_country", "fatalities", "injuries", "updated_at"}},
-		{"group keys", GroupKeys, []string{"month", "year", "country", "admin1_code", "event_type",
+		{"group keys", GroupKeys, []string{"day", "month", "year", "country", "admin1_code", "event_type",
 			"sub_event_type", "target_type", "target_country"}},
 	} {
 		if !slices.Equal(c.got, c.want) {

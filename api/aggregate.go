@@ -41,7 +41,7 @@ type aggregateBucket struct {
 // filter parameter of the items (itemParams without aggregateItemsOnly
 // and f), then f, which takes json only.
 func aggregateParams() []paramDoc {
-	ps := []paramDoc{{"groupby", "Required. What to count incidents by: month and year of occurred_start (YYYY-MM, YYYY), " +
+	ps := []paramDoc{{"groupby", "Required. What to count incidents by: day, month and year of occurred_start (YYYY-MM-DD, YYYY-MM, YYYY), " +
 		"or the value of country, admin1_code, event_type, sub_event_type, target_type or target_country (\"\" for incidents without one).",
 		map[string]any{"type": "string", "enum": incidentmap.GroupKeys}}}
 	for _, p := range itemParams() {

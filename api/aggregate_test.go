@@ -41,6 +41,8 @@ func TestAggregate(t *testing.T) {
 	}{
 		{"month", "groupby=month",
 			`{"groupby":"month","numberMatched":5,"buckets":[{"key":"2019-11","count":2},{"key":"2021-08","count":2},{"key":"2022-05","count":1}]}`},
+		{"day", "groupby=day&country=AFG",
+			`{"groupby":"day","numberMatched":2,"buckets":[{"key":"2019-11-01","count":1},{"key":"2021-08-08","count":1}]}`},
 		{"year", "groupby=year",
 			`{"groupby":"year","numberMatched":5,"buckets":[{"key":"2019","count":2},{"key":"2021","count":2},{"key":"2022","count":1}]}`},
 		{"country", "groupby=country",

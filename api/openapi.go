@@ -131,7 +131,7 @@ func buildOpenAPI() ([]byte, error) {
 			itemsParams, errorResponses(obj{
 				"200": itemsMedia,
 				"304": obj{"$ref": "#/components/responses/notModified"}}, true)),
-		aggregatePath: operation("aggregateIncidents", "Counts of published incidents by month, year, place or type",
+		aggregatePath: operation("aggregateIncidents", "Counts of published incidents by day, month, year, place or type",
 			"How many published incidents the filter selects, in groups of the groupby key, sorted by key (byte order); "+
 				"only groups with incidents are listed, and numberMatched is the sum of their counts. The filter parameters are "+
 				"those of the items and select the same incidents; limit, cursor, sortby and properties are errors here.",
@@ -142,7 +142,7 @@ func buildOpenAPI() ([]byte, error) {
 						"numberMatched": obj{"type": "integer", "minimum": 0},
 						"buckets": obj{"type": "array", "items": obj{"type": "object", "required": []string{"key", "count"},
 							"properties": obj{
-								"key":   obj{"type": "string", "description": "YYYY-MM for month, YYYY for year, else the property's value; \"\" when an incident has none"},
+								"key":   obj{"type": "string", "description": "YYYY-MM-DD for day, YYYY-MM for month, YYYY for year, else the property's value; \"\" when an incident has none"},
 								"count": obj{"type": "integer", "minimum": 1}}}}}}),
 				"304": obj{"$ref": "#/components/responses/notModified"}}, true)),
 		itemsPath + "/{id}": operation("getIncident", "One published incident",

@@ -198,7 +198,7 @@ func (s *Store) Extent(ctx context.Context, f incidentmap.Filter) (incidentmap.E
 
 // groupExprs is the allow-list from incidentmap.GroupKeys to the SQL of
 // the key over incidents i: the only way a group key reaches SQL.
-var groupExprs = sqlexpr.GroupExprs("to_char(i.occurred_start, 'YYYY-MM')", "to_char(i.occurred_start, 'YYYY')",
+var groupExprs = sqlexpr.GroupExprs("to_char(i.occurred_start, 'YYYY-MM-DD')", "to_char(i.occurred_start, 'YYYY-MM')", "to_char(i.occurred_start, 'YYYY')",
 	func(name string) string { return "i." + name })
 
 // CountBy counts the incidents f selects by the value of the group key by,

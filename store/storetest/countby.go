@@ -72,6 +72,7 @@ func testCountBy(t *testing.T, s incidentmap.Store) {
 		{"month all", incidentmap.Filter{}, "month", buckets("2019-11=3", "2019-12=1", "2020-09=2")},
 		{"month", incidentmap.Filter{Where: incidentmap.InStrings("status", published...)}, "month", buckets("2019-11=2", "2019-12=1", "2020-09=2")},
 		{"year", incidentmap.Filter{Where: incidentmap.InStrings("status", published...)}, "year", buckets("2019=3", "2020=2")},
+		{"day", incidentmap.Filter{Where: incidentmap.InStrings("status", published...)}, "day", buckets("2019-11-01=1", "2019-11-27=1", "2019-12-31=1", "2020-09-15=1", "2020-09-28=1")},
 		{"country", incidentmap.Filter{Where: incidentmap.InStrings("status", published...)}, "country", buckets("AFG=2", "IRQ=3")},
 		{"admin1_code", incidentmap.Filter{Where: incidentmap.InStrings("status", published...)}, "admin1_code", buckets("=1", "AF-HER=1", "AF-KAB=1", "IQ-BG=2")},
 		{"event_type", incidentmap.Filter{Where: incidentmap.InStrings("status", published...)}, "event_type", buckets("Explosions/Remote violence=3", "Protests=1", "Riots=1")},

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { BASE, SHOTS, countFilter, launch, markerTotal, newPage, waitLoaded } from "./lib.mjs";
+import { BASE, SHOTS, countFilter, countFrames, launch, markerTotal, newPage, waitLoaded } from "./lib.mjs";
 
 describe("the map on 100,000 incidents", { skip: process.env.E2E_MODE !== "large" && "seed run" }, () => {
   let browser;
@@ -50,16 +50,7 @@ describe("the map on 100,000 incidents", { skip: process.env.E2E_MODE !== "large
     await page.goto(BASE + "/#map=4,30,55");
     await waitLoaded(page);
     await page.waitForSelector(".leaflet-marker-icon");
-    await page.evaluate(() => {
-      const w = window;
-      w.__fps = { frames: 0, start: performance.now(), on: true };
-      const tick = () => {
-        if (!w.__fps.on) return;
-        w.__fps.frames++;
-        requestAnimationFrame(tick);
-      };
-      requestAnimationFrame(tick);
-    });
+    await countFrames(page);
     const cx = box.x + box.width / 2;
     const cy = box.y + box.height / 2;
     const drags = [[-250, -80], [250, 80], [-200, 120], [200, -120], [-150, 0], [150, 0]];

@@ -151,9 +151,23 @@ export function lastDayOf(month) {
   return `${month}-${String(new Date(Date.UTC(y, m, 0)).getUTCDate()).padStart(2, "0")}`;
 }
 
-/** barX is the page x of the middle of bar i of the month histogram. */
+/** barX is the page x of the middle of bar i of the timeline. */
 export async function barX(page, i) {
   const box = await page.locator("#hist-chart svg").boundingBox();
   const n = await page.locator("#hist-chart rect.hist__bar").count();
   return { x: box.x + ((i + 0.5) * box.width) / n, y: box.y + box.height / 2 };
+}
+
+/** countFrames starts counting the page's animation frames in window.__fps; set __fps.on = false to stop. */
+export async function countFrames(page) {
+  await page.evaluate(() => {
+    const w = window;
+    w.__fps = { frames: 0, start: performance.now(), on: true };
+    const tick = () => {
+      if (!w.__fps.on) return;
+      w.__fps.frames++;
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
 }

@@ -39,9 +39,9 @@ import {
 import { buildDetail } from "./detail";
 import { escapeHTML, statusText } from "./format";
 import { EVENT_COLOURS, OTHER_COLOUR, eventColour } from "./palette";
-import { Histogram } from "./histogram";
-import { bucketsFrom, nextWindow } from "./months";
-import { aggregateURL, buildCQL2, countURL, emptyFilter, itemsURL, num, parseCountries, type FilterState } from "./query";
+import { initResearch } from "./research";
+import { Timeline } from "./timeline";
+import { buildCQL2, countURL, emptyFilter, itemsURL, num, parseCountries, type FilterState } from "./query";
 import { groupSubEvents, SUB_EVENT_GROUPS } from "./subevents";
 import { fromSearch, toSearch, type PageState } from "./urlstate";
 import type { BBox, IncidentFeature } from "./types";
@@ -98,8 +98,6 @@ const input = {
 const eventBox = byId("f-event");
 const subBox = byId("f-sub");
 const provinceSelect = byId<HTMLSelectElement>("f-province");
-const playButton = byId<HTMLButtonElement>("play");
-const playWindow = byId<HTMLSelectElement>("play-window");
 const targetBox = byId("f-target");
 const cqlOut = byId<HTMLTextAreaElement>("cql");
 const detailEl = byId("detail");
@@ -138,6 +136,16 @@ map.createPane("countries").style.zIndex = "250";
 const markers = L.layerGroup();
 const heat = L.heatLayer([], { radius: 22, blur: 18, maxZoom: 10 });
 const overlays = L.layerGroup().addTo(map);
+/** The research tools (research.ts): table, counts, grid mode, share, PNG, scale and legends. */
+const research = initResearch({
+  map,
+  markers,
+  heat,
+  state: () => state,
+  selectIncident,
+  pushURL,
+  applyLayers: applyHeat,
+});
 
 function markerIcon(eventType: string | null | undefined): L.DivIcon {
   const dot = document.createElement("span");
@@ -182,6 +190,7 @@ function draw(fc: ClusterCollection): void {
     const title = f.properties.title ?? "incident";
     const m = L.marker(at, { icon: markerIcon(f.properties.event_type), title, alt: title, keyboard: true });
     m.on("click", () => selectIncident(f.id));
+    research.marker(m, f.id);
     markers.addLayer(m);
   }
   heat.setLatLngs(points);
@@ -255,6 +264,7 @@ function applyHeat(): void {
     map.removeLayer(heat);
     markers.addTo(map);
   }
+  research.applyMode(); // the grid mode (research.ts) may take the markers' place
 }
 
 /** drawOverlays shows the drawn rectangle and the distance circle of the filter. */
@@ -301,10 +311,13 @@ async function refresh(): Promise<void> {
     lastCollection = fc;
     draw(fc);
     reportStatus(fc);
+    research.drawn(fc);
+    drawn(fc.numberMatched);
   } catch (err) {
     if (ctl.signal.aborted) return;
     console.warn(err);
     setStatus(describeFailure(err), true);
+    drawn(null);
   } finally {
     setLoading(false);
     if (inFlight === ctl) inFlight = null;
@@ -508,8 +521,8 @@ function updateOutputs(): void {
   const f = state.filter;
   const cql = buildCQL2(f);
   cqlOut.value = cql || "(no filter: every incident)";
-  histogram.setRange(f.from, f.to);
-  void loadHistogram();
+  timeline.update();
+  research.changed();
   void loadProvinces(f.countries);
   const nSub = f.subEventTypes.length;
   byId("f-sub-summary").textContent = nSub ? `${nSub} sub-event type${nSub === 1 ? "" : "s"} chosen` : "Choose sub-event types";
@@ -640,16 +653,7 @@ async function loadProvinces(countries: string[]): Promise<void> {
   }
 }
 
-// ---------------------------------------------------------------- month histogram and animation
-
-const histEl = byId("hist");
-const histogram = new Histogram(byId("hist-chart"), (range) => {
-  stopPlay();
-  setDates(range?.from ?? "", range?.to ?? "");
-  pushURL();
-});
-let histURL = "";
-let histAbort: AbortController | null = null;
+// ---------------------------------------------------------------- timeline (timeline.ts)
 
 /** setDates sets the date range of the filter, the inputs, the outputs and the map. */
 function setDates(from: string, to: string): void {
@@ -661,77 +665,33 @@ function setDates(from: string, to: string): void {
   scheduleRefresh();
 }
 
-/** loadHistogram fetches the incidents per month of the filter without its dates, when that changed. */
-async function loadHistogram(): Promise<void> {
-  const url = aggregateURL(state.filter);
-  if (url === histURL) return;
-  histURL = url;
-  histAbort?.abort();
-  const ctl = new AbortController();
-  histAbort = ctl;
-  try {
-    const buckets = bucketsFrom(await getJSON(url, "the incidents per month", ctl.signal));
-    if (ctl.signal.aborted) return;
-    if (!buckets) throw new LoadError("The server sent counts per month in an unknown form.");
-    histogram.setData(buckets);
-    histogram.setRange(state.filter.from, state.filter.to);
-    byId("hist-first").textContent = buckets[0]?.key ?? "";
-    byId("hist-last").textContent = buckets[buckets.length - 1]?.key ?? "";
-    histEl.hidden = buckets.length === 0;
-    setMsg("hist-note", buckets.length === 0 ? "No incidents to chart by month." : "");
-  } catch (err) {
-    if (ctl.signal.aborted) return;
-    stopPlay();
-    histEl.hidden = true;
-    if (err instanceof NotOK && err.status === 404) {
-      setMsg("hist-note", "Incidents per month are not available on this server (no aggregate endpoint).");
-    } else {
-      histURL = ""; // try again on the next change
-      setMsg("hist-note", `Incidents per month: ${err instanceof LoadError ? err.message : "could not be loaded."}`, true);
-    }
-  }
+let drawWaiters: ((n: number | null) => void)[] = [];
+
+/** nextDraw resolves with the incidents in view once the next load is drawn (null if it fails). */
+function nextDraw(): Promise<number | null> {
+  return new Promise((resolve) => drawWaiters.push(resolve));
 }
 
-const PLAY_MS = 1000;
-let playTimer: ReturnType<typeof setInterval> | undefined;
-
-function playing(): boolean {
-  return playTimer !== undefined;
+function drawn(n: number | null): void {
+  const waiting = drawWaiters;
+  drawWaiters = [];
+  for (const resolve of waiting) resolve(n);
 }
 
-/** stopPlay pauses the animation; the current window stays. */
-function stopPlay(note = ""): void {
-  if (playTimer === undefined) return;
-  clearInterval(playTimer);
-  playTimer = undefined;
-  playButton.textContent = "Play";
-  playButton.setAttribute("aria-pressed", "false");
-  setMsg("play-msg", note);
-}
+const timeline = new Timeline({
+  filter: () => state.filter,
+  setDates: (from, to, push) => {
+    setDates(from, to);
+    if (push) pushURL();
+    else replaceURL();
+  },
+  nextDraw,
+  setNote: (text, isError = false) => setMsg("hist-note", text, isError),
+});
 
-/** playStep shows the next window; false at the end. */
-function playStep(): boolean {
-  const size = Number(playWindow.value) || 1;
-  const w = nextWindow(histogram.months, size, state.filter.from, state.filter.to);
-  if (!w) return false;
-  setDates(w.from, w.to);
-  setMsg("play-msg", `Showing ${w.from} to ${w.to}.`);
-  return true;
-}
-
-function startPlay(): void {
-  const size = Number(playWindow.value) || 1;
-  if (histogram.months.length === 0) return;
-  // At the end (or on a range that is no window), start over from the first month.
-  if (!nextWindow(histogram.months, size, state.filter.from, state.filter.to)) setDates("", "");
-  if (!playStep()) return;
-  pushURL(); // one history entry for the animation; its steps replace it
-  playButton.textContent = "Pause";
-  playButton.setAttribute("aria-pressed", "true");
-  playTimer = setInterval(() => {
-    if (playStep()) replaceURL();
-    else stopPlay("Reached the last month.");
-  }, PLAY_MS);
+/** stopPlay pauses the timeline's play; the current range stays. */
+function stopPlay(): void {
+  timeline.stop();
 }
 
 let applySeq = 0;
@@ -785,6 +745,7 @@ let detailAbort: AbortController | null = null;
 
 function renderDetail(f: IncidentFeature): void {
   shownId = f.id;
+  research.selected(f.id);
   const permalink = `${location.origin}${urlFor({ ...state, selected: f.id })}`;
   detailContent.replaceChildren(buildDetail(f, permalink));
   if (detailEl.hidden) {
@@ -797,6 +758,7 @@ function hideDetail(push: boolean): void {
   detailAbort?.abort();
   shownId = null;
   state.selected = null;
+  research.selected(null);
   detailEl.hidden = true;
   detailContent.replaceChildren();
   map.invalidateSize();
@@ -873,11 +835,11 @@ function wire(): void {
       pushURL();
       return;
     }
-    if (t instanceof HTMLTextAreaElement || t === playWindow) return;
+    // Controls marked data-self are handled by their own modules (timeline, research).
+    if (t instanceof HTMLTextAreaElement || t.dataset.self !== undefined) return;
     if (t === input.from || t === input.to) stopPlay();
     void applyForm();
   });
-  playButton.addEventListener("click", () => (playing() ? stopPlay() : startPlay()));
   byId("f-reset").addEventListener("click", () => {
     stopPlay();
     state.filter = emptyFilter();

@@ -219,15 +219,15 @@ export function countURL(f: FilterState): string {
 }
 
 /**
- * aggregateURL asks for the incidents per month that the state selects,
- * leaving out its date range: the histogram shows where a range could go.
+ * aggregateURL asks for the incidents per month (or other group) that the state selects,
+ * leaving out its date range: the timeline shows where a range could go.
  */
 export function aggregateURL(f: FilterState, groupby = "month"): string {
   return aggregateFor(buildCQL2({ ...f, from: "", to: "" }), groupby);
 }
 
 /** aggregateFor is the aggregate request of a CQL2 filter ("" for none). */
-function aggregateFor(cql: string, groupby: string): string {
+export function aggregateFor(cql: string, groupby: string): string {
   const q = new URLSearchParams({ groupby });
   if (cql !== "") {
     q.set("filter", cql);

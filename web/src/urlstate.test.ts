@@ -28,6 +28,8 @@ describe("URL state", () => {
       view: { lat: 33.5, lon: 55.25, zoom: 5 },
       selected: "2022-04-11-herat-iran-consulate",
       heat: true,
+      grid: true,
+      choropleth: true,
     };
     expect(fromSearch(toSearch(s))).toEqual(s);
   });
@@ -36,6 +38,8 @@ describe("URL state", () => {
     expect(fromSearch("#country=AFG&heat=1").filter.countries).toEqual(["AFG"]);
     expect(fromSearch("?country=AFG").filter.countries).toEqual(["AFG"]);
     expect(fromSearch("#heat=1").heat).toBe(true);
+    expect(fromSearch("#grid=1").grid).toBe(true);
+    expect(fromSearch("#grid=yes").grid).toBeUndefined();
   });
 
   it("ignores invalid values", () => {

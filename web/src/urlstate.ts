@@ -1,7 +1,7 @@
 /**
  * The page state in the URL fragment (#map=…&country=…; the server
  * rejects unknown query parameters, so not the query string): map view, every filter, the
- * selected incident and the heat-map switch. toSearch and fromSearch are
+ * selected incident, the heat-map switch and the grid and countries modes. toSearch and fromSearch are
  * inverse for every valid state, so a copied URL reopens the same page and
  * back/forward (popstate) restore it. Pure functions only.
  */
@@ -22,6 +22,10 @@ export interface PageState {
   /** Id of the incident whose detail panel is open, or null. */
   selected: string | null;
   heat: boolean;
+  /** The grid mode (counts per cell from /bins) instead of markers or heat. */
+  grid?: boolean;
+  /** The countries mode (each country shaded by its count) instead of markers or heat. */
+  choropleth?: boolean;
 }
 
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
@@ -65,6 +69,8 @@ export function toSearch(s: PageState): string {
   if (f.rect) q.set("rect", f.rect.map(num).join(","));
   if (s.selected) q.set("id", s.selected);
   if (s.heat) q.set("heat", "1");
+  if (s.grid) q.set("grid", "1");
+  if (s.choropleth) q.set("choropleth", "1");
   const out = q.toString();
   return out ? `?${out}` : "";
 }
@@ -105,5 +111,12 @@ export function fromSearch(search: string): PageState {
     if (zoom >= 0 && zoom <= 22 && Math.abs(lat) <= 90 && Math.abs(lon) <= 540) view = { zoom, lat, lon };
   }
   const id = q.get("id");
-  return { filter: f, view, selected: id && ID_RE.test(id) ? id : null, heat: q.get("heat") === "1" };
+  return {
+    filter: f,
+    view,
+    selected: id && ID_RE.test(id) ? id : null,
+    heat: q.get("heat") === "1",
+    ...(q.get("grid") === "1" ? { grid: true } : {}),
+    ...(q.get("choropleth") === "1" ? { choropleth: true } : {}),
+  };
 }

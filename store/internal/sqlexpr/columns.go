@@ -29,10 +29,10 @@ func Columns(column func(name string) string) map[string]Column {
 }
 
 // GroupExprs returns the allow-list from incidentmap.GroupKeys to the SQL
-// of each key: month and year as given, and each group field of
+// of each key: day, month and year as given, and each group field of
 // incidentmap.Fields as column(name).
-func GroupExprs(month, year string, column func(name string) string) map[string]string {
-	out := map[string]string{incidentmap.GroupMonth: month, incidentmap.GroupYear: year}
+func GroupExprs(day, month, year string, column func(name string) string) map[string]string {
+	out := map[string]string{incidentmap.GroupDay: day, incidentmap.GroupMonth: month, incidentmap.GroupYear: year}
 	for i := range incidentmap.Fields {
 		if f := &incidentmap.Fields[i]; f.Group {
 			out[f.Name] = column(f.Name)

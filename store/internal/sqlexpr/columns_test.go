@@ -44,8 +44,8 @@ func TestColumns(t *testing.T) {
 }
 
 func TestGroupExprs(t *testing.T) {
-	got := GroupExprs("M", "Y", func(name string) string { return "+" + name })
-	want := map[string]string{"month": "M", "year": "Y", "country": "+country", "admin1_code": "+admin1_code",
+	got := GroupExprs("D", "M", "Y", func(name string) string { return "+" + name })
+	want := map[string]string{"day": "D", "month": "M", "year": "Y", "country": "+country", "admin1_code": "+admin1_code",
 		"event_type": "+event_type", "sub_event_type": "+sub_event_type", "target_type": "+target_type",
 		"target_country": "+target_country"}
 	if !reflect.DeepEqual(got, want) {
