@@ -224,6 +224,7 @@ type server struct {
 	aggregates  aggregateCache // answers of /aggregate for the current data version
 
 	geo           GeoSource
+	builtin       basemapTiles // the built-in basemap, from geo
 	extractorOnce sync.Once
 	extractorVal  *ingest.Extractor
 	extractorErr  error
@@ -354,6 +355,7 @@ func newEngine(store incidentmap.Store, cfg Config) (*gin.Engine, *server, error
 		e.Handle(method, "/healthz", s.handle(s.healthz))
 		e.Handle(method, "/readyz", s.handle(s.readyz))
 		e.Handle(method, "/config.json", s.handle(s.config))
+		e.Handle(method, basemapPath, s.handle(s.basemapTile))
 		docs.Handle(method, geocodePath, s.handle(s.geocode))
 		docs.Handle(method, regionsURL, s.handle(s.regionsCollection))
 		docs.Handle(method, regionItemsPath, s.handle(s.regionItems))
