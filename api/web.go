@@ -72,6 +72,9 @@ func (s *server) config(c *gin.Context) error {
 	}
 	if s.geo != nil {
 		body.Builtin = &basemapBody{URL: BuiltinBasemapURL, Attribution: BuiltinBasemapAttribution}
+		// A page is starting: build the basemap while it loads its
+		// incidents, before it asks for tiles (once; later calls return).
+		go func() { _, _ = s.builtin.load(s.geo) }()
 	}
 	c.Header("Cache-Control", "no-cache")
 	writeJSON(c, http.StatusOK, body)

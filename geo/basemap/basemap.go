@@ -217,7 +217,14 @@ func layerOf(name string, shapes []shapeOf, b orb.Bound) *mvt.Layer {
 		if !s.bound.Intersects(b) {
 			continue
 		}
-		g := s.geom
+		// Cutting and projecting to the tile both rewrite points in
+		// place: work on a copy of the shared geometry.
+		var g orb.MultiPolygon
+		for _, poly := range s.geom {
+			if len(poly) > 0 && poly[0].Bound().Intersects(b) {
+				g = append(g, poly.Clone())
+			}
+		}
 		if !b.Contains(s.bound.Min) || !b.Contains(s.bound.Max) {
 			g = clip.MultiPolygon(b, g)
 		}
@@ -257,7 +264,6 @@ var (
 // candidate is a label with the size that orders it.
 type candidate struct {
 	label
-	size    float64
 	area    float64 // km², for countries and provinces
 	pop     int
 	capital bool
@@ -288,58 +294,56 @@ func (m *Map) buildLabels(cities []City) {
 		cands = append(cands, candidate{label: label{name: c.Name, kind: kind, at: orb.Point{c.Lon, c.Lat}},
 			pop: c.Population, capital: c.Capital})
 	}
+	// The order does not depend on the zoom: sort once.
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].score() > cands[j].score() })
 	for z := 0; z <= labelZooms; z++ {
 		m.labels[z] = chooseLabels(cands, z)
 	}
 }
 
-// chooseLabels picks the candidates labelled at zoom z: those over the
-// zoom's thresholds, then the most important one per grid cell. Countries
-// come first, then provinces, then cities (capitals first), each by size.
+// score orders candidates, highest first: countries by area, then
+// capitals by population, then provinces by area, then cities.
+func (c *candidate) score() float64 {
+	switch {
+	case c.kind == "country":
+		return 3e12 + c.area
+	case c.capital:
+		return 2e12 + float64(c.pop)
+	case c.kind == "province":
+		return 1e12 + c.area
+	}
+	return float64(c.pop)
+}
+
+// shown reports whether the candidate passes zoom z's thresholds.
+func (c *candidate) shown(z int) bool {
+	switch c.kind {
+	case "country":
+		return countryMinKm2[z] >= 0 && c.area >= countryMinKm2[z]
+	case "province":
+		return provinceMinKm2[z] >= 0 && c.area >= provinceMinKm2[z]
+	}
+	return cityMinPop[z] >= 0 && (c.pop >= cityMinPop[z] || (c.capital && z >= 3))
+}
+
+// chooseLabels picks the labels of zoom z from candidates sorted by
+// score: those over the zoom's thresholds, then the first one per grid
+// cell. Area labels are thinned among themselves, apart from cities.
 func chooseLabels(cands []candidate, z int) []label {
-	type scored struct {
-		c     *candidate
-		score float64 // higher wins
-	}
-	var in []scored
-	for i := range cands {
-		c := &cands[i]
-		var score float64
-		switch c.kind {
-		case "country":
-			if countryMinKm2[z] < 0 || c.area < countryMinKm2[z] {
-				continue
-			}
-			score = 3e12 + c.area
-		case "province":
-			if provinceMinKm2[z] < 0 || c.area < provinceMinKm2[z] {
-				continue
-			}
-			score = 1e12 + c.area
-		default:
-			if cityMinPop[z] < 0 || (c.pop < cityMinPop[z] && !(c.capital && z >= 3)) {
-				continue
-			}
-			score = float64(c.pop)
-			if c.capital {
-				score += 2e12
-			}
-		}
-		in = append(in, scored{c, score})
-	}
-	sort.SliceStable(in, func(i, j int) bool { return in[i].score > in[j].score })
-	// Countries and provinces are few and big: their labels are not
-	// thinned against cities, only against their own kind.
 	taken := map[[2]int64]bool{}
 	var out []label
-	for _, s := range in {
-		cx, cy := cellOf(s.c.at, z)
-		key := [2]int64{cx, cy<<2 | kindLayer(s.c.kind)}
+	for i := range cands {
+		c := &cands[i]
+		if !c.shown(z) {
+			continue
+		}
+		cx, cy := cellOf(c.at, z)
+		key := [2]int64{cx, cy<<2 | kindLayer(c.kind)}
 		if taken[key] {
 			continue
 		}
 		taken[key] = true
-		l := s.c.label
+		l := c.label
 		l.rank = len(out)
 		out = append(out, l)
 	}

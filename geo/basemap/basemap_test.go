@@ -1,6 +1,7 @@
 package basemap
 
 import (
+	"reflect"
 	"sync"
 	"testing"
 
@@ -165,6 +166,29 @@ func TestLabelsAgree(t *testing.T) {
 			// neighbour's buffer yet missing from its own tile.
 			if there["Kabul"] && !here["Kabul"] {
 				t.Errorf("zoom %d: Kabul labelled by a neighbour, not by its own tile", z)
+			}
+		}
+	}
+}
+
+// TestTileRepeatable cuts the same tiles twice, with other tiles between:
+// cutting must not change the shared geometry.
+func TestTileRepeatable(t *testing.T) {
+	m := mustMap(t)
+	tiles := []maptile.Tile{maptile.New(0, 0, 0), maptile.New(21, 12, 5), maptile.New(10, 6, 4), maptile.New(1, 1, 1)}
+	first := map[maptile.Tile]mvt.Layers{}
+	for round := 0; round < 2; round++ {
+		for _, tile := range tiles {
+			// The encoding orders properties as a map does: compare the
+			// decoded layers.
+			ls, err := mvt.Unmarshal(must(m.Tile(int(tile.Z), int(tile.X), int(tile.Y))))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if round == 0 {
+				first[tile] = ls
+			} else if !reflect.DeepEqual(ls, first[tile]) {
+				t.Errorf("tile %v changed between two cuts", tile)
 			}
 		}
 	}
