@@ -4,13 +4,17 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/incidentmap/incidentmap/geo"
+	"github.com/incidentmap/incidentmap/geo/gazetteer"
+	"github.com/incidentmap/incidentmap/geo/region"
 	"github.com/paulmach/orb/encoding/mvt"
 )
 
@@ -85,6 +89,32 @@ func TestBasemapTileWithoutGeo(t *testing.T) {
 	ts := newTestServer(t, newFake())
 	if w := ts.get(t, "/tiles/basemap/0/0/0.mvt"); w.Code != http.StatusNotFound {
 		t.Errorf("status %d, want 404: %s", w.Code, w.Body)
+	}
+}
+
+// signalGeo reports its first Regions call on called and has no data.
+type signalGeo struct{ called chan struct{} }
+
+func (g signalGeo) Regions() (*region.Index, error) {
+	close(g.called)
+	return nil, errors.New("signalGeo: no regions")
+}
+
+func (signalGeo) Gazetteer() (*gazetteer.Gazetteer, error) {
+	return nil, errors.New("signalGeo: no gazetteer")
+}
+
+func TestWarmBasemap(t *testing.T) {
+	g := signalGeo{called: make(chan struct{})}
+	ts := newTestServer(t, newFake(), func(c *Config) { c.Geo = g; c.WarmBasemap = true })
+	select {
+	case <-g.called:
+	case <-time.After(10 * time.Second):
+		t.Fatal("WarmBasemap did not start building the basemap")
+	}
+	// A basemap that cannot be built is a 500, never a tile.
+	if w := ts.get(t, "/tiles/basemap/0/0/0.mvt"); w.Code != http.StatusInternalServerError {
+		t.Errorf("status %d, want 500", w.Code)
 	}
 }
 
