@@ -52,21 +52,12 @@ func decode(t *testing.T, body []byte) map[string]*mvt.Layer {
 	return out
 }
 
-func names(l *mvt.Layer) map[string]bool {
+// values returns the string values of a property over a layer's features.
+func values(l *mvt.Layer, key string) map[string]bool {
 	out := map[string]bool{}
 	for _, f := range l.Features {
-		if n, ok := f.Properties["name"].(string); ok {
-			out[n] = true
-		}
-	}
-	return out
-}
-
-func codes(l *mvt.Layer) map[string]bool {
-	out := map[string]bool{}
-	for _, f := range l.Features {
-		if c, ok := f.Properties["code"].(string); ok {
-			out[c] = true
+		if v, ok := f.Properties[key].(string); ok {
+			out[v] = true
 		}
 	}
 	return out
@@ -109,7 +100,7 @@ func TestTile(t *testing.T) {
 					t.Errorf("%s: extent %d", name, ls[name].Extent)
 				}
 			}
-			land := codes(ls["land"])
+			land := values(ls["land"], "code")
 			if len(land) < tt.minLand {
 				t.Errorf("%d countries on the tile, want at least %d", len(land), tt.minLand)
 			}
@@ -121,7 +112,7 @@ func TestTile(t *testing.T) {
 			if got := len(ls["province"].Features) > 0; got != tt.provinces {
 				t.Errorf("provinces shown: %v, want %v", got, tt.provinces)
 			}
-			labels := names(ls["label"])
+			labels := values(ls["label"], "name")
 			for _, n := range tt.labels {
 				if !labels[n] {
 					t.Errorf("no label %q (labels: %v)", n, labels)
@@ -159,8 +150,8 @@ func TestLabelsAgree(t *testing.T) {
 	for z := 3; z <= 14; z++ {
 		tile := maptile.At(orb.Point{69.17233, 34.52813}, maptile.Zoom(z))
 		for _, n := range []maptile.Tile{{X: tile.X - 1, Y: tile.Y, Z: tile.Z}, {X: tile.X + 1, Y: tile.Y, Z: tile.Z}} {
-			here := names(decode(t, must(m.Tile(int(tile.Z), int(tile.X), int(tile.Y))))["label"])
-			there := names(decode(t, must(m.Tile(int(n.Z), int(n.X), int(n.Y))))["label"])
+			here := values(decode(t, must(m.Tile(int(tile.Z), int(tile.X), int(tile.Y))))["label"], "name")
+			there := values(decode(t, must(m.Tile(int(n.Z), int(n.X), int(n.Y))))["label"], "name")
 			// Kabul is within the label buffer of a neighbour only when
 			// near its edge; what matters is that no label is in a
 			// neighbour's buffer yet missing from its own tile.
