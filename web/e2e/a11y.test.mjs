@@ -173,6 +173,12 @@ describe("bugs and accessibility", { skip: LARGE && "large-data run" }, () => {
     assert.equal(name, "7 incidents: 5 explosions, 2 strategic developments");
     await page.keyboard.press(" ");
     await page.waitForFunction(() => /map=9,/.test(decodeURIComponent(location.hash)), null, { timeout: 10000 });
+    await waitLoaded(page);
+    // The redraw took the focused cluster away: focus is on the map, and
+    // the next Tab reaches the new markers, not the top of the page.
+    assert.equal(await page.evaluate(() => document.activeElement?.id), "map");
+    await page.keyboard.press("Tab");
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute("aria-label")), name);
     assert.deepEqual(rec.errors, []);
     await context.close();
   });

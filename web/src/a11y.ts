@@ -45,23 +45,37 @@ export function incidentName(title: string | null | undefined, eventType: string
 /**
  * makeOperable makes a marker a button: named, in the tab order, and
  * pressed with Enter or Space like a click. Leaflet itself answers only
- * Enter, and only on markers with a popup.
+ * Enter, and only on markers with a popup. When a focused marker goes
+ * (the map redraws after a zoom), focus moves to the map, so that the
+ * next Tab reaches its new markers rather than the top of the page.
  */
 export function makeOperable(marker: Marker, name: string): void {
+  let el: HTMLElement | undefined;
+  let container: HTMLElement | null = null;
   marker.on("add", () => {
-    const el = marker.getElement();
+    el = marker.getElement();
     if (!el) return;
-    el.setAttribute("role", "button");
-    el.setAttribute("aria-label", name);
-    el.tabIndex = 0;
-    el.addEventListener("keydown", (e) => {
+    const button = el;
+    container = button.closest<HTMLElement>(".leaflet-container");
+    button.setAttribute("role", "button");
+    button.setAttribute("aria-label", name);
+    button.tabIndex = 0;
+    button.addEventListener("focus", () => (lastFocused = button));
+    button.addEventListener("keydown", (e) => {
       if (e.key !== "Enter" && e.key !== " ") return;
       e.preventDefault();
       e.stopPropagation();
       marker.fire("click", { latlng: marker.getLatLng(), originalEvent: e });
     });
   });
+  marker.on("remove", () => {
+    const lost = document.activeElement === document.body || document.activeElement === null;
+    if (el && lastFocused === el && lost) container?.focus({ preventScroll: true });
+  });
 }
+
+/** lastFocused is the marker that last had focus: its removal hands focus to the map. */
+let lastFocused: HTMLElement | null = null;
 
 /** rgbOf reads "#rgb", "#rrggbb" or "rgb(r, g, b)" into 0..255 channels; null otherwise. */
 export function rgbOf(colour: string): [number, number, number] | null {
