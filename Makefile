@@ -1,6 +1,6 @@
 # incidentmap — the two commands a newcomer needs are `make run` and `make test`.
 GO       ?= go
-WEB_SRC  := $(wildcard web/src/*.ts web/src/*.css) web/index.html web/vite.config.ts web/tsconfig.json
+WEB_SRC  := $(wildcard web/src/*.ts web/src/*.css web/scripts/*.mjs) web/index.html web/vite.config.ts web/tsconfig.json
 
 .PHONY: run build web test bench clean
 

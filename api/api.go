@@ -103,6 +103,10 @@ type Config struct {
 	// (the read model of tiles, clusters and bins) in the background when
 	// the handler is made, instead of on the first request that needs it.
 	WarmTiles bool
+	// WarmBasemap builds the built-in basemap (loading the boundaries and
+	// the gazetteer, a few seconds of CPU) in the background when the
+	// handler is made, instead of when a page first asks for it.
+	WarmBasemap bool
 	// MaxHeavy is how many heavy requests (every request for data —
 	// collections, items, counts — and extraction) run at once; zero means
 	// DefaultMaxHeavy. Keep it below the database pool's size, so that
@@ -224,6 +228,7 @@ type server struct {
 	aggregates  aggregateCache // answers of /aggregate for the current data version
 
 	geo           GeoSource
+	builtin       basemapTiles // the built-in basemap, from geo
 	extractorOnce sync.Once
 	extractorVal  *ingest.Extractor
 	extractorErr  error
@@ -283,6 +288,9 @@ func newEngine(store incidentmap.Store, cfg Config) (*gin.Engine, *server, error
 				s.log.Error("tile index: data version", slog.String("error", err.Error()))
 			}
 		}()
+	}
+	if cfg.WarmBasemap && s.geo != nil {
+		go func() { _, _ = s.builtin.load(s.geo) }()
 	}
 	s.corsOrigins = cfg.CORSOrigins
 	if s.corsOrigins == nil {
@@ -354,6 +362,7 @@ func newEngine(store incidentmap.Store, cfg Config) (*gin.Engine, *server, error
 		e.Handle(method, "/healthz", s.handle(s.healthz))
 		e.Handle(method, "/readyz", s.handle(s.readyz))
 		e.Handle(method, "/config.json", s.handle(s.config))
+		e.Handle(method, basemapPath, s.handle(s.basemapTile))
 		docs.Handle(method, geocodePath, s.handle(s.geocode))
 		docs.Handle(method, regionsURL, s.handle(s.regionsCollection))
 		docs.Handle(method, regionItemsPath, s.handle(s.regionItems))

@@ -572,8 +572,8 @@ func TestConfigJSON(t *testing.T) {
 		want    string
 	}{
 		{"basemap", Basemap{URL: "https://tile.openstreetmap.org/{z}/{x}/{y}.png", Attribution: "© OpenStreetMap <contributors>"},
-			`{"basemap":{"url":"https://tile.openstreetmap.org/{z}/{x}/{y}.png","attribution":"© OpenStreetMap \u003ccontributors\u003e"}}`},
-		{"none", Basemap{}, `{"basemap":null}`},
+			`{"basemap":{"url":"https://tile.openstreetmap.org/{z}/{x}/{y}.png","attribution":"© OpenStreetMap \u003ccontributors\u003e"},"builtin_basemap":null}`},
+		{"none", Basemap{}, `{"basemap":null,"builtin_basemap":null}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

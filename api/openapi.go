@@ -163,10 +163,14 @@ func buildOpenAPI() ([]byte, error) {
 			nil, obj{"200": response("The database answers.", mediaJSON, schemaRef("status")),
 				"503": obj{"$ref": "#/components/responses/unavailable"}}),
 		"/config.json": operation("getFrontEndConfig", "Configuration of the map front end",
-			"The basemap tile layer, or null when none is configured.",
+			"The configured basemap tile layer, or null when none is configured; and the built-in basemap (null when the "+
+				"server has no embedded geography), which the map draws when basemap is null or its tiles fail.",
 			nil, obj{"200": response("The front-end configuration.", mediaJSON, obj{"type": "object",
-				"properties": obj{"basemap": obj{"type": "object", "nullable": true, "properties": obj{
-					"url": obj{"type": "string"}, "attribution": obj{"type": "string"}}}}})}),
+				"properties": obj{
+					"basemap": obj{"type": "object", "nullable": true, "properties": obj{
+						"url": obj{"type": "string"}, "attribution": obj{"type": "string"}}},
+					"builtin_basemap": obj{"type": "object", "nullable": true, "properties": obj{
+						"url": obj{"type": "string"}, "attribution": obj{"type": "string"}}}}})}),
 		geocodePath: operation("geocode", "Forward geocoding",
 			"Candidate places for a name from the embedded gazetteer (GeoNames towns; countries, first-level divisions, US counties, "+
 				"regions and continents), best first, with kind, code and bbox of areas, the score that ranked them, the name that matched "+
@@ -582,6 +586,13 @@ func tileOpenAPIPaths() obj {
 			"The tiles of "+tilesetPath+" at the URL layout of XYZ tile clients: zoom, column, row.",
 			append([]any{pathParam("z", "The zoom.", intSchema), pathParam("x", "The column.", intSchema),
 				pathParam("y", "The row.", intSchema)}, tileParams...), tileResponses()),
+		"/tiles/basemap/{z}/{x}/{y}.mvt": operation("getBasemapTile", "A vector tile of the built-in basemap",
+			"Drawn by the server from its embedded boundaries and gazetteer: layer land (country polygons, property code), "+
+				"province (first-level divisions, from zoom 4) and label (points with name, kind — country, province, capital, "+
+				"city — and rank, 0 first), extent 4096, simplified per zoom; gzipped when accepted; cached for a day. A zoom "+
+				"beyond "+fmt.Sprint(MaxTileZoom)+" is a 400, a row or column outside the matrix a 404.",
+			[]any{pathParam("z", "The zoom.", intSchema), pathParam("x", "The column.", intSchema), pathParam("y", "The row.", intSchema)},
+			errorResponses(obj{"200": response("The tile.", mediaMVT, obj{"type": "string", "format": "binary"})}, true)),
 		tmsListPath: operation("getTileMatrixSets", "Tile matrix sets",
 			"The one tile matrix set, WebMercatorQuad.", jsonParams, jsonDoc("The tile matrix sets.")),
 		tmsPath: operation("getTileMatrixSet", "The WebMercatorQuad tile matrix set",

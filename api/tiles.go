@@ -197,23 +197,30 @@ func (s *server) tile(c *gin.Context) error {
 // tileAlias serves GET /tiles/incidents/{z}/{x}/{y}.mvt, the same tiles in
 // the order of XYZ tile URLs.
 func (s *server) tileAlias(c *gin.Context) error {
-	z, err := parseTileCoord("z", c.Param("z"))
-	if err != nil {
-		return err
-	}
-	x, err := parseTileCoord("x", c.Param("x"))
-	if err != nil {
-		return err
-	}
-	ys, ok := strings.CutSuffix(c.Param("y"), ".mvt")
-	if !ok {
-		return incidentmap.Errorf(incidentmap.ENOTFOUND, "tile URLs end in .mvt")
-	}
-	y, err := parseTileCoord("y", ys)
+	z, x, y, err := parseXYZ(c)
 	if err != nil {
 		return err
 	}
 	return s.serveTile(c, z, x, y)
+}
+
+// parseXYZ reads the path parameters z, x and y of an XYZ tile URL that
+// ends in "{y}.mvt".
+func parseXYZ(c *gin.Context) (z, x, y int, err error) {
+	if z, err = parseTileCoord("z", c.Param("z")); err != nil {
+		return 0, 0, 0, err
+	}
+	if x, err = parseTileCoord("x", c.Param("x")); err != nil {
+		return 0, 0, 0, err
+	}
+	ys, ok := strings.CutSuffix(c.Param("y"), ".mvt")
+	if !ok {
+		return 0, 0, 0, incidentmap.Errorf(incidentmap.ENOTFOUND, "tile URLs end in .mvt")
+	}
+	if y, err = parseTileCoord("y", ys); err != nil {
+		return 0, 0, 0, err
+	}
+	return z, x, y, nil
 }
 
 // serveTile writes the tile z/x/y (x the column, y the row) of the

@@ -53,6 +53,9 @@ func (s *server) readyz(c *gin.Context) error {
 // that the server decides.
 type configBody struct {
 	Basemap *basemapBody `json:"basemap"`
+	// Builtin is the basemap the server draws itself: the default when
+	// Basemap is null and the fallback when its tiles fail to load.
+	Builtin *basemapBody `json:"builtin_basemap"`
 }
 
 type basemapBody struct {
@@ -60,11 +63,18 @@ type basemapBody struct {
 	Attribution string `json:"attribution"`
 }
 
-// config serves GET /config.json. basemap is null when none is configured.
+// config serves GET /config.json. basemap is null when none is
+// configured; builtin_basemap is null without the embedded geography.
 func (s *server) config(c *gin.Context) error {
 	var body configBody
 	if s.basemap.URL != "" {
 		body.Basemap = &basemapBody{URL: s.basemap.URL, Attribution: s.basemap.Attribution}
+	}
+	if s.geo != nil {
+		body.Builtin = &basemapBody{URL: BuiltinBasemapURL, Attribution: BuiltinBasemapAttribution}
+		// A page is starting: build the basemap while it loads its
+		// incidents, before it asks for tiles (once; later calls return).
+		go func() { _, _ = s.builtin.load(s.geo) }()
 	}
 	c.Header("Cache-Control", "no-cache")
 	writeJSON(c, http.StatusOK, body)
@@ -134,13 +144,30 @@ func (s *server) readWeb(name string) ([]byte, error) {
 	return io.ReadAll(f)
 }
 
+// precompressed are the encodings the front-end build writes beside each
+// text file (web/scripts/compress.mjs), best first, with their suffixes.
+var precompressed = [...]struct{ encoding, suffix string }{{"br", ".br"}, {"gzip", ".gz"}}
+
 // serveContent writes a front-end file with an ETag of its content, so that
 // conditional and range requests work whatever the file system. Files under
 // assets/ have content hashes in their names and are cached for a year;
-// everything else is revalidated.
+// everything else is revalidated. When the build left a brotli or gzip
+// copy of the file and the client accepts it, that copy is sent with its
+// Content-Encoding (and an ETag of its own).
 func (s *server) serveContent(c *gin.Context, name string, b []byte) {
-	sum := sha256.Sum256(b)
 	h := c.Writer.Header()
+	for _, p := range precompressed {
+		z, err := s.readWeb(name + p.suffix)
+		if err != nil {
+			continue
+		}
+		addVary(h, "Accept-Encoding")
+		if acceptsEncoding(c.Request, p.encoding) && h.Get("Content-Encoding") == "" {
+			h.Set("Content-Encoding", p.encoding)
+			b = z
+		}
+	}
+	sum := sha256.Sum256(b)
 	h.Set("ETag", `"`+hex.EncodeToString(sum[:12])+`"`)
 	switch {
 	case strings.HasPrefix(name, "assets/"):

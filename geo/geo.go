@@ -1,7 +1,8 @@
 // Package geo owns the geographic knowledge incidents are checked and
 // completed with: the embedded gazetteer (geo/gazetteer: place names to
 // points) and the embedded country and province boundaries (geo/region:
-// points to regions); geo/cluster clusters points per map zoom. It is
+// points to regions); geo/cluster clusters points per map zoom, and
+// geo/basemap cuts vector tiles of a light basemap from both. It is
 // pure computation; nothing here touches a database or HTTP.
 //
 // Data holds both, each loaded on first use, because their costs differ:

@@ -55,6 +55,10 @@ type Main struct {
 	listener   net.Listener
 	server     *http.Server
 	closeReady func() error
+
+	// WarmBasemap builds the built-in basemap at start: serve sets it;
+	// tests that never draw a map leave it off.
+	WarmBasemap bool
 }
 
 // Open opens the store, loads the seeds into an empty database when
@@ -106,6 +110,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		MaxImportBytes:  m.Config.MaxImportBytes,
 		AuthFailures:    int(m.Config.AuthFailures),
 		WarmTiles:       true,
+		WarmBasemap:     m.WarmBasemap,
 	})
 	if err != nil {
 		return err
@@ -212,7 +217,7 @@ func redact(dsn string) string {
 }
 
 func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
-	m := &Main{Config: cfg, Logger: newLogger(cfg.LogFormat, stderr)}
+	m := &Main{Config: cfg, Logger: newLogger(cfg.LogFormat, stderr), WarmBasemap: true}
 	if err := m.Open(ctx); err != nil {
 		m.Close()
 		return err

@@ -543,3 +543,17 @@ func (g *Gazetteer) CountryName(alpha3 string) (string, bool) {
 	n, ok := g.countryName[alpha3]
 	return n, ok
 }
+
+// Cities calls fn with every GeoNames populated place of at least
+// minPopulation inhabitants, in id order, until fn returns false. Curated
+// sites and areas are not cities.
+func (g *Gazetteer) Cities(minPopulation int, fn func(Place) bool) {
+	for i := range g.records[:g.nGeo] {
+		if int(g.records[i].pop) < minPopulation || g.records[i].kind != kCity {
+			continue
+		}
+		if !fn(g.place(int32(i))) {
+			return
+		}
+	}
+}

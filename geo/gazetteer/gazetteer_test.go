@@ -126,3 +126,33 @@ func BenchmarkLoad(b *testing.B) {
 		}
 	}
 }
+
+func TestCities(t *testing.T) {
+	g := mustLoad(t)
+	tests := []struct {
+		name    string
+		minPop  int
+		stop    int // stop after this many; 0 for never
+		want    int // exactly, when stop > 0; at least, otherwise
+		contain string
+	}{
+		{"millions", 5_000_000, 0, 30, "Baghdad"},
+		{"stops when told", 0, 3, 3, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n, found := 0, tt.contain == ""
+			g.Cities(tt.minPop, func(p Place) bool {
+				n++
+				if p.Population < tt.minPop || p.Kind != KindCity {
+					t.Fatalf("Cities(%d) gave %+v", tt.minPop, p)
+				}
+				found = found || p.Name == tt.contain
+				return tt.stop == 0 || n < tt.stop
+			})
+			if (tt.stop > 0 && n != tt.want) || n < tt.want || !found {
+				t.Errorf("Cities(%d): %d places (want %d), %q found: %v", tt.minPop, n, tt.want, tt.contain, found)
+			}
+		})
+	}
+}

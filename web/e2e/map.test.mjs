@@ -55,9 +55,9 @@ describe("the map on the seed incidents", { skip: LARGE && "large-data run" }, (
     }
     const firstBytes = rec.bytes;
     const firstResponses = rec.responses;
-    // With no basemap configured, the country outlines arrive after the incidents.
+    // With no basemap configured, the built-in basemap's tiles arrive after the incidents.
     const outlines = await page
-      .waitForSelector(".leaflet-countries-pane path", { state: "attached", timeout: 15000 })
+      .waitForSelector(".basemap-builtin canvas.leaflet-tile-loaded", { state: "attached", timeout: 15000 })
       .then(() => true, () => false);
     await page.waitForTimeout(300); // late console errors
     assert.deepEqual(rec.errors, []);
@@ -65,7 +65,7 @@ describe("the map on the seed incidents", { skip: LARGE && "large-data run" }, (
     await page.screenshot({ path: join(SHOTS, "01-map.png") });
     console.log(`# MEASURE time to first incidents on screen: ${firstMs} ms`);
     console.log(`# MEASURE bytes transferred until the first incidents show: ${firstBytes} bytes in ${firstResponses} responses`);
-    console.log(`# MEASURE bytes transferred for the first view incl. offline country outlines (${outlines ? "drawn" : "not available"}): ${rec.bytes} bytes in ${rec.responses} responses`);
+    console.log(`# MEASURE bytes transferred for the first view incl. the built-in basemap (${outlines ? "drawn" : "not available"}): ${rec.bytes} bytes in ${rec.responses} responses`);
     if (rec.missing.size) console.log(`# NOTE endpoints missing on this server (404): ${[...rec.missing].join(", ")}`);
     await context.close();
   });

@@ -30,17 +30,6 @@ export function basemapFrom(config: unknown): Basemap | null {
   return { url: url.trim(), attribution: typeof attribution === "string" ? attribution : "" };
 }
 
-/** fetchBasemap loads /config.json; any failure means no basemap. */
-export async function fetchBasemap(): Promise<Basemap | null> {
-  try {
-    const resp = await fetch("/config.json", { headers: { Accept: "application/json" } });
-    if (!resp.ok) return null;
-    return basemapFrom(await resp.json());
-  } catch {
-    return null;
-  }
-}
-
 function isIncident(f: unknown): f is IncidentFeature {
   if (!f || typeof f !== "object") return false;
   const { geometry, properties } = f as { geometry?: unknown; properties?: unknown };
@@ -210,17 +199,6 @@ export async function geocode(q: string): Promise<Place[]> {
       throw new LoadError("Place search (/geocode) is not available on this server.");
     }
     throw err;
-  }
-}
-
-/** fetchCountries loads the country outlines for the offline fallback layer; null when unavailable. */
-export async function fetchCountries(): Promise<unknown | null> {
-  try {
-    const body = await getJSON("/collections/regions/items?level=0&limit=300", "country outlines");
-    const t = (body as { type?: unknown } | null)?.type;
-    return t === "FeatureCollection" ? body : null;
-  } catch {
-    return null;
   }
 }
 

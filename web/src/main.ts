@@ -12,9 +12,6 @@ import "./style.css";
 import L from "./leaflet-global";
 import "leaflet.heat";
 import {
-  fetchBasemap,
-  type Basemap,
-  fetchCountries,
   fetchEnums,
   fetchIncident,
   fetchProvinces,
@@ -37,7 +34,7 @@ import {
   type ClusterFeature,
 } from "./clusters";
 import { buildDetail } from "./detail";
-import { escapeHTML, statusText } from "./format";
+import { statusText } from "./format";
 import { EVENT_COLOURS, OTHER_COLOUR, eventColour } from "./palette";
 import { initResearch } from "./research";
 import { Timeline } from "./timeline";
@@ -45,6 +42,11 @@ import { buildCQL2, countURL, emptyFilter, itemsURL, num, parseCountries, type F
 import { groupSubEvents, SUB_EVENT_GROUPS } from "./subevents";
 import { fromSearch, toSearch, type PageState } from "./urlstate";
 import type { BBox, IncidentFeature } from "./types";
+// Basemap, accessibility and selection (issue 12): see those modules.
+import { addBackground } from "./basemap";
+import { fetchMapConfig } from "./mapconfig";
+import { clusterName, incidentName, keepLegendOffSheets, makeOperable } from "./a11y";
+import { Selection } from "./select";
 
 /** Where the map starts when there is nothing to fit to: the seed incidents' region. */
 const DEFAULT_CENTRE: L.LatLngTuple = [30, 55];
@@ -132,9 +134,11 @@ let state: PageState = fromSearch(location.hash);
 // ---------------------------------------------------------------- map
 
 const map = L.map("map", { minZoom: 2, maxZoom: 19 });
-map.createPane("countries").style.zIndex = "250";
 const markers = L.layerGroup();
 const heat = L.heatLayer([], { radius: 22, blur: 18, maxZoom: 10 });
+/** The heat map's points; set on the layer only while it is on the map (leaflet.heat redraws through its map). */
+let heatPoints: [number, number, number][] = [];
+const selection = new Selection(map);
 const overlays = L.layerGroup().addTo(map);
 /** The research tools (research.ts): table, counts, grid mode, share, PNG, scale and legends. */
 const research = initResearch({
@@ -168,6 +172,7 @@ function clusterMarker(f: ClusterFeature, at: L.LatLngTuple): L.Marker {
     zIndexOffset: Math.round(1000 * Math.log10(Math.max(1, p.count))),
   });
   m.on("click", () => void openCluster(f, at));
+  makeOperable(m, clusterName(p.count, types));
   return m;
 }
 
@@ -191,9 +196,11 @@ function draw(fc: ClusterCollection): void {
     const m = L.marker(at, { icon: markerIcon(f.properties.event_type), title, alt: title, keyboard: true });
     m.on("click", () => selectIncident(f.id));
     research.marker(m, f.id);
+    makeOperable(m, incidentName(f.properties.title, f.properties.event_type, f.properties.occurred_start));
     markers.addLayer(m);
   }
-  heat.setLatLngs(points);
+  heatPoints = points;
+  if (map.hasLayer(heat)) heat.setLatLngs(points);
 }
 
 /**
@@ -236,6 +243,7 @@ async function openCluster(f: ClusterFeature, at: L.LatLngTuple): Promise<void> 
       box.append(more);
     }
     shownId = null;
+    selection.clear();
     detailContent.replaceChildren(box);
     if (detailEl.hidden) {
       detailEl.hidden = false;
@@ -260,6 +268,7 @@ function applyHeat(): void {
   if (state.heat) {
     map.removeLayer(markers);
     heat.addTo(map);
+    heat.setLatLngs(heatPoints);
   } else {
     map.removeLayer(heat);
     markers.addTo(map);
@@ -295,7 +304,6 @@ function describeFailure(err: unknown): string {
 }
 
 let inFlight: AbortController | null = null;
-let lastCollection: ClusterCollection | null = null;
 
 /** refresh loads and draws the incidents in the current view. */
 async function refresh(): Promise<void> {
@@ -308,7 +316,6 @@ async function refresh(): Promise<void> {
     const body = await getJSON(clustersURL(state.filter, currentBBox(), map.getZoom()), "incidents", ctl.signal);
     if (ctl.signal.aborted) return;
     const fc = parseClusters(body);
-    lastCollection = fc;
     draw(fc);
     reportStatus(fc);
     research.drawn(fc);
@@ -341,7 +348,7 @@ function reportStatus(fc: ClusterCollection): void {
     clusters > 0
       ? ` (in ${clusters.toLocaleString("en")} clusters${singles > 0 ? ` and ${singles.toLocaleString("en")} single markers` : ""}; click a cluster to zoom in)`
       : "";
-  setStatus(statusText(n, n) + how + statusNote);
+  setStatus(statusText(n, n) + how);
 }
 
 let timer: ReturnType<typeof setTimeout> | undefined;
@@ -356,8 +363,6 @@ function scheduleRefresh(): void {
     void refresh();
   }, DEBOUNCE_MS);
 }
-
-let statusNote = "";
 
 // ---------------------------------------------------------------- URL
 
@@ -752,6 +757,8 @@ function renderDetail(f: IncidentFeature): void {
     detailEl.hidden = false;
     map.invalidateSize();
   }
+  const [lon, lat] = f.geometry.coordinates;
+  selection.show(lat, nearLon(lon, map.getCenter().lng), detailEl);
 }
 
 function hideDetail(push: boolean): void {
@@ -759,6 +766,7 @@ function hideDetail(push: boolean): void {
   shownId = null;
   state.selected = null;
   research.selected(null);
+  selection.clear();
   detailEl.hidden = true;
   detailContent.replaceChildren();
   map.invalidateSize();
@@ -898,10 +906,11 @@ async function start(): Promise<void> {
     filtersToggle.setAttribute("aria-expanded", "false");
   }
   addLegend();
+  keepLegendOffSheets([filtersEl, detailEl], window.matchMedia("(max-width: 700px)"));
   applyHeat();
   wire();
   const enumsP = fetchEnums();
-  const backgroundP = drawBackground(fetchBasemap());
+  const mapConfigP = fetchMapConfig();
   const enums = (await enumsP) ?? FALLBACK_ENUMS;
   checkboxes(eventBox, "event", enums.eventTypes);
   for (const [group, subs] of groupSubEvents(enums.subEventTypes, enums.eventTypes)) {
@@ -953,32 +962,9 @@ async function start(): Promise<void> {
   });
   void openSelected();
   await refresh();
-
-  await backgroundP;
-}
-
-/** drawBackground adds the configured basemap, or else the country outlines so the map is never blank. */
-async function drawBackground(basemapP: Promise<Basemap | null>): Promise<void> {
-  const basemap = await basemapP;
-  if (basemap) {
-    // Leaflet renders attribution as HTML; ours is plain text from config.
-    L.tileLayer(basemap.url, { attribution: escapeHTML(basemap.attribution), maxZoom: 19 }).addTo(map);
-    return;
-  }
-  const countries = await fetchCountries();
-  if (countries) {
-    L.geoJSON(countries as GeoJSON.GeoJsonObject, {
-      pane: "countries",
-      interactive: false,
-      style: { color: "#9aa7b1", weight: 0.8, fillColor: "#ffffff", fillOpacity: 0.7 },
-    }).addTo(map);
-    statusNote = " · offline map: country outlines";
-  } else {
-    statusNote = " · no basemap configured";
-  }
-  if (lastCollection && !inFlight && !refreshPending && !statusEl.classList.contains("bar__status--error")) {
-    reportStatus(lastCollection);
-  }
+  // The background comes after the first incidents, so that its tiles
+  // never hold up the incidents' requests.
+  addBackground(map, await mapConfigP);
 }
 
 void start();

@@ -1,18 +1,20 @@
 /**
  * Marker colours: one fixed colour per ACLED event type (see EventTypes in
- * incident.go), and grey for anything else.
+ * incident.go), and grey for anything else. Each has a contrast of at
+ * least 3:1 (WCAG non-text) against the built-in basemap's land and sea
+ * and against white; palette.test.ts checks it.
  */
 
 export const EVENT_COLOURS: Readonly<Record<string, string>> = {
-  "Battles": "#d62728",
-  "Explosions/Remote violence": "#ff7f0e",
-  "Violence against civilians": "#9467bd",
-  "Protests": "#1f77b4",
-  "Riots": "#e377c2",
-  "Strategic developments": "#2ca02c",
+  "Battles": "#c62828",
+  "Explosions/Remote violence": "#bf5000",
+  "Violence against civilians": "#7b3fa8",
+  "Protests": "#1565c0",
+  "Riots": "#ad1457",
+  "Strategic developments": "#2e7d32",
 };
 
-export const OTHER_COLOUR = "#7f7f7f";
+export const OTHER_COLOUR = "#5f6b73";
 
 /** eventColour returns the marker colour of an event type. */
 export function eventColour(eventType: string | null | undefined): string {
