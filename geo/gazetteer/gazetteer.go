@@ -42,7 +42,9 @@
 //     government (PPLG), 1.0 a first-order seat (PPLA), 0.6 PPLA2, 0.4
 //     PPLA3, 0.3 PPLA4/PPLA5, 0 other populated places, −0.2 a section of a
 //     city (PPLX), −1.0 a historical, abandoned or destroyed place;
-//   - country is 3.0 when the place is in Query.Country;
+//   - country is 4.0 when the place is in Query.Country (more than a
+//     country's kind weight exceeds a division's, so "Georgia" with
+//     country USA is the state);
 //   - proximity is 2/(1 + d/100 km), d the great-circle distance from
 //     Query.Near (0 inside an area's box).
 //

@@ -127,7 +127,7 @@ type found struct {
 func (g *Gazetteer) Search(q Query) []Candidate {
 	text := truncate(strings.ToValidUTF8(truncate(q.Text, MaxQueryBytes), ""), MaxQueryBytes)
 	name, rest, _ := cutHint(text)
-	key := normalize(name)
+	key := g.dropThe(normalize(name))
 	if key == "" {
 		return nil
 	}
@@ -161,6 +161,9 @@ func (g *Gazetteer) Search(q Query) []Candidate {
 	}
 	if !division {
 		hits = g.addCapitals(hits, key)
+	}
+	if len(hits) == 0 {
+		hits = g.lookupPlural(hits, key)
 	}
 	if len(hits) == 0 {
 		hits = g.lookupFuzzy(hits, key)
@@ -236,6 +239,40 @@ func (g *Gazetteer) lookup(hits []found, key string, flag uint8) []found {
 		hits = append(hits, found{place: ps.place, kind: kind})
 	}
 	return hits
+}
+
+// dropThe removes a leading "the" from key unless the name with it is
+// known ("The Hague"): news writes "the Gambia", "the Philippines", "the
+// United States", and the gazetteer lists them without it.
+func (g *Gazetteer) dropThe(key string) string {
+	rest, ok := strings.CutPrefix(key, "the ")
+	if !ok || rest == "" {
+		return key
+	}
+	if _, known := g.exact[key]; known {
+		return key
+	}
+	return rest
+}
+
+// lookupPlural appends, for a key ending in "s" that matched nothing, the
+// countries whose name or demonym is key without the "s": "Afghans",
+// "Americans", "Saudis" name their country as "Afghan" does. Only
+// countries are taken, so a plural never reaches a town.
+func (g *Gazetteer) lookupPlural(hits []found, key string) []found {
+	stem, ok := strings.CutSuffix(key, "s")
+	if !ok || len(stem) < 4 {
+		return hits
+	}
+	n := len(hits)
+	hits = g.lookup(hits, stem, 0)
+	kept := hits[:n]
+	for _, h := range hits[n:] {
+		if g.records[h.place].kind == kCountry {
+			kept = append(kept, h)
+		}
+	}
+	return kept
 }
 
 // lookupFuzzy appends the places whose name or ASCII name has key's
@@ -428,6 +465,12 @@ func Importance(p *Place) float64 {
 // so the best fuzzy score stays below the worst exact one.
 const fuzzyPenalty = 12.0
 
+// countryHintBonus is added for a place in Query.Country. It exceeds the
+// gap between a country's kind weight and a first-level division's (6.0 −
+// 2.5), so that the hinted country's own division wins over a foreign
+// country of the same name: "Georgia" with country USA is the state.
+const countryHintBonus = 4.0
+
 func score(p *Place, h found, country string, near *orb.Point) float64 {
 	m := matchWeight(h.kind)
 	if h.fuzzy > 0 {
@@ -435,7 +478,7 @@ func score(p *Place, h found, country string, near *orb.Point) float64 {
 	}
 	s := m + Importance(p)
 	if country != "" && p.Country == country {
-		s += 3.0
+		s += countryHintBonus
 	}
 	if near != nil {
 		s += 2 / (1 + kmTo(p, *near)/100)
