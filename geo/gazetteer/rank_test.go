@@ -2,6 +2,8 @@ package gazetteer
 
 import (
 	"testing"
+
+	"github.com/paulmach/orb"
 )
 
 // TestRankReaderMeaning checks the names the issue lists resolve to what a
@@ -141,6 +143,34 @@ func TestRankMiddleEastCities(t *testing.T) {
 		cs := g.Search(Query{Text: name, Limit: 1})
 		if len(cs) == 0 || cs[0].Kind != KindCity || cs[0].Country != country {
 			t.Errorf("%s → %+v, want a city in %s", name, cs, country)
+		}
+	}
+}
+
+// TestScoreRecord: the score Search computes from the compact records
+// (with the importance precomputed at load) is the documented score of
+// the expanded place, for every hit of names of every kind, with and
+// without a country hint and a point.
+func TestScoreRecord(t *testing.T) {
+	g := mustLoad(t)
+	for i := range g.records {
+		p := g.place(int32(i))
+		if g.records[i].imp != Importance(&p) {
+			t.Fatalf("%s: precomputed importance %v, want %v", p.Name, g.records[i].imp, Importance(&p))
+		}
+	}
+	inIraq := orb.Point{44.4, 33.3} // inside Iraq's box, so its distance is 0
+	for _, name := range []string{"san jose", "springfield", "iraq", "georgia", "middle east", "herat", "cook county"} {
+		for _, country := range []string{"", "USA", "IRQ", "XXX"} {
+			for _, near := range []*orb.Point{nil, &inIraq} {
+				for _, h := range g.lookup(nil, name, 0) {
+					p := g.place(h.place)
+					want := score(&p, h, country, near)
+					if got := g.scoreRecord(h, g.countryIndex(country), near); got != want {
+						t.Errorf("%s (%s) country %q near %v: scoreRecord %v, score %v", p.Name, p.Kind, country, near, got, want)
+					}
+				}
+			}
 		}
 	}
 }
