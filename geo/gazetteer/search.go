@@ -710,7 +710,8 @@ func validPoint(p orb.Point) bool {
 const maxKnownPostings = 300
 
 // Known reports whether name (no hints) is exactly the name, alternate or
-// demonym of some place, and the highest Importance among those places
+// demonym (or a plural demonym) of some place, and the highest Importance
+// among those places
 // and whether that best one is an area. It is the cheap test a toponym
 // recogniser asks before it resolves anything.
 func (g *Gazetteer) Known(name string) (importance float64, area, ok bool) {
@@ -726,6 +727,13 @@ func (g *Gazetteer) Known(name string) (importance float64, area, ok bool) {
 			importance, area = r.imp, r.kind != kCity && r.kind != kSite
 		}
 		ok = true
+	}
+	if !ok { // "Americans": a plural demonym, as Search reads it
+		for _, h := range g.lookupPlural(nil, key) {
+			if r := &g.records[h.place]; r.imp > importance {
+				importance, area, ok = r.imp, true, true
+			}
+		}
 	}
 	return importance, area, ok
 }
