@@ -21,7 +21,10 @@
 // falls back to a fuzzy match of an important place (one letter off under
 // eight letters, two from eight: "Hirat"). Text after a comma narrows the
 // candidates to a country or first-order division ("Green Zone, Baghdad");
-// a trailing "province", "state", "county", … asks for a division. Work
+// a trailing "province", "state", "county", … asks for a division. A
+// leading "the" is dropped unless the name with it is known ("the
+// Gambia", but "The Hague"), and a plural that matches nothing is read as
+// a country's demonym ("Americans"), never as a town. Work
 // per query is bounded: text is cut to MaxQueryBytes and at most 5,000
 // places are read per key.
 //
