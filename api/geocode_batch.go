@@ -140,7 +140,7 @@ func (s *server) geocodeBatch(c *gin.Context) error {
 		if err != nil {
 			return err
 		}
-		rs = x.Places(req.Text)
+		rs = x.PlacesNear(req.Text, req.Country, doc.Near)
 	} else {
 		doc.Mentions = mentionsIn(req.Text, req.Names)
 		rs = g.ResolveDocument(doc)

@@ -230,7 +230,7 @@ func readNewsDocsNoRefs(t testing.TB, path string) []NewsDoc {
 // newsFloors are the lowest Acc@161km the news gold sets may score, a
 // little below what was measured when they were set (README, Geocoding).
 var newsFloors = map[string]map[string]float64{
-	"dev":      {ModeNameOnly: 0.90, ModeContext: 0.92},
+	"dev":      {ModeNameOnly: 0.93, ModeContext: 0.95},
 	"held-out": {ModeNameOnly: 0.92, ModeContext: 0.93},
 }
 

@@ -28,15 +28,17 @@ package ingest
 //     consulate in Karbala") and otherwise only adds evidence to another
 //     draft. General wording ("a series of blasts", "similar attacks") is
 //     skipped.
-//   - Places (extract_place.go): capitalised sequences, less titles,
-//     organisations and sentence-initial words; each resolved with the
-//     gazetteer, with the countries the article names and the host
-//     country of "the Iraqi city of …" as hints, and in a second pass the
-//     article's dominant country and the centre of its places as Near. A
-//     name not after "in", "near", "city of", … is kept only when it
-//     matches a capital, a provincial seat, a site or a city of 100,000.
-//     Countries are places only after such a word ("in northwestern
-//     Afghanistan"), at country precision.
+//   - Places (recognise.go, extract_place.go): the toponym recogniser's
+//     mentions, resolved all together with the whole article as context
+//     (gazetteer.ResolveDocument: "X, Y", areas containing the other
+//     places, nearness, the majority country). Drafting keeps a place only
+//     when the words allow: demonyms, regions and continents never;
+//     countries only after "in", "near", … ("in northwestern
+//     Afghanistan"), at country precision; a capital standing for its
+//     government ("Tehran's") not; the host country of "the Iraqi city of
+//     …" picks that country's candidate; a name not after a place word
+//     only when it is an exact name of a country, division, capital,
+//     provincial seat, site or city of 100,000.
 //   - Each trigger takes the places of the missions named in its sentence
 //     ("the Iranian embassy in Kabul and its consulate in … Herat" gives
 //     two drafts), else the listed places after a takeover ("captured
@@ -50,7 +52,9 @@ package ingest
 //     date of a draft named in the same sentence, else the week up to
 //     publication (precision week), and its evidence says so.
 //   - Mentions of one place with compatible type, target country and date
-//     are merged into one draft; the most specific wording wins.
+//     are merged into one draft ("the province of Herat" and the town of
+//     Herat are one place); the most specific wording and the most
+//     precise place win.
 //
 // Titles and summaries are written from the fields by a template, never
 // copied from the text.
@@ -58,15 +62,12 @@ package ingest
 import (
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/incidentmap/incidentmap"
 	"github.com/incidentmap/incidentmap/feature"
 	"github.com/incidentmap/incidentmap/geo/gazetteer"
 	"github.com/incidentmap/incidentmap/geo/region"
-	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/planar"
 )
 
 // Limits on the work one article may cost.
@@ -141,28 +142,12 @@ func (e Extraction) FeatureCollection() []byte {
 type Extractor struct {
 	g *gazetteer.Gazetteer
 	r *region.Index
-
-	mu        sync.Mutex
-	centroids map[string]orb.Point
 }
 
 // NewExtractor returns an Extractor that resolves places with g and finds
 // their country and province with r.
 func NewExtractor(g *gazetteer.Gazetteer, r *region.Index) *Extractor {
-	return &Extractor{g: g, r: r, centroids: map[string]orb.Point{}}
-}
-
-// centroid returns the area centroid of a country's boundary, cached.
-func (x *Extractor) centroid(code string, mp orb.MultiPolygon) orb.Point {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if p, ok := x.centroids[code]; ok {
-		return p
-	}
-	p, _ := planar.CentroidArea(mp)
-	p = orb.Point{round5(p[0]), round5(p[1])}
-	x.centroids[code] = p
-	return p
+	return &Extractor{g: g, r: r}
 }
 
 // mention is one trigger at one place in one sentence.
@@ -200,29 +185,15 @@ func (x *Extractor) Extract(text string, published time.Time) (Extraction, error
 	sents := splitSentences(text, maxSentences)
 	ex := Extraction{Sentences: len(sents)}
 
-	// Words, toponyms and the countries the article names.
+	// Every place the recogniser finds, resolved together with the whole
+	// text as context; drafting takes its toponyms from them.
 	sentWords := make([][]word, len(sents))
-	sentTops := make([][]int, len(sents))
-	res := &resolver{x: x, mentioned: map[string]int{}, cache: map[string][]gazetteer.Candidate{}}
 	for i, s := range sents {
-		ws := words(text, s.start, s.end)
-		sentWords[i] = ws
-		for _, w := range ws {
-			base, _ := stripPossessive(w.text)
-			if c, ok := countryWords[strings.ToLower(base)]; ok && isCapitalised(base) {
-				res.mentioned[c]++
-			}
-		}
-		for _, t := range findToponymPhrases(ws) {
-			if len(ex.Toponyms) >= maxToponyms {
-				break
-			}
-			sentTops[i] = append(sentTops[i], len(ex.Toponyms))
-			ex.Toponyms = append(ex.Toponyms, t)
-		}
+		sentWords[i] = words(text, s.start, s.end)
 	}
-	res.resolve(ex.Toponyms)
 	ex.Places = x.places(text, sents)
+	var sentTops [][]int
+	ex.Toponyms, sentTops = x.draftToponyms(sents, sentWords, ex.Places)
 
 	// Mentions: triggers with their place, target, date and counts.
 	var mentions []mention
@@ -309,14 +280,43 @@ type cluster struct {
 	ms []mention
 }
 
+// place returns the incident's place: the most precise place its
+// mentions name (the town of Herat over "the province of Herat"), the
+// first of equals.
 func (c *cluster) place(tops []Toponym) (PlaceCandidate, int, bool) {
+	best, bestTop, found := PlaceCandidate{}, -1, false
 	for _, m := range c.ms {
-		if m.place >= 0 {
-			p, ok := tops[m.place].place()
-			return p, m.place, ok
+		if m.place < 0 {
+			continue
+		}
+		if p, ok := tops[m.place].place(); ok && (!found || precisionRank(p.Precision) < precisionRank(best.Precision)) {
+			best, bestTop, found = p, m.place, true
 		}
 	}
-	return PlaceCandidate{}, -1, false
+	return best, bestTop, found
+}
+
+// precisionRank orders location precisions finest first.
+func precisionRank(p string) int {
+	for i, q := range incidentmap.LocationPrecisions {
+		if string(q) == p {
+			return i
+		}
+	}
+	return len(incidentmap.LocationPrecisions)
+}
+
+// samePlace reports whether two mentions' places are one place for
+// merging: the same place, or a first-level division and a town in it of
+// the same name ("the province of Herat" and Herat).
+func samePlace(p, q PlaceCandidate, pText, qText string) bool {
+	if p.GeoNamesID == q.GeoNamesID && p.Country == q.Country {
+		return true
+	}
+	if p.Kind != gazetteer.KindAdmin1 && q.Kind != gazetteer.KindAdmin1 || p.Kind == q.Kind {
+		return false
+	}
+	return p.Admin1Code != "" && p.Admin1Code == q.Admin1Code && strings.EqualFold(pText, qText)
 }
 
 func compatibleFamily(a, b family) bool {
@@ -332,9 +332,9 @@ func compatibleFamily(a, b family) bool {
 // compatible reports whether mention m may join cluster c.
 func compatible(c *cluster, m mention, tops []Toponym) bool {
 	if m.place >= 0 {
-		p, _, ok := c.place(tops)
+		p, pt, ok := c.place(tops)
 		q, _ := tops[m.place].place()
-		if !ok || p.GeoNamesID != q.GeoNamesID || p.Country != q.Country {
+		if !ok || !samePlace(p, q, tops[pt].Text, tops[m.place].Text) {
 			return false
 		}
 	}

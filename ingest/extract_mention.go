@@ -253,11 +253,8 @@ func (x *Extractor) militaryBaseMention(base mention, topsp *[]Toponym, text str
 		!strings.Contains(strings.ToLower(text[tg.start:tg.end]), "base") {
 		return mention{}, false
 	}
-	t := Toponym{Text: text[tg.start:tg.end], Start: tg.start, End: tg.end,
-		HostCountry: tg.country, IsCountry: true, Locative: true, Chosen: -1}
-	res := &resolver{x: x}
-	res.resolveCountry(&t)
-	if _, ok := t.place(); !ok {
+	t, ok := x.countryToponym(tg.country, tg.start, tg.end, text[tg.start:tg.end])
+	if !ok {
 		return mention{}, false
 	}
 	t.Reason = "no place named: the country of the military target; " + t.Reason

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/incidentmap/incidentmap/geo/gazetteer"
+	"github.com/paulmach/orb"
 )
 
 // Toponym recognition for every place mention of an article (not only the
@@ -183,23 +184,29 @@ func (x *Extractor) Places(text string) []gazetteer.Resolved { return x.PlacesIn
 // PlacesIn is Places for a text published in country (ISO 3166-1
 // alpha-3, or ""), whose places are preferred as Query.Country prefers.
 func (x *Extractor) PlacesIn(text, country string) []gazetteer.Resolved {
+	return x.PlacesNear(text, country, nil)
+}
+
+// PlacesNear is PlacesIn for a text published at near (or nil), whose
+// nearby places are preferred as Query.Near prefers.
+func (x *Extractor) PlacesNear(text, country string, near *orb.Point) []gazetteer.Resolved {
 	if len(text) > MaxArticleBytes {
 		text = text[:MaxArticleBytes]
 	}
-	return x.placesIn(text, splitSentences(text, maxSentences), country)
+	return x.placesIn(text, splitSentences(text, maxSentences), country, near)
 }
 
 // places recognises and resolves every place mention of text.
 func (x *Extractor) places(text string, sents []sentence) []gazetteer.Resolved {
-	return x.placesIn(text, sents, "")
+	return x.placesIn(text, sents, "", nil)
 }
 
-func (x *Extractor) placesIn(text string, sents []sentence, country string) []gazetteer.Resolved {
+func (x *Extractor) placesIn(text string, sents []sentence, country string, near *orb.Point) []gazetteer.Resolved {
 	ms := recognise(x.g, text, sents)
 	if len(ms) == 0 {
 		return nil
 	}
-	rs := x.g.ResolveDocument(gazetteer.Document{Mentions: ms, Text: text, Country: country})
+	rs := x.g.ResolveDocument(gazetteer.Document{Mentions: ms, Text: text, Country: country, Near: near})
 	out := rs[:0]
 	for _, r := range rs {
 		if r.Chosen >= 0 {

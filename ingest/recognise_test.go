@@ -15,6 +15,8 @@ func TestRecognise(t *testing.T) {
 		{"a county with its word", "Deputies in Cook County made arrests.", []string{"Cook County"}},
 		{"a hyphenated article", "Fighting near Deir ez-Zor went on.", []string{"Deir ez-Zor"}},
 		{"a demonym", "Iraqi forces moved north.", []string{"Iraqi"}},
+		{"a plural demonym", "Americans and Afghans were evacuated.", []string{"Americans", "Afghans"}},
+		{"a plural of a town is no name", "The Berlins of this world vanished.", nil},
 		{"an important sentence-initial name", "Kabul was quiet on Friday.", []string{"Kabul"}},
 		{"a small place starting a sentence is a name", "Sterling said the vote was close.", nil},
 		{"a small place without a place word", "The Marble family sold the farm.", nil},

@@ -48,6 +48,9 @@ func TestGeocodeBatchEndpoint(t *testing.T) {
 		{"names alone", `{"names":["Iraq","Iraqi","Cook County","Middle East","Xyzzyville"]}`,
 			[]string{"country:IRQ", "country:IRQ", "admin2:US-17031", "region:middle-east", ""}},
 		{"text alone", `{"text":"Voters in Georgia queued for hours in Atlanta and Savannah."}`, []string{"admin1:US-GA", "", ""}},
+		// The publication's country counts for a text alone too.
+		{"text alone with country", `{"text":"Floods hit Georgia on Monday.","country":"USA"}`, []string{"admin1:US-GA"}},
+		{"text alone, no country", `{"text":"Floods hit Georgia on Monday."}`, []string{"country:GEO"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

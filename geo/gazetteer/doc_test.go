@@ -70,9 +70,11 @@ func BenchmarkResolveDocument(b *testing.B) {
 	doc := Document{Text: text, Mentions: mentionsOf(text, "Georgia", "Atlanta", "Savannah", "Dublin", "Ohio",
 		"Alexandria", "Virginia", "Iraq", "Middle East", "Baghdad")}
 	b.ReportAllocs()
+	cpu := cpuNanos()
 	for b.Loop() {
 		g.ResolveDocument(doc)
 	}
+	reportCPU(b, cpu)
 }
 
 // FuzzResolveDocument: any text and any offsets resolve without a panic,

@@ -21,7 +21,10 @@
 // falls back to a fuzzy match of an important place (one letter off under
 // eight letters, two from eight: "Hirat"). Text after a comma narrows the
 // candidates to a country or first-order division ("Green Zone, Baghdad");
-// a trailing "province", "state", "county", … asks for a division. Work
+// a trailing "province", "state", "county", … asks for a division. A
+// leading "the" is dropped unless the name with it is known ("the
+// Gambia", but "The Hague"), and a plural that matches nothing is read as
+// a country's demonym ("Americans"), never as a town. Work
 // per query is bounded: text is cut to MaxQueryBytes and at most 5,000
 // places are read per key.
 //
@@ -42,7 +45,9 @@
 //     government (PPLG), 1.0 a first-order seat (PPLA), 0.6 PPLA2, 0.4
 //     PPLA3, 0.3 PPLA4/PPLA5, 0 other populated places, −0.2 a section of a
 //     city (PPLX), −1.0 a historical, abandoned or destroyed place;
-//   - country is 3.0 when the place is in Query.Country;
+//   - country is 4.0 when the place is in Query.Country (more than a
+//     country's kind weight exceeds a division's, so "Georgia" with
+//     country USA is the state);
 //   - proximity is 2/(1 + d/100 km), d the great-circle distance from
 //     Query.Near (0 inside an area's box).
 //
@@ -158,6 +163,9 @@ type record struct {
 	feature  uint16 // index into g.strs
 	admin1   uint16 // index into g.admin1s
 	kind     uint8  // kCity, kSite, kCountry, …
+	// imp is the place's Importance, computed once at load: Search
+	// ranks hundreds of places per query without expanding them.
+	imp float64
 }
 
 // admin1 is a first-order division as the places name it.
@@ -170,13 +178,14 @@ type admin1 struct {
 type Gazetteer struct {
 	// records holds the GeoNames places sorted by id, then the sites.
 	records  []record
-	nGeo     int              // records[:nGeo] are GeoNames places
-	names    string           // arena of names
-	strs     []string         // interned country and feature codes
-	admin1s  []admin1         // admin1s[0] is "none"
-	sources  map[int64]string // site id → source note
-	exact    map[string]int32 // normalised name → first posting
-	fuzzy    map[string]int32 // skeleton of a Latin name → first posting
+	nGeo     int               // records[:nGeo] are GeoNames places
+	names    string            // arena of names
+	strs     []string          // interned country and feature codes
+	strIdx   map[string]uint16 // code → index in strs
+	admin1s  []admin1          // admin1s[0] is "none"
+	sources  map[int64]string  // site id → source note
+	exact    map[string]int32  // normalised name → first posting
+	fuzzy    map[string]int32  // skeleton of a Latin name → first posting
 	postings []posting
 	// areas holds the extra data of records[areaStart:], the areas.
 	areas     []areaInfo
@@ -317,6 +326,11 @@ func loadAll(places, sites, areas string) (*Gazetteer, error) {
 		}
 	}
 	g.names = b.names.String()
+	g.strIdx = b.strIdx
+	for i := range g.records {
+		p := g.place(int32(i))
+		g.records[i].imp = Importance(&p)
+	}
 	return g, nil
 }
 
@@ -476,20 +490,27 @@ func (g *Gazetteer) post(m map[string]int32, key string, idx int32, kind uint8) 
 
 // place expands record i into a Place.
 func (g *Gazetteer) place(i int32) Place {
+	var p Place
+	g.placeInto(&p, i)
+	return p
+}
+
+// placeInto expands record i into *p, which must be the zero Place; it
+// writes the fields in place, so that a slice of candidates is filled
+// without copying each Place.
+func (g *Gazetteer) placeInto(p *Place, i int32) {
 	r := &g.records[i]
 	off := int(r.nameOff)
-	name := g.names[off : off+int(r.nameLen)]
-	ascii := name
+	p.Name = g.names[off : off+int(r.nameLen)]
+	p.ASCIIName = p.Name
 	if r.asciiLen > 0 {
 		off += int(r.nameLen)
-		ascii = g.names[off : off+int(r.asciiLen)]
+		p.ASCIIName = g.names[off : off+int(r.asciiLen)]
 	}
-	a := g.admin1s[r.admin1]
-	p := Place{
-		ID: r.id, Name: name, ASCIIName: ascii, Lon: r.lon, Lat: r.lat,
-		Country: g.strs[r.country], Admin1Code: a.code, Admin1Name: a.name,
-		FeatureCode: g.strs[r.feature], Population: int(r.pop),
-	}
+	a := &g.admin1s[r.admin1]
+	p.ID, p.Lon, p.Lat = r.id, r.lon, r.lat
+	p.Country, p.Admin1Code, p.Admin1Name = g.strs[r.country], a.code, a.name
+	p.FeatureCode, p.Population = g.strs[r.feature], int(r.pop)
 	p.Kind = kindNames[r.kind]
 	if r.kind == kSite {
 		p.Source = g.sources[r.id]
@@ -497,14 +518,13 @@ func (g *Gazetteer) place(i int32) Place {
 	if a := g.area(i); a != nil {
 		p.Code, p.AreaKm2 = a.code, a.areaKm2
 		if a.hasBound {
-			b := a.bound
+			b := a.bound // a copy: callers may change it
 			p.Bound = &b
 		}
 		if p.Country == "---" {
 			p.Country = ""
 		}
 	}
-	return p
 }
 
 // find returns the record index of id.

@@ -2,6 +2,8 @@ package gazetteer
 
 import (
 	"testing"
+
+	"github.com/paulmach/orb"
 )
 
 // TestRankReaderMeaning checks the names the issue lists resolve to what a
@@ -26,6 +28,21 @@ func TestRankReaderMeaning(t *testing.T) {
 		{"Quebec", KindAdmin1, "CA-QC", "CAN", ""}, // a province far larger than its city
 		{"Democratic Republic of Congo", KindCountry, "COD", "COD", ""},
 		{"Cook County, Georgia", KindAdmin2, "US-13075", "USA", "Georgia"},
+		// "the" before a name the gazetteer lists without it, unless the
+		// name with it is known.
+		{"the Philippines", KindCountry, "PHL", "PHL", ""},
+		{"The Gambia", KindCountry, "GMB", "GMB", ""},
+		{"the United States", KindCountry, "USA", "USA", ""},
+		{"The Hague", KindCity, "", "NLD", ""},
+		// Plural demonyms name their country.
+		{"Americans", KindCountry, "USA", "USA", ""},
+		{"Afghans", KindCountry, "AFG", "AFG", ""},
+		// Abbreviations and demonyms news writes.
+		{"USA", KindCountry, "USA", "USA", ""},
+		{"UAE", KindCountry, "ARE", "ARE", ""},
+		{"Bosnian", KindCountry, "BIH", "BIH", ""},
+		{"Korean", KindCountry, "KOR", "KOR", ""},
+		{"Kazakh", KindCountry, "KAZ", "KAZ", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
@@ -39,6 +56,31 @@ func TestRankReaderMeaning(t *testing.T) {
 					tt.kind, tt.code, tt.country, tt.admin1)
 			}
 		})
+	}
+}
+
+// TestRankPluralNeverTown: a plural is read as a demonym of a country,
+// never as a town ("Berlins" is not Berlin).
+func TestRankPluralNeverTown(t *testing.T) {
+	g := mustLoad(t)
+	for _, q := range []string{"Berlins", "Kabuls", "Springfields"} {
+		if cs := g.Search(Query{Text: q}); len(cs) > 0 && !cs[0].IsArea() {
+			t.Errorf("Search(%q) = %s (%s, %s), want no town", q, cs[0].Name, cs[0].Kind, cs[0].Country)
+		}
+	}
+}
+
+// TestRankCountryHint: the publication's country makes its own division
+// win over a foreign country of the same name.
+func TestRankCountryHint(t *testing.T) {
+	g := mustLoad(t)
+	cs := g.Search(Query{Text: "Georgia", Country: "USA", Limit: 1})
+	if len(cs) == 0 || cs[0].Code != "US-GA" {
+		t.Errorf("Georgia with country USA → %+v, want the state", cs)
+	}
+	cs = g.Search(Query{Text: "Georgia", Limit: 1})
+	if len(cs) == 0 || cs[0].Code != "GEO" {
+		t.Errorf("Georgia → %+v, want the country", cs)
 	}
 }
 
@@ -101,6 +143,34 @@ func TestRankMiddleEastCities(t *testing.T) {
 		cs := g.Search(Query{Text: name, Limit: 1})
 		if len(cs) == 0 || cs[0].Kind != KindCity || cs[0].Country != country {
 			t.Errorf("%s → %+v, want a city in %s", name, cs, country)
+		}
+	}
+}
+
+// TestScoreRecord: the score Search computes from the compact records
+// (with the importance precomputed at load) is the documented score of
+// the expanded place, for every hit of names of every kind, with and
+// without a country hint and a point.
+func TestScoreRecord(t *testing.T) {
+	g := mustLoad(t)
+	for i := range g.records {
+		p := g.place(int32(i))
+		if g.records[i].imp != Importance(&p) {
+			t.Fatalf("%s: precomputed importance %v, want %v", p.Name, g.records[i].imp, Importance(&p))
+		}
+	}
+	inIraq := orb.Point{44.4, 33.3} // inside Iraq's box, so its distance is 0
+	for _, name := range []string{"san jose", "springfield", "iraq", "georgia", "middle east", "herat", "cook county"} {
+		for _, country := range []string{"", "USA", "IRQ", "XXX"} {
+			for _, near := range []*orb.Point{nil, &inIraq} {
+				for _, h := range g.lookup(nil, name, 0) {
+					p := g.place(h.place)
+					want := score(&p, h, country, near)
+					if got := g.scoreRecord(h, g.countryIndex(country), near); got != want {
+						t.Errorf("%s (%s) country %q near %v: scoreRecord %v, score %v", p.Name, p.Kind, country, near, got, want)
+					}
+				}
+			}
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package gazetteer
 
 import (
-	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -115,7 +114,7 @@ type Candidate struct {
 type found struct {
 	place int32
 	kind  uint8
-	fuzzy int // edit distance of a fuzzy match, 0 otherwise
+	fuzzy uint8 // edit distance of a fuzzy match, 0 otherwise
 }
 
 // Search returns the candidates for q, best first. An empty query, or one
@@ -127,7 +126,7 @@ type found struct {
 func (g *Gazetteer) Search(q Query) []Candidate {
 	text := truncate(strings.ToValidUTF8(truncate(q.Text, MaxQueryBytes), ""), MaxQueryBytes)
 	name, rest, _ := cutHint(text)
-	key := normalize(name)
+	key := g.dropThe(normalize(name))
 	if key == "" {
 		return nil
 	}
@@ -140,7 +139,7 @@ func (g *Gazetteer) Search(q Query) []Candidate {
 		}
 	}
 
-	var hits []found
+	hits := make([]found, 0, 64)
 	hits = g.lookup(hits, key, 0)
 	if stripped, ok := stripArticle(key); ok {
 		hits = g.lookup(hits, stripped, kindArticle)
@@ -163,32 +162,29 @@ func (g *Gazetteer) Search(q Query) []Candidate {
 		hits = g.addCapitals(hits, key)
 	}
 	if len(hits) == 0 {
+		hits = g.lookupPlural(hits, key)
+	}
+	if len(hits) == 0 {
 		hits = g.lookupFuzzy(hits, key)
 	}
 
-	country := strings.ToUpper(q.Country)
+	country := g.countryIndex(strings.ToUpper(q.Country))
 	var near *orb.Point
 	if q.Near != nil && validPoint(*q.Near) {
 		near = q.Near
 	}
-	// Score small records first; only the candidates returned are built.
+	// Score the compact records; only the candidates returned are built.
 	ss := make([]scored, 0, len(hits))
 	for _, h := range hits {
 		if !g.matchesHints(h.place, hints) {
 			continue
 		}
-		p := g.place(h.place)
-		ss = append(ss, scored{h: h, score: score(&p, h, country, near), id: p.ID})
+		ss = append(ss, scored{h: h, score: g.scoreRecord(h, country, near), id: g.records[h.place].id})
 	}
 	if !division {
 		g.namedForCapital(ss)
 	}
-	slices.SortFunc(ss, func(a, b scored) int {
-		if c := cmp.Compare(b.score, a.score); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.id, b.id)
-	})
+	slices.SortFunc(ss, byRank)
 	limit := q.Limit
 	if limit <= 0 {
 		limit = DefaultLimit
@@ -196,10 +192,27 @@ func (g *Gazetteer) Search(q Query) []Candidate {
 	ss = ss[:min(len(ss), limit, MaxLimit)]
 	out := make([]Candidate, len(ss))
 	for i, sc := range ss {
-		p := g.place(sc.h.place)
-		out[i] = Candidate{Place: p, Score: sc.score, Match: matchName(sc.h), Precision: p.Precision()}
+		c := &out[i]
+		g.placeInto(&c.Place, sc.h.place)
+		c.Score, c.Match, c.Precision = sc.score, matchName(sc.h), c.Place.Precision()
 	}
 	return out
+}
+
+// byRank orders scored hits best first, ties to the lower id. Scores are
+// never NaN (importance and bonuses are finite), so plain comparisons do.
+func byRank(a, b scored) int {
+	switch {
+	case a.score > b.score:
+		return -1
+	case a.score < b.score:
+		return 1
+	case a.id < b.id:
+		return -1
+	case a.id > b.id:
+		return 1
+	}
+	return 0
 }
 
 // scored is a hit with its score, before it is built into a Candidate.
@@ -238,6 +251,40 @@ func (g *Gazetteer) lookup(hits []found, key string, flag uint8) []found {
 	return hits
 }
 
+// dropThe removes a leading "the" from key unless the name with it is
+// known ("The Hague"): news writes "the Gambia", "the Philippines", "the
+// United States", and the gazetteer lists them without it.
+func (g *Gazetteer) dropThe(key string) string {
+	rest, ok := strings.CutPrefix(key, "the ")
+	if !ok || rest == "" {
+		return key
+	}
+	if _, known := g.exact[key]; known {
+		return key
+	}
+	return rest
+}
+
+// lookupPlural appends, for a key ending in "s" that matched nothing, the
+// countries whose name or demonym is key without the "s": "Afghans",
+// "Americans", "Saudis" name their country as "Afghan" does. Only
+// countries are taken, so a plural never reaches a town.
+func (g *Gazetteer) lookupPlural(hits []found, key string) []found {
+	stem, ok := strings.CutSuffix(key, "s")
+	if !ok || len(stem) < 4 {
+		return hits
+	}
+	n := len(hits)
+	hits = g.lookup(hits, stem, 0)
+	kept := hits[:n]
+	for _, h := range hits[n:] {
+		if g.records[h.place].kind == kCountry {
+			kept = append(kept, h)
+		}
+	}
+	return kept
+}
+
 // lookupFuzzy appends the places whose name or ASCII name has key's
 // skeleton and is at most two edits from key.
 func (g *Gazetteer) lookupFuzzy(hits []found, key string) []found {
@@ -251,12 +298,15 @@ func (g *Gazetteer) lookupFuzzy(hits []found, key string) []found {
 	}
 	for i, n := head, 0; i >= 0 && n < maxPostings; i, n = g.postings[i].next, n+1 {
 		ps := g.postings[i]
-		p := g.place(ps.place)
-		d := min(editDistance(key, normalize(p.Name), 2), editDistance(key, normalize(p.ASCIIName), 2))
-		if d == 0 || d > maxEdits(key) || Importance(&p) < minFuzzyImportance {
+		if g.records[ps.place].imp < minFuzzyImportance {
 			continue
 		}
-		hits = append(hits, found{place: ps.place, kind: kindName, fuzzy: d})
+		p := g.place(ps.place)
+		d := min(editDistance(key, normalize(p.Name), 2), editDistance(key, normalize(p.ASCIIName), 2))
+		if d == 0 || d > maxEdits(key) {
+			continue
+		}
+		hits = append(hits, found{place: ps.place, kind: kindName, fuzzy: uint8(d)})
 	}
 	return hits
 }
@@ -428,17 +478,67 @@ func Importance(p *Place) float64 {
 // so the best fuzzy score stays below the worst exact one.
 const fuzzyPenalty = 12.0
 
+// countryHintBonus is added for a place in Query.Country. It exceeds the
+// gap between a country's kind weight and a first-level division's (6.0 −
+// 2.5), so that the hinted country's own division wins over a foreign
+// country of the same name: "Georgia" with country USA is the state.
+const countryHintBonus = 4.0
+
 func score(p *Place, h found, country string, near *orb.Point) float64 {
-	m := matchWeight(h.kind)
-	if h.fuzzy > 0 {
-		m = 0.6 - 0.2*float64(h.fuzzy) - fuzzyPenalty
-	}
-	s := m + Importance(p)
+	s := hitWeight(h) + Importance(p)
 	if country != "" && p.Country == country {
-		s += 3.0
+		s += countryHintBonus
 	}
 	if near != nil {
-		s += 2 / (1 + kmTo(p, *near)/100)
+		s += nearBonus(kmTo(p, *near))
+	}
+	return s
+}
+
+// nearBonus is the proximity part of the score for a place km from
+// Query.Near.
+func nearBonus(km float64) float64 { return 2 / (1 + km/100) }
+
+// hitWeight is the match part of the score.
+func hitWeight(h found) float64 {
+	if h.fuzzy > 0 {
+		return 0.6 - 0.2*float64(h.fuzzy) - fuzzyPenalty
+	}
+	return matchWeight(h.kind)
+}
+
+// noCountry is the countryIndex of no country hint, or of one no place has.
+const noCountry = -1
+
+// countryIndex returns the index in g.strs of an alpha-3 code, or
+// noCountry.
+func (g *Gazetteer) countryIndex(code string) int {
+	if !isAlpha3(code) {
+		return noCountry
+	}
+	if i, ok := g.strIdx[code]; ok {
+		return int(i)
+	}
+	return noCountry
+}
+
+// scoreRecord is score computed from the compact record of h, with the
+// precomputed importance: it equals score(&p, h, …) for the expanded place
+// p, without building p.
+func (g *Gazetteer) scoreRecord(h found, country int, near *orb.Point) float64 {
+	r := &g.records[h.place]
+	s := hitWeight(h) + r.imp
+	if country != noCountry && int(r.country) == country {
+		s += countryHintBonus
+	}
+	if near != nil {
+		var km float64
+		if a := g.area(h.place); a != nil && a.hasBound && a.bound.Contains(*near) {
+			km = 0
+		} else {
+			km = geo.Distance(*near, orb.Point{r.lon, r.lat}) / 1000
+		}
+		s += nearBonus(km)
 	}
 	return s
 }
@@ -610,7 +710,8 @@ func validPoint(p orb.Point) bool {
 const maxKnownPostings = 300
 
 // Known reports whether name (no hints) is exactly the name, alternate or
-// demonym of some place, and the highest Importance among those places
+// demonym (or a plural demonym) of some place, and the highest Importance
+// among those places
 // and whether that best one is an area. It is the cheap test a toponym
 // recogniser asks before it resolves anything.
 func (g *Gazetteer) Known(name string) (importance float64, area, ok bool) {
@@ -621,12 +722,18 @@ func (g *Gazetteer) Known(name string) (importance float64, area, ok bool) {
 	importance = math.Inf(-1)
 	head, found := g.exact[key]
 	for i, n := head, 0; found && i >= 0 && n < maxKnownPostings; i, n = g.postings[i].next, n+1 {
-		ps := g.postings[i]
-		p := g.place(ps.place)
-		if imp := Importance(&p); imp > importance {
-			importance, area = imp, p.isArea()
+		r := &g.records[g.postings[i].place]
+		if r.imp > importance {
+			importance, area = r.imp, r.kind != kCity && r.kind != kSite
 		}
 		ok = true
+	}
+	if !ok { // "Americans": a plural demonym, as Search reads it
+		for _, h := range g.lookupPlural(nil, key) {
+			if r := &g.records[h.place]; r.imp > importance {
+				importance, area, ok = r.imp, true, true
+			}
+		}
 	}
 	return importance, area, ok
 }

@@ -244,9 +244,11 @@ func readCountries(admin0, wcR io.Reader, a2to3 map[string]string, pops populati
 		}
 		a.alternates = append(a.alternates, c.Name.Official)
 		for _, s := range c.AltSpellings {
-			// Two- and three-letter spellings are codes ("CD", "USA");
-			// keep only the well-known ones the hand list has.
-			if len([]rune(s)) > 3 && !strings.Contains(s, ",") {
+			// Two-letter spellings are ISO codes ("CD", "AL" would be
+			// Alabama's); three-letter ones are names news writes ("USA",
+			// "UAE", "DRC", "Lao"). "Korea, Republic of" is a list entry,
+			// not a name.
+			if len([]rune(s)) >= 3 && !strings.Contains(s, ",") {
 				a.alternates = append(a.alternates, s)
 			}
 		}
@@ -263,7 +265,12 @@ func readCountries(admin0, wcR io.Reader, a2to3 map[string]string, pops populati
 			}
 		}
 		if d, ok := c.Demonyms["eng"]; ok {
-			a.demonyms = append(a.demonyms, d.M, d.F)
+			// "Bosnian, Herzegovinian" is two demonyms.
+			for _, s := range []string{d.M, d.F} {
+				for _, dm := range strings.Split(s, ",") {
+					a.demonyms = append(a.demonyms, strings.TrimSpace(dm))
+				}
+			}
 		}
 		a.demonyms = append(a.demonyms, extraDemonyms[code]...)
 		if mp, ok := geom[code]; ok && len(mp) > 0 {
@@ -283,8 +290,9 @@ func readCountries(admin0, wcR io.Reader, a2to3 map[string]string, pops populati
 
 // extraDemonyms are adjectives news uses that world_countries.json lacks.
 var extraDemonyms = map[string][]string{
-	"GBR": {"UK"}, "USA": {"US", "U.S."}, "PSE": {"Palestinian"}, "COD": {"Congolese"}, "PHL": {"Philippine"},
-	"KOR": {"South Korean"}, "PRK": {"North Korean"}, "ARE": {"Emirati"}, "NLD": {"Dutch"}, "AFG": {"Afghan"},
+	"USA": {"US", "U.S."}, "PSE": {"Palestinian"}, "COD": {"Congolese"}, "PHL": {"Philippine"},
+	"KOR": {"South Korean", "Korean"}, "PRK": {"North Korean"}, "ARE": {"Emirati"}, "NLD": {"Dutch"}, "AFG": {"Afghan"},
+	"GBR": {"UK", "English", "Scottish", "Welsh"}, "KAZ": {"Kazakh"}, "UZB": {"Uzbek"}, "TJK": {"Tajik"}, "KGZ": {"Kyrgyz"},
 }
 
 // handAliases returns the aliases of the gazetteer's own country table
@@ -296,7 +304,7 @@ func handAliases() map[string][]string {
 		"USA": {"America", "U.S.", "U.S.A."},
 		"NLD": {"Holland"}, "CZE": {"Czech Republic"}, "TUR": {"Turkey"}, "MMR": {"Burma"},
 		"SWZ": {"Swaziland"}, "CPV": {"Cape Verde"}, "CIV": {"Ivory Coast"}, "TLS": {"East Timor"},
-		"MKD": {"Macedonia"}, "PSE": {"Palestinian Territories", "Palestinian territories"},
+		"MKD": {"Macedonia"}, "BIH": {"Bosnia"}, "KOR": {"Korea"}, "PSE": {"Palestinian Territories", "Palestinian territories"},
 		"COD": {"Democratic Republic of Congo", "DR Congo", "Congo-Kinshasa", "DRC"},
 		"IRQ": {"العراق", "عراق"}, "IRN": {"إيران", "ایران"}, "AFG": {"أفغانستان", "افغانستان"}, "SYR": {"سوريا", "سورية"},
 	}

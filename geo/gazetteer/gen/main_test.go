@@ -319,8 +319,10 @@ func TestGenerateAreasFixture(t *testing.T) {
 		{"IRQ", 5, "43.5"}, {"IRQ", 6, "33"}, // the square's centroid
 		{"IRQ", 14, "700000"}, // population summed from its places
 		{"USA", 4, "American,US,U.S."},
-		{"USA", 5, "-90"},                  // the largest polygon's centroid, not Alaska's
-		{"REU", 5, "55.5"}, {"REU", 7, ""}, // no geometry: world-countries' point, no box
+		{"USA", 3, "United States of America,USA,États-Unis,America,U.S.,U.S.A."}, // "US" is a code, "USA" a name
+		{"REU", 4, "Réunionese,Réunionnais"},                                      // "X, Y" is two demonyms
+		{"USA", 5, "-90"},                                                         // the largest polygon's centroid, not Alaska's
+		{"REU", 5, "55.5"}, {"REU", 7, ""},                                        // no geometry: world-countries' point, no box
 		{"US-OH", 2, "Ohio"}, {"US-OH", 3, "OH,Buckeye State"}, {"US-OH", 5, "-82.7"}, {"US-OH", 13, "US.OH"},
 		{"IQ-KA", 3, "Karbala',كربلاء"},
 		{"US-39049", 2, "Franklin County"}, {"US-39049", 11, "USA"}, {"US-39049", 12, "US-OH"}, {"US-39049", 14, "900000"},
