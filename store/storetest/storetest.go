@@ -68,6 +68,7 @@ func Run(t *testing.T, open Opener) {
 			tt.fn(t, s)
 		})
 	}
+	t.Run("BulkLoadAsTriggers", func(t *testing.T) { testBulkLoadAsTriggers(t, open) })
 }
 
 // Day parses a YYYY-MM-DD date or panics; for fixtures.
