@@ -19,6 +19,7 @@ import (
 
 	"github.com/incidentmap/incidentmap"
 	"github.com/incidentmap/incidentmap/migrations"
+	"github.com/incidentmap/incidentmap/store/internal/write"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -155,6 +156,4 @@ func isUniqueViolation(err error) bool {
 }
 
 // notFound is the ENOTFOUND error for an incident id.
-func notFound(id string) error {
-	return incidentmap.Errorf(incidentmap.ENOTFOUND, "incident %q not found", id)
-}
+func notFound(id string) error { return write.NotFound(id) }

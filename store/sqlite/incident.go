@@ -10,6 +10,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/incidentmap/incidentmap"
+	"github.com/incidentmap/incidentmap/store/internal/write"
 )
 
 // CreateIncident validates and inserts inc with its external ids. On success
@@ -199,9 +200,7 @@ func (s *Store) GetIncident(ctx context.Context, id string) (*incidentmap.Incide
 	return inc, nil
 }
 
-func notFound(id string) *incidentmap.Error {
-	return incidentmap.Errorf(incidentmap.ENOTFOUND, "no incident has id %q", id)
-}
+func notFound(id string) *incidentmap.Error { return write.NotFound(id) }
 
 // DeleteIncident removes the incident (its external ids and its box in the
 // R*Tree go with it, by cascade and trigger) and records a tombstone with its
