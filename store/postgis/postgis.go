@@ -19,6 +19,7 @@ import (
 
 	"github.com/incidentmap/incidentmap"
 	"github.com/incidentmap/incidentmap/migrations"
+	"github.com/incidentmap/incidentmap/store/internal/apikey"
 	"github.com/incidentmap/incidentmap/store/internal/write"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -28,7 +29,8 @@ import (
 
 // Store is an incidentmap.Store on a PostGIS database.
 type Store struct {
-	db *sqlx.DB
+	db          *sqlx.DB
+	apikey.Keys // API keys, in api_keys
 
 	// Now is the clock that stamps created_at, updated_at and deleted_at;
 	// tests replace it. Open sets it to time.Now.
@@ -108,7 +110,9 @@ func OpenOptions(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("postgis: open: %w", err)
 	}
-	return &Store{db: db, Now: time.Now}, nil
+	s := &Store{db: db, Now: time.Now}
+	s.Keys = s.keys()
+	return s, nil
 }
 
 // DataVersion reads the one row of data_version that statement triggers

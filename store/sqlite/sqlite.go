@@ -28,6 +28,7 @@ import (
 
 	"github.com/incidentmap/incidentmap"
 	"github.com/incidentmap/incidentmap/migrations"
+	"github.com/incidentmap/incidentmap/store/internal/apikey"
 )
 
 // Memory is the path that Open takes for a private in-memory database.
@@ -84,6 +85,8 @@ type Store struct {
 	// last connection closes.
 	keep   *sql.Conn
 	keepDB *sqlx.DB
+
+	apikey.Keys // API keys, in api_keys
 }
 
 var _ incidentmap.Store = (*Store)(nil)
@@ -156,6 +159,7 @@ func OpenOptions(ctx context.Context, path string, opt Options) (*Store, error) 
 	}
 	s.read.SetMaxOpenConns(opt.ReadConns)
 	s.read.SetMaxIdleConns(opt.ReadConns)
+	s.Keys = s.keys()
 	return s, nil
 }
 

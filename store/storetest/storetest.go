@@ -60,6 +60,7 @@ func Run(t *testing.T, open Opener) {
 		{"CancelStopsQuery", testCancel},
 		{"Upsert", testUpsert},
 		{"UpsertBulkFails", testUpsertBulkFails},
+		{"APIKeys", testKeys},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -205,31 +205,21 @@ func MarshalResponses(rs []incidentmap.Response) ([]byte, error) {
 }
 
 // Sources reads what MarshalSources wrote; nil for none.
-func Sources(b []byte) ([]incidentmap.Source, error) {
-	var docs []SourceDoc
-	if err := unmarshalList(b, &docs); err != nil || len(docs) == 0 {
-		return nil, err
-	}
-	out := make([]incidentmap.Source, len(docs))
-	for i, d := range docs {
-		var err error
-		if out[i], err = d.source(); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
+func Sources(b []byte) ([]incidentmap.Source, error) { return decodeDocs(b, SourceDoc.source) }
 
 // Responses reads what MarshalResponses wrote; nil for none.
-func Responses(b []byte) ([]incidentmap.Response, error) {
-	var docs []ResponseDoc
+func Responses(b []byte) ([]incidentmap.Response, error) { return decodeDocs(b, ResponseDoc.response) }
+
+// decodeDocs decodes a JSON array of documents D and converts each.
+func decodeDocs[D, T any](b []byte, conv func(D) (T, error)) ([]T, error) {
+	var docs []D
 	if err := unmarshalList(b, &docs); err != nil || len(docs) == 0 {
 		return nil, err
 	}
-	out := make([]incidentmap.Response, len(docs))
+	out := make([]T, len(docs))
 	for i, d := range docs {
 		var err error
-		if out[i], err = d.response(); err != nil {
+		if out[i], err = conv(d); err != nil {
 			return nil, err
 		}
 	}
