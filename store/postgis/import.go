@@ -134,28 +134,15 @@ func (s *Store) bulkLoad(ctx context.Context, tx pgx.Tx, next func() (incidentma
 		return res, fmt.Errorf("turn off the revision triggers: %w", err)
 	}
 	now := s.now()
-	var buf []incidentmap.ImportItem
-	for {
-		items, eof, err := upsert.Next(next, buf, bulkBatch)
-		if err != nil {
-			return res, err
-		}
-		buf = items
-		for _, item := range items {
-			if err := upsert.Validate(item); err != nil {
-				return res, err
-			}
-		}
+	err = upsert.Batches(ctx, next, bulkBatch, opt.Progress, func(items []incidentmap.ImportItem) error {
 		if err := copyBatch(ctx, tx, items, now); err != nil {
-			return res, err
+			return err
 		}
 		res.Created += len(items)
-		if opt.Progress != nil {
-			opt.Progress(res.Created)
-		}
-		if eof {
-			break
-		}
+		return nil
+	})
+	if err != nil {
+		return res, err
 	}
 	if _, err := tx.Exec(ctx, enableRevisionTriggers); err != nil {
 		return res, fmt.Errorf("turn on the revision triggers: %w", err)
@@ -268,56 +255,44 @@ const importUpdate = `UPDATE incidents SET title = $2, summary = $3, occurred_st
 func (s *Store) upsert(ctx context.Context, tx pgx.Tx, next func() (incidentmap.ImportItem, error), opt incidentmap.ImportOptions) (incidentmap.ImportResult, error) {
 	var p upsert.Planner
 	now := s.now()
-	var buf []incidentmap.ImportItem
-	taken := 0
-	for {
-		items, eof, err := upsert.Next(next, buf, upsert.BatchSize)
+	err := upsert.Batches(ctx, next, upsert.BatchSize, opt.Progress, func(items []incidentmap.ImportItem) error {
+		found, err := matches(ctx, tx, items)
 		if err != nil {
-			return p.Result, err
-		}
-		buf = items
-		for _, item := range items {
-			if err := upsert.Validate(item); err != nil {
-				return p.Result, err
-			}
-		}
-		ids, externalIDs := upsert.Keys(items)
-		rows, _ := tx.Query(ctx, selectMatches, ids, nonNil(externalIDs))
-		matched, err := pgx.CollectRows(rows, pgx.RowToAddrOfStructByName[incidentRow])
-		if err != nil {
-			return p.Result, fmt.Errorf("find matches: %w", err)
-		}
-		found := upsert.Found{}
-		for _, row := range matched {
-			inc, err := row.incident()
-			if err != nil {
-				return p.Result, fmt.Errorf("find matches: decode %s: %w", row.ID, err)
-			}
-			found[inc.ID] = inc
+			return err
 		}
 		creates, updates, err := p.Plan(items, found)
 		if err != nil {
-			return p.Result, err
+			return err
 		}
 		if err := copyRows(ctx, tx, creates, now); err != nil {
-			return p.Result, err
+			return err
 		}
 		for _, inc := range updates {
 			if err := updateRow(ctx, tx, inc, now); err != nil {
-				return p.Result, err
+				return err
 			}
 		}
-		if err := copyExternalIDs(ctx, tx, updates); err != nil {
-			return p.Result, err
-		}
-		taken += len(items)
-		if opt.Progress != nil {
-			opt.Progress(taken)
-		}
-		if eof {
-			return p.Result, nil
+		return copyExternalIDs(ctx, tx, updates)
+	})
+	return p.Result, err
+}
+
+// matches reads the existing incidents that the items' ids and external
+// ids name.
+func matches(ctx context.Context, tx pgx.Tx, items []incidentmap.ImportItem) (upsert.Found, error) {
+	ids, externalIDs := upsert.Keys(items)
+	rows, _ := tx.Query(ctx, selectMatches, ids, nonNil(externalIDs))
+	matched, err := pgx.CollectRows(rows, pgx.RowToAddrOfStructByName[incidentRow])
+	if err != nil {
+		return nil, fmt.Errorf("find matches: %w", err)
+	}
+	incs := make([]*incidentmap.Incident, len(matched))
+	for i, row := range matched {
+		if incs[i], err = row.incident(); err != nil {
+			return nil, fmt.Errorf("find matches: decode %s: %w", row.ID, err)
 		}
 	}
+	return upsert.FoundOf(incs), nil
 }
 
 // updateRow replaces the columns of an incident and drops its external

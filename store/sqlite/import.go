@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 
 	"github.com/jmoiron/sqlx"
 
 	"github.com/incidentmap/incidentmap"
+	"github.com/incidentmap/incidentmap/store/internal/record"
 	"github.com/incidentmap/incidentmap/store/internal/upsert"
 )
 
@@ -141,35 +141,18 @@ func (s *Store) bulkLoad(ctx context.Context, tx *sqlx.Tx, next func() (incident
 	defer ins.close()
 	bulk := &bulkInserter{tx: tx, ins: ins, now: formatInstant(s.now()), actor: incidentmap.ActorFrom(ctx), stmts: map[string]*sqlx.Stmt{}}
 	defer bulk.close()
-	items := make([]incidentmap.ImportItem, 0, bulkRows)
-	for {
-		item, err := next()
-		eof := errors.Is(err, io.EOF)
-		if err != nil && !eof {
-			return res, err
+	err = upsert.Batches(ctx, next, bulkRows, nil, func(items []incidentmap.ImportItem) error {
+		if err := bulk.insert(ctx, items); err != nil {
+			return err
 		}
-		if !eof {
-			if err := upsert.Validate(item); err != nil {
-				return res, err
-			}
-			items = append(items, item)
+		res.Created += len(items)
+		if opt.Progress != nil && res.Created%progressEvery < bulkRows {
+			opt.Progress(res.Created)
 		}
-		if len(items) == bulkRows || eof && len(items) > 0 {
-			if err := bulk.insert(ctx, items); err != nil {
-				return res, err
-			}
-			res.Created += len(items)
-			items = items[:0]
-			if opt.Progress != nil && res.Created%progressEvery < bulkRows {
-				opt.Progress(res.Created)
-			}
-			if err := ctx.Err(); err != nil {
-				return res, err
-			}
-		}
-		if eof {
-			break
-		}
+		return nil
+	})
+	if err != nil {
+		return res, err
 	}
 	for _, t := range bulkTriggers {
 		if t.replay == "" || !slices.ContainsFunc(dropped, func(o schemaObject) bool { return o.Name == t.name }) {
@@ -310,60 +293,48 @@ func (s *Store) upsert(ctx context.Context, tx *sqlx.Tx, next func() (incidentma
 	defer update.Close()
 	nowText := formatInstant(s.now())
 	actor := incidentmap.ActorFrom(ctx)
-	var buf []incidentmap.ImportItem
-	taken := 0
-	for {
-		items, eof, err := upsert.Next(next, buf, upsert.BatchSize)
-		if err != nil {
-			return p.Result, err
-		}
-		buf = items
-		for _, item := range items {
-			if err := upsert.Validate(item); err != nil {
-				return p.Result, err
-			}
-		}
+	err = upsert.Batches(ctx, next, upsert.BatchSize, opt.Progress, func(items []incidentmap.ImportItem) error {
 		found, err := s.matches(ctx, tx, items)
 		if err != nil {
-			return p.Result, err
+			return err
 		}
 		creates, updates, err := p.Plan(items, found)
 		if err != nil {
-			return p.Result, err
+			return err
 		}
 		for _, inc := range creates {
 			if err := ins.insert(ctx, inc, nowText, actor); err != nil {
-				return p.Result, err
+				return err
 			}
 		}
 		for _, inc := range updates {
-			args, err := incidentArgs(inc, nowText)
-			if err != nil {
-				return p.Result, fmt.Errorf("encode incident %s: %w", inc.ID, err)
-			}
-			if _, err := update.ExecContext(ctx, append(args[1:26], nowText, actor, inc.ID)...); err != nil {
-				return p.Result, fmt.Errorf("update incident %s: %w", inc.ID, err)
-			}
-			if _, err := tx.ExecContext(ctx, importDeleteExternalIDs, inc.ID); err != nil {
-				return p.Result, fmt.Errorf("update external ids of %s: %w", inc.ID, err)
-			}
-			for pos, x := range inc.ExternalIDs {
-				if _, err := ins.externalID.ExecContext(ctx, x, inc.ID, pos); err != nil {
-					return p.Result, fmt.Errorf("update external ids of %s: %w", inc.ID, err)
-				}
+			if err := importUpdateRow(ctx, tx, update, ins, inc, nowText, actor); err != nil {
+				return err
 			}
 		}
-		taken += len(items)
-		if opt.Progress != nil {
-			opt.Progress(taken)
-		}
-		if eof {
-			return p.Result, nil
-		}
-		if err := ctx.Err(); err != nil {
-			return p.Result, err
+		return nil
+	})
+	return p.Result, err
+}
+
+// importUpdateRow replaces an incident's columns and external ids.
+func importUpdateRow(ctx context.Context, tx *sqlx.Tx, update *sqlx.Stmt, ins *inserts, inc *incidentmap.Incident, now, actor string) error {
+	args, err := incidentArgs(inc, now)
+	if err != nil {
+		return fmt.Errorf("encode incident %s: %w", inc.ID, err)
+	}
+	if _, err := update.ExecContext(ctx, append(args[1:26], now, actor, inc.ID)...); err != nil {
+		return fmt.Errorf("update incident %s: %w", inc.ID, err)
+	}
+	if _, err := tx.ExecContext(ctx, importDeleteExternalIDs, inc.ID); err != nil {
+		return fmt.Errorf("update external ids of %s: %w", inc.ID, err)
+	}
+	for pos, x := range inc.ExternalIDs {
+		if _, err := ins.externalID.ExecContext(ctx, x, inc.ID, pos); err != nil {
+			return fmt.Errorf("update external ids of %s: %w", inc.ID, err)
 		}
 	}
+	return nil
 }
 
 // matches reads the existing incidents that the items' ids and external
@@ -382,18 +353,9 @@ func (s *Store) matches(ctx context.Context, tx *sqlx.Tx, items []incidentmap.Im
 	if err != nil {
 		return nil, fmt.Errorf("find matches: %w", err)
 	}
-	defer rows.Close()
-	found := upsert.Found{}
-	for rows.Next() {
-		var row incidentRow
-		if err := rows.StructScan(&row); err != nil {
-			return nil, fmt.Errorf("find matches: %w", err)
-		}
-		inc, err := row.incident()
-		if err != nil {
-			return nil, fmt.Errorf("find matches: decode %s: %w", row.ID, err)
-		}
-		found[inc.ID] = inc
+	incs, err := record.Collect(rows, (*incidentRow).incident)
+	if err != nil {
+		return nil, fmt.Errorf("find matches: %w", err)
 	}
-	return found, rows.Err()
+	return upsert.FoundOf(incs), nil
 }
