@@ -3,9 +3,9 @@ package upsert
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -77,7 +77,7 @@ func TestBatches(t *testing.T) {
 func numbered(n int) []incidentmap.ImportItem {
 	incs := make([]*incidentmap.Incident, n)
 	for i := range incs {
-		incs[i] = inc(fmt.Sprint("n", i))
+		incs[i] = inc("n" + strconv.Itoa(i))
 	}
 	return items(incs...)
 }
