@@ -20,7 +20,7 @@ import (
 	"github.com/incidentmap/incidentmap"
 	"github.com/incidentmap/incidentmap/migrations"
 	"github.com/incidentmap/incidentmap/store/internal/apikey"
-	"github.com/incidentmap/incidentmap/store/internal/write"
+	"github.com/incidentmap/incidentmap/store/internal/record"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -131,18 +131,18 @@ func (s *Store) DataVersion(ctx context.Context) (incidentmap.DataVersion, error
 	return v, nil
 }
 
-// Ping checks that the database answers.
-func (s *Store) Ping(ctx context.Context) error {
-	if err := s.db.PingContext(ctx); err != nil {
-		return fmt.Errorf("postgis: ping: %w", err)
-	}
-	return nil
-}
-
 // Close closes the connections to the database.
 func (s *Store) Close() error {
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("postgis: close: %w", err)
+	}
+	return nil
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("postgis: ping: %w", err)
 	}
 	return nil
 }
@@ -160,4 +160,4 @@ func isUniqueViolation(err error) bool {
 }
 
 // notFound is the ENOTFOUND error for an incident id.
-func notFound(id string) error { return write.NotFound(id) }
+func notFound(id string) error { return record.NotFound(id) }

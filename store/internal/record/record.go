@@ -7,6 +7,7 @@
 package record
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -303,3 +304,25 @@ const (
 	 WHERE r.seq IN (SELECT max(seq) FROM incident_revisions WHERE at <= ? GROUP BY incident_id)
 	   AND r.op <> 'delete'`
 )
+
+// Get runs q, which selects the row of the incident id, and converts the
+// row with conv; no row is ENOTFOUND.
+func Get[T any](ctx context.Context, db *sqlx.DB, q, id string, conv func(*T) (*incidentmap.Incident, error)) (*incidentmap.Incident, error) {
+	rows, err := db.QueryxContext(ctx, q, id)
+	if err != nil {
+		return nil, err
+	}
+	incs, err := Collect(rows, conv)
+	if err != nil {
+		return nil, err
+	}
+	if len(incs) == 0 {
+		return nil, NotFound(id)
+	}
+	return incs[0], nil
+}
+
+// NotFound is the error for an id no incident has.
+func NotFound(id string) *incidentmap.Error {
+	return incidentmap.Errorf(incidentmap.ENOTFOUND, "no incident has id %q", id)
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/incidentmap/incidentmap"
+	"github.com/incidentmap/incidentmap/store/internal/record"
 )
 
 // CheckVersion reads the current version of the incident id in tx with
@@ -21,7 +22,7 @@ import (
 func CheckVersion(ctx context.Context, tx *sqlx.Tx, selectVersion, id string, expected int) (int, error) {
 	var version int
 	if err := tx.QueryRowxContext(ctx, selectVersion, id).Scan(&version); errors.Is(err, sql.ErrNoRows) {
-		return 0, NotFound(id)
+		return 0, record.NotFound(id)
 	} else if err != nil {
 		return 0, fmt.Errorf("read version: %w", err)
 	}
@@ -30,11 +31,6 @@ func CheckVersion(ctx context.Context, tx *sqlx.Tx, selectVersion, id string, ex
 			"incident %s is at version %d, not %d: read it again and reapply the change", id, version, expected)
 	}
 	return version, nil
-}
-
-// NotFound is the error for an id no incident has.
-func NotFound(id string) *incidentmap.Error {
-	return incidentmap.Errorf(incidentmap.ENOTFOUND, "no incident has id %q", id)
 }
 
 // Delete is the SQL of DeleteVersion in one dialect: SelectVersion as for
