@@ -64,11 +64,22 @@ type schemaObject struct {
 // the data version (migration 0003) and the "create" revisions of
 // migration 0004, which also carry the external ids that
 // incident_external_ids_revision would have written into them.
-var bulkTriggers = []struct{ name, replay string }{
-	{"incidents_rtree_insert", fillRTree},
-	{"incidents_version_insert", bumpDataVersion},
-	{"incidents_revision_insert", insertCreateRevisions},
-	{"incident_external_ids_revision", ""},
+var bulkTriggers = []struct {
+	name   string
+	replay func(context.Context, *sqlx.Tx) error
+}{
+	{"incidents_rtree_insert", packRTree},
+	{"incidents_version_insert", execSQL(bumpDataVersion)},
+	{"incidents_revision_insert", execSQL(insertCreateRevisions)},
+	{"incident_external_ids_revision", nil},
+}
+
+// execSQL returns a replay of bulkTriggers that runs q.
+func execSQL(q string) func(context.Context, *sqlx.Tx) error {
+	return func(ctx context.Context, tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, q)
+		return err
+	}
 }
 
 // selectBulkObjects lists what a bulk load drops and builds again: the
@@ -155,10 +166,10 @@ func (s *Store) bulkLoad(ctx context.Context, tx *sqlx.Tx, next func() (incident
 		return res, err
 	}
 	for _, t := range bulkTriggers {
-		if t.replay == "" || !slices.ContainsFunc(dropped, func(o schemaObject) bool { return o.Name == t.name }) {
+		if t.replay == nil || !slices.ContainsFunc(dropped, func(o schemaObject) bool { return o.Name == t.name }) {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, t.replay); err != nil {
+		if err := t.replay(ctx, tx); err != nil {
 			return res, fmt.Errorf("after the load, do what %s does: %w", t.name, err)
 		}
 	}
