@@ -58,12 +58,12 @@ type schemaObject struct {
 	SQL  string `db:"sql"`
 }
 
-// bulkTriggers are the row triggers a bulk load drops, each with the one
-// statement that does, after the load, what the trigger would have done
-// row by row. Their order is the order of those statements: the R*Tree,
-// the data version (migration 0003) and the "create" revisions of
-// migration 0004, which also carry the external ids that
-// incident_external_ids_revision would have written into them.
+// bulkTriggers are the row triggers a bulk load drops, each with what
+// does, after the load and in one pass, what the trigger would have done
+// row by row, in this order: the R*Tree (packed, see packRTree), the data
+// version (migration 0003) and the "create" revisions of migration 0004,
+// which also carry the external ids that incident_external_ids_revision
+// would have written into them.
 var bulkTriggers = []struct {
 	name   string
 	replay func(context.Context, *sqlx.Tx) error
@@ -97,8 +97,6 @@ const selectBulkObjects = `SELECT type, name, sql FROM sqlite_master WHERE sql I
 // Revisions are numbered in the order the rows were inserted (rid), as the
 // trigger would have numbered them.
 const (
-	fillRTree = `INSERT INTO incidents_rtree (rid, min_lon, max_lon, min_lat, max_lat)
-		SELECT rid, lon, lon, lat, lat FROM incidents`
 	bumpDataVersion = `UPDATE data_version SET seq = seq + n.rows, incidents = incidents + n.rows,
 		modified_at = max(modified_at, n.latest), max_span_days = max(max_span_days, n.span)
 		FROM (SELECT count(*) AS rows, max(updated_at) AS latest,
