@@ -3,10 +3,12 @@
 // a geometry(Point, 4326) location behind a GiST index, the compiler of the
 // one filter model (incidentmap.Expr) into bound SQL with allow-listed
 // columns and PostGIS's spatial functions, keyset pages in any sortby order
-// (and backwards, for prev links), bulk imports through COPY, tombstones of
+// (and backwards, for prev links), bulk imports through COPY (with the
+// revision triggers off and their rows written per batch), tombstones of
 // deletions, updates and deletes checked against a version under one
 // advisory write lock, the revisions that migration 0004's triggers write
-// (and the data as of an instant from them), and API keys. It talks to the database with sqlx over pgx's stdlib driver and
+// (and the data as of an instant from them), and API keys (through
+// store/internal/apikey). It talks to the database with sqlx over pgx's stdlib driver and
 // applies the migrations of migrations/postgis when it opens.
 package postgis
 

@@ -6,9 +6,11 @@
 // functions for the spatial and distance tests SQLite lacks (spatial.go),
 // pages by key in any sortby order, checks versions on updates and
 // deletes, reads the revisions that migration 0004's triggers write (and
-// the data as of an instant from them), keeps API keys, imports in bulk
-// (import.go: an empty store is loaded with its indexes dropped and built
-// after), and turns driver errors into incidentmap.Error codes.
+// the data as of an instant from them), keeps API keys (through
+// store/internal/apikey), imports in bulk (import.go: an empty store is
+// loaded with its indexes and history triggers dropped, then the triggers'
+// work done in one pass each, the R*Tree packed (rtree.go), and the
+// indexes built), and turns driver errors into incidentmap.Error codes.
 //
 // It runs on modernc.org/sqlite, a cgo-free build of SQLite, through sqlx.
 package sqlite
