@@ -8,6 +8,12 @@ import (
 	"github.com/incidentmap/incidentmap/store/internal/record"
 )
 
+// revisionRow is an incident_revisions row as selectRevisions reads it.
+type revisionRow struct {
+	incidentRow
+	record.RevisionMeta
+}
+
 // selectRevisions reads revisionRows from incident_revisions r. A delete
 // has NULL incident columns, read as placeholders and not decoded.
 const selectRevisions = `SELECT r.seq, r.op, r.actor, r.incident_id AS id, array_to_json(r.external_ids) AS external_ids,

@@ -97,6 +97,13 @@ func (s *Store) DeleteIncidentVersion(ctx context.Context, id string, expected i
 	return nil
 }
 
+// revisionRow is an incident_revisions row as selectRevisions reads it: the
+// incident's columns (empty for a delete) and the revision's own.
+type revisionRow struct {
+	incidentRow
+	record.RevisionMeta
+}
+
 // selectRevisions reads revisionRows from incident_revisions r. A delete
 // has NULL incident columns, read as empty values and not decoded.
 const selectRevisions = `SELECT r.seq, r.op, r.actor, r.incident_id AS id, r.external_ids,
