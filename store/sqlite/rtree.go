@@ -30,7 +30,14 @@ func packRTree(ctx context.Context, tx *sqlx.Tx) error {
 	nodeSize := len(root)
 	perNode := (nodeSize - 4) / rtreeCell
 
-	var leaves []rtreeEntry
+	// Sized up front: a million entries take 24 MB, and a slice grown by
+	// appending would take up to twice that.
+	var n int
+	var minRid, maxRid int64
+	if err := tx.QueryRowxContext(ctx, `SELECT count(*), coalesce(min(rid), 0), coalesce(max(rid), 0) FROM incidents`).Scan(&n, &minRid, &maxRid); err != nil {
+		return fmt.Errorf("count the boxes: %w", err)
+	}
+	leaves := make([]rtreeEntry, 0, n)
 	rows, err := tx.QueryxContext(ctx, `SELECT rid, lon, lat FROM incidents`)
 	if err != nil {
 		return fmt.Errorf("read the boxes: %w", err)
@@ -120,21 +127,24 @@ func packRTree(ctx context.Context, tx *sqlx.Tx) error {
 			return fmt.Errorf("write the R*Tree parents: %w", err)
 		}
 	}
-	// Leaf of each rid, written in rid order.
-	type placed struct{ rid, node int64 }
-	where := make([]placed, 0, len(leaves))
+	// The leaf of each rid, written in rid order: SQLite numbers the rows
+	// of a load into an empty table from minRid up, one after another, so
+	// a slice indexed by rid - minRid (4 bytes a row) holds them in order
+	// without a sort.
+	leafOf := make([]int32, maxRid-minRid+1)
 	for no := 1; no < len(nodes); no++ {
 		if !leaf[no] {
 			continue
 		}
 		for _, e := range nodes[no] {
-			where = append(where, placed{e.id, int64(no)})
+			leafOf[e.id-minRid] = int32(no)
 		}
 	}
-	slices.SortFunc(where, func(a, b placed) int { return cmp.Compare(a.rid, b.rid) })
-	for i, w := range where {
-		args = append(args, w.rid, w.node)
-		if err := ins.flush(ctx, `INSERT INTO incidents_rtree_rowid (rowid, nodeno) VALUES `, 2, &args, i == len(where)-1); err != nil {
+	for i, no := range leafOf {
+		if no != 0 {
+			args = append(args, minRid+int64(i), int64(no))
+		}
+		if err := ins.flush(ctx, `INSERT INTO incidents_rtree_rowid (rowid, nodeno) VALUES `, 2, &args, i == len(leafOf)-1); err != nil {
 			return fmt.Errorf("write the R*Tree rowids: %w", err)
 		}
 	}
