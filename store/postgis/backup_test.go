@@ -62,13 +62,7 @@ func TestBackupRestore(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	incs := storetest.Synthetic(500, 7)
-	if err := src.ImportIncidents(ctx, incs[:400]); err != nil {
-		t.Fatal(err)
-	}
-	if err := src.DeleteIncident(ctx, incs[0].ID); err != nil {
-		t.Fatal(err)
-	}
+	later := storetest.BackupSource(t, src)
 	file := filepath.Join(t.TempDir(), "incidentmap.dump")
 	if err := postgis.Backup(ctx, srcDSN, file); err != nil {
 		t.Fatal(err)
@@ -84,7 +78,7 @@ func TestBackupRestore(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if err := dst.ImportIncidents(ctx, incs[400:]); err != nil {
+				if err := dst.ImportIncidents(ctx, later); err != nil {
 					t.Fatal(err)
 				}
 				dst.Close()

@@ -3,12 +3,12 @@ package postgis
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
 
 	"github.com/incidentmap/incidentmap"
+	"github.com/incidentmap/incidentmap/store/internal/record"
 	"github.com/incidentmap/incidentmap/store/internal/sqlexpr"
 )
 
@@ -159,13 +159,7 @@ func (s *Store) GetIncident(ctx context.Context, id string) (*incidentmap.Incide
 	if !incidentmap.ValidID(id) {
 		return nil, notFound(id)
 	}
-	var r incidentRow
-	if err := s.db.QueryRowxContext(ctx, get, id).StructScan(&r); errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound(id)
-	} else if err != nil {
-		return nil, fmt.Errorf("postgis: get incident %s: %w", id, err)
-	}
-	inc, err := r.incident()
+	inc, err := record.Get(ctx, s.db, get, id, (*incidentRow).incident)
 	if err != nil {
 		return nil, fmt.Errorf("postgis: get incident %s: %w", id, err)
 	}

@@ -20,10 +20,8 @@ const bulkBatch = 10_000
 // UpsertIncidents writes the items of an import in one transaction; see
 // incidentmap.Store. It locks the incidents against other writers (readers
 // go on) for the length of the import. Into an empty store it loads in
-// bulk: it drops the secondary indexes, copies batches of items with COPY,
-// then builds the indexes and analyzes the tables, all inside the
-// transaction. Otherwise it looks items up in batches by id and external
-// id, copies the new ones and updates the changed ones.
+// bulk (see bulkLoad). Otherwise it looks items up in batches by id and
+// external id, copies the new ones and updates the changed ones.
 func (s *Store) UpsertIncidents(ctx context.Context, next func() (incidentmap.ImportItem, error), opt incidentmap.ImportOptions) (incidentmap.ImportResult, error) {
 	var res incidentmap.ImportResult
 	conn, err := s.db.Conn(ctx)
@@ -74,13 +72,48 @@ func (s *Store) upsertOn(ctx context.Context, conn *pgx.Conn, next func() (incid
 }
 
 // selectBulkIndexes lists the indexes a bulk load drops and builds again:
-// those of incidents (the external ids keep theirs, which triggers may
-// search) but those that back a constraint (primary keys, UNIQUE), which
-// must hold during the load.
+// those of incidents and incident_revisions (the external ids keep theirs,
+// which insertCreateRevisions searches) but those that back a constraint
+// (primary keys, UNIQUE), which must hold during the load.
 const selectBulkIndexes = `SELECT indexname, indexdef FROM pg_indexes
-	WHERE schemaname = current_schema() AND tablename = 'incidents'
+	WHERE schemaname = current_schema() AND tablename IN ('incidents', 'incident_revisions')
 	  AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE connamespace = current_schema()::regnamespace)`
 
+// The row triggers of migration 0004 that write a revision per row and
+// then update it once per external id, which a bulk load turns off for its
+// transaction and replaces with insertCreateRevisions per batch. The
+// statement triggers (the write lock, the data version) stay: they fire
+// once per COPY, as they do in any import.
+const (
+	disableRevisionTriggers = `ALTER TABLE incidents DISABLE TRIGGER incidents_revision;
+		ALTER TABLE incident_external_ids DISABLE TRIGGER incident_external_ids_revision`
+	enableRevisionTriggers = `ALTER TABLE incidents ENABLE TRIGGER incidents_revision;
+		ALTER TABLE incident_external_ids ENABLE TRIGGER incident_external_ids_revision`
+)
+
+// insertCreateRevisions writes the "create" revisions of the incidents
+// whose ids $1 lists, in its order, with their external ids: the rows the
+// triggers of migration 0004 would have written for them.
+const insertCreateRevisions = `INSERT INTO incident_revisions (incident_id, version, op, actor, at, external_ids,
+	title, summary, occurred_start, occurred_end, date_precision, location, location_precision,
+	place_name, country, admin1_code, admin1_name, event_type, sub_event_type, target_type,
+	target_country, facility, perpetrator, actors, fatalities, injuries, tags, sources, responses,
+	status, created_at)
+	SELECT i.id, i.version, 'create', i.updated_by, i.updated_at,
+	    ARRAY(SELECT x.external_id FROM incident_external_ids x WHERE x.incident_id = i.id ORDER BY x.ord),
+	    i.title, i.summary, i.occurred_start, i.occurred_end, i.date_precision, i.location,
+	    i.location_precision, i.place_name, i.country, i.admin1_code, i.admin1_name, i.event_type,
+	    i.sub_event_type, i.target_type, i.target_country, i.facility, i.perpetrator, i.actors,
+	    i.fatalities, i.injuries, i.tags, i.sources, i.responses, i.status, i.created_at
+	FROM unnest($1::text[]) WITH ORDINALITY AS b(id, n) JOIN incidents i ON i.id = b.id
+	ORDER BY b.n`
+
+// bulkLoad writes the items into an empty store: it drops the secondary
+// indexes and turns off the revision triggers, copies batches of items
+// with COPY and writes their revisions with one statement per batch, then
+// turns the triggers on, builds the indexes and analyzes the tables, all
+// inside the transaction. The rows, revisions and data version are those
+// that copying with the triggers on would leave (TestBulkLoadAsTriggers).
 func (s *Store) bulkLoad(ctx context.Context, tx pgx.Tx, next func() (incidentmap.ImportItem, error), opt incidentmap.ImportOptions) (incidentmap.ImportResult, error) {
 	res := incidentmap.ImportResult{Bulk: true}
 	rows, _ := tx.Query(ctx, selectBulkIndexes)
@@ -97,54 +130,53 @@ func (s *Store) bulkLoad(ctx context.Context, tx pgx.Tx, next func() (incidentma
 			return res, fmt.Errorf("drop index %s: %w", i.name, err)
 		}
 	}
+	if _, err := tx.Exec(ctx, disableRevisionTriggers); err != nil {
+		return res, fmt.Errorf("turn off the revision triggers: %w", err)
+	}
 	now := s.now()
-	var buf []incidentmap.ImportItem
-	for {
-		items, eof, err := upsert.Next(next, buf, bulkBatch)
-		if err != nil {
-			return res, err
-		}
-		buf = items
-		for _, item := range items {
-			if err := upsert.Validate(item); err != nil {
-				return res, err
-			}
-		}
+	err = upsert.Batches(ctx, next, bulkBatch, opt.Progress, func(items []incidentmap.ImportItem) error {
 		if err := copyBatch(ctx, tx, items, now); err != nil {
-			return res, err
+			return err
 		}
 		res.Created += len(items)
-		if opt.Progress != nil {
-			opt.Progress(res.Created)
-		}
-		if eof {
-			break
-		}
+		return nil
+	})
+	if err != nil {
+		return res, err
+	}
+	if _, err := tx.Exec(ctx, enableRevisionTriggers); err != nil {
+		return res, fmt.Errorf("turn on the revision triggers: %w", err)
 	}
 	for _, i := range indexes {
 		if _, err := tx.Exec(ctx, i.def); err != nil {
 			return res, fmt.Errorf("create index %s: %w", i.name, err)
 		}
 	}
-	if _, err := tx.Exec(ctx, `ANALYZE incidents, incident_external_ids`); err != nil {
+	if _, err := tx.Exec(ctx, `ANALYZE incidents, incident_external_ids, incident_revisions`); err != nil {
 		return res, fmt.Errorf("analyze: %w", err)
 	}
 	return res, nil
 }
 
-// copyBatch copies a batch of new incidents under a savepoint; when a
-// unique key refuses one, it rolls back to the savepoint and names the
-// first item that repeats a key.
+// copyBatch copies a batch of new incidents and writes their revisions
+// under a savepoint; when a unique key refuses one, it rolls back to the
+// savepoint and names the first item that repeats a key.
 func copyBatch(ctx context.Context, tx pgx.Tx, items []incidentmap.ImportItem, now time.Time) error {
 	sp, err := tx.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("savepoint: %w", err)
 	}
 	incs := make([]*incidentmap.Incident, len(items))
+	ids := make([]string, len(items))
 	for i, item := range items {
-		incs[i] = item.Incident
+		incs[i], ids[i] = item.Incident, item.Incident.ID
 	}
 	err = copyRows(ctx, sp, incs, now)
+	if err == nil {
+		if _, err = sp.Exec(ctx, insertCreateRevisions, ids); err != nil {
+			err = fmt.Errorf("write revisions: %w", err)
+		}
+	}
 	if err == nil {
 		return sp.Commit(ctx)
 	}
@@ -223,56 +255,44 @@ const importUpdate = `UPDATE incidents SET title = $2, summary = $3, occurred_st
 func (s *Store) upsert(ctx context.Context, tx pgx.Tx, next func() (incidentmap.ImportItem, error), opt incidentmap.ImportOptions) (incidentmap.ImportResult, error) {
 	var p upsert.Planner
 	now := s.now()
-	var buf []incidentmap.ImportItem
-	taken := 0
-	for {
-		items, eof, err := upsert.Next(next, buf, upsert.BatchSize)
+	err := upsert.Batches(ctx, next, upsert.BatchSize, opt.Progress, func(items []incidentmap.ImportItem) error {
+		found, err := matches(ctx, tx, items)
 		if err != nil {
-			return p.Result, err
-		}
-		buf = items
-		for _, item := range items {
-			if err := upsert.Validate(item); err != nil {
-				return p.Result, err
-			}
-		}
-		ids, externalIDs := upsert.Keys(items)
-		rows, _ := tx.Query(ctx, selectMatches, ids, nonNil(externalIDs))
-		matched, err := pgx.CollectRows(rows, pgx.RowToAddrOfStructByName[incidentRow])
-		if err != nil {
-			return p.Result, fmt.Errorf("find matches: %w", err)
-		}
-		found := upsert.Found{}
-		for _, row := range matched {
-			inc, err := row.incident()
-			if err != nil {
-				return p.Result, fmt.Errorf("find matches: decode %s: %w", row.ID, err)
-			}
-			found[inc.ID] = inc
+			return err
 		}
 		creates, updates, err := p.Plan(items, found)
 		if err != nil {
-			return p.Result, err
+			return err
 		}
 		if err := copyRows(ctx, tx, creates, now); err != nil {
-			return p.Result, err
+			return err
 		}
 		for _, inc := range updates {
 			if err := updateRow(ctx, tx, inc, now); err != nil {
-				return p.Result, err
+				return err
 			}
 		}
-		if err := copyExternalIDs(ctx, tx, updates); err != nil {
-			return p.Result, err
-		}
-		taken += len(items)
-		if opt.Progress != nil {
-			opt.Progress(taken)
-		}
-		if eof {
-			return p.Result, nil
+		return copyExternalIDs(ctx, tx, updates)
+	})
+	return p.Result, err
+}
+
+// matches reads the existing incidents that the items' ids and external
+// ids name.
+func matches(ctx context.Context, tx pgx.Tx, items []incidentmap.ImportItem) (upsert.Found, error) {
+	ids, externalIDs := upsert.Keys(items)
+	rows, _ := tx.Query(ctx, selectMatches, ids, nonNil(externalIDs))
+	matched, err := pgx.CollectRows(rows, pgx.RowToAddrOfStructByName[incidentRow])
+	if err != nil {
+		return nil, fmt.Errorf("find matches: %w", err)
+	}
+	incs := make([]*incidentmap.Incident, len(matched))
+	for i, row := range matched {
+		if incs[i], err = row.incident(); err != nil {
+			return nil, fmt.Errorf("find matches: decode %s: %w", row.ID, err)
 		}
 	}
+	return upsert.FoundOf(incs), nil
 }
 
 // updateRow replaces the columns of an incident and drops its external

@@ -3,10 +3,12 @@
 // a geometry(Point, 4326) location behind a GiST index, the compiler of the
 // one filter model (incidentmap.Expr) into bound SQL with allow-listed
 // columns and PostGIS's spatial functions, keyset pages in any sortby order
-// (and backwards, for prev links), bulk imports through COPY, tombstones of
+// (and backwards, for prev links), bulk imports through COPY (with the
+// revision triggers off and their rows written per batch), tombstones of
 // deletions, updates and deletes checked against a version under one
 // advisory write lock, the revisions that migration 0004's triggers write
-// (and the data as of an instant from them), and API keys. It talks to the database with sqlx over pgx's stdlib driver and
+// (and the data as of an instant from them), and API keys (through
+// store/internal/apikey). It talks to the database with sqlx over pgx's stdlib driver and
 // applies the migrations of migrations/postgis when it opens.
 package postgis
 
@@ -19,6 +21,8 @@ import (
 
 	"github.com/incidentmap/incidentmap"
 	"github.com/incidentmap/incidentmap/migrations"
+	"github.com/incidentmap/incidentmap/store/internal/apikey"
+	"github.com/incidentmap/incidentmap/store/internal/record"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -27,7 +31,8 @@ import (
 
 // Store is an incidentmap.Store on a PostGIS database.
 type Store struct {
-	db *sqlx.DB
+	db          *sqlx.DB
+	apikey.Keys // API keys, in api_keys
 
 	// Now is the clock that stamps created_at, updated_at and deleted_at;
 	// tests replace it. Open sets it to time.Now.
@@ -107,7 +112,9 @@ func OpenOptions(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("postgis: open: %w", err)
 	}
-	return &Store{db: db, Now: time.Now}, nil
+	s := &Store{db: db, Now: time.Now}
+	s.Keys = s.keys()
+	return s, nil
 }
 
 // DataVersion reads the one row of data_version that statement triggers
@@ -126,18 +133,18 @@ func (s *Store) DataVersion(ctx context.Context) (incidentmap.DataVersion, error
 	return v, nil
 }
 
-// Ping checks that the database answers.
-func (s *Store) Ping(ctx context.Context) error {
-	if err := s.db.PingContext(ctx); err != nil {
-		return fmt.Errorf("postgis: ping: %w", err)
-	}
-	return nil
-}
-
 // Close closes the connections to the database.
 func (s *Store) Close() error {
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("postgis: close: %w", err)
+	}
+	return nil
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("postgis: ping: %w", err)
 	}
 	return nil
 }
@@ -155,6 +162,4 @@ func isUniqueViolation(err error) bool {
 }
 
 // notFound is the ENOTFOUND error for an incident id.
-func notFound(id string) error {
-	return incidentmap.Errorf(incidentmap.ENOTFOUND, "incident %q not found", id)
-}
+func notFound(id string) error { return record.NotFound(id) }

@@ -95,11 +95,7 @@ func TestContract(t *testing.T) {
 	storetest.Run(t, func(tb testing.TB) incidentmap.Store { return openStore(tb) })
 }
 
-func BenchmarkBBox(b *testing.B) {
-	s := openStore(b)
-	defer s.Close()
-	storetest.BenchmarkBBox(b, s)
-}
+func BenchmarkBBox(b *testing.B) { storetest.Bench(b, opener, storetest.BenchmarkBBox) }
 
 // BenchmarkBBoxSizes measures the first page of a box over 10k, 100k
 // and 1M incidents (see storetest.BenchmarkBBoxSizes).
@@ -417,18 +413,12 @@ func TestFindAgreesWithGo(t *testing.T) {
 }
 
 func BenchmarkCQL2SpatialTemporal(b *testing.B) {
-	s := openStore(b)
-	defer s.Close()
-	storetest.BenchmarkCQL2SpatialTemporal(b, s)
+	storetest.Bench(b, opener, storetest.BenchmarkCQL2SpatialTemporal)
 }
 
 // BenchmarkCountByMonth measures CountBy month over 100,000 synthetic
 // incidents (go test -bench CountByMonth -benchtime 5x).
-func BenchmarkCountByMonth(b *testing.B) {
-	s := openStore(b)
-	defer s.Close()
-	storetest.BenchmarkCountByMonth(b, s)
-}
+func BenchmarkCountByMonth(b *testing.B) { storetest.Bench(b, opener, storetest.BenchmarkCountByMonth) }
 
 // TestPoolFitsMaxConnections checks that a pool that could not fit below
 // the server's max_connections is refused when the store opens.
@@ -443,3 +433,9 @@ func TestPoolFitsMaxConnections(t *testing.T) {
 	}
 	s.Close()
 }
+
+// opener opens the stores of benchmarks.
+func opener(tb testing.TB) incidentmap.Store { return openStore(tb) }
+
+// BenchmarkWrites measures single creates and updates.
+func BenchmarkWrites(b *testing.B) { storetest.Bench(b, opener, storetest.BenchmarkWrites) }

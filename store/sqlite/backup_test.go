@@ -17,13 +17,7 @@ func TestBackupRestore(t *testing.T) {
 	dir := t.TempDir()
 	src := openFile(t)
 	defer src.Close()
-	incs := storetest.Synthetic(500, 7)
-	if err := src.ImportIncidents(ctx, incs[:400]); err != nil {
-		t.Fatal(err)
-	}
-	if err := src.DeleteIncident(ctx, incs[0].ID); err != nil {
-		t.Fatal(err)
-	}
+	later := storetest.BackupSource(t, src)
 	file := filepath.Join(dir, "backup.db")
 	if err := src.Backup(ctx, file); err != nil {
 		t.Fatal(err)
@@ -54,7 +48,7 @@ func TestBackupRestore(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := changed.ImportIncidents(ctx, incs[400:]); err != nil {
+		if err := changed.ImportIncidents(ctx, later); err != nil {
 			t.Fatal(err)
 		}
 		changed.Close()

@@ -5,12 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"slices"
 	"strings"
 
 	"github.com/jmoiron/sqlx"
 
 	"github.com/incidentmap/incidentmap"
+	"github.com/incidentmap/incidentmap/store/internal/record"
 	"github.com/incidentmap/incidentmap/store/internal/upsert"
 )
 
@@ -21,12 +22,9 @@ const progressEvery = 5000
 var errDryRun = errors.New("dry run")
 
 // UpsertIncidents writes the items of an import in one transaction; see
-// incidentmap.Store. Into an empty store it loads in bulk: it drops the
-// secondary indexes and the R*Tree trigger, inserts with one prepared
-// statement, then fills the R*Tree and builds the indexes in one pass each,
-// all inside the transaction, so that a failure or a crash leaves the
-// schema and the data as they were. Otherwise it looks items up in
-// batches by id and external id and creates, updates or skips each.
+// incidentmap.Store. Into an empty store it loads in bulk (see bulkLoad).
+// Otherwise it looks items up in batches by id and external id and
+// creates, updates or skips each.
 func (s *Store) UpsertIncidents(ctx context.Context, next func() (incidentmap.ImportItem, error), opt incidentmap.ImportOptions) (incidentmap.ImportResult, error) {
 	var res incidentmap.ImportResult
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
@@ -55,40 +53,94 @@ func (s *Store) UpsertIncidents(ctx context.Context, next func() (incidentmap.Im
 
 // schemaObject is an index or trigger as sqlite_master keeps it.
 type schemaObject struct {
+	Type string `db:"type"`
 	Name string `db:"name"`
 	SQL  string `db:"sql"`
 }
 
-// The indexes a bulk load drops and builds again (those of incidents: the
-// external ids keep theirs, which triggers may search), and the trigger
-// that would otherwise insert into the R*Tree row by row. Implicit indexes
-// of UNIQUE and PRIMARY KEY constraints have no SQL and stay.
+// bulkTriggers are the row triggers a bulk load drops, each with what
+// does, after the load and in one pass, what the trigger would have done
+// row by row, in this order: the R*Tree (packed, see packRTree), the data
+// version (migration 0003) and the "create" revisions of migration 0004,
+// which also carry the external ids that incident_external_ids_revision
+// would have written into them.
+var bulkTriggers = []struct {
+	name   string
+	replay func(context.Context, *sqlx.Tx) error
+}{
+	{"incidents_rtree_insert", packRTree},
+	{"incidents_version_insert", execSQL(bumpDataVersion)},
+	{"incidents_revision_insert", execSQL(insertCreateRevisions)},
+	{"incident_external_ids_revision", nil},
+}
+
+// execSQL returns a replay of bulkTriggers that runs q.
+func execSQL(q string) func(context.Context, *sqlx.Tx) error {
+	return func(ctx context.Context, tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, q)
+		return err
+	}
+}
+
+// selectBulkObjects lists what a bulk load drops and builds again: the
+// indexes of incidents and of incident_revisions (the external ids keep
+// theirs: insertCreateRevisions reads through it), and the triggers of
+// bulkTriggers (bound as a JSON array). Implicit indexes of UNIQUE and
+// PRIMARY KEY constraints have no SQL and stay, so that repeated keys are
+// refused during the load.
+const selectBulkObjects = `SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL
+	AND (type = 'index' AND tbl_name IN ('incidents', 'incident_revisions')
+	  OR type = 'trigger' AND name IN (SELECT value FROM json_each(?)))`
+
+// The statements that replay bulkTriggers over the rows of a bulk load:
+// the store held no incidents before it, so every row of incidents is new.
+// Revisions are numbered in the order the rows were inserted (rid), as the
+// trigger would have numbered them.
 const (
-	selectBulkIndexes = `SELECT name, sql FROM sqlite_master
-		WHERE type = 'index' AND tbl_name = 'incidents' AND sql IS NOT NULL`
-	selectRTreeTrigger = `SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name = 'incidents_rtree_insert'`
-	fillRTree          = `INSERT INTO incidents_rtree (rid, min_lon, max_lon, min_lat, max_lat)
-		SELECT rid, lon, lon, lat, lat FROM incidents`
+	bumpDataVersion = `UPDATE data_version SET seq = seq + n.rows, incidents = incidents + n.rows,
+		modified_at = max(modified_at, n.latest), max_span_days = max(max_span_days, n.span)
+		FROM (SELECT count(*) AS rows, max(updated_at) AS latest,
+		             max(CAST(julianday(occurred_end) - julianday(occurred_start) AS INTEGER)) AS span
+		        FROM incidents) AS n
+		WHERE id = 1 AND n.rows > 0`
+	insertCreateRevisions = `INSERT INTO incident_revisions (incident_id, version, op, actor, at, external_ids,
+		title, summary, occurred_start, occurred_end, date_precision, lon, lat, location_precision,
+		place_name, country, admin1_code, admin1_name, event_type, sub_event_type, target_type,
+		target_country, facility, perpetrator, actors, fatalities, injuries, tags, sources, responses,
+		status, created_at)
+		SELECT i.id, i.version, 'create', i.updated_by, i.updated_at,
+		    (SELECT json_group_array(x.external_id ORDER BY x.position) FROM incident_external_ids x WHERE x.incident_id = i.id),
+		    i.title, i.summary, i.occurred_start, i.occurred_end, i.date_precision, i.lon, i.lat,
+		    i.location_precision, i.place_name, i.country, i.admin1_code, i.admin1_name, i.event_type,
+		    i.sub_event_type, i.target_type, i.target_country, i.facility, i.perpetrator, i.actors,
+		    i.fatalities, i.injuries, i.tags, i.sources, i.responses, i.status, i.created_at
+		FROM incidents i ORDER BY i.rid`
 )
 
+// bulkLoad writes the items into an empty store: it drops the secondary
+// indexes and the row triggers of bulkTriggers, inserts with multi-row
+// INSERTs, then replays the triggers with one statement each and builds
+// the indexes in one pass each, all inside the transaction, so that a
+// failure or a crash leaves the schema and the data as they were, and a
+// success leaves the same rows, revisions and data version as inserting
+// row by row would have (TestBulkLoadAsTriggers).
 func (s *Store) bulkLoad(ctx context.Context, tx *sqlx.Tx, next func() (incidentmap.ImportItem, error), opt incidentmap.ImportOptions) (incidentmap.ImportResult, error) {
 	res := incidentmap.ImportResult{Bulk: true}
-	var dropped []schemaObject
-	if err := tx.SelectContext(ctx, &dropped, selectBulkIndexes); err != nil {
-		return res, fmt.Errorf("list indexes: %w", err)
+	names := make([]string, len(bulkTriggers))
+	for i, t := range bulkTriggers {
+		names[i] = t.name
 	}
-	var trigger []schemaObject
-	if err := tx.SelectContext(ctx, &trigger, selectRTreeTrigger); err != nil {
-		return res, fmt.Errorf("find trigger: %w", err)
+	namesJSON, err := json.Marshal(names)
+	if err != nil {
+		return res, err
+	}
+	var dropped []schemaObject
+	if err := tx.SelectContext(ctx, &dropped, selectBulkObjects, string(namesJSON)); err != nil {
+		return res, fmt.Errorf("list indexes and triggers: %w", err)
 	}
 	for _, o := range dropped {
-		if _, err := tx.ExecContext(ctx, `DROP INDEX "`+o.Name+`"`); err != nil {
-			return res, fmt.Errorf("drop index %s: %w", o.Name, err)
-		}
-	}
-	for _, o := range trigger {
-		if _, err := tx.ExecContext(ctx, `DROP TRIGGER "`+o.Name+`"`); err != nil {
-			return res, fmt.Errorf("drop trigger %s: %w", o.Name, err)
+		if _, err := tx.ExecContext(ctx, `DROP `+strings.ToUpper(o.Type)+` "`+o.Name+`"`); err != nil {
+			return res, fmt.Errorf("drop %s %s: %w", o.Type, o.Name, err)
 		}
 	}
 	ins, err := prepareInserts(ctx, tx)
@@ -98,40 +150,28 @@ func (s *Store) bulkLoad(ctx context.Context, tx *sqlx.Tx, next func() (incident
 	defer ins.close()
 	bulk := &bulkInserter{tx: tx, ins: ins, now: formatInstant(s.now()), actor: incidentmap.ActorFrom(ctx), stmts: map[string]*sqlx.Stmt{}}
 	defer bulk.close()
-	items := make([]incidentmap.ImportItem, 0, bulkRows)
-	for {
-		item, err := next()
-		eof := errors.Is(err, io.EOF)
-		if err != nil && !eof {
-			return res, err
+	err = upsert.Batches(ctx, next, bulkRows, nil, func(items []incidentmap.ImportItem) error {
+		if err := bulk.insert(ctx, items); err != nil {
+			return err
 		}
-		if !eof {
-			if err := upsert.Validate(item); err != nil {
-				return res, err
-			}
-			items = append(items, item)
+		res.Created += len(items)
+		if opt.Progress != nil && res.Created%progressEvery < bulkRows {
+			opt.Progress(res.Created)
 		}
-		if len(items) == bulkRows || eof && len(items) > 0 {
-			if err := bulk.insert(ctx, items); err != nil {
-				return res, err
-			}
-			res.Created += len(items)
-			items = items[:0]
-			if opt.Progress != nil && res.Created%progressEvery < bulkRows {
-				opt.Progress(res.Created)
-			}
-			if err := ctx.Err(); err != nil {
-				return res, err
-			}
+		return nil
+	})
+	if err != nil {
+		return res, err
+	}
+	for _, t := range bulkTriggers {
+		if t.replay == nil || !slices.ContainsFunc(dropped, func(o schemaObject) bool { return o.Name == t.name }) {
+			continue
 		}
-		if eof {
-			break
+		if err := t.replay(ctx, tx); err != nil {
+			return res, fmt.Errorf("after the load, do what %s does: %w", t.name, err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, fillRTree); err != nil {
-		return res, fmt.Errorf("fill the R*Tree: %w", err)
-	}
-	for _, o := range append(trigger, dropped...) {
+	for _, o := range dropped {
 		if _, err := tx.ExecContext(ctx, o.SQL); err != nil {
 			return res, fmt.Errorf("create %s: %w", o.Name, err)
 		}
@@ -262,60 +302,48 @@ func (s *Store) upsert(ctx context.Context, tx *sqlx.Tx, next func() (incidentma
 	defer update.Close()
 	nowText := formatInstant(s.now())
 	actor := incidentmap.ActorFrom(ctx)
-	var buf []incidentmap.ImportItem
-	taken := 0
-	for {
-		items, eof, err := upsert.Next(next, buf, upsert.BatchSize)
-		if err != nil {
-			return p.Result, err
-		}
-		buf = items
-		for _, item := range items {
-			if err := upsert.Validate(item); err != nil {
-				return p.Result, err
-			}
-		}
+	err = upsert.Batches(ctx, next, upsert.BatchSize, opt.Progress, func(items []incidentmap.ImportItem) error {
 		found, err := s.matches(ctx, tx, items)
 		if err != nil {
-			return p.Result, err
+			return err
 		}
 		creates, updates, err := p.Plan(items, found)
 		if err != nil {
-			return p.Result, err
+			return err
 		}
 		for _, inc := range creates {
 			if err := ins.insert(ctx, inc, nowText, actor); err != nil {
-				return p.Result, err
+				return err
 			}
 		}
 		for _, inc := range updates {
-			args, err := incidentArgs(inc, nowText)
-			if err != nil {
-				return p.Result, fmt.Errorf("encode incident %s: %w", inc.ID, err)
-			}
-			if _, err := update.ExecContext(ctx, append(args[1:26], nowText, actor, inc.ID)...); err != nil {
-				return p.Result, fmt.Errorf("update incident %s: %w", inc.ID, err)
-			}
-			if _, err := tx.ExecContext(ctx, importDeleteExternalIDs, inc.ID); err != nil {
-				return p.Result, fmt.Errorf("update external ids of %s: %w", inc.ID, err)
-			}
-			for pos, x := range inc.ExternalIDs {
-				if _, err := ins.externalID.ExecContext(ctx, x, inc.ID, pos); err != nil {
-					return p.Result, fmt.Errorf("update external ids of %s: %w", inc.ID, err)
-				}
+			if err := importUpdateRow(ctx, tx, update, ins, inc, nowText, actor); err != nil {
+				return err
 			}
 		}
-		taken += len(items)
-		if opt.Progress != nil {
-			opt.Progress(taken)
-		}
-		if eof {
-			return p.Result, nil
-		}
-		if err := ctx.Err(); err != nil {
-			return p.Result, err
+		return nil
+	})
+	return p.Result, err
+}
+
+// importUpdateRow replaces an incident's columns and external ids.
+func importUpdateRow(ctx context.Context, tx *sqlx.Tx, update *sqlx.Stmt, ins *inserts, inc *incidentmap.Incident, now, actor string) error {
+	args, err := incidentArgs(inc, now)
+	if err != nil {
+		return fmt.Errorf("encode incident %s: %w", inc.ID, err)
+	}
+	if _, err := update.ExecContext(ctx, append(args[1:26], now, actor, inc.ID)...); err != nil {
+		return fmt.Errorf("update incident %s: %w", inc.ID, err)
+	}
+	if _, err := tx.ExecContext(ctx, importDeleteExternalIDs, inc.ID); err != nil {
+		return fmt.Errorf("update external ids of %s: %w", inc.ID, err)
+	}
+	for pos, x := range inc.ExternalIDs {
+		if _, err := ins.externalID.ExecContext(ctx, x, inc.ID, pos); err != nil {
+			return fmt.Errorf("update external ids of %s: %w", inc.ID, err)
 		}
 	}
+	return nil
 }
 
 // matches reads the existing incidents that the items' ids and external
@@ -334,18 +362,9 @@ func (s *Store) matches(ctx context.Context, tx *sqlx.Tx, items []incidentmap.Im
 	if err != nil {
 		return nil, fmt.Errorf("find matches: %w", err)
 	}
-	defer rows.Close()
-	found := upsert.Found{}
-	for rows.Next() {
-		var row incidentRow
-		if err := rows.StructScan(&row); err != nil {
-			return nil, fmt.Errorf("find matches: %w", err)
-		}
-		inc, err := row.incident()
-		if err != nil {
-			return nil, fmt.Errorf("find matches: decode %s: %w", row.ID, err)
-		}
-		found[inc.ID] = inc
+	incs, err := record.Collect(rows, (*incidentRow).incident)
+	if err != nil {
+		return nil, fmt.Errorf("find matches: %w", err)
 	}
-	return found, rows.Err()
+	return upsert.FoundOf(incs), nil
 }

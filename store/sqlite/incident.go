@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/incidentmap/incidentmap"
+	"github.com/incidentmap/incidentmap/store/internal/record"
 )
 
 // CreateIncident validates and inserts inc with its external ids. On success
@@ -186,22 +186,14 @@ const getIncident = `SELECT ` + incidentColumns + ` FROM incidents i WHERE i.id 
 // GetIncident returns the incident with this id and its external ids, read
 // in one statement, or ENOTFOUND.
 func (s *Store) GetIncident(ctx context.Context, id string) (*incidentmap.Incident, error) {
-	var row incidentRow
-	if err := s.read.QueryRowxContext(ctx, getIncident, id).StructScan(&row); errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("sqlite: get incident %s: %w", id, notFound(id))
-	} else if err != nil {
-		return nil, fmt.Errorf("sqlite: get incident %s: %w", id, err)
-	}
-	inc, err := row.incident()
+	inc, err := record.Get(ctx, s.read, getIncident, id, (*incidentRow).incident)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: get incident %s: decode: %w", id, err)
+		return nil, fmt.Errorf("sqlite: get incident %s: %w", id, err)
 	}
 	return inc, nil
 }
 
-func notFound(id string) *incidentmap.Error {
-	return incidentmap.Errorf(incidentmap.ENOTFOUND, "no incident has id %q", id)
-}
+func notFound(id string) *incidentmap.Error { return record.NotFound(id) }
 
 // DeleteIncident removes the incident (its external ids and its box in the
 // R*Tree go with it, by cascade and trigger) and records a tombstone with its

@@ -6,9 +6,11 @@
 // functions for the spatial and distance tests SQLite lacks (spatial.go),
 // pages by key in any sortby order, checks versions on updates and
 // deletes, reads the revisions that migration 0004's triggers write (and
-// the data as of an instant from them), keeps API keys, imports in bulk
-// (import.go: an empty store is loaded with its indexes dropped and built
-// after), and turns driver errors into incidentmap.Error codes.
+// the data as of an instant from them), keeps API keys (through
+// store/internal/apikey), imports in bulk (import.go: an empty store is
+// loaded with its indexes and history triggers dropped, then the triggers'
+// work done in one pass each, the R*Tree packed (rtree.go), and the
+// indexes built), and turns driver errors into incidentmap.Error codes.
 //
 // It runs on modernc.org/sqlite, a cgo-free build of SQLite, through sqlx.
 package sqlite
@@ -28,6 +30,7 @@ import (
 
 	"github.com/incidentmap/incidentmap"
 	"github.com/incidentmap/incidentmap/migrations"
+	"github.com/incidentmap/incidentmap/store/internal/apikey"
 )
 
 // Memory is the path that Open takes for a private in-memory database.
@@ -84,6 +87,8 @@ type Store struct {
 	// last connection closes.
 	keep   *sql.Conn
 	keepDB *sqlx.DB
+
+	apikey.Keys // API keys, in api_keys
 }
 
 var _ incidentmap.Store = (*Store)(nil)
@@ -156,6 +161,7 @@ func OpenOptions(ctx context.Context, path string, opt Options) (*Store, error) 
 	}
 	s.read.SetMaxOpenConns(opt.ReadConns)
 	s.read.SetMaxIdleConns(opt.ReadConns)
+	s.Keys = s.keys()
 	return s, nil
 }
 

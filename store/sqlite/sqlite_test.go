@@ -358,11 +358,7 @@ func TestDriverErrorsAreInternal(t *testing.T) {
 	}
 }
 
-func BenchmarkBBox(b *testing.B) {
-	s := openFile(b)
-	defer s.Close()
-	storetest.BenchmarkBBox(b, s)
-}
+func BenchmarkBBox(b *testing.B) { storetest.Bench(b, opener, storetest.BenchmarkBBox) }
 
 // BenchmarkBBoxSizes measures the first page of a box over 10k, 100k
 // and 1M incidents (see storetest.BenchmarkBBoxSizes).
@@ -387,15 +383,15 @@ func BenchmarkImport100k(b *testing.B) {
 }
 
 func BenchmarkCQL2SpatialTemporal(b *testing.B) {
-	s := openFile(b)
-	defer s.Close()
-	storetest.BenchmarkCQL2SpatialTemporal(b, s)
+	storetest.Bench(b, opener, storetest.BenchmarkCQL2SpatialTemporal)
 }
 
 // BenchmarkCountByMonth measures CountBy month over 100,000 synthetic
 // incidents (go test -bench CountByMonth -benchtime 5x).
-func BenchmarkCountByMonth(b *testing.B) {
-	s := openFile(b)
-	defer s.Close()
-	storetest.BenchmarkCountByMonth(b, s)
-}
+func BenchmarkCountByMonth(b *testing.B) { storetest.Bench(b, opener, storetest.BenchmarkCountByMonth) }
+
+// opener opens the stores of benchmarks.
+func opener(tb testing.TB) incidentmap.Store { return openFile(tb) }
+
+// BenchmarkWrites measures single creates and updates.
+func BenchmarkWrites(b *testing.B) { storetest.Bench(b, opener, storetest.BenchmarkWrites) }

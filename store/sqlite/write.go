@@ -2,14 +2,14 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 
 	"github.com/incidentmap/incidentmap"
+	"github.com/incidentmap/incidentmap/store/internal/record"
+	"github.com/incidentmap/incidentmap/store/internal/write"
 )
 
 // The history of incidents is written by the triggers of migration 0004:
@@ -28,25 +28,10 @@ const (
 	insertTombstoneBy  = `INSERT INTO incident_tombstones (id, version, deleted_at, deleted_by) VALUES (?, ?, ?, ?)`
 )
 
-// checkVersion reads the current version of the incident id in tx: an
-// unknown id is ENOTFOUND, and a version other than expected (unless
-// expected is 0) ESTALE.
+// checkVersion reads the current version of the incident id in tx; see
+// write.CheckVersion.
 func checkVersion(ctx context.Context, tx *sqlx.Tx, id string, expected int) (int, error) {
-	var version int
-	if err := tx.QueryRowxContext(ctx, selectVersion, id).Scan(&version); errors.Is(err, sql.ErrNoRows) {
-		return 0, notFound(id)
-	} else if err != nil {
-		return 0, fmt.Errorf("read version: %w", err)
-	}
-	if expected != 0 && version != expected {
-		return 0, stale(id, version, expected)
-	}
-	return version, nil
-}
-
-func stale(id string, current, expected int) error {
-	return incidentmap.Errorf(incidentmap.ESTALE,
-		"incident %s is at version %d, not %d: read it again and reapply the change", id, current, expected)
+	return write.CheckVersion(ctx, tx, selectVersion, id, expected)
 }
 
 // UpdateIncident replaces the incident inc.ID if it is at version expected;
@@ -97,21 +82,14 @@ func (s *Store) UpdateIncident(ctx context.Context, inc *incidentmap.Incident, e
 	return nil
 }
 
+// deleteSQL is the SQL of write.DeleteVersion.
+var deleteSQL = write.Delete{SelectVersion: selectVersion, DeleteIncident: deleteIncidentByID, InsertTombstone: insertTombstoneBy}
+
 // DeleteIncidentVersion deletes the incident if it is at version expected
 // (any version when expected is 0) and leaves a tombstone naming the actor.
 func (s *Store) DeleteIncidentVersion(ctx context.Context, id string, expected int) error {
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		version, err := checkVersion(ctx, tx, id, expected)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, deleteIncidentByID, id); err != nil {
-			return fmt.Errorf("delete: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, insertTombstoneBy, id, version, formatInstant(s.now()), incidentmap.ActorFrom(ctx)); err != nil {
-			return fmt.Errorf("insert tombstone: %w", err)
-		}
-		return nil
+		return write.DeleteVersion(ctx, tx, deleteSQL, id, expected, formatInstant(s.now()))
 	})
 	if err != nil {
 		return fmt.Errorf("sqlite: delete incident %s: %w", id, err)
@@ -123,9 +101,7 @@ func (s *Store) DeleteIncidentVersion(ctx context.Context, id string, expected i
 // incident's columns (empty for a delete) and the revision's own.
 type revisionRow struct {
 	incidentRow
-	Seq   int64  `db:"seq"`
-	Op    string `db:"op"`
-	Actor string `db:"actor"`
+	record.RevisionMeta
 }
 
 // selectRevisions reads revisionRows from incident_revisions r. A delete
@@ -146,17 +122,11 @@ const selectRevisions = `SELECT r.seq, r.op, r.actor, r.incident_id AS id, r.ext
 
 // revision converts the row.
 func (r *revisionRow) revision() (incidentmap.Revision, error) {
-	rev := incidentmap.Revision{Seq: r.Seq, ID: r.ID, Version: r.Version, Op: incidentmap.Op(r.Op), Actor: r.Actor}
-	var err error
-	if rev.At, err = time.Parse(instantLayout, r.UpdatedAt); err != nil {
-		return rev, fmt.Errorf("at: %w", err)
+	at, err := time.Parse(instantLayout, r.UpdatedAt)
+	if err != nil {
+		return incidentmap.Revision{}, fmt.Errorf("revision %d: at: %w", r.Seq, err)
 	}
-	if rev.Op != incidentmap.OpDelete {
-		if rev.Incident, err = r.incident(); err != nil {
-			return rev, err
-		}
-	}
-	return rev, nil
+	return r.Revision(r.ID, r.Version, at, r.incident)
 }
 
 // revisions runs a selectRevisions query.
@@ -165,20 +135,7 @@ func (s *Store) revisions(ctx context.Context, q string, args ...any) ([]inciden
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []incidentmap.Revision
-	for rows.Next() {
-		var row revisionRow
-		if err := rows.StructScan(&row); err != nil {
-			return nil, fmt.Errorf("scan: %w", err)
-		}
-		rev, err := row.revision()
-		if err != nil {
-			return nil, fmt.Errorf("decode revision %d: %w", row.Seq, err)
-		}
-		out = append(out, rev)
-	}
-	return out, rows.Err()
+	return record.Collect(rows, (*revisionRow).revision)
 }
 
 // History returns the revisions of one incident, oldest first.
@@ -198,10 +155,7 @@ const changesWhere = `WHERE r.seq > ? AND (? OR (r.op <> 'delete' AND r.status <
 
 // Changes returns revisions after since in commit order.
 func (s *Store) Changes(ctx context.Context, since int64, limit int, drafts bool) ([]incidentmap.Revision, error) {
-	if limit <= 0 || limit > incidentmap.HistoryLimit {
-		limit = incidentmap.HistoryLimit
-	}
-	out, err := s.revisions(ctx, selectRevisions+changesWhere, since, drafts, limit)
+	out, err := s.revisions(ctx, selectRevisions+changesWhere, since, drafts, record.ChangesLimit(limit))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: changes since %d: %w", since, err)
 	}
@@ -217,13 +171,8 @@ func (s *Store) Changes(ctx context.Context, since int64, limit int, drafts bool
 const asOfWith = `WITH incidents AS (
 	SELECT r.seq AS rid, r.incident_id AS id, r.external_ids AS revision_external_ids,
 	       r.title, r.summary, r.occurred_start, r.occurred_end, r.date_precision, r.lon, r.lat,
-	       r.location_precision, r.place_name, r.country, r.admin1_code, r.admin1_name,
-	       r.event_type, r.sub_event_type, r.target_type, r.target_country, r.facility,
-	       r.perpetrator, r.actors, r.fatalities, r.injuries, r.tags, r.sources, r.responses,
-	       r.status, r.version, r.created_at, r.at AS updated_at
-	  FROM incident_revisions r
-	 WHERE r.seq IN (SELECT max(seq) FROM incident_revisions WHERE at <= ? GROUP BY incident_id)
-	   AND r.op <> 'delete'
+	       ` + record.RevisionColumnsAfterLocation + `
+	 ` + record.LatestRevisionsAt + `
 ), incident_external_ids AS (
 	SELECT j.value AS external_id, i.id AS incident_id, j.key AS position
 	  FROM incidents i, json_each(i.revision_external_ids) j

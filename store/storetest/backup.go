@@ -55,3 +55,19 @@ func SameIncidents(t *testing.T, a, b incidentmap.Store) {
 		t.Fatalf("%d tombstones, then %d", len(ta), len(tb))
 	}
 }
+
+// BackupSource fills s for a backup test: 400 of 500 synthetic incidents,
+// the first of them deleted (a tombstone). It returns the 100 left out,
+// for a test to change the database after the backup.
+func BackupSource(t *testing.T, s incidentmap.Store) []*incidentmap.Incident {
+	t.Helper()
+	ctx := context.Background()
+	incs := Synthetic(500, 7)
+	if err := s.ImportIncidents(ctx, incs[:400]); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteIncident(ctx, incs[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	return incs[400:]
+}

@@ -106,3 +106,11 @@ func BenchmarkBBoxSizes(b *testing.B, open func(testing.TB) incidentmap.Store, s
 		})
 	}
 }
+
+// Bench runs a benchmark of this package on a store that open makes, and
+// closes the store after it.
+func Bench(b *testing.B, open Opener, bench func(*testing.B, incidentmap.Store)) {
+	s := open(b)
+	defer s.Close()
+	bench(b, s)
+}

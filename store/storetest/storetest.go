@@ -60,6 +60,7 @@ func Run(t *testing.T, open Opener) {
 		{"CancelStopsQuery", testCancel},
 		{"Upsert", testUpsert},
 		{"UpsertBulkFails", testUpsertBulkFails},
+		{"APIKeys", testKeys},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -68,6 +69,7 @@ func Run(t *testing.T, open Opener) {
 			tt.fn(t, s)
 		})
 	}
+	t.Run("BulkLoadAsTriggers", func(t *testing.T) { testBulkLoadAsTriggers(t, open) })
 }
 
 // Day parses a YYYY-MM-DD date or panics; for fixtures.

@@ -6,6 +6,7 @@
 package upsert
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -30,6 +31,43 @@ func Next(next func() (incidentmap.ImportItem, error), buf []incidentmap.ImportI
 		buf = append(buf, item)
 	}
 	return buf, false, nil
+}
+
+// Batches reads the items of next in batches of up to size, validates
+// each, and hands every batch that is not empty to write (buffers are reused: write must not
+// keep the slice); after each batch it reports to progress, when not nil,
+// how many items were taken so far. It stops at the first error, at the
+// end of the items, or when ctx is done.
+func Batches(ctx context.Context, next func() (incidentmap.ImportItem, error), size int, progress func(int), write func([]incidentmap.ImportItem) error) error {
+	var buf []incidentmap.ImportItem
+	taken := 0
+	for {
+		items, eof, err := Next(next, buf, size)
+		if err != nil {
+			return err
+		}
+		buf = items
+		for _, item := range items {
+			if err := Validate(item); err != nil {
+				return err
+			}
+		}
+		if len(items) > 0 {
+			if err := write(items); err != nil {
+				return err
+			}
+		}
+		taken += len(items)
+		if progress != nil {
+			progress(taken)
+		}
+		if eof {
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
 }
 
 // Validate checks an item before a store writes it: a missing or invalid
@@ -66,6 +104,15 @@ func Keys(items []incidentmap.ImportItem) (ids, externalIDs []string) {
 // Found is what a store holds for the keys of a batch: the existing
 // incidents that have one of its ids or external ids, by id.
 type Found map[string]*incidentmap.Incident
+
+// FoundOf indexes incidents a store found by their ids.
+func FoundOf(incs []*incidentmap.Incident) Found {
+	found := make(Found, len(incs))
+	for _, inc := range incs {
+		found[inc.ID] = inc
+	}
+	return found
+}
 
 // Planner classifies the items of one import, batch after batch. Its zero
 // value is ready to use.

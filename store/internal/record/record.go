@@ -1,0 +1,100 @@
+// Package record holds what the SQLite and PostGIS stores share in reading
+// records back: revision rows (RevisionMeta, Collect), one incident by id
+// (Get, NotFound), the page size of the change feed, and the SQL of the
+// data as of an instant that both dialects write alike. (The columns of an
+// incident's row are store/internal/row's.) Each store writes its own SQL.
+package record
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/incidentmap/incidentmap"
+)
+
+// RevisionMeta is the part of a revision's row that is not the incident.
+type RevisionMeta struct {
+	Seq   int64  `db:"seq"`
+	Op    string `db:"op"`
+	Actor string `db:"actor"`
+}
+
+// Revision returns the revision of meta at an instant, with the incident
+// decode returns unless the revision is a delete.
+func (m RevisionMeta) Revision(id string, version int, at time.Time, decode func() (*incidentmap.Incident, error)) (incidentmap.Revision, error) {
+	rev := incidentmap.Revision{Seq: m.Seq, ID: id, Version: version, Op: incidentmap.Op(m.Op), Actor: m.Actor, At: at.UTC()}
+	if rev.Op == incidentmap.OpDelete {
+		return rev, nil
+	}
+	var err error
+	if rev.Incident, err = decode(); err != nil {
+		return rev, fmt.Errorf("decode revision %d: %w", m.Seq, err)
+	}
+	return rev, nil
+}
+
+// Collect scans every row of rows into a T and converts it with conv.
+func Collect[T, U any](rows *sqlx.Rows, conv func(*T) (U, error)) ([]U, error) {
+	defer rows.Close()
+	var out []U
+	for rows.Next() {
+		var row T
+		if err := rows.StructScan(&row); err != nil {
+			return nil, fmt.Errorf("scan: %w", err)
+		}
+		u, err := conv(&row)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// ChangesLimit bounds the page size of a change feed request (see
+// incidentmap.Store.Changes).
+func ChangesLimit(limit int) int {
+	if limit <= 0 || limit > incidentmap.HistoryLimit {
+		return incidentmap.HistoryLimit
+	}
+	return limit
+}
+
+// SQL that both dialects write alike, for the data as of an instant: the
+// columns of a revision r that follow its location, and the latest
+// revision of each incident at or before the instant bound to the one ?
+// (incidents deleted by then left out).
+const (
+	RevisionColumnsAfterLocation = `r.location_precision, r.place_name, r.country, r.admin1_code, r.admin1_name,
+	       r.event_type, r.sub_event_type, r.target_type, r.target_country, r.facility,
+	       r.perpetrator, r.actors, r.fatalities, r.injuries, r.tags, r.sources, r.responses,
+	       r.status, r.version, r.created_at, r.at AS updated_at`
+	LatestRevisionsAt = `FROM incident_revisions r
+	 WHERE r.seq IN (SELECT max(seq) FROM incident_revisions WHERE at <= ? GROUP BY incident_id)
+	   AND r.op <> 'delete'`
+)
+
+// Get runs q, which selects the row of the incident id, and converts the
+// row with conv; no row is ENOTFOUND.
+func Get[T any](ctx context.Context, db *sqlx.DB, q, id string, conv func(*T) (*incidentmap.Incident, error)) (*incidentmap.Incident, error) {
+	rows, err := db.QueryxContext(ctx, q, id)
+	if err != nil {
+		return nil, err
+	}
+	incs, err := Collect(rows, conv)
+	if err != nil {
+		return nil, err
+	}
+	if len(incs) == 0 {
+		return nil, NotFound(id)
+	}
+	return incs[0], nil
+}
+
+// NotFound is the error for an id no incident has.
+func NotFound(id string) *incidentmap.Error {
+	return incidentmap.Errorf(incidentmap.ENOTFOUND, "no incident has id %q", id)
+}

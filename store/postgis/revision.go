@@ -1,0 +1,87 @@
+package postgis
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/incidentmap/incidentmap"
+	"github.com/incidentmap/incidentmap/store/internal/record"
+)
+
+// revisionRow is an incident_revisions row as selectRevisions reads it.
+type revisionRow struct {
+	incidentRow
+	record.RevisionMeta
+}
+
+// selectRevisions reads revisionRows from incident_revisions r. A delete
+// has NULL incident columns, read as placeholders and not decoded.
+const selectRevisions = `SELECT r.seq, r.op, r.actor, r.incident_id AS id, array_to_json(r.external_ids) AS external_ids,
+	coalesce(r.title, '') AS title, coalesce(r.summary, '') AS summary,
+	coalesce(r.occurred_start, DATE '1970-01-01') AS occurred_start, coalesce(r.occurred_end, DATE '1970-01-01') AS occurred_end,
+	coalesce(r.date_precision, '') AS date_precision, coalesce(ST_X(r.location), 0) AS lon, coalesce(ST_Y(r.location), 0) AS lat,
+	coalesce(r.location_precision, '') AS location_precision, coalesce(r.place_name, '') AS place_name,
+	coalesce(r.country, '') AS country, coalesce(r.admin1_code, '') AS admin1_code,
+	coalesce(r.admin1_name, '') AS admin1_name, coalesce(r.event_type, '') AS event_type,
+	coalesce(r.sub_event_type, '') AS sub_event_type, coalesce(r.target_type, '') AS target_type,
+	coalesce(r.target_country, '') AS target_country, coalesce(r.facility, '') AS facility,
+	coalesce(r.perpetrator, '') AS perpetrator, array_to_json(r.actors) AS actors, r.fatalities, r.injuries,
+	array_to_json(r.tags) AS tags, coalesce(r.sources, '[]') AS sources, coalesce(r.responses, '[]') AS responses,
+	coalesce(r.status, '') AS status, r.version, coalesce(r.created_at, r.at) AS created_at, r.at AS updated_at
+	FROM incident_revisions r `
+
+// revisions runs a selectRevisions query.
+func (s *Store) revisions(ctx context.Context, q string, args ...any) ([]incidentmap.Revision, error) {
+	rows, err := s.db.QueryxContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	return record.Collect(rows, func(r *revisionRow) (incidentmap.Revision, error) {
+		return r.Revision(r.ID, r.Version, r.UpdatedAt, r.incident)
+	})
+}
+
+// History returns the revisions of one incident, oldest first.
+func (s *Store) History(ctx context.Context, id string) ([]incidentmap.Revision, error) {
+	out, err := s.revisions(ctx, selectRevisions+`WHERE r.incident_id = $1 ORDER BY r.seq`, id)
+	if err != nil {
+		return nil, fmt.Errorf("postgis: history of %s: %w", id, err)
+	}
+	return out, nil
+}
+
+// Changes returns revisions after since in commit order.
+func (s *Store) Changes(ctx context.Context, since int64, limit int, drafts bool) ([]incidentmap.Revision, error) {
+	const where = `WHERE r.seq > $1 AND ($2 OR (r.op <> 'delete' AND r.status <> 'draft') OR (r.op = 'delete' AND EXISTS (
+		SELECT 1 FROM incident_revisions p WHERE p.incident_id = r.incident_id AND p.seq < r.seq AND p.status <> 'draft')))
+		ORDER BY r.seq LIMIT $3`
+	out, err := s.revisions(ctx, selectRevisions+where, since, drafts, record.ChangesLimit(limit))
+	if err != nil {
+		return nil, fmt.Errorf("postgis: changes since %d: %w", since, err)
+	}
+	return out, nil
+}
+
+// asOfWith is a WITH clause that shadows the tables a read of incidents
+// touches (incidents, incident_external_ids) with the state they had at the
+// instant bound to its one ?, rebuilt from the latest revision of each
+// incident at or before it. The queries of find.go run unchanged after it,
+// without the indexes of the real tables: as_of reads scan the revisions.
+const asOfWith = `WITH incidents AS (
+	SELECT r.incident_id AS id, r.external_ids AS revision_external_ids,
+	       r.title, r.summary, r.occurred_start, r.occurred_end, r.date_precision, r.location,
+	       ` + record.RevisionColumnsAfterLocation + `
+	 ` + record.LatestRevisionsAt + `
+), incident_external_ids AS (
+	SELECT u.x AS external_id, i.id AS incident_id, u.n AS ord
+	  FROM incidents i, unnest(i.revision_external_ids) WITH ORDINALITY AS u(x, n)
+) `
+
+// asOf returns the prefix and the leading arguments that make a read of f
+// see the data as of f.AsOf; nothing when it is zero.
+func asOf(f incidentmap.Filter) (string, []any) {
+	if f.AsOf.IsZero() {
+		return "", nil
+	}
+	return asOfWith, []any{f.AsOf.UTC()}
+}
