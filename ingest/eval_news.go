@@ -1,10 +1,11 @@
 package ingest
 
 // Evaluation of geocoding and toponym recognition against the hand-written
-// news gold sets in testdata/gold (news_dev.txt, news_heldout.txt; see the
-// README there): short news texts in our own words with every place
-// mention annotated, and the true point of each taken from Natural Earth,
-// the US Census TopoJSON or typed by hand (never from GeoNames).
+// news gold sets in testdata/gold (news_dev.txt, news_heldout.txt,
+// news_heldout2.txt; see the README there): short news texts in our own
+// words with every place mention annotated, and the true point of each
+// taken from Natural Earth, the US Census TopoJSON or typed by hand (never
+// from GeoNames).
 
 import (
 	"bufio"

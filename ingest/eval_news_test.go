@@ -19,9 +19,15 @@ import (
 const (
 	newsDev     = "testdata/gold/news_dev.txt"
 	newsHeldout = "testdata/gold/news_heldout.txt"
-	newsRefs    = "testdata/gold/news_refs.tsv"
-	sharedData  = "../../shared/data"
+	// newsHeldout2 is the second held-out set, written blind (README in
+	// testdata/gold); like the first, its misses are never printed.
+	newsHeldout2 = "testdata/gold/news_heldout2.txt"
+	newsRefs     = "testdata/gold/news_refs.tsv"
+	sharedData   = "../../shared/data"
 )
+
+// newsSets are the news gold sets, by the name the evaluations report.
+var newsSets = []struct{ name, path string }{{"dev", newsDev}, {"held-out", newsHeldout}, {"held-out2", newsHeldout2}}
 
 // requireShared skips a test that needs ../shared/data when it is absent,
 // loudly, and fails it under CI.
@@ -170,7 +176,10 @@ func writeNewsRefs(t *testing.T, docs []NewsDoc, labels map[string]orb.Point) []
 // Earth admin-1 polygon its reference names (within 0.25°, for coasts).
 func TestNewsRefs(t *testing.T) {
 	requireShared(t)
-	docs := append(readNewsDocsNoRefs(t, newsDev), readNewsDocsNoRefs(t, newsHeldout)...)
+	var docs []NewsDoc
+	for _, set := range newsSets {
+		docs = append(docs, readNewsDocsNoRefs(t, set.path)...)
+	}
 	polys, labels := neAdmin1(t)
 	want := writeNewsRefs(t, docs, labels)
 	if *updateGold {
@@ -232,18 +241,22 @@ func readNewsDocsNoRefs(t testing.TB, path string) []NewsDoc {
 var newsFloors = map[string]map[string]float64{
 	"dev":      {ModeNameOnly: 0.93, ModeContext: 0.95},
 	"held-out": {ModeNameOnly: 0.92, ModeContext: 0.93},
+	// The second held-out set has the first one's floors, none higher
+	// (measured: 0.948 name only, 0.966 with context).
+	"held-out2": {ModeNameOnly: 0.92, ModeContext: 0.93},
 }
 
 // countryStateFloors are the floors of countries and US states together,
-// with document context (measured: dev 1.000, held-out 0.977).
-var countryStateFloors = map[string]float64{"dev": 0.98, "held-out": 0.95}
+// with document context (measured: dev 1.000, held-out 0.977, held-out2
+// 1.000 of 162; held-out2 has held-out's floor).
+var countryStateFloors = map[string]float64{"dev": 0.98, "held-out": 0.95, "held-out2": 0.95}
 
-// TestNewsEval runs the geocoder over both news gold sets, name only and
+// TestNewsEval runs the geocoder over the three news gold sets, name only and
 // with document context, and fails when a set falls below its floor or a
 // country or US state is missed. It needs only the committed fixtures.
 func TestNewsEval(t *testing.T) {
 	x := testExtractor(t)
-	for _, set := range []struct{ name, path string }{{"dev", newsDev}, {"held-out", newsHeldout}} {
+	for _, set := range newsSets {
 		docs := readNewsDocs(t, set.path)
 		for _, mode := range []string{ModeNameOnly, ModeContext} {
 			t.Run(set.name+"/"+mode, func(t *testing.T) {
@@ -269,11 +282,12 @@ func TestNewsEval(t *testing.T) {
 
 // recognitionFloors are the lowest recall and precision the recogniser
 // may score on each news gold set, a little below what was measured.
-var recognitionFloors = map[string][2]float64{"dev": {0.95, 0.95}, "held-out": {0.96, 0.95}}
+// (held-out2, measured recall 0.989 and precision 0.996, has held-out's.)
+var recognitionFloors = map[string][2]float64{"dev": {0.95, 0.95}, "held-out": {0.96, 0.95}, "held-out2": {0.96, 0.95}}
 
 func TestRecognitionEval(t *testing.T) {
 	x := testExtractor(t)
-	for _, set := range []struct{ name, path string }{{"dev", newsDev}, {"held-out", newsHeldout}} {
+	for _, set := range newsSets {
 		t.Run(set.name, func(t *testing.T) {
 			rep := EvalRecognition(x, set.name, readNewsDocs(t, set.path))
 			t.Logf("%-8s gold %d found %d TP %d precision %.3f recall %.3f", set.name, rep.Gold, rep.Found, rep.TP, rep.Precision, rep.Recall)

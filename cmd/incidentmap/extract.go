@@ -164,7 +164,7 @@ func evalNews(stdout io.Writer, gold string, x *ingest.Extractor, misses bool) e
 	}
 	fmt.Fprintf(stdout, "%-9s %-9s %4s %8s %9s %9s %6s %s\n", "set", "mode", "N", "Acc@161", "mean km", "median km", "AUC", "countries+US states")
 	var recog []ingest.RecognitionReport
-	for _, set := range []struct{ name, file string }{{"dev", "news_dev.txt"}, {"held-out", "news_heldout.txt"}} {
+	for _, set := range []struct{ name, file string }{{"dev", "news_dev.txt"}, {"held-out", "news_heldout.txt"}, {"held-out2", "news_heldout2.txt"}} {
 		f, err := os.Open(filepath.Join(gold, set.file))
 		if err != nil {
 			return err
