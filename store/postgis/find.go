@@ -169,24 +169,15 @@ func (s *Store) GetIncident(ctx context.Context, id string) (*incidentmap.Incide
 // Extent returns the bounds in space and time of what f selects.
 func (s *Store) Extent(ctx context.Context, f incidentmap.Filter) (incidentmap.Extent, error) {
 	const extent = `SELECT count(*), min(ST_X(i.location)), min(ST_Y(i.location)), max(ST_X(i.location)), max(ST_Y(i.location)),
-		min(i.occurred_start), max(i.occurred_end) FROM incidents i WHERE `
+		to_char(min(i.occurred_start), 'YYYY-MM-DD'), to_char(max(i.occurred_end), 'YYYY-MM-DD') FROM incidents i WHERE `
 	where, args, err := filterSQL(ctx, s.db, f)
 	if err != nil {
 		return incidentmap.Extent{}, err
 	}
-	var (
-		e                        incidentmap.Extent
-		west, south, east, north sql.NullFloat64
-		start, end               sql.NullTime
-	)
-	if err := s.db.QueryRowxContext(ctx, rebind(extent+where), args...).Scan(&e.Count, &west, &south, &east, &north, &start, &end); err != nil {
+	e, err := record.Extent(s.db.QueryRowxContext(ctx, rebind(extent+where), args...))
+	if err != nil {
 		return e, fmt.Errorf("postgis: extent: %w", err)
 	}
-	if e.Count == 0 {
-		return incidentmap.Extent{}, nil
-	}
-	e.BBox = &incidentmap.BBox{West: west.Float64, South: south.Float64, East: east.Float64, North: north.Float64}
-	e.Start, e.End = start.Time.UTC(), end.Time.UTC()
 	return e, nil
 }
 
@@ -212,16 +203,8 @@ func (s *Store) CountBy(ctx context.Context, f incidentmap.Filter, by string) ([
 	if err != nil {
 		return nil, fmt.Errorf("postgis: count incidents by %s: %w", by, err)
 	}
-	defer rows.Close()
-	out := []incidentmap.Bucket{}
-	for rows.Next() {
-		var b incidentmap.Bucket
-		if err := rows.Scan(&b.Key, &b.Count); err != nil {
-			return nil, fmt.Errorf("postgis: count incidents by %s: %w", by, err)
-		}
-		out = append(out, b)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := record.Buckets(rows)
+	if err != nil {
 		return nil, fmt.Errorf("postgis: count incidents by %s: %w", by, err)
 	}
 	return out, nil

@@ -5,12 +5,12 @@ import (
 	"database/sql"
 	"fmt"
 	"math"
-	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/paulmach/orb"
 
 	"github.com/incidentmap/incidentmap"
+	"github.com/incidentmap/incidentmap/store/internal/record"
 	"github.com/incidentmap/incidentmap/store/internal/sqlexpr"
 )
 
@@ -266,23 +266,9 @@ func (s *Store) Extent(ctx context.Context, f incidentmap.Filter) (incidentmap.E
 	if err != nil {
 		return incidentmap.Extent{}, err
 	}
-	var (
-		e                        incidentmap.Extent
-		west, south, east, north sql.NullFloat64
-		start, end               string
-	)
-	if err := s.read.QueryRowxContext(ctx, extentHead+cond, args...).Scan(&e.Count, &west, &south, &east, &north, &start, &end); err != nil {
+	e, err := record.Extent(s.read.QueryRowxContext(ctx, extentHead+cond, args...))
+	if err != nil {
 		return e, filterLimit(fmt.Errorf("sqlite: extent: %w", err))
-	}
-	if e.Count == 0 {
-		return incidentmap.Extent{}, nil
-	}
-	e.BBox = &incidentmap.BBox{West: west.Float64, South: south.Float64, East: east.Float64, North: north.Float64}
-	if e.Start, err = time.Parse(dayLayout, start); err != nil {
-		return e, fmt.Errorf("sqlite: extent: %w", err)
-	}
-	if e.End, err = time.Parse(dayLayout, end); err != nil {
-		return e, fmt.Errorf("sqlite: extent: %w", err)
 	}
 	return e, nil
 }
@@ -314,16 +300,8 @@ func (s *Store) CountBy(ctx context.Context, f incidentmap.Filter, by string) ([
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: count incidents by %s: %w", by, err)
 	}
-	defer rows.Close()
-	out := []incidentmap.Bucket{}
-	for rows.Next() {
-		var b incidentmap.Bucket
-		if err := rows.Scan(&b.Key, &b.Count); err != nil {
-			return nil, fmt.Errorf("sqlite: count incidents by %s: %w", by, err)
-		}
-		out = append(out, b)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := record.Buckets(rows)
+	if err != nil {
 		return nil, fmt.Errorf("sqlite: count incidents by %s: %w", by, err)
 	}
 	return out, nil

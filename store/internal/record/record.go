@@ -7,6 +7,7 @@ package record
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -97,4 +98,45 @@ func Get[T any](ctx context.Context, db *sqlx.DB, q, id string, conv func(*T) (*
 // NotFound is the error for an id no incident has.
 func NotFound(id string) *incidentmap.Error {
 	return incidentmap.Errorf(incidentmap.ENOTFOUND, "no incident has id %q", id)
+}
+
+// Buckets reads the rows of a GROUP BY count (key, count), in order, and
+// closes them; what both stores' CountBy return.
+func Buckets(rows *sql.Rows) ([]incidentmap.Bucket, error) {
+	defer rows.Close()
+	out := []incidentmap.Bucket{}
+	for rows.Next() {
+		var b incidentmap.Bucket
+		if err := rows.Scan(&b.Key, &b.Count); err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
+// Extent scans the row of an extent query — count, min lon, min lat, max
+// lon, max lat, first day, last day (days as 'YYYY-MM-DD' text, "" or NULL
+// when nothing matched) — into the domain's Extent; both stores' Extent.
+func Extent(row *sqlx.Row) (incidentmap.Extent, error) {
+	var (
+		e                        incidentmap.Extent
+		west, south, east, north sql.NullFloat64
+		start, end               sql.NullString
+	)
+	if err := row.Scan(&e.Count, &west, &south, &east, &north, &start, &end); err != nil {
+		return e, err
+	}
+	if e.Count == 0 {
+		return incidentmap.Extent{}, nil
+	}
+	e.BBox = &incidentmap.BBox{West: west.Float64, South: south.Float64, East: east.Float64, North: north.Float64}
+	var err error
+	if e.Start, err = time.Parse(time.DateOnly, start.String); err != nil {
+		return e, err
+	}
+	if e.End, err = time.Parse(time.DateOnly, end.String); err != nil {
+		return e, err
+	}
+	return e, nil
 }
