@@ -335,7 +335,7 @@ func TestExtractAndEvalCommands(t *testing.T) {
 	if err := run(context.Background(), []string{"eval", "--gold", gold, "--articles", t.TempDir()}, os.Getenv, &out, &out); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"held-out  context ", "dev       name only", "AUC", "recogniser held-out", "self-lookup regression", "extractor: no seed articles"} {
+	for _, want := range []string{"dev2      context ", "dev       name only", "AUC", "recogniser dev2", "self-lookup regression", "extractor: no seed articles"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("eval printed %q, want %q in it", out.String(), want)
 		}
