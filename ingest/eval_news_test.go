@@ -18,16 +18,16 @@ import (
 
 const (
 	newsDev     = "testdata/gold/news_dev.txt"
-	newsHeldout = "testdata/gold/news_heldout.txt"
-	// newsHeldout2 is the second held-out set, written blind (README in
-	// testdata/gold); like the first, its misses are never printed.
+	newsHeldout = "testdata/gold/news_heldout.txt" // the dev2 set: tuned on from 2026-12-01
+	// newsHeldout2 is the held-out set, written blind (README in
+	// testdata/gold); its misses are never printed.
 	newsHeldout2 = "testdata/gold/news_heldout2.txt"
 	newsRefs     = "testdata/gold/news_refs.tsv"
 	sharedData   = "../../shared/data"
 )
 
 // newsSets are the news gold sets, by the name the evaluations report.
-var newsSets = []struct{ name, path string }{{"dev", newsDev}, {"held-out", newsHeldout}, {"held-out2", newsHeldout2}}
+var newsSets = []struct{ name, path string }{{"dev", newsDev}, {"dev2", newsHeldout}, {"held-out", newsHeldout2}}
 
 // requireShared skips a test that needs ../shared/data when it is absent,
 // loudly, and fails it under CI.
@@ -239,17 +239,18 @@ func readNewsDocsNoRefs(t testing.TB, path string) []NewsDoc {
 // newsFloors are the lowest Acc@161km the news gold sets may score, a
 // little below what was measured when they were set (README, Geocoding).
 var newsFloors = map[string]map[string]float64{
-	"dev":      {ModeNameOnly: 0.93, ModeContext: 0.95},
+	"dev":  {ModeNameOnly: 0.94, ModeContext: 0.96},
+	"dev2": {ModeNameOnly: 0.95, ModeContext: 0.97},
+	// The held-out set (news_heldout2.txt) has the floors the first
+	// held-out set had, none higher (measured before geofix: 0.948 name
+	// only, 0.966 with context).
 	"held-out": {ModeNameOnly: 0.92, ModeContext: 0.93},
-	// The second held-out set has the first one's floors, none higher
-	// (measured: 0.948 name only, 0.966 with context).
-	"held-out2": {ModeNameOnly: 0.92, ModeContext: 0.93},
 }
 
 // countryStateFloors are the floors of countries and US states together,
-// with document context (measured: dev 1.000, held-out 0.977, held-out2
-// 1.000 of 162; held-out2 has held-out's floor).
-var countryStateFloors = map[string]float64{"dev": 0.98, "held-out": 0.95, "held-out2": 0.95}
+// with document context (measured: dev 1.000, dev2 1.000, held-out 1.000
+// of 162; held-out has the first held-out set's floor).
+var countryStateFloors = map[string]float64{"dev": 0.98, "dev2": 0.98, "held-out": 0.95}
 
 // TestNewsEval runs the geocoder over the three news gold sets, name only and
 // with document context, and fails when a set falls below its floor or a
@@ -264,7 +265,7 @@ func TestNewsEval(t *testing.T) {
 				cs, n := rep.ClassAcc("country", "us-state")
 				t.Logf("%-8s %-9s N=%d Acc@161=%.3f mean=%.0f km median=%.1f km AUC=%.3f countries+US states=%.3f (%d)",
 					set.name, mode, rep.N, rep.Acc161, rep.MeanKm, rep.MedianKm, rep.AUC, cs, n)
-				if set.name == "dev" {
+				if strings.HasPrefix(set.name, "dev") {
 					for _, m := range rep.Misses {
 						t.Logf("  miss %s: want %s, got %s (%.0f km)", m.Query, m.Want, m.Got, m.Km)
 					}
@@ -282,8 +283,9 @@ func TestNewsEval(t *testing.T) {
 
 // recognitionFloors are the lowest recall and precision the recogniser
 // may score on each news gold set, a little below what was measured.
-// (held-out2, measured recall 0.989 and precision 0.996, has held-out's.)
-var recognitionFloors = map[string][2]float64{"dev": {0.95, 0.95}, "held-out": {0.96, 0.95}, "held-out2": {0.96, 0.95}}
+// (held-out, measured recall 0.989 and precision 0.996, has the first
+// held-out set's floors.)
+var recognitionFloors = map[string][2]float64{"dev": {0.95, 0.95}, "dev2": {0.98, 0.96}, "held-out": {0.96, 0.95}}
 
 func TestRecognitionEval(t *testing.T) {
 	x := testExtractor(t)
@@ -291,7 +293,7 @@ func TestRecognitionEval(t *testing.T) {
 		t.Run(set.name, func(t *testing.T) {
 			rep := EvalRecognition(x, set.name, readNewsDocs(t, set.path))
 			t.Logf("%-8s gold %d found %d TP %d precision %.3f recall %.3f", set.name, rep.Gold, rep.Found, rep.TP, rep.Precision, rep.Recall)
-			if set.name == "dev" {
+			if strings.HasPrefix(set.name, "dev") {
 				t.Logf("  missed: %s", strings.Join(rep.Missed, "; "))
 				t.Logf("  spurious: %s", strings.Join(rep.Spurious, "; "))
 			}

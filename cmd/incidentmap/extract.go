@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/incidentmap/incidentmap/geo"
@@ -82,7 +83,7 @@ func evalCommand(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	gold := fs.String("gold", filepath.Join("ingest", "testdata", "gold"), "folder with the news gold sets, places.tsv and seed_incidents.tsv")
 	articles := fs.String("articles", filepath.Join("..", "shared", "seeds"), "folder with the seed articles")
-	misses := fs.Bool("misses", false, "list the dev set's geocoding misses")
+	misses := fs.Bool("misses", false, "list the dev sets' geocoding misses")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -164,7 +165,7 @@ func evalNews(stdout io.Writer, gold string, x *ingest.Extractor, misses bool) e
 	}
 	fmt.Fprintf(stdout, "%-9s %-9s %4s %8s %9s %9s %6s %s\n", "set", "mode", "N", "Acc@161", "mean km", "median km", "AUC", "countries+US states")
 	var recog []ingest.RecognitionReport
-	for _, set := range []struct{ name, file string }{{"dev", "news_dev.txt"}, {"held-out", "news_heldout.txt"}, {"held-out2", "news_heldout2.txt"}} {
+	for _, set := range []struct{ name, file string }{{"dev", "news_dev.txt"}, {"dev2", "news_heldout.txt"}, {"held-out", "news_heldout2.txt"}} {
 		f, err := os.Open(filepath.Join(gold, set.file))
 		if err != nil {
 			return err
@@ -181,7 +182,7 @@ func evalNews(stdout io.Writer, gold string, x *ingest.Extractor, misses bool) e
 			rep := ingest.EvalNews(x.Gazetteer(), set.name, docs, mode)
 			acc, n := rep.ClassAcc("country", "us-state")
 			fmt.Fprintf(stdout, "%-9s %-9s %4d %8.3f %9.0f %9.1f %6.3f %.3f of %d\n", set.name, mode, rep.N, rep.Acc161, rep.MeanKm, rep.MedianKm, rep.AUC, acc, n)
-			if misses && set.name == "dev" {
+			if misses && strings.HasPrefix(set.name, "dev") {
 				for _, m := range rep.Misses {
 					fmt.Fprintf(stdout, "  miss: %s → %s, want %s (%.0f km)\n", m.Query, m.Got, m.Want, m.Km)
 				}

@@ -27,7 +27,8 @@ const (
 	// the document resolved to (Georgia when Atlanta is named).
 	bonusContains = 3.0
 	// bonusInside rewards a place that lies in an area the document names
-	// (Dublin when Ohio is named).
+	// (Dublin when Ohio is named). A country named only by its demonym
+	// ("Mexican authorities") says who acts, not where, and gives none.
 	bonusInside = 3.0
 	// bonusNear is the most a place gets for being close to the other
 	// places: bonusNear/(1 + d/300 km) for the nearest of them.
@@ -206,7 +207,7 @@ func contextBonus(c *Candidate, i int, chosen []*Candidate) float64 {
 		if contains(c, o) {
 			bonus = max(bonus, bonusContains)
 		}
-		if contains(o, c) {
+		if contains(o, c) && o.Match != MatchDemonym {
 			bonus = max(bonus, bonusInside)
 		}
 		if !o.isArea() || o.Kind == KindAdmin2 {

@@ -27,6 +27,11 @@ func TestResolveDocument(t *testing.T) {
 		{"a state that contains a named city", "Voters in Georgia queued in Atlanta.", []string{"Georgia", "Atlanta"}, []string{"admin1:US-GA", "USA/Georgia"}},
 		{"the country without context", "Georgia's capital Tbilisi saw protests.", []string{"Georgia", "Tbilisi"}, []string{"country:GEO", "GEO/Tbilisi"}},
 		{"a division cue", "An earthquake shook the province of Kerman.", []string{"Kerman"}, []string{"admin1:IR-15"}},
+		// A demonym names who acts, not where: "Mexican" does not pull San
+		// Diego into Mexico; its closeness to Tijuana keeps it in California.
+		{"a demonym is no containing area", "Mexican police said the van crossed from Tijuana to San Diego.",
+			[]string{"Mexican", "Tijuana", "San Diego"}, []string{"country:MEX", "MEX/Baja California", "USA/California"}},
+		{"a town in a named country", "Fighting near Goma in eastern Congo displaced thousands.", []string{"Goma", "Congo"}, []string{"COD/North Kivu", "country:COD"}},
 		{"nothing found", "Xyzzyville was quiet.", []string{"Xyzzyville"}, []string{""}},
 	}
 	for _, tt := range tests {

@@ -27,6 +27,19 @@ func TestRankReaderMeaning(t *testing.T) {
 		{"Kabul", KindCity, "", "AFG", "Kabul"},
 		{"Quebec", KindAdmin1, "CA-QC", "CAN", ""}, // a province far larger than its city
 		{"Democratic Republic of Congo", KindCountry, "COD", "COD", ""},
+		// "Congo" names both Congos (the short form of "Republic of the
+		// Congo" and of "Democratic Republic of the Congo"); the more
+		// populous wins.
+		{"Congo", KindCountry, "COD", "COD", ""},
+		// The parts of a country Natural Earth maps as units are regions of
+		// their own, not the country.
+		{"Scotland", KindRegion, "gbr-scotland", "GBR", ""},
+		{"Wales", KindRegion, "gbr-wales", "GBR", ""},
+		{"England", KindRegion, "gbr-england", "GBR", ""},
+		{"Northern Ireland", KindRegion, "gbr-northern-ireland", "GBR", ""},
+		{"Catalonia", KindRegion, "esp-catalonia", "ESP", ""},
+		{"Basque Country", KindRegion, "esp-basque-country", "ESP", ""},
+		{"Flanders", KindRegion, "bel-flemish-region", "BEL", ""},
 		{"Cook County, Georgia", KindAdmin2, "US-13075", "USA", "Georgia"},
 		// "the" before a name the gazetteer lists without it, unless the
 		// name with it is known.

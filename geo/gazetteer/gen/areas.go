@@ -16,11 +16,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/incidentmap/incidentmap"
 	"github.com/incidentmap/incidentmap/geo/shape"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Area kinds, in the order the file lists them.
@@ -36,8 +38,11 @@ type area struct {
 	hasBound         bool
 	country, admin1  string // parent country (alpha-3) and parent admin1 (ISO 3166-2)
 	gnAdmin1         string // GeoNames admin1 key of an admin1 ("IQ.07"), to relate its towns
-	population       int64
-	areaKm2          float64
+	// unit is the Natural Earth grouping of an admin1 inside its country
+	// (see unitOf); not written.
+	unit       string
+	population int64
+	areaKm2    float64
 	// continent and subregion are world_countries.json's labels of a
 	// country, used to group continents; they are not written.
 	continent, subregion string
@@ -124,6 +129,9 @@ func generateAreas(in areaInputs, a2to3 map[string]string, w io.Writer) (int, er
 	if err != nil {
 		return 0, err
 	}
+	units := buildUnits(admin1s, countries, regions)
+	regions = append(regions, units...)
+	dropUnitAliases(countries, units)
 	var all []*area
 	for _, list := range [][]*area{regions, countries, admin1s, counties} {
 		all = append(all, list...)
@@ -243,6 +251,9 @@ func readCountries(admin0, wcR io.Reader, a2to3 map[string]string, pops populati
 			a.centre = *pc
 		}
 		a.alternates = append(a.alternates, c.Name.Official)
+		if short, ok := shortName(c.Name.Official); ok {
+			a.alternates = append(a.alternates, short)
+		}
 		for _, s := range c.AltSpellings {
 			// Two-letter spellings are ISO codes ("CD", "AL" would be
 			// Alabama's); three-letter ones are names news writes ("USA",
@@ -360,7 +371,8 @@ func readAdmin1(r io.Reader, a2to3 map[string]string, pops populations) ([]*area
 		if name == "" || len(mp) == 0 { // a few unnamed Antarctic slivers
 			continue
 		}
-		a := &area{kind: "admin1", code: code, name: name, country: a3, gnAdmin1: str(p, "gn_a1_code")}
+		a := &area{kind: "admin1", code: code, name: name, country: a3, gnAdmin1: str(p, "gn_a1_code"),
+			unit: unitOf(a3, str(p, "admin"), str(p, "geonunit"), str(p, "region"))}
 		a.alternates = append(a.alternates, str(p, "name"), str(p, "woe_name"), str(p, "name_ar"), str(p, "name_fa"), str(p, "name_local"))
 		for _, alt := range strings.Split(str(p, "name_alt"), "|") {
 			a.alternates = append(a.alternates, alt)
@@ -562,4 +574,122 @@ func aggregate(kind, code string, names []string, members []*area, byArea bool) 
 		a.country = country
 	}
 	return a
+}
+
+// shortName is what news calls a country whose official name is
+// "(Democratic) Republic of (the) X": X ("Congo" for both Congos, whose
+// populations then decide; "Korea"). Other official names give none.
+func shortName(official string) (string, bool) {
+	for _, prefix := range []string{"Democratic Republic of the ", "Democratic Republic of ", "Republic of the ", "Republic of "} {
+		if rest, ok := strings.CutPrefix(official, prefix); ok && rest != "" {
+			return rest, true
+		}
+	}
+	return "", false
+}
+
+// unitNamesES are the English names of Spain's autonomous communities
+// whose Natural Earth admin-1 region name is Spanish.
+var unitNamesES = map[string]string{
+	"Andalucía": "Andalusia", "Aragón": "Aragon", "Canarias": "Canary Islands", "Canary Is.": "Canary Islands",
+	"Castilla y León": "Castile and León", "Cataluña": "Catalonia", "Foral de Navarra": "Navarre",
+	"Islas Baleares": "Balearic Islands", "País Vasco": "Basque Country", "Valenciana": "Valencian Community",
+}
+
+// unitAliases are the names news gives units besides Natural Earth's.
+var unitAliases = map[string][]string{"Flemish Region": {"Flanders"}, "Walloon Region": {"Wallonia"}}
+
+// slug is a region code made of a name: lower-case ASCII letters and
+// digits, accents dropped, words joined by "-".
+func slug(name string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range norm.NFD.String(name) {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+		case r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(unicode.ToLower(r))
+			dash = false
+		default:
+			dash = true
+		}
+	}
+	return b.String()
+}
+
+// unitOf is the named part of a country an admin-1 division belongs to,
+// from Natural Earth admin-1: its geounit where the country is mapped as
+// several (England, Scotland, Wales and Northern Ireland; Flanders and
+// Wallonia), and Spain's autonomous communities, which Natural Earth
+// keeps as the region of each province. "" for the rest.
+func unitOf(a3, admin, geonunit, region string) string {
+	switch {
+	case a3 == "ESP":
+		if en, ok := unitNamesES[region]; ok {
+			return en
+		}
+		return region
+	case geonunit != "" && geonunit != admin:
+		return geonunit
+	}
+	return ""
+}
+
+// buildUnits makes a region of every unit (see unitOf) of a country
+// divided into two or more units, named by the unit and placed like a
+// hand-defined region. Skipped: a unit of one division (Madrid, Murcia:
+// that division already), one named like its country (Natural Earth's
+// "Serbia" beside Vojvodina) and one a region of regions has already
+// (Iraqi Kurdistan).
+func buildUnits(admin1s, countries, regions []*area) []*area {
+	taken := map[string]bool{}
+	for _, c := range countries {
+		taken[c.code+"\t"+c.name] = true
+	}
+	for _, r := range regions {
+		for _, n := range append([]string{r.name}, r.alternates...) {
+			taken[r.country+"\t"+n] = true
+		}
+	}
+	members := map[string][]*area{}
+	units := map[string]map[string]bool{}
+	for _, a := range admin1s {
+		if a.unit != "" {
+			k := a.country + "\t" + a.unit
+			members[k] = append(members[k], a)
+			if units[a.country] == nil {
+				units[a.country] = map[string]bool{}
+			}
+			units[a.country][a.unit] = true
+		}
+	}
+	var out []*area
+	for _, k := range slices.Sorted(maps.Keys(members)) {
+		ms := members[k]
+		codes := map[string]bool{}
+		for _, m := range ms {
+			codes[m.code] = true
+		}
+		a3, name, _ := strings.Cut(k, "\t")
+		if len(codes) < 2 || len(units[a3]) < 2 || taken[k] {
+			continue
+		}
+		out = append(out, aggregate("region", slug(a3+" "+name), append([]string{name}, unitAliases[name]...), ms, true))
+	}
+	return out
+}
+
+// dropUnitAliases removes from a country's names those that name one of
+// its units: "Scotland" is Scotland, not the United Kingdom.
+func dropUnitAliases(countries, units []*area) {
+	named := map[string]bool{}
+	for _, u := range units {
+		named[u.country+"\t"+u.name] = true
+	}
+	for _, c := range countries {
+		c.alternates = slices.DeleteFunc(c.alternates, func(n string) bool { return named[c.code+"\t"+n] })
+	}
 }

@@ -248,6 +248,13 @@ func TestAreaHelpers(t *testing.T) {
 		{"Louisiana has parishes", countySuffix("22"), "Parish"},
 		{"Alaska has boroughs", countySuffix("02"), "Borough"},
 		{"Illinois has counties", countySuffix("17"), "County"},
+		{"short form of a Democratic Republic of the X", func() string { s, _ := shortName("Democratic Republic of the Congo"); return s }(), "Congo"},
+		{"short form of a Republic of X", func() string { s, _ := shortName("Republic of Iraq"); return s }(), "Iraq"},
+		{"no short form of other names", func() string { s, _ := shortName("Kingdom of Spain"); return s }(), ""},
+		{"slug drops accents and joins words", slug("ESP Castile and León"), "esp-castile-and-leon"},
+		{"a geounit inside its country", unitOf("GBR", "United Kingdom", "Scotland", "Eastern"), "Scotland"},
+		{"a country mapped as one geounit has no unit", unitOf("FRA", "France", "France", "Bretagne"), ""},
+		{"Spain's communities in English", unitOf("ESP", "Spain", "", "Cataluña"), "Catalonia"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -263,6 +270,37 @@ func TestAreaHelpers(t *testing.T) {
 	}, true)
 	if a.point != (orb.Point{1, 0}) || a.population != 3 || a.country != "" || a.name != "R" {
 		t.Errorf("aggregate = %+v", a)
+	}
+}
+
+// TestBuildUnits: a unit of two divisions becomes a region and takes its
+// name from its country's aliases; a unit of one division, a unit named
+// like its country and a country of one unit give none.
+func TestBuildUnits(t *testing.T) {
+	div := func(a3, code, unit string) *area {
+		return &area{kind: "admin1", code: code, country: a3, unit: unit, point: orb.Point{1, 1}, areaKm2: 1}
+	}
+	admin1s := []*area{
+		div("GBR", "GB-A", "Scotland"), div("GBR", "GB-B", "Scotland"), div("GBR", "GB-C", "Wales"),
+		div("SRB", "RS-A", "Serbia"), div("SRB", "RS-B", "Serbia"), div("SRB", "RS-C", "Vojvodina"), div("SRB", "RS-D", "Vojvodina"),
+		div("COG", "CG-A", "Republic of Congo"), div("COG", "CG-B", "Republic of Congo"),
+	}
+	countries := []*area{
+		{kind: "country", code: "GBR", name: "United Kingdom", alternates: []string{"Britain", "Scotland", "Wales"}},
+		{kind: "country", code: "SRB", name: "Serbia"},
+		{kind: "country", code: "COG", name: "Republic of the Congo"},
+	}
+	units := buildUnits(admin1s, countries, nil)
+	var got []string
+	for _, u := range units {
+		got = append(got, u.code+"/"+u.name+"/"+u.country)
+	}
+	if want := []string{"gbr-scotland/Scotland/GBR", "srb-vojvodina/Vojvodina/SRB"}; !slices.Equal(got, want) {
+		t.Errorf("units %v, want %v", got, want)
+	}
+	dropUnitAliases(countries, units)
+	if !slices.Equal(countries[0].alternates, []string{"Britain", "Wales"}) {
+		t.Errorf("GBR aliases %v, want Scotland dropped, Wales (no region) kept", countries[0].alternates)
 	}
 }
 
