@@ -103,6 +103,12 @@ type Config struct {
 	// (the read model of tiles, clusters and bins) in the background when
 	// the handler is made, instead of on the first request that needs it.
 	WarmTiles bool
+	// ItemIndex answers GeoJSON item pages of published incidents from an
+	// in-memory read model of the latest data version (itemindex.go),
+	// built in the background at the first items request after each
+	// change of the data, when their filter is one it covers; every other
+	// request, and all of them while it is built, go to the store.
+	ItemIndex bool
 	// MaxHeavy is how many heavy requests (every request for data —
 	// collections, items, counts — and extraction) run at once; zero means
 	// DefaultMaxHeavy. Keep it below the database pool's size, so that
@@ -211,7 +217,8 @@ type server struct {
 	ready      *readiness
 	metrics    *metrics
 
-	tiles *tileIndexes // the clustered incidents of tiles, clusters and bins
+	tiles  *tileIndexes // the clustered incidents of tiles, clusters and bins
+	itemIx *itemIndexes // the read model of item pages; nil when off
 
 	extentMu sync.Mutex
 	extent   *extentCache // of the latest data version seen
@@ -277,6 +284,9 @@ func newEngine(store incidentmap.Store, cfg Config) (*gin.Engine, *server, error
 		s.now = time.Now
 	}
 	s.tiles = newTileIndexes(store, s.log)
+	if cfg.ItemIndex {
+		s.itemIx = newItemIndexes(store, s.log)
+	}
 	if cfg.WarmTiles {
 		go func() {
 			if err := s.tiles.Warm(context.Background()); err != nil {

@@ -27,6 +27,7 @@ type Config struct {
 	RequestTimeout     time.Duration // per request
 	DBConns            int           // read connections: SQLite's readers, PostGIS's pool; 0 for the store's default
 	MatchedCap         int           // most incidents counted for numberMatched beyond the page; 0 for none
+	ItemIndex          bool          // answer item pages from the in-memory read model where it can
 	ShutdownTimeout    time.Duration // grace for in-flight requests on SIGTERM
 	PrivateRead        bool          // reads need an API key too
 	MaxBodyBytes       int64         // limit of the body of a write
@@ -56,6 +57,7 @@ func DefaultConfig() Config {
 		BasemapURL:         "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
 		BasemapAttribution: "© OpenStreetMap contributors",
 		Seed:               true,
+		ItemIndex:          true,
 		LogFormat:          "text",
 		CORSOrigins:        "*",
 		CacheControl:       "public, max-age=60",
@@ -209,6 +211,7 @@ func parseConfigWith(cmd string, args []string, getenv func(string) string, stde
 		boolean(&c.Seed, "seed", "INCIDENTMAP_SEED", "load the seed incidents into an empty database")
 		duration(&c.RequestTimeout, "request-timeout", "INCIDENTMAP_REQUEST_TIMEOUT", "time limit of one request; its database queries are cancelled when it passes")
 		integer(&c.MatchedCap, "matched-cap", "INCIDENTMAP_MATCHED_CAP", "most incidents an items request counts for numberMatched beyond its page (left out beyond it); 0 counts nothing beyond the page")
+		boolean(&c.ItemIndex, "item-index", "INCIDENTMAP_ITEM_INDEX", "answer GeoJSON item pages of the common filters (bbox, datetime, event_type, country, …) from an in-memory index of the published incidents, rebuilt after each change of the data; false sends every page to the database")
 		duration(&c.ShutdownTimeout, "shutdown-timeout", "INCIDENTMAP_SHUTDOWN_TIMEOUT", "grace period for requests on shutdown")
 		str(&c.ReadDB, "read-db", "INCIDENTMAP_READ_DB", "postgres://… of a streaming replica of --db for heavy reads (read-your-writes through the data version)")
 		integer(&c.MaxConns, "max-conns", "INCIDENTMAP_MAX_CONNS", "most client connections open at once; more wait to be accepted")

@@ -106,6 +106,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		MaxImportBytes:  m.Config.MaxImportBytes,
 		AuthFailures:    int(m.Config.AuthFailures),
 		WarmTiles:       true,
+		ItemIndex:       m.Config.ItemIndex,
 	})
 	if err != nil {
 		return err
