@@ -86,6 +86,13 @@ func dayOf(t time.Time) int32 { return int32(math.Floor(float64(t.Unix()) / 8640
 // buildItemIndex reads the published incidents of store at version into
 // an index.
 func buildItemIndex(ctx context.Context, store incidentmap.Store, version string) (*itemIndex, error) {
+	f := incidentmap.Filter{Statuses: []incidentmap.Status{incidentmap.StatusPublished}}
+	return newItemIndex(version, func(fn func(incidentmap.PointRow) error) error { return store.ScanPoints(ctx, f, fn) })
+}
+
+// newItemIndex builds the index of the rows scan yields, which must be
+// those of the published incidents at version.
+func newItemIndex(version string, scan func(func(incidentmap.PointRow) error) error) (*itemIndex, error) {
 	// Read the rows as they come, then order them.
 	var (
 		raw                    itemIndex
@@ -101,8 +108,7 @@ func buildItemIndex(ctx context.Context, store incidentmap.Store, version string
 	for i := range lookup {
 		lookup[i] = map[string]uint16{}
 	}
-	f := incidentmap.Filter{Statuses: []incidentmap.Status{incidentmap.StatusPublished}}
-	err := store.ScanPoints(ctx, f, func(p incidentmap.PointRow) error {
+	err := scan(func(p incidentmap.PointRow) error {
 		if len(starts) == math.MaxInt32 {
 			return errors.New("api: item index: too many incidents")
 		}

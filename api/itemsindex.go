@@ -80,11 +80,23 @@ func (m *itemIndexes) build(version string) {
 	defer cancel()
 	start := time.Now()
 	ix, err := buildItemIndex(ctx, m.store, version)
+	if err == nil {
+		// The rows are those of version only if no write came between
+		// the version and the end of the scan; else build again later.
+		v, verr := m.store.DataVersion(ctx)
+		if err = verr; err == nil && v.ETag() != version {
+			err = errDataChanged
+		}
+	}
 	took := time.Since(start)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.building = false
 	m.notBefore = time.Now().Add(itemBuildSpacing * took)
+	if errors.Is(err, errDataChanged) {
+		m.log.Info("item index: the data changed during the build; the next request starts another")
+		return
+	}
 	if err != nil {
 		m.log.Error("item index build failed", slog.String("error", err.Error()))
 		return
@@ -92,6 +104,10 @@ func (m *itemIndexes) build(version string) {
 	m.current = ix
 	m.log.Info("item index built", slog.Int("incidents", ix.n), slog.Duration("took", took))
 }
+
+// errDataChanged ends a build whose rows may be of a later data version
+// than the one it was started for.
+var errDataChanged = errors.New("api: item index: the data changed during the build")
 
 // errStaleRow stops a fetch whose rows changed since the index was built.
 var errStaleRow = errors.New("api: item index: a row changed")
