@@ -95,7 +95,6 @@ func buildItemIndex(ctx context.Context, store incidentmap.Store, version string
 func newItemIndex(version string, scan func(func(incidentmap.PointRow) error) error) (*itemIndex, error) {
 	// Read the rows as they come, then order them.
 	var (
-		raw                    itemIndex
 		codes                  [len(indexedProps)][]uint16
 		lookup                 [len(indexedProps)]map[string]uint16
 		values                 [len(indexedProps)][]string
@@ -151,33 +150,46 @@ func newItemIndex(version string, scan func(func(incidentmap.PointRow) error) er
 		return bytes.Compare(ids.bytes(int(a)), ids.bytes(int(b)))
 	})
 
-	ix := &raw
-	ix.version, ix.n, ix.maxSpan = version, n, maxSpan
-	ix.starts, ix.ends, ix.versions = make([]int32, n), make([]int32, n), make([]int32, n)
-	ix.lons, ix.lats, ix.updated = make([]float64, n), make([]float64, n), make([]int64, n)
-	ix.ids.data = make([]byte, 0, len(ids.data))
-	ix.ids.ends = make([]uint32, 0, n)
-	ix.fine, ix.coarse = map[uint32][]int32{}, map[uint32][]int32{}
-	for i := range indexedProps {
-		ix.codes[i] = make([]uint16, n)
-		ix.values[i], ix.lookup[i] = values[i], lookup[i]
-		ix.postings[i] = make([][]int32, len(values[i]))
-	}
-	for r, old := range perm {
-		ix.starts[r], ix.ends[r], ix.versions[r] = starts[old], ends[old], versions[old]
-		ix.lons[r], ix.lats[r], ix.updated[r] = lons[old], lats[old], updated[old]
+	// Put each column in rank order in turn, letting the unordered one
+	// go before the next, so that the build holds little more than the
+	// index itself.
+	ix := &itemIndex{version: version, n: n, maxSpan: maxSpan}
+	ix.starts, starts = permuted(starts, perm), nil
+	ix.ends, ends = permuted(ends, perm), nil
+	ix.lons, lons = permuted(lons, perm), nil
+	ix.lats, lats = permuted(lats, perm), nil
+	ix.versions, versions = permuted(versions, perm), nil
+	ix.updated, updated = permuted(updated, perm), nil
+	ix.ids.data, ix.ids.ends = make([]byte, 0, len(ids.data)), make([]uint32, 0, n)
+	for _, old := range perm {
 		ix.ids.data = append(ix.ids.data, ids.bytes(int(old))...)
 		ix.ids.ends = append(ix.ids.ends, uint32(len(ix.ids.data)))
-		for i := range indexedProps {
-			c := codes[i][old]
-			ix.codes[i][r] = c
+	}
+	ids = textColumn{}
+	for i := range indexedProps {
+		ix.codes[i], codes[i] = permuted(codes[i], perm), nil
+		ix.values[i], ix.lookup[i] = values[i], lookup[i]
+		ix.postings[i] = make([][]int32, len(values[i]))
+		for r, c := range ix.codes[i] {
 			ix.postings[i][c] = append(ix.postings[i][c], int32(r))
 		}
+	}
+	ix.fine, ix.coarse = map[uint32][]int32{}, map[uint32][]int32{}
+	for r := range n {
 		fk, ck := cellOf(ix.lons[r], ix.lats[r], fineCellDeg), cellOf(ix.lons[r], ix.lats[r], coarseCellDeg)
 		ix.fine[fk] = append(ix.fine[fk], int32(r))
 		ix.coarse[ck] = append(ix.coarse[ck], int32(r))
 	}
 	return ix, nil
+}
+
+// permuted returns col in the order of perm: its element perm[i] at i.
+func permuted[T any](col []T, perm []int32) []T {
+	out := make([]T, len(perm))
+	for i, old := range perm {
+		out[i] = col[old]
+	}
+	return out
 }
 
 // bytes returns string i of the column without copying it.
