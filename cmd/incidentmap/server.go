@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -214,6 +215,9 @@ func redact(dsn string) string {
 
 func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 	m := &Main{Config: cfg, Logger: newLogger(cfg.LogFormat, stderr)}
+	if cfg.MemoryLimit > 0 {
+		debug.SetMemoryLimit(cfg.MemoryLimit)
+	}
 	if err := m.Open(ctx); err != nil {
 		m.Close()
 		return err
