@@ -5,7 +5,9 @@
 // (history.go), imports, OGC API – Tiles (vector tiles of clustered
 // incidents, with the clusters, members and grid counts that the map
 // draws, from an in-memory read model that follows the data version:
-// tiles.go, tileindex.go), HTTP caching, CORS and gzip, health and
+// tiles.go, tileindex.go), item pages answered from an in-memory index of
+// the published incidents where it covers their filter (itemindex.go,
+// itemsindex.go), HTTP caching, CORS and gzip, health and
 // readiness probes, Prometheus metrics, the limits a client can
 // hit (heavy requests at once, body size, request time) and the check of
 // every query string for clean text, the front end's configuration and
