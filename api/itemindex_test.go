@@ -333,3 +333,99 @@ func TestItemIndexMatchesStore(t *testing.T) {
 		})
 	}
 }
+
+// TestItemIndexPlan: which filters the index answers and which it leaves
+// to the store.
+func TestItemIndexPlan(t *testing.T) {
+	ix, err := newItemIndex("v", func(fn func(incidentmap.PointRow) error) error {
+		return fn(incidentmap.PointRow{ID: "a", Lon: 44, Lat: 33, EventType: "Battles", Country: "IRQ"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	published := []incidentmap.Status{incidentmap.StatusPublished}
+	box := &incidentmap.BBox{West: 40, South: 30, East: 50, North: 35}
+	where := func(text string) incidentmap.Expr {
+		iq, err := parseItemsQuery(url.Values{"filter": {text}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return iq.filter.Where
+	}
+	cur := &incidentmap.Cursor{ID: "a"}
+	tests := []struct {
+		name string
+		f    incidentmap.Filter
+		want bool
+	}{
+		{"published", incidentmap.Filter{Statuses: published}, true},
+		{"box, types, interval, cursor", incidentmap.Filter{Statuses: published, BBox: box, EventTypes: []string{"Riots", "Battles"},
+			Interval: &incidentmap.Interval{Start: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)}, After: cur}, true},
+		{"or of equalities", incidentmap.Filter{Statuses: published, Where: where("country = 'IRQ' OR country = 'SYR'")}, true},
+		{"any status", incidentmap.Filter{}, false},
+		{"drafts too", incidentmap.Filter{Statuses: []incidentmap.Status{incidentmap.StatusPublished, incidentmap.StatusDraft}}, false},
+		{"sortby", incidentmap.Filter{Statuses: published, SortBy: []incidentmap.SortKey{{Property: "id"}}}, false},
+		{"before a cursor", incidentmap.Filter{Statuses: published, Before: cur}, false},
+		{"as_of", incidentmap.Filter{Statuses: published, AsOf: time.Now()}, false},
+		{"a property not indexed", incidentmap.Filter{Statuses: published, Where: where("place_name = 'Kabul'")}, false},
+		{"a comparison", incidentmap.Filter{Statuses: published, Where: where("fatalities > 3")}, false},
+		{"an or of two properties", incidentmap.Filter{Statuses: published, Where: where("country = 'IRQ' OR event_type = 'Riots'")}, false},
+		{"a polygon", incidentmap.Filter{Statuses: published, Where: where("S_INTERSECTS(location, POLYGON((40 30, 50 30, 50 35, 40 30)))")}, false},
+		{"within a box", incidentmap.Filter{Statuses: published, Where: where("S_WITHIN(location, BBOX(40, 30, 50, 35))")}, false},
+		{"case-insensitive", incidentmap.Filter{Statuses: published, Where: where("CASEI(country) = CASEI('irq')")}, false},
+		{"another temporal function", incidentmap.Filter{Statuses: published, Where: where("T_DURING(occurred, INTERVAL('2020-01-01', '2020-12-31'))")}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, ok := ix.plan(tt.f); ok != tt.want {
+				t.Errorf("answered %v, want %v", ok, tt.want)
+			}
+		})
+	}
+}
+
+// TestFeatureCache: entries are found only at their version and
+// updated_at, and the cache keeps to its budget, least recently used out
+// first.
+func TestFeatureCache(t *testing.T) {
+	c := newFeatureCache(featureCacheShards * 2000) // about 2 entries of 700 bytes per shard
+	body := []byte(strings.Repeat("x", 700))
+	c.add("a", 1, 10, body)
+	tests := []struct {
+		name    string
+		version int32
+		updated int64
+		want    bool
+	}{
+		{"same state", 1, 10, true},
+		{"another version", 2, 10, false},
+		{"another updated_at", 1, 11, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, ok := c.get([]byte("a"), tt.version, tt.updated); ok != tt.want {
+				t.Errorf("found %v, want %v", ok, tt.want)
+			}
+		})
+	}
+	for i := range 1000 {
+		c.add(fmt.Sprint("id", i), 1, 1, body)
+	}
+	total, n := 0, 0
+	for i := range c.shards {
+		sh := &c.shards[i]
+		if sh.bytes > sh.maxB {
+			t.Errorf("shard %d holds %d bytes, over its %d", i, sh.bytes, sh.maxB)
+		}
+		total, n = total+sh.bytes, n+len(sh.items)
+	}
+	if n == 0 || n > 2*featureCacheShards {
+		t.Errorf("%d entries (%d bytes) after 1,000 adds; want at most %d", n, total, 2*featureCacheShards)
+	}
+	if _, ok := c.get([]byte("id999"), 1, 1); !ok {
+		t.Error("the latest entry was evicted")
+	}
+	if _, ok := c.get([]byte("id0"), 1, 1); ok {
+		t.Error("the oldest entry is still there")
+	}
+}
