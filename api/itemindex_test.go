@@ -117,7 +117,7 @@ func indexFixture(n int, seed uint64) []*incidentmap.Incident {
 // mostly of filters the index answers, some of filters it does not.
 func randomItemsQuery(r *mrand.Rand) string {
 	q := url.Values{}
-	limits := []int{1, 3, 10, 37, 100, 1000}
+	limits := []int{10, 37, 100, 1000}
 	q.Set("limit", fmt.Sprint(limits[r.IntN(len(limits))]))
 	tenth := func(lo, n int) float64 { return float64(lo) + float64(r.IntN(n))/10 }
 	if r.IntN(2) == 0 {
@@ -255,13 +255,13 @@ func clipDiff(s, other string) string {
 // serve the new state, not its cached features.
 func TestItemIndexMatchesStore(t *testing.T) {
 	if testing.Short() {
-		t.Skip("loads 2,000 incidents into each store")
+		t.Skip("loads 1,500 incidents into each store")
 	}
 	now := func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }
 	for name, open := range indexStores(t) {
 		t.Run(name, func(t *testing.T) {
 			st := open(t)
-			incs := indexFixture(2000, 42)
+			incs := indexFixture(1500, 42)
 			if err := st.ImportIncidents(context.Background(), incs); err != nil {
 				t.Fatal(err)
 			}
@@ -276,9 +276,9 @@ func TestItemIndexMatchesStore(t *testing.T) {
 				}
 				waitIndex(t, s)
 				r := mrand.New(mrand.NewPCG(uint64(matchedCap), 3))
-				queries := 100
+				queries := 60
 				if matchedCap > 0 {
-					queries = 40
+					queries = 25
 				}
 				for range queries {
 					comparePaths(t, withIndex, store, randomItemsQuery(r))
