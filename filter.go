@@ -328,10 +328,19 @@ type PointRow struct {
 	ID            string
 	Lon, Lat      float64
 	OccurredStart time.Time // a day, UTC
+	OccurredEnd   time.Time // a day, UTC
 	EventType     string
+	SubEventType  string
 	Country       string
+	TargetType    string
+	TargetCountry string
 	Title         string
 	Fatalities    *int // nil when unknown
+	// Version and UpdatedAt (UTC) tell one state of the incident from
+	// another, so that a copy of it made elsewhere (an encoded feature)
+	// can be checked for being current.
+	Version   int
+	UpdatedAt time.Time
 }
 
 // Page is what FindPage tells of a page besides its incidents.

@@ -5,7 +5,9 @@
 // (history.go), imports, OGC API – Tiles (vector tiles of clustered
 // incidents, with the clusters, members and grid counts that the map
 // draws, from an in-memory read model that follows the data version:
-// tiles.go, tileindex.go), HTTP caching, CORS and gzip, health and
+// tiles.go, tileindex.go), item pages answered from an in-memory index of
+// the published incidents where it covers their filter (itemindex.go,
+// itemsindex.go), HTTP caching, CORS and gzip, health and
 // readiness probes, Prometheus metrics, the limits a client can
 // hit (heavy requests at once, body size, request time) and the check of
 // every query string for clean text, the front end's configuration and
@@ -107,6 +109,12 @@ type Config struct {
 	// the gazetteer, a few seconds of CPU) in the background when the
 	// handler is made, instead of when a page first asks for it.
 	WarmBasemap bool
+	// ItemIndex answers GeoJSON item pages of published incidents from an
+	// in-memory read model of the latest data version (itemindex.go),
+	// built in the background at the first items request after each
+	// change of the data, when their filter is one it covers; every other
+	// request, and all of them while it is built, go to the store.
+	ItemIndex bool
 	// MaxHeavy is how many heavy requests (every request for data —
 	// collections, items, counts — and extraction) run at once; zero means
 	// DefaultMaxHeavy. Keep it below the database pool's size, so that
@@ -215,7 +223,8 @@ type server struct {
 	ready      *readiness
 	metrics    *metrics
 
-	tiles *tileIndexes // the clustered incidents of tiles, clusters and bins
+	tiles  *tileIndexes // the clustered incidents of tiles, clusters and bins
+	itemIx *itemIndexes // the read model of item pages; nil when off
 
 	extentMu sync.Mutex
 	extent   *extentCache // of the latest data version seen
@@ -282,6 +291,9 @@ func newEngine(store incidentmap.Store, cfg Config) (*gin.Engine, *server, error
 		s.now = time.Now
 	}
 	s.tiles = newTileIndexes(store, s.log)
+	if cfg.ItemIndex {
+		s.itemIx = newItemIndexes(store, s.log)
+	}
 	if cfg.WarmTiles {
 		go func() {
 			if err := s.tiles.Warm(context.Background()); err != nil {

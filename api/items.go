@@ -149,6 +149,11 @@ func (s *server) items(c *gin.Context) error {
 	case outCSV:
 		return s.itemsCSV(c, q, f, iq.props)
 	}
+	if iq.props == feature.AllProperties {
+		if served, err := s.itemsFromIndex(c, q, f); served {
+			return err
+		}
+	}
 	return s.itemsGeoJSON(c, q, f, iq.props)
 }
 
@@ -259,9 +264,6 @@ func negotiateItems(accept string) string {
 
 // itemsGeoJSON streams the page as a FeatureCollection.
 func (s *server) itemsGeoJSON(c *gin.Context, q url.Values, f incidentmap.Filter, props feature.Selection) error {
-	head := func(st *stream) {
-		st.w.WriteString(`{"type":"FeatureCollection","features":[`)
-	}
 	emit := func(st *stream, i int, inc *incidentmap.Incident) error {
 		buf := st.buf[:0]
 		if i > 0 {
@@ -276,7 +278,19 @@ func (s *server) itemsGeoJSON(c *gin.Context, q url.Values, f incidentmap.Filter
 		_, err := st.w.Write(buf)
 		return err
 	}
-	tail := func(st *stream, p page) error {
+	c.Header("Content-Type", mediaGeoJSON)
+	return s.streamPage(c, f, geoJSONHead, emit, s.geoJSONTail(c, q, f))
+}
+
+// geoJSONHead starts a FeatureCollection.
+func geoJSONHead(st *stream) {
+	st.w.WriteString(`{"type":"FeatureCollection","features":[`)
+}
+
+// geoJSONTail returns the end of the FeatureCollection of a page of f,
+// after its features: numberReturned, numberMatched, links and timeStamp.
+func (s *server) geoJSONTail(c *gin.Context, q url.Values, f incidentmap.Filter) func(*stream, page) error {
+	return func(st *stream, p page) error {
 		links, err := s.pageLinks(c, q, f, p, mediaGeoJSON)
 		if err != nil {
 			return err
@@ -295,8 +309,6 @@ func (s *server) itemsGeoJSON(c *gin.Context, q url.Values, f incidentmap.Filter
 		w.WriteString(`"}`)
 		return nil
 	}
-	c.Header("Content-Type", mediaGeoJSON)
-	return s.streamPage(c, f, head, emit, tail)
 }
 
 // pageHeaders sets the headers of the formats without a place for links

@@ -27,6 +27,8 @@ type Config struct {
 	RequestTimeout     time.Duration // per request
 	DBConns            int           // read connections: SQLite's readers, PostGIS's pool; 0 for the store's default
 	MatchedCap         int           // most incidents counted for numberMatched beyond the page; 0 for none
+	ItemIndex          bool          // answer item pages from the in-memory read model where it can
+	MemoryLimit        int64         // soft limit of the Go heap in bytes (runtime/debug.SetMemoryLimit); 0 for none
 	ShutdownTimeout    time.Duration // grace for in-flight requests on SIGTERM
 	PrivateRead        bool          // reads need an API key too
 	MaxBodyBytes       int64         // limit of the body of a write
@@ -56,6 +58,7 @@ func DefaultConfig() Config {
 		BasemapURL:         "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
 		BasemapAttribution: "© OpenStreetMap contributors",
 		Seed:               true,
+		ItemIndex:          true,
 		LogFormat:          "text",
 		CORSOrigins:        "*",
 		CacheControl:       "public, max-age=60",
@@ -101,6 +104,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("--matched-cap must be between 0 (count nothing beyond the page) and 1000000, got %d", c.MatchedCap)
 	case c.RequestTimeout <= 0 || c.ShutdownTimeout <= 0:
 		return errors.New("--request-timeout and --shutdown-timeout must be positive")
+	case c.MemoryLimit < 0:
+		return fmt.Errorf("--memory-limit must be 0 (none) or a number of bytes, got %d", c.MemoryLimit)
 	case c.MaxBodyBytes <= 0 || c.MaxImportBytes <= 0 || c.AuthFailures <= 0:
 		return errors.New("--max-body-bytes, --max-import-bytes and --auth-failures must be positive")
 	case c.BaseURL != "" && !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://"):
@@ -209,6 +214,8 @@ func parseConfigWith(cmd string, args []string, getenv func(string) string, stde
 		boolean(&c.Seed, "seed", "INCIDENTMAP_SEED", "load the seed incidents into an empty database")
 		duration(&c.RequestTimeout, "request-timeout", "INCIDENTMAP_REQUEST_TIMEOUT", "time limit of one request; its database queries are cancelled when it passes")
 		integer(&c.MatchedCap, "matched-cap", "INCIDENTMAP_MATCHED_CAP", "most incidents an items request counts for numberMatched beyond its page (left out beyond it); 0 counts nothing beyond the page")
+		boolean(&c.ItemIndex, "item-index", "INCIDENTMAP_ITEM_INDEX", "answer GeoJSON item pages of the common filters (bbox, datetime, event_type, country, …) from an in-memory index of the published incidents, rebuilt after each change of the data; false sends every page to the database")
+		size(&c.MemoryLimit, "memory-limit", "INCIDENTMAP_MEMORY_LIMIT", "soft limit in bytes of the server's Go memory: the garbage collector works harder near it instead of letting the heap double (e.g. 419430400 keeps a 1M-incident server with its read models under 500 MB); 0 for none")
 		duration(&c.ShutdownTimeout, "shutdown-timeout", "INCIDENTMAP_SHUTDOWN_TIMEOUT", "grace period for requests on shutdown")
 		str(&c.ReadDB, "read-db", "INCIDENTMAP_READ_DB", "postgres://… of a streaming replica of --db for heavy reads (read-your-writes through the data version)")
 		integer(&c.MaxConns, "max-conns", "INCIDENTMAP_MAX_CONNS", "most client connections open at once; more wait to be accepted")

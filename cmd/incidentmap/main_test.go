@@ -229,7 +229,14 @@ func TestConfig(t *testing.T) {
 	if cfg.DB != env["INCIDENTMAP_DB"] || cfg.Addr != "127.0.0.1:7000" || cfg.Seed || len(rest) != 1 {
 		t.Errorf("flags over env over defaults: got %+v %v", cfg, rest)
 	}
-	for _, args := range [][]string{{"--db", "mysql://x"}, {"--db", "sqlite:"}, {"--log-format", "xml"}, {"--request-timeout", "0s"}} {
+	if !cfg.ItemIndex || cfg.MemoryLimit != 0 {
+		t.Errorf("defaults: item index %v, memory limit %d; want on and none", cfg.ItemIndex, cfg.MemoryLimit)
+	}
+	cfg, _, err = parseConfig("serve", []string{"--item-index=false", "--memory-limit", "419430400"}, func(string) string { return "" }, io.Discard)
+	if err != nil || cfg.ItemIndex || cfg.MemoryLimit != 419430400 {
+		t.Errorf("--item-index=false --memory-limit 419430400: %+v, %v", cfg, err)
+	}
+	for _, args := range [][]string{{"--db", "mysql://x"}, {"--db", "sqlite:"}, {"--log-format", "xml"}, {"--request-timeout", "0s"}, {"--memory-limit", "-1"}} {
 		if _, _, err := parseConfig("serve", args, func(string) string { return "" }, io.Discard); err == nil {
 			t.Errorf("%v: want an error", args)
 		}

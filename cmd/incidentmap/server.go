@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -111,6 +112,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		AuthFailures:    int(m.Config.AuthFailures),
 		WarmTiles:       true,
 		WarmBasemap:     m.WarmBasemap,
+		ItemIndex:       m.Config.ItemIndex,
 	})
 	if err != nil {
 		return err
@@ -218,6 +220,9 @@ func redact(dsn string) string {
 
 func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 	m := &Main{Config: cfg, Logger: newLogger(cfg.LogFormat, stderr), WarmBasemap: true}
+	if cfg.MemoryLimit > 0 {
+		debug.SetMemoryLimit(cfg.MemoryLimit)
+	}
 	if err := m.Open(ctx); err != nil {
 		m.Close()
 		return err

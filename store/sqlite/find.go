@@ -36,7 +36,7 @@ const (
 // f.Order(), decoding one row at a time; see incidentmap.Store. Keyset
 // paging, forward and back, is sqlexpr.PlanPage's.
 func (s *Store) FindIncidents(ctx context.Context, f incidentmap.Filter, fn func(*incidentmap.Incident) error) (*incidentmap.Cursor, error) {
-	scan, _, err := s.planScan(ctx, s.read, f, 0)
+	scan, err := s.planScan(ctx, s.read, f)
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +54,7 @@ func (s *Store) FindPage(ctx context.Context, f incidentmap.Filter, countCap int
 		return incidentmap.Page{}, fmt.Errorf("sqlite: find page: %w", err)
 	}
 	defer tx.Rollback()
-	scan, candidates, err := s.planScan(ctx, tx, f, countCap+1)
+	scan, err := s.planScan(ctx, tx, f)
 	if err != nil {
 		return incidentmap.Page{}, err
 	}
@@ -62,12 +62,10 @@ func (s *Store) FindPage(ctx context.Context, f incidentmap.Filter, countCap int
 	if err != nil {
 		return incidentmap.Page{}, err
 	}
+	// The R*Tree's candidates cannot stand in for the count: drafts and
+	// the rest of the filter make them an upper bound, not a lower one.
 	counted := -1
-	switch {
-	case !incidentmap.NeedsCount(f, next, countCap):
-	case candidates > countCap:
-		counted = candidates // more than countCap: PageMatched says so
-	default:
+	if incidentmap.NeedsCount(f, next, countCap) {
 		if counted, err = countUpTo(ctx, tx, f, countCap+1); err != nil {
 			return incidentmap.Page{}, err
 		}
@@ -88,33 +86,31 @@ const (
 // (scan) rather than through the R*Tree: only for a box in the default
 // order. Reading through the R*Tree costs each candidate; scanning costs
 // about limit × N / candidates entries. It counts the R*Tree candidates,
-// without reading the table, up to the point where scanning is cheaper or
-// up to atLeast, whichever is more, and returns that count too (-1 when
-// it did not count).
-func (s *Store) planScan(ctx context.Context, q sqlx.QueryerContext, f incidentmap.Filter, atLeast int) (scan bool, candidates int, err error) {
+// without reading the table, up to the point where scanning is cheaper.
+func (s *Store) planScan(ctx context.Context, q sqlx.QueryerContext, f incidentmap.Filter) (scan bool, err error) {
 	bounds := spatialBounds(f)
 	if bounds == nil || len(f.SortBy) != 0 || !f.AsOf.IsZero() {
-		return false, -1, nil // as_of reads tables rebuilt without indexes
+		return false, nil // as_of reads tables rebuilt without indexes
 	}
 	var total int
 	if err := q.QueryRowxContext(ctx, `SELECT incidents FROM data_version WHERE id = 1`).Scan(&total); err != nil {
-		return false, -1, fmt.Errorf("sqlite: find incidents: plan: %w", err)
+		return false, fmt.Errorf("sqlite: find incidents: plan: %w", err)
 	}
 	// Scanning wins beyond c candidates where c × costCandidate =
 	// limit × total / c × costScanEntry.
 	threshold := int(math.Sqrt(float64(f.PageLimit()) * float64(total) * costScanEntry / costCandidate))
-	limit := max(threshold+1, atLeast)
+	limit := threshold + 1
 	n := 0
 	for _, b := range bounds {
 		const count = `SELECT count(*) FROM (SELECT 1 FROM incidents_rtree
 			WHERE max_lon >= ? AND min_lon <= ? AND max_lat >= ? AND min_lat <= ? LIMIT ?)`
 		var m int
 		if err := q.QueryRowxContext(ctx, count, b.Min.Lon(), b.Max.Lon(), b.Min.Lat(), b.Max.Lat(), limit-n).Scan(&m); err != nil {
-			return false, -1, fmt.Errorf("sqlite: find incidents: plan: %w", err)
+			return false, fmt.Errorf("sqlite: find incidents: plan: %w", err)
 		}
 		n += m
 	}
-	return n > threshold, n, nil
+	return n > threshold, nil
 }
 
 // spatialBounds returns the boxes that every incident f selects lies in,

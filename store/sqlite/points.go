@@ -10,7 +10,8 @@ import (
 	"github.com/incidentmap/incidentmap/store/internal/sqlexpr"
 )
 
-const scanPointsHead = `SELECT id, lon, lat, occurred_start, event_type, country, title, fatalities FROM incidents WHERE `
+const scanPointsHead = `SELECT id, lon, lat, occurred_start, occurred_end, event_type, sub_event_type, country,
+	target_type, target_country, title, fatalities, version, updated_at FROM incidents WHERE `
 
 // ScanPoints streams the PointRow of each incident f selects to fn, in one
 // query over the narrow columns.
@@ -23,13 +24,20 @@ func (s *Store) ScanPoints(ctx context.Context, f incidentmap.Filter, fn func(in
 	if err != nil {
 		return fmt.Errorf("sqlite: scan points: %w", err)
 	}
-	var day string
+	var start, end, updated string
 	scan := func(p *incidentmap.PointRow, fatalities *sql.NullInt64) error {
-		if err := rows.Scan(&p.ID, &p.Lon, &p.Lat, &day, &p.EventType, &p.Country, &p.Title, fatalities); err != nil {
+		if err := rows.Scan(&p.ID, &p.Lon, &p.Lat, &start, &end, &p.EventType, &p.SubEventType, &p.Country,
+			&p.TargetType, &p.TargetCountry, &p.Title, fatalities, &p.Version, &updated); err != nil {
 			return err
 		}
 		var err error
-		if p.OccurredStart, err = time.Parse(dayLayout, day); err != nil {
+		if p.OccurredStart, err = time.Parse(dayLayout, start); err != nil {
+			return fmt.Errorf("%s: %w", p.ID, err)
+		}
+		if p.OccurredEnd, err = time.Parse(dayLayout, end); err != nil {
+			return fmt.Errorf("%s: %w", p.ID, err)
+		}
+		if p.UpdatedAt, err = time.Parse(instantLayout, updated); err != nil {
 			return fmt.Errorf("%s: %w", p.ID, err)
 		}
 		return nil

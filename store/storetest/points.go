@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/incidentmap/incidentmap"
 )
@@ -59,9 +60,17 @@ func testScanPoints(t *testing.T, s incidentmap.Store) {
 	rows := scan(incidentmap.Filter{Where: incidentmap.InStrings("status", published...)})
 	for i, inc := range []*incidentmap.Incident{battle, full} {
 		p := rows[i]
+		stored, err := s.GetIncident(context.Background(), inc.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inc.Version, inc.UpdatedAt = stored.Version, stored.UpdatedAt
 		if p.Lon != inc.Location.Lon() || p.Lat != inc.Location.Lat() || !p.OccurredStart.Equal(inc.OccurredStart) ||
 			p.OccurredStart.Location() != inc.OccurredStart.Location() ||
-			p.EventType != inc.EventType || p.Country != inc.Country || p.Title != inc.Title {
+			!p.OccurredEnd.Equal(inc.OccurredEnd) || p.OccurredEnd.Location() != time.UTC ||
+			p.EventType != inc.EventType || p.SubEventType != inc.SubEventType || p.Country != inc.Country ||
+			p.TargetType != string(inc.TargetType) || p.TargetCountry != inc.TargetCountry || p.Title != inc.Title ||
+			p.Version != inc.Version || !p.UpdatedAt.Equal(inc.UpdatedAt) || p.UpdatedAt.Location() != time.UTC {
 			t.Errorf("%s: got %+v, want the incident's fields", inc.ID, p)
 		}
 		if (p.Fatalities == nil) != (inc.Fatalities == nil) || p.Fatalities != nil && *p.Fatalities != *inc.Fatalities {

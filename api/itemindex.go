@@ -1,0 +1,672 @@
+package api
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/incidentmap/incidentmap"
+	"github.com/paulmach/orb"
+)
+
+// The grids of the item index: a box's candidates come from the cells it
+// covers, in the fine grid unless that would take more than maxBoxCells
+// cells, then in the coarse one (which has fewer cells than that in all).
+const (
+	fineCellDeg   = 0.25
+	coarseCellDeg = 4.0
+	maxBoxCells   = 4096
+)
+
+// indexedProps are the properties whose equality (and IN) the item index
+// answers: each is held as a small code per incident with, per value, the
+// ranks that have it.
+var indexedProps = [...]string{"event_type", "sub_event_type", "country", "target_type", "target_country"}
+
+// indexedValue returns the value of indexed property i of p.
+func indexedValue(p *incidentmap.PointRow, i int) string {
+	switch i {
+	case 0:
+		return p.EventType
+	case 1:
+		return p.SubEventType
+	case 2:
+		return p.Country
+	case 3:
+		return p.TargetType
+	}
+	return p.TargetCountry
+}
+
+// itemIndex is the read model of item pages: the published incidents of
+// one data version in the default order (occurred_start, then id, byte
+// by byte as both stores compare them), each known by its rank in that
+// order, with what the filters it answers are tested against. It answers
+// which incidents are on a page (itemIndex.page) by walking, from the
+// cursor's rank, the candidates of the most selective part of the filter
+// — a box's grid cells, a time window's range of ranks, a property's
+// values — and testing the rest on each candidate: O(log N) to find the
+// start, then linear in the candidates walked. The rows themselves come
+// from the store or a cache of encoded features (itemsindex.go). It is
+// immutable once built; columns hold no pointers, so that a million
+// incidents cost the garbage collector nothing to scan.
+type itemIndex struct {
+	version string // the DataVersion.ETag() it was read at
+	n       int
+	ids     textColumn
+	// By rank: the days (since 1970-01-01) of occurred_start and
+	// occurred_end, the point, and the state of the row (version and
+	// updated_at in Unix nanoseconds) that a cached feature must match.
+	starts, ends []int32
+	lons, lats   []float64
+	versions     []int32
+	updated      []int64
+	// maxSpan is the longest incident, occurred_end - occurred_start in days.
+	maxSpan int32
+
+	// Per indexed property: the code of each rank, the value of each
+	// code, the code of each value, and the ranks of each code, ascending.
+	codes    [len(indexedProps)][]uint16
+	values   [len(indexedProps)][]string
+	lookup   [len(indexedProps)]map[string]uint16
+	postings [len(indexedProps)][][]int32
+
+	// The ranks in each cell of the two grids, ascending.
+	fine, coarse map[uint32][]int32
+}
+
+// dayOf returns the days since 1970-01-01 of a UTC day.
+func dayOf(t time.Time) int32 { return int32(math.Floor(float64(t.Unix()) / 86400)) }
+
+// buildItemIndex reads the published incidents of store at version into
+// an index.
+func buildItemIndex(ctx context.Context, store incidentmap.Store, version string) (*itemIndex, error) {
+	f := incidentmap.Filter{Where: incidentmap.InStrings("status", string(incidentmap.StatusPublished))}
+	return newItemIndex(version, func(fn func(incidentmap.PointRow) error) error { return store.ScanPoints(ctx, f, fn) })
+}
+
+// newItemIndex builds the index of the rows scan yields, which must be
+// those of the published incidents at version.
+func newItemIndex(version string, scan func(func(incidentmap.PointRow) error) error) (*itemIndex, error) {
+	// Read the rows as they come, then order them.
+	var (
+		codes                  [len(indexedProps)][]uint16
+		lookup                 [len(indexedProps)]map[string]uint16
+		values                 [len(indexedProps)][]string
+		starts, ends, versions []int32
+		lons, lats             []float64
+		updated                []int64
+		ids                    textColumn
+		maxSpan                int32
+	)
+	for i := range lookup {
+		lookup[i] = map[string]uint16{}
+	}
+	err := scan(func(p incidentmap.PointRow) error {
+		if len(starts) == math.MaxInt32 {
+			return errors.New("api: item index: too many incidents")
+		}
+		if err := ids.add(p.ID); err != nil {
+			return err
+		}
+		s, e := dayOf(p.OccurredStart), dayOf(p.OccurredEnd)
+		starts, ends = append(starts, s), append(ends, e)
+		maxSpan = max(maxSpan, e-s)
+		lons, lats = append(lons, p.Lon), append(lats, p.Lat)
+		versions = append(versions, int32(min(p.Version, math.MaxInt32)))
+		updated = append(updated, p.UpdatedAt.UnixNano())
+		for i := range indexedProps {
+			v := indexedValue(&p, i)
+			c, ok := lookup[i][v]
+			if !ok {
+				if len(values[i]) > math.MaxUint16 {
+					return fmt.Errorf("api: item index: more than %d values of %s", math.MaxUint16+1, indexedProps[i])
+				}
+				c = uint16(len(values[i]))
+				lookup[i][v] = c
+				values[i] = append(values[i], v)
+			}
+			codes[i] = append(codes[i], c)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	n := len(starts)
+	perm := make([]int32, n)
+	for i := range perm {
+		perm[i] = int32(i)
+	}
+	slices.SortFunc(perm, func(a, b int32) int {
+		if c := cmp.Compare(starts[a], starts[b]); c != 0 {
+			return c
+		}
+		return bytes.Compare(ids.bytes(int(a)), ids.bytes(int(b)))
+	})
+
+	// Put each column in rank order in turn, letting the unordered one
+	// go before the next, so that the build holds little more than the
+	// index itself.
+	ix := &itemIndex{version: version, n: n, maxSpan: maxSpan}
+	ix.starts, starts = permuted(starts, perm), nil
+	ix.ends, ends = permuted(ends, perm), nil
+	ix.lons, lons = permuted(lons, perm), nil
+	ix.lats, lats = permuted(lats, perm), nil
+	ix.versions, versions = permuted(versions, perm), nil
+	ix.updated, updated = permuted(updated, perm), nil
+	ix.ids.data, ix.ids.ends = make([]byte, 0, len(ids.data)), make([]uint32, 0, n)
+	for _, old := range perm {
+		ix.ids.data = append(ix.ids.data, ids.bytes(int(old))...)
+		ix.ids.ends = append(ix.ids.ends, uint32(len(ix.ids.data)))
+	}
+	ids = textColumn{}
+	for i := range indexedProps {
+		ix.codes[i], codes[i] = permuted(codes[i], perm), nil
+		ix.values[i], ix.lookup[i] = values[i], lookup[i]
+		ix.postings[i] = make([][]int32, len(values[i]))
+		for r, c := range ix.codes[i] {
+			ix.postings[i][c] = append(ix.postings[i][c], int32(r))
+		}
+	}
+	ix.fine, ix.coarse = map[uint32][]int32{}, map[uint32][]int32{}
+	for r := range n {
+		fk, ck := cellOf(ix.lons[r], ix.lats[r], fineCellDeg), cellOf(ix.lons[r], ix.lats[r], coarseCellDeg)
+		ix.fine[fk] = append(ix.fine[fk], int32(r))
+		ix.coarse[ck] = append(ix.coarse[ck], int32(r))
+	}
+	return ix, nil
+}
+
+// permuted returns col in the order of perm: its element perm[i] at i.
+func permuted[T any](col []T, perm []int32) []T {
+	out := make([]T, len(perm))
+	for i, old := range perm {
+		out[i] = col[old]
+	}
+	return out
+}
+
+// bytes returns string i of the column without copying it.
+func (c *textColumn) bytes(i int) []byte {
+	start := uint32(0)
+	if i > 0 {
+		start = c.ends[i-1]
+	}
+	return c.data[start:c.ends[i]]
+}
+
+// gridSize returns the columns and rows of the grid of cells of deg degrees.
+func gridSize(deg float64) (cols, rows int) {
+	return int(math.Ceil(360 / deg)), int(math.Ceil(180 / deg))
+}
+
+// cellIndex returns the cell of v along an axis that starts at lo and has
+// n cells of deg degrees, clamped to the grid.
+func cellIndex(v, lo, deg float64, n int) int {
+	return min(max(int(math.Floor((v-lo)/deg)), 0), n-1)
+}
+
+// cellOf returns the key of the cell of deg degrees that holds lon, lat.
+func cellOf(lon, lat, deg float64) uint32 {
+	cols, rows := gridSize(deg)
+	return uint32(cellIndex(lat, -90, deg, rows)*cols + cellIndex(lon, -180, deg, cols))
+}
+
+// rankAfter returns the rank of the first incident after the position
+// day, id in the default order.
+func (ix *itemIndex) rankAfter(day int32, id string) int {
+	key := []byte(id)
+	return sortSearch(ix.n, func(r int) bool {
+		if ix.starts[r] != day {
+			return ix.starts[r] > day
+		}
+		return bytes.Compare(ix.ids.bytes(r), key) > 0
+	})
+}
+
+// sortSearch is sort.Search: the least i in [0, n) for which f is true,
+// or n.
+func sortSearch(n int, f func(int) bool) int {
+	lo, hi := 0, n
+	for lo < hi {
+		h := int(uint(lo+hi) >> 1)
+		if !f(h) {
+			lo = h + 1
+		} else {
+			hi = h
+		}
+	}
+	return lo
+}
+
+// indexPred is one condition of a filter the index answers, tested on a
+// rank.
+type indexPred interface {
+	test(ix *itemIndex, r int32) bool
+	// candidates returns the ranks that may pass, ascending, from rank
+	// from on, and what walking them costs: how many there are from the
+	// start (an upper bound of the matches) times the cost of yielding
+	// one, relative to a rank of a range (see mergeCost).
+	candidates(ix *itemIndex, from int) (rankSource, int)
+}
+
+// boxPred holds when the point lies in one of the boxes, edges included.
+type boxPred struct{ boxes []orb.Bound }
+
+func (p boxPred) test(ix *itemIndex, r int32) bool {
+	lon, lat := ix.lons[r], ix.lats[r]
+	for _, b := range p.boxes {
+		if lon >= b.Min[0] && lon <= b.Max[0] && lat >= b.Min[1] && lat <= b.Max[1] {
+			return true
+		}
+	}
+	return false
+}
+
+func (p boxPred) candidates(ix *itemIndex, from int) (rankSource, int) {
+	deg, cells := fineCellDeg, ix.fine
+	if p.cellCount(fineCellDeg) > maxBoxCells {
+		deg, cells = coarseCellDeg, ix.coarse
+	}
+	cols, rows := gridSize(deg)
+	seen := map[uint32]bool{}
+	var lists [][]int32
+	total := 0
+	for _, b := range p.boxes {
+		for y := cellIndex(b.Min[1], -90, deg, rows); y <= cellIndex(b.Max[1], -90, deg, rows); y++ {
+			for x := cellIndex(b.Min[0], -180, deg, cols); x <= cellIndex(b.Max[0], -180, deg, cols); x++ {
+				k := uint32(y*cols + x)
+				if l := cells[k]; len(l) > 0 && !seen[k] {
+					seen[k] = true
+					lists = append(lists, l)
+					total += len(l)
+				}
+			}
+		}
+	}
+	return newMergeSource(lists, from), mergeCost(len(lists), total)
+}
+
+// cellCount returns how many cells of deg degrees the boxes cover.
+func (p boxPred) cellCount(deg float64) int {
+	cols, rows := gridSize(deg)
+	n := 0
+	for _, b := range p.boxes {
+		w := cellIndex(b.Max[0], -180, deg, cols) - cellIndex(b.Min[0], -180, deg, cols) + 1
+		h := cellIndex(b.Max[1], -90, deg, rows) - cellIndex(b.Min[1], -90, deg, rows) + 1
+		n += max(w, 0) * max(h, 0)
+	}
+	return n
+}
+
+// daysPred holds when the incident's days meet the days first..last (as
+// incidentmap.Interval.Days gives them; open ends are unbounded).
+type daysPred struct {
+	first, last       int32
+	hasFirst, hasLast bool
+}
+
+func (p daysPred) test(ix *itemIndex, r int32) bool {
+	return (!p.hasLast || ix.starts[r] <= p.last) && (!p.hasFirst || ix.ends[r] >= p.first)
+}
+
+func (p daysPred) candidates(ix *itemIndex, from int) (rankSource, int) {
+	lo, hi := 0, ix.n
+	if p.hasFirst {
+		// occurred_end >= first and the span is at most maxSpan, so
+		// occurred_start >= first - maxSpan.
+		floor := int64(p.first) - int64(ix.maxSpan)
+		lo = sortSearch(ix.n, func(r int) bool { return int64(ix.starts[r]) >= floor })
+	}
+	if p.hasLast {
+		hi = sortSearch(ix.n, func(r int) bool { return ix.starts[r] > p.last })
+	}
+	total := max(hi-lo, 0)
+	return &rangeSource{at: max(lo, from), end: hi}, total
+}
+
+// inPred holds when the property's value is one of a set of codes.
+type inPred struct {
+	prop  int
+	codes []uint16 // sorted, distinct
+}
+
+func (p inPred) test(ix *itemIndex, r int32) bool {
+	c := ix.codes[p.prop][r]
+	for _, x := range p.codes {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}
+
+func (p inPred) candidates(ix *itemIndex, from int) (rankSource, int) {
+	lists := make([][]int32, 0, len(p.codes))
+	total := 0
+	for _, c := range p.codes {
+		lists = append(lists, ix.postings[p.prop][c])
+		total += len(ix.postings[p.prop][c])
+	}
+	return newMergeSource(lists, from), mergeCost(len(lists), total)
+}
+
+// mergeCost is the cost of yielding total ranks merged from k lists, in
+// ranks of a range: one list is a walk down a slice, as cheap as a range;
+// a merge pays a heap for each rank, measured (BenchmarkItemIndexPage) at
+// about twice a range's rank for the 25 cells of a 1° box.
+func mergeCost(k, total int) int {
+	if k <= 1 {
+		return total
+	}
+	return 2 * total
+}
+
+// rankSource yields ranks in ascending order.
+type rankSource interface {
+	next() (int32, bool)
+}
+
+// listSource yields the ranks of an ascending list.
+type listSource struct{ l []int32 }
+
+func (s *listSource) next() (int32, bool) {
+	if len(s.l) == 0 {
+		return 0, false
+	}
+	r := s.l[0]
+	s.l = s.l[1:]
+	return r, true
+}
+
+// rangeSource yields the ranks at..end-1.
+type rangeSource struct{ at, end int }
+
+func (s *rangeSource) next() (int32, bool) {
+	if s.at >= s.end {
+		return 0, false
+	}
+	s.at++
+	return int32(s.at - 1), true
+}
+
+// mergeSource yields the union of disjoint ascending lists of ranks, each
+// from its first rank at or after a start.
+type mergeSource struct {
+	lists [][]int32
+	heap  []int // indexes into lists: a min-heap on the lists' heads
+}
+
+func newMergeSource(lists [][]int32, from int) rankSource {
+	if len(lists) == 1 {
+		l := lists[0]
+		return &listSource{l[sortSearch(len(l), func(k int) bool { return int(l[k]) >= from }):]}
+	}
+	m := &mergeSource{lists: lists, heap: make([]int, 0, len(lists))}
+	for i, l := range lists {
+		j := sortSearch(len(l), func(k int) bool { return int(l[k]) >= from })
+		if lists[i] = l[j:]; len(lists[i]) > 0 {
+			m.heap = append(m.heap, i)
+		}
+	}
+	for i := len(m.heap)/2 - 1; i >= 0; i-- {
+		m.down(i)
+	}
+	return m
+}
+
+func (m *mergeSource) head(i int) int32 { return m.lists[m.heap[i]][0] }
+
+func (m *mergeSource) down(i int) {
+	n := len(m.heap)
+	for {
+		least, l, r := i, 2*i+1, 2*i+2
+		if l < n && m.head(l) < m.head(least) {
+			least = l
+		}
+		if r < n && m.head(r) < m.head(least) {
+			least = r
+		}
+		if least == i {
+			return
+		}
+		m.heap[i], m.heap[least] = m.heap[least], m.heap[i]
+		i = least
+	}
+}
+
+func (m *mergeSource) next() (int32, bool) {
+	if len(m.heap) == 0 {
+		return 0, false
+	}
+	top := m.heap[0]
+	r := m.lists[top][0]
+	if m.lists[top] = m.lists[top][1:]; len(m.lists[top]) == 0 {
+		last := len(m.heap) - 1
+		m.heap[0] = m.heap[last]
+		m.heap = m.heap[:last]
+	}
+	m.down(0)
+	return r, true
+}
+
+// indexPlan is a filter as the index answers it: a conjunction of
+// conditions.
+type indexPlan struct {
+	preds []indexPred
+}
+
+// plan translates f into the conditions the index tests, or reports false
+// when the index cannot answer f exactly as the store would: anything
+// but published incidents in the default order after an optional cursor,
+// as_of, a page before a cursor, and any part of the filter tree other
+// than ANDed boxes (s_intersects of location with a box, or an OR of
+// such), t_intersects of occurred, and equalities or IN (or an OR of
+// them on one property) of the indexed properties. The filter is read
+// through its expression tree (Filter.Expr), as the stores read it.
+func (ix *itemIndex) plan(f incidentmap.Filter) (indexPlan, bool) {
+	if !f.AsOf.IsZero() || f.Before != nil || !slices.Equal(f.Order(), incidentmap.Filter{}.Order()) {
+		return indexPlan{}, false
+	}
+	var p indexPlan
+	published := false
+	var walk func(e incidentmap.Expr) bool
+	walk = func(e incidentmap.Expr) bool {
+		switch e := e.(type) {
+		case incidentmap.And:
+			for _, a := range e.Args {
+				if !walk(a) {
+					return false
+				}
+			}
+			return true
+		case incidentmap.Bool:
+			return bool(e)
+		case incidentmap.Temporal:
+			if e.Op != incidentmap.TIntersects || e.Prop != incidentmap.OccurredProperty {
+				return false
+			}
+			first, last := e.Interval.Days()
+			d := daysPred{hasFirst: !first.IsZero(), hasLast: !last.IsZero()}
+			if d.hasFirst {
+				d.first = dayOf(first)
+			}
+			if d.hasLast {
+				d.last = dayOf(last)
+			}
+			p.preds = append(p.preds, d)
+			return true
+		}
+		if b, ok := boxesOf(e); ok {
+			p.preds = append(p.preds, boxPred{boxes: b})
+			return true
+		}
+		prop, vals, ok := equalitiesOf(e)
+		if !ok {
+			return false
+		}
+		if prop == "status" {
+			// The index holds the published incidents: a condition that
+			// keeps exactly those is answered; any other is not.
+			for _, v := range vals {
+				if v != string(incidentmap.StatusPublished) {
+					return false
+				}
+			}
+			published = true
+			return true
+		}
+		i := slices.Index(indexedProps[:], prop)
+		if i < 0 {
+			return false
+		}
+		in := inPred{prop: i}
+		for _, v := range vals {
+			if c, ok := ix.lookup[i][v]; ok {
+				in.codes = append(in.codes, c)
+			}
+		}
+		slices.Sort(in.codes)
+		in.codes = slices.Compact(in.codes)
+		p.preds = append(p.preds, in)
+		return true
+	}
+	if !walk(f.Expr()) || !published {
+		return indexPlan{}, false
+	}
+	return p, true
+}
+
+// boxesOf returns the boxes of s_intersects(location, box), or of an OR of
+// such.
+func boxesOf(e incidentmap.Expr) ([]orb.Bound, bool) {
+	switch e := e.(type) {
+	case incidentmap.Spatial:
+		b, ok := e.Geometry.(orb.Bound)
+		if !ok || e.Op != incidentmap.SIntersects || e.Prop != "location" {
+			return nil, false
+		}
+		return []orb.Bound{b}, true
+	case incidentmap.Or:
+		var out []orb.Bound
+		for _, a := range e.Args {
+			b, ok := boxesOf(a)
+			if !ok {
+				return nil, false
+			}
+			out = append(out, b...)
+		}
+		return out, len(out) > 0
+	}
+	return nil, false
+}
+
+// equalitiesOf returns the property and the string values of prop = 'v',
+// prop IN ('v', …), or an OR of such on one property.
+func equalitiesOf(e incidentmap.Expr) (string, []string, bool) {
+	switch e := e.(type) {
+	case incidentmap.Compare:
+		p, ok := e.Left.(incidentmap.Property)
+		v, isStr := e.Right.(incidentmap.String)
+		if !ok || !isStr || e.Op != "=" {
+			return "", nil, false
+		}
+		return p.Name, []string{string(v)}, true
+	case incidentmap.In:
+		vals := make([]string, 0, len(e.Values))
+		for _, l := range e.Values {
+			v, ok := l.(incidentmap.String)
+			if !ok {
+				return "", nil, false
+			}
+			vals = append(vals, string(v))
+		}
+		return e.Prop, vals, true
+	case incidentmap.Or:
+		var prop string
+		var vals []string
+		for i, a := range e.Args {
+			p, vs, ok := equalitiesOf(a)
+			if !ok || (i > 0 && p != prop) {
+				return "", nil, false
+			}
+			prop, vals = p, append(vals, vs...)
+		}
+		return prop, vals, len(e.Args) > 0
+	}
+	return "", nil, false
+}
+
+// source returns the candidates of the plan's condition that is cheapest
+// to walk (all ranks when none is cheaper) from rank from on.
+func (ix *itemIndex) source(p indexPlan, from int) rankSource {
+	var best rankSource = &rangeSource{at: from, end: ix.n}
+	bestN := ix.n
+	for _, pr := range p.preds {
+		if src, n := pr.candidates(ix, from); n < bestN {
+			best, bestN = src, n
+		}
+	}
+	return best
+}
+
+// matches reports whether rank r passes every condition of p.
+func (ix *itemIndex) matches(p indexPlan, r int32) bool {
+	for _, pr := range p.preds {
+		if !pr.test(ix, r) {
+			return false
+		}
+	}
+	return true
+}
+
+// page returns the ranks of the page of p that starts after the cursor
+// (nil: at the start), at most limit of them, and whether more follow.
+func (ix *itemIndex) page(p indexPlan, after *incidentmap.Cursor, limit int) (ranks []int32, more bool) {
+	from := 0
+	if after != nil {
+		from = ix.rankAfter(dayOf(after.OccurredStart), after.ID)
+	}
+	src := ix.source(p, from)
+	ranks = make([]int32, 0, min(limit, 1024))
+	for {
+		r, ok := src.next()
+		if !ok {
+			return ranks, false
+		}
+		if !ix.matches(p, r) {
+			continue
+		}
+		if len(ranks) == limit {
+			return ranks, true
+		}
+		ranks = append(ranks, r)
+	}
+}
+
+// count counts the matches of p, stopping at atMost.
+func (ix *itemIndex) count(p indexPlan, atMost int) int {
+	src := ix.source(p, 0)
+	n := 0
+	for n < atMost {
+		r, ok := src.next()
+		if !ok {
+			break
+		}
+		if ix.matches(p, r) {
+			n++
+		}
+	}
+	return n
+}
+
+// cursorAt returns the position of rank r in the default order.
+func (ix *itemIndex) cursorAt(r int32) *incidentmap.Cursor {
+	return &incidentmap.Cursor{OccurredStart: time.Unix(int64(ix.starts[r])*86400, 0).UTC(), ID: ix.ids.get(int(r))}
+}

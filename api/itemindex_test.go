@@ -1,0 +1,430 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	mrand "math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/incidentmap/incidentmap"
+	"github.com/incidentmap/incidentmap/store/postgis"
+	"github.com/incidentmap/incidentmap/store/sqlite"
+	"github.com/incidentmap/incidentmap/store/storetest"
+	"github.com/paulmach/orb"
+)
+
+// indexStores opens each store the equivalence tests run on, empty:
+// SQLite always, PostGIS when INCIDENTMAP_TEST_POSTGRES names a database
+// (skipped loudly without it, failed under CI=true).
+func indexStores(t *testing.T) map[string]func(*testing.T) incidentmap.Store {
+	return map[string]func(*testing.T) incidentmap.Store{
+		"sqlite": func(t *testing.T) incidentmap.Store {
+			s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "index.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		},
+		"postgis": func(t *testing.T) incidentmap.Store {
+			dsn := os.Getenv("INCIDENTMAP_TEST_POSTGRES")
+			if dsn == "" {
+				msg := "PostGIS half of the item index test skipped: INCIDENTMAP_TEST_POSTGRES not set (scripts/pgtest.sh start DIR prints it)"
+				if os.Getenv("CI") == "true" {
+					t.Fatal(msg + "; CI=true requires it")
+				}
+				t.Skip(msg)
+			}
+			admin, err := sql.Open("pgx", dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := make([]byte, 8)
+			rand.Read(b)
+			schema := "ix_" + hex.EncodeToString(b)
+			if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() {
+				admin.Exec("DROP SCHEMA " + schema + " CASCADE")
+				admin.Close()
+			})
+			u, err := url.Parse(dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			q := u.Query()
+			q.Set("search_path", schema+",public")
+			u.RawQuery = q.Encode()
+			s, err := postgis.Open(context.Background(), u.String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		},
+	}
+}
+
+// indexFixture returns n incidents that make paging hard: ids in another
+// order than the days, many incidents per day, spans of up to a year,
+// points on the edges of 0.1° boxes and some across the antimeridian,
+// drafts among them, and a mix of the indexed properties.
+func indexFixture(n int, seed uint64) []*incidentmap.Incident {
+	r := mrand.New(mrand.NewPCG(seed, 7))
+	incs := storetest.Synthetic(n, seed)
+	for i, inc := range incs {
+		inc.ID = fmt.Sprintf("%c%c-%05d", 'a'+r.IntN(26), 'a'+r.IntN(26), i)
+		inc.ExternalIDs = nil
+		inc.OccurredStart = time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, r.IntN(700))
+		inc.OccurredEnd = inc.OccurredStart
+		switch k := r.IntN(20); {
+		case k == 0:
+			inc.OccurredEnd = inc.OccurredStart.AddDate(0, 0, 1+r.IntN(365))
+		case k < 4:
+			inc.OccurredEnd = inc.OccurredStart.AddDate(0, 0, r.IntN(10))
+		}
+		if r.IntN(30) == 0 {
+			inc.Location = orb.Point{179.5 + float64(r.IntN(5))/10, float64(r.IntN(10)) / 10}
+			if r.IntN(2) == 0 {
+				inc.Location[0] = -inc.Location[0]
+			}
+		}
+		if subs := incidentmap.EventTypes[inc.EventType]; len(subs) > 0 && r.IntN(2) == 0 {
+			inc.SubEventType = subs[r.IntN(len(subs))]
+		}
+		if r.IntN(10) == 0 {
+			inc.Status = incidentmap.StatusDraft
+		}
+	}
+	return incs
+}
+
+// randomItemsQuery returns the query string of a random items request,
+// mostly of filters the index answers, some of filters it does not.
+func randomItemsQuery(r *mrand.Rand) string {
+	q := url.Values{}
+	limits := []int{10, 37, 100, 1000}
+	q.Set("limit", fmt.Sprint(limits[r.IntN(len(limits))]))
+	tenth := func(lo, n int) float64 { return float64(lo) + float64(r.IntN(n))/10 }
+	if r.IntN(2) == 0 {
+		switch r.IntN(6) {
+		case 0: // across the antimeridian
+			q.Set("bbox", fmt.Sprintf("%g,%g,%g,%g", tenth(179, 10), 0.0, -tenth(179, 10), tenth(0, 10)))
+		case 1: // any floats
+			w, s := 40+r.Float64()*40, 25+r.Float64()
+			q.Set("bbox", fmt.Sprintf("%g,%g,%g,%g", w, s, w+r.Float64()*10, s+r.Float64()))
+		default: // on the grid of the points, so that some lie on the edges
+			w, s := tenth(40, 400), tenth(25, 8)
+			q.Set("bbox", fmt.Sprintf("%g,%g,%g,%g", w, s, w+tenth(0, 100), s+tenth(0, 8)))
+		}
+	}
+	day := func() string {
+		return time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, r.IntN(760)-30).Format(time.DateOnly)
+	}
+	if r.IntN(3) == 0 {
+		switch r.IntN(5) {
+		case 0:
+			q.Set("datetime", day())
+		case 1:
+			q.Set("datetime", "../"+day())
+		case 2:
+			q.Set("datetime", day()+"/..")
+		case 3:
+			q.Set("datetime", day()+"T13:30:00Z")
+		default:
+			a, b := day(), day()
+			if a > b {
+				a, b = b, a
+			}
+			q.Set("datetime", a+"/"+b)
+		}
+	}
+	pick := func(vals ...string) string { return vals[r.IntN(len(vals))] }
+	if r.IntN(4) == 0 {
+		q.Set("event_type", pick("Battles", "Riots", "Protests,Riots", "Strategic developments"))
+	}
+	if r.IntN(5) == 0 {
+		q.Set("country", pick("AFG", "IRQ,SYR", "PAK", "USA"))
+	}
+	if r.IntN(6) == 0 {
+		q.Set("target_country", pick("IRN", "GBR,RUS", "TUR"))
+	}
+	if r.IntN(8) == 0 {
+		q.Set("sub_event_type", pick("Armed clash", "Peaceful protest", "Shelling/artillery/missile attack"))
+	}
+	if r.IntN(4) == 0 {
+		q.Set("filter", pick(
+			"event_type = 'Battles' OR event_type = 'Riots'",
+			"country IN ('AFG', 'IRN') AND target_type = 'embassy'",
+			"S_INTERSECTS(location, BBOX(41, 25, 60, 25.5))",
+			"T_INTERSECTS(occurred, INTERVAL('2015-06-01', '2015-09-30'))",
+			"target_country = ''",
+			"fatalities > 10",                         // not indexed: the store answers
+			"country = 'AFG' OR event_type = 'Riots'", // an OR of two properties: the store
+			"S_INTERSECTS(location, POLYGON((40 25, 50 25, 50 26, 40 26, 40 25)))",
+		))
+	}
+	return q.Encode()
+}
+
+// itemsGet answers one GET through h and returns the status and body.
+func itemsGet(h http.Handler, target string) (int, string) {
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, target, nil))
+	return w.Code, w.Body.String()
+}
+
+// waitIndex waits until the item index of the store's data version is
+// built.
+func waitIndex(t *testing.T, s *server) *itemIndex {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		v, err := s.store.DataVersion(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ix := s.itemIx.get(v.ETag()); ix != nil {
+			return ix
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatal("the item index was not built within a minute")
+	return nil
+}
+
+// comparePaths runs query through both engines, following next links to
+// the last page (at most 150 pages), and fails on the first difference of
+// status or bytes.
+func comparePaths(t *testing.T, withIndex, store *gin.Engine, query string) {
+	t.Helper()
+	target := "http://example.org" + itemsPath + "?" + query
+	for pages := 0; target != "" && pages < 150; pages++ {
+		code, body := itemsGet(withIndex, target)
+		wantCode, want := itemsGet(store, target)
+		body, want = requestIDs.ReplaceAllString(body, ""), requestIDs.ReplaceAllString(want, "")
+		if code != wantCode || body != want {
+			t.Fatalf("%s:\nindex %d %s\nstore %d %s", target, code, clipDiff(body, want), wantCode, clipDiff(want, body))
+		}
+		var fc struct{ Links []link }
+		if err := json.Unmarshal([]byte(body), &fc); err != nil {
+			t.Fatalf("%s: %v", target, err)
+		}
+		target = ""
+		for _, l := range fc.Links {
+			if l.Rel == "next" {
+				target = l.Href
+			}
+		}
+	}
+}
+
+// requestIDs matches the request id of an error body, which differs
+// between any two requests.
+var requestIDs = regexp.MustCompile(`"requestId":"[^"]*"`)
+
+// clipDiff returns the part of s around its first difference from other.
+func clipDiff(s, other string) string {
+	i := 0
+	for i < len(s) && i < len(other) && s[i] == other[i] {
+		i++
+	}
+	return "…" + s[max(i-200, 0):min(i+200, len(s))] + "…"
+}
+
+// TestItemIndexMatchesStore runs random item requests (boxes, datetime
+// intervals, properties, CQL2, limits, following next links to the end)
+// through the item index and through the store on both stores, and
+// wants the same status and bytes for each page: ids, order, links and
+// numberMatched, with and without a count cap. It then changes an
+// incident and wants the index to stand aside until rebuilt and then to
+// serve the new state, not its cached features.
+func TestItemIndexMatchesStore(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads 1,500 incidents into each store")
+	}
+	now := func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }
+	for name, open := range indexStores(t) {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			incs := indexFixture(1500, 42)
+			if err := st.ImportIncidents(context.Background(), incs); err != nil {
+				t.Fatal(err)
+			}
+			for _, matchedCap := range []int{0, 40} {
+				withIndex, s, err := newEngine(st, Config{ItemIndex: true, Now: now, MatchedCap: matchedCap})
+				if err != nil {
+					t.Fatal(err)
+				}
+				store, _, err := newEngine(st, Config{Now: now, MatchedCap: matchedCap})
+				if err != nil {
+					t.Fatal(err)
+				}
+				waitIndex(t, s)
+				r := mrand.New(mrand.NewPCG(uint64(matchedCap), 3))
+				queries := 60
+				if matchedCap > 0 {
+					queries = 25
+				}
+				for range queries {
+					comparePaths(t, withIndex, store, randomItemsQuery(r))
+				}
+				served, passed := s.itemIx.served.Load(), s.itemIx.passed.Load()
+				t.Logf("matched cap %d: %d pages from the index, %d from the store", matchedCap, served, passed)
+				if served <= passed {
+					t.Errorf("the index answered %d pages and left %d to the store; want most of them answered", served, passed)
+				}
+			}
+
+			// A change: the stale index stands aside, the new one serves
+			// the new state.
+			withIndex, s, err := newEngine(st, Config{ItemIndex: true, Now: now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			store, _, err := newEngine(st, Config{Now: now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			waitIndex(t, s)
+			query := "limit=1000&bbox=40,25,80,26"
+			comparePaths(t, withIndex, store, query) // fills the cache
+			var first *incidentmap.Incident
+			for _, inc := range incs {
+				if inc.Status == incidentmap.StatusPublished && inc.Location[1] <= 26 && inc.Location[0] >= 40 && inc.Location[0] <= 80 &&
+					(first == nil || inc.OccurredStart.Before(first.OccurredStart) ||
+						inc.OccurredStart.Equal(first.OccurredStart) && inc.ID < first.ID) {
+					first = inc
+				}
+			}
+			changed, err := st.GetIncident(context.Background(), first.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			changed.Title = "Changed after the index was built"
+			if err := st.UpdateIncident(context.Background(), changed, changed.Version); err != nil {
+				t.Fatal(err)
+			}
+			before := s.itemIx.served.Load()
+			_, body := itemsGet(withIndex, "http://example.org"+itemsPath+"?"+query)
+			if s.itemIx.served.Load() != before || !strings.Contains(body, changed.Title) {
+				t.Errorf("after a change: served from the stale index, or without the change")
+			}
+			waitIndex(t, s)
+			before = s.itemIx.served.Load()
+			comparePaths(t, withIndex, store, query)
+			if s.itemIx.served.Load() == before {
+				t.Error("the rebuilt index served nothing")
+			}
+		})
+	}
+}
+
+// TestItemIndexPlan: which filters the index answers and which it leaves
+// to the store.
+func TestItemIndexPlan(t *testing.T) {
+	ix, err := newItemIndex("v", func(fn func(incidentmap.PointRow) error) error {
+		return fn(incidentmap.PointRow{ID: "a", Lon: 44, Lat: 33, EventType: "Battles", Country: "IRQ"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := incidentmap.InStrings("status", string(incidentmap.StatusPublished))
+	box := &incidentmap.BBox{West: 40, South: 30, East: 50, North: 35}
+	where := func(text string) incidentmap.Expr {
+		iq, err := parseItemsQuery(url.Values{"filter": {text}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return iq.filter.Where
+	}
+	cur := &incidentmap.Cursor{ID: "a"}
+	tests := []struct {
+		name string
+		f    incidentmap.Filter
+		want bool
+	}{
+		{"published", incidentmap.Filter{Where: pub}, true},
+		{"box, types, interval, cursor", incidentmap.Filter{Where: incidentmap.AllOf(pub, incidentmap.InStrings("event_type", "Riots", "Battles")), BBox: box, Interval: &incidentmap.Interval{Start: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)}, After: cur}, true},
+		{"or of equalities", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("country = 'IRQ' OR country = 'SYR'"))}, true},
+		{"any status", incidentmap.Filter{}, false},
+		{"drafts too", incidentmap.Filter{Where: incidentmap.InStrings("status", "published", "draft")}, false},
+		{"sortby", incidentmap.Filter{Where: pub, SortBy: []incidentmap.SortKey{{Property: "id"}}}, false},
+		{"before a cursor", incidentmap.Filter{Where: pub, Before: cur}, false},
+		{"as_of", incidentmap.Filter{Where: pub, AsOf: time.Now()}, false},
+		{"a property not indexed", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("place_name = 'Kabul'"))}, false},
+		{"a comparison", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("fatalities > 3"))}, false},
+		{"an or of two properties", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("country = 'IRQ' OR event_type = 'Riots'"))}, false},
+		{"a polygon", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("S_INTERSECTS(location, POLYGON((40 30, 50 30, 50 35, 40 30)))"))}, false},
+		{"within a box", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("S_WITHIN(location, BBOX(40, 30, 50, 35))"))}, false},
+		{"case-insensitive", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("CASEI(country) = CASEI('irq')"))}, false},
+		{"another temporal function", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("T_DURING(occurred, INTERVAL('2020-01-01', '2020-12-31'))"))}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, ok := ix.plan(tt.f); ok != tt.want {
+				t.Errorf("answered %v, want %v", ok, tt.want)
+			}
+		})
+	}
+}
+
+// TestFeatureCache: entries are found only at their version and
+// updated_at, and the cache keeps to its budget, least recently used out
+// first.
+func TestFeatureCache(t *testing.T) {
+	c := newFeatureCache(featureCacheShards * 2000) // about 2 entries of 700 bytes per shard
+	body := []byte(strings.Repeat("x", 700))
+	c.add("a", 1, 10, body)
+	tests := []struct {
+		name    string
+		version int32
+		updated int64
+		want    bool
+	}{
+		{"same state", 1, 10, true},
+		{"another version", 2, 10, false},
+		{"another updated_at", 1, 11, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, ok := c.get([]byte("a"), tt.version, tt.updated); ok != tt.want {
+				t.Errorf("found %v, want %v", ok, tt.want)
+			}
+		})
+	}
+	for i := range 1000 {
+		c.add(fmt.Sprint("id", i), 1, 1, body)
+	}
+	total, n := 0, 0
+	for i := range c.shards {
+		sh := &c.shards[i]
+		if sh.bytes > sh.maxB {
+			t.Errorf("shard %d holds %d bytes, over its %d", i, sh.bytes, sh.maxB)
+		}
+		total, n = total+sh.bytes, n+len(sh.items)
+	}
+	if n == 0 || n > 2*featureCacheShards {
+		t.Errorf("%d entries (%d bytes) after 1,000 adds; want at most %d", n, total, 2*featureCacheShards)
+	}
+	if _, ok := c.get([]byte("id999"), 1, 1); !ok {
+		t.Error("the latest entry was evicted")
+	}
+	if _, ok := c.get([]byte("id0"), 1, 1); ok {
+		t.Error("the oldest entry is still there")
+	}
+}

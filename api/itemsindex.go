@@ -1,0 +1,351 @@
+package api
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"hash/maphash"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/incidentmap/incidentmap"
+	"github.com/incidentmap/incidentmap/feature"
+)
+
+// Bounds of the item read model.
+const (
+	// featureCacheBytes bounds the encoded features kept for item pages
+	// (about 90,000 features of 720 bytes).
+	featureCacheBytes = 64 << 20
+	// featureCacheShards is how many independently locked parts the
+	// feature cache has, so that concurrent pages rarely wait on a lock.
+	featureCacheShards = 32
+	// fetchChunk is how many incidents one query by id asks for: well
+	// below the stores' cap on the terms of a filter.
+	fetchChunk = 256
+	// itemBuildSpacing spaces the builds of the index: the next one
+	// starts no sooner than this many times the last one's duration
+	// after it ended, so that rebuilding after writes takes at most a
+	// fifth of the time.
+	itemBuildSpacing = 4
+)
+
+// itemIndexes keeps the item index of the latest data version, built in
+// the background when a request finds it missing or stale; until it is
+// built, requests go to the store. A stale index is dropped, never
+// served. It also holds the cache of encoded features.
+type itemIndexes struct {
+	store incidentmap.Store
+	log   *slog.Logger
+	cache *featureCache
+
+	mu        sync.Mutex
+	current   *itemIndex
+	building  bool
+	notBefore time.Time // no build starts before this
+
+	// Pages answered from the index and requests it left to the store.
+	served, passed atomic.Int64
+}
+
+func newItemIndexes(store incidentmap.Store, log *slog.Logger) *itemIndexes {
+	return &itemIndexes{store: store, log: log, cache: newFeatureCache(featureCacheBytes)}
+}
+
+// get returns the index of version, or nil when there is none yet; then
+// it starts building one unless a build is under way or too recent.
+func (m *itemIndexes) get(version string) *itemIndex {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.current != nil && m.current.version == version {
+		return m.current
+	}
+	m.current = nil // stale: never served, so not kept
+	if !m.building && !time.Now().Before(m.notBefore) {
+		m.building = true
+		go m.build(version)
+	}
+	return nil
+}
+
+// build builds the index of version and makes it current.
+func (m *itemIndexes) build(version string) {
+	ctx, cancel := context.WithTimeout(context.Background(), publishedBuildTimeout)
+	defer cancel()
+	start := time.Now()
+	ix, err := buildItemIndex(ctx, m.store, version)
+	if err == nil {
+		// The rows are those of version only if no write came between
+		// the version and the end of the scan; else build again later.
+		v, verr := m.store.DataVersion(ctx)
+		if err = verr; err == nil && v.ETag() != version {
+			err = errDataChanged
+		}
+	}
+	took := time.Since(start)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.building = false
+	m.notBefore = time.Now().Add(itemBuildSpacing * took)
+	if errors.Is(err, errDataChanged) {
+		m.log.Info("item index: the data changed during the build; the next request starts another")
+		return
+	}
+	if err != nil {
+		m.log.Error("item index build failed", slog.String("error", err.Error()))
+		return
+	}
+	m.current = ix
+	m.log.Info("item index built", slog.Int("incidents", ix.n), slog.Duration("took", took))
+}
+
+// errDataChanged ends a build whose rows may be of a later data version
+// than the one it was started for.
+var errDataChanged = errors.New("api: item index: the data changed during the build")
+
+// errStaleRow stops a fetch whose rows changed since the index was built.
+var errStaleRow = errors.New("api: item index: a row changed")
+
+// features returns the encoded features of the ranks of ix, from the
+// cache or else read by id from the store in a few queries, or false when
+// a row is not the one the index holds (it changed since): the caller
+// then leaves the page to the store.
+func (m *itemIndexes) features(ctx context.Context, ix *itemIndex, ranks []int32) ([][]byte, bool, error) {
+	bodies := make([][]byte, len(ranks))
+	var missing []int
+	for i, r := range ranks {
+		if b, ok := m.cache.get(ix.ids.bytes(int(r)), ix.versions[r], ix.updated[r]); ok {
+			bodies[i] = b
+		} else {
+			missing = append(missing, i)
+		}
+	}
+	buf := make([]byte, 0, 2048)
+	for len(missing) > 0 {
+		chunk := missing[:min(len(missing), fetchChunk)]
+		missing = missing[len(chunk):]
+		at := make(map[string]int, len(chunk))
+		vals := make([]incidentmap.Literal, len(chunk))
+		for j, i := range chunk {
+			id := ix.ids.get(int(ranks[i]))
+			at[id], vals[j] = i, incidentmap.String(id)
+		}
+		f := incidentmap.Filter{Where: incidentmap.AllOf(incidentmap.InStrings("status", string(incidentmap.StatusPublished)),
+			incidentmap.In{Prop: "id", Values: vals}), Limit: len(chunk)}
+		_, err := m.store.FindIncidents(ctx, f, func(inc *incidentmap.Incident) error {
+			i, ok := at[inc.ID]
+			r := ranks[i]
+			if !ok || int(ix.versions[r]) != inc.Version || ix.updated[r] != inc.UpdatedAt.UnixNano() {
+				return errStaleRow
+			}
+			buf = feature.Append(buf[:0], inc)
+			bodies[i] = bytes.Clone(buf)
+			m.cache.add(inc.ID, ix.versions[r], ix.updated[r], bodies[i])
+			return nil
+		})
+		if errors.Is(err, errStaleRow) {
+			return nil, false, nil
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		for _, i := range chunk {
+			if bodies[i] == nil {
+				return nil, false, nil // gone since the index was built
+			}
+		}
+	}
+	return bodies, true, nil
+}
+
+// itemsFromIndex answers a GeoJSON page of all properties from the item
+// index when the index can (see itemIndex.plan) and is of the request's
+// data version, with the same bytes as the store path. It returns false,
+// having written nothing, when the store must answer.
+func (s *server) itemsFromIndex(c *gin.Context, q url.Values, f incidentmap.Filter) (bool, error) {
+	if s.itemIx == nil {
+		return false, nil
+	}
+	v, err := s.dataVersion(c)
+	if err != nil {
+		return false, nil // the store path reports it
+	}
+	ix := s.itemIx.get(v.ETag())
+	if ix == nil {
+		s.itemIx.passed.Add(1)
+		return false, nil
+	}
+	plan, ok := ix.plan(f)
+	if ok && f.After != nil {
+		_, err := f.After.Values(f.Order())
+		ok = err == nil // the store names the bad cursor
+	}
+	if !ok {
+		s.itemIx.passed.Add(1)
+		return false, nil
+	}
+	ranks, more := ix.page(plan, f.After, f.PageLimit())
+	bodies, ok, err := s.itemIx.features(c.Request.Context(), ix, ranks)
+	if err != nil {
+		return true, err
+	}
+	if !ok {
+		s.itemIx.passed.Add(1)
+		return false, nil
+	}
+	s.itemIx.served.Add(1)
+	p := page{returned: len(ranks)}
+	if len(ranks) > 0 {
+		p.first = ix.cursorAt(ranks[0])
+	}
+	if more {
+		p.next = ix.cursorAt(ranks[len(ranks)-1])
+	}
+	counted := -1
+	if incidentmap.NeedsCount(f, p.next, s.matchedCap) {
+		counted = ix.count(plan, s.matchedCap+1)
+	}
+	p.matched = incidentmap.PageMatched(f, p.returned, p.next, s.matchedCap, counted)
+	c.Header("Content-Type", mediaGeoJSON)
+	return true, s.writePage(c, func(st *stream) error {
+		geoJSONHead(st)
+		for i, b := range bodies {
+			if i > 0 {
+				st.w.WriteByte(',')
+			}
+			if _, err := st.w.Write(b); err != nil {
+				return err
+			}
+		}
+		return s.geoJSONTail(c, q, f)(st, p)
+	})
+}
+
+// writePage writes a page through a pooled stream with write; an error
+// before anything reached the client is returned (the content headers
+// dropped), a failure after it aborts the connection as streamPage does.
+func (s *server) writePage(c *gin.Context, write func(*stream) error) error {
+	st, _ := s.streams.Get().(*stream)
+	if st == nil {
+		st = &stream{w: bufio.NewWriterSize(nil, flushBytes)}
+	}
+	st.w.Reset(c.Writer)
+	err := write(st)
+	if err == nil {
+		err = st.w.Flush()
+	}
+	st.w.Reset(nil)
+	s.streams.Put(st)
+	if err == nil {
+		return nil
+	}
+	if !c.Writer.Written() {
+		dropContentHeaders(c.Writer.Header())
+		return err
+	}
+	s.log.LogAttrs(c.Request.Context(), slog.LevelDebug, "client went away during a page",
+		slog.String("requestId", requestIDOf(c)), slog.String("error", err.Error()))
+	panic(http.ErrAbortHandler)
+}
+
+// featureCache holds encoded features by id, each with the version and
+// updated_at of the row it was encoded from, bounded in bytes, least
+// recently used out first, in shards locked apart. It is safe for
+// concurrent use.
+type featureCache struct {
+	seed   maphash.Seed
+	shards [featureCacheShards]featureShard
+}
+
+// featureShard is one part of the cache: a map and a list from most to
+// least recently used, bounded by maxBytes.
+type featureShard struct {
+	mu          sync.Mutex
+	items       map[string]*cachedFeature
+	head        cachedFeature // sentinel of the ring of entries
+	bytes, maxB int
+}
+
+// cachedFeature is one entry of a featureShard.
+type cachedFeature struct {
+	id         string
+	version    int32
+	updated    int64
+	body       []byte
+	prev, next *cachedFeature
+}
+
+func newFeatureCache(maxBytes int) *featureCache {
+	c := &featureCache{seed: maphash.MakeSeed()}
+	for i := range c.shards {
+		sh := &c.shards[i]
+		sh.items, sh.maxB = map[string]*cachedFeature{}, maxBytes/featureCacheShards
+		sh.head.prev, sh.head.next = &sh.head, &sh.head
+	}
+	return c
+}
+
+// cost is what an entry counts against the budget: its bytes and the
+// overhead of the entry and map slot.
+func (e *cachedFeature) cost() int { return len(e.body) + 2*len(e.id) + 96 }
+
+func (c *featureCache) shard(id []byte) *featureShard {
+	return &c.shards[maphash.Bytes(c.seed, id)%featureCacheShards]
+}
+
+// get returns the feature of id encoded from the row at version and
+// updated, if cached.
+func (c *featureCache) get(id []byte, version int32, updated int64) ([]byte, bool) {
+	sh := c.shard(id)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	e, ok := sh.items[string(id)]
+	if !ok || e.version != version || e.updated != updated {
+		return nil, false
+	}
+	sh.unlink(e)
+	sh.pushFront(e)
+	return e.body, true
+}
+
+// add stores the feature of id at version and updated, evicting the least
+// recently used beyond the budget.
+func (c *featureCache) add(id string, version int32, updated int64, body []byte) {
+	sh := c.shard([]byte(id))
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if old, ok := sh.items[id]; ok {
+		sh.unlink(old)
+		delete(sh.items, id)
+		sh.bytes -= old.cost()
+	}
+	e := &cachedFeature{id: id, version: version, updated: updated, body: body}
+	if e.cost() > sh.maxB {
+		return
+	}
+	sh.items[id] = e
+	sh.pushFront(e)
+	sh.bytes += e.cost()
+	for sh.bytes > sh.maxB {
+		last := sh.head.prev
+		sh.unlink(last)
+		delete(sh.items, last.id)
+		sh.bytes -= last.cost()
+	}
+}
+
+func (sh *featureShard) unlink(e *cachedFeature) {
+	e.prev.next, e.next.prev = e.next, e.prev
+}
+
+func (sh *featureShard) pushFront(e *cachedFeature) {
+	e.prev, e.next = &sh.head, sh.head.next
+	sh.head.next.prev = e
+	sh.head.next = e
+}
