@@ -190,20 +190,16 @@ var groupExprs = sqlexpr.GroupExprs("to_char(i.occurred_start, 'YYYY-MM-DD')", "
 // in one GROUP BY query with the WHERE of CountIncidents. Keys are ordered
 // COLLATE "C", byte by byte, as the SQLite store orders them.
 func (s *Store) CountBy(ctx context.Context, f incidentmap.Filter, by string) ([]incidentmap.Bucket, error) {
-	key, ok := groupExprs[by]
-	if !ok {
-		return nil, incidentmap.UnknownGroupKey(by)
+	key, err := groupExprs.Key(by)
+	if err != nil {
+		return nil, err
 	}
 	where, args, err := filterSQL(ctx, s.db, f)
 	if err != nil {
 		return nil, err
 	}
 	q := `SELECT ` + key + ` AS k, count(*) FROM incidents i WHERE ` + where + ` GROUP BY ` + key + ` ORDER BY ` + key + ` COLLATE "C"`
-	rows, err := s.db.QueryContext(ctx, rebind(q), args...)
-	if err != nil {
-		return nil, fmt.Errorf("postgis: count incidents by %s: %w", by, err)
-	}
-	out, err := record.Buckets(rows)
+	out, err := record.Buckets(s.db.QueryContext(ctx, rebind(q), args...))
 	if err != nil {
 		return nil, fmt.Errorf("postgis: count incidents by %s: %w", by, err)
 	}

@@ -283,20 +283,16 @@ var groupExprs = sqlexpr.GroupExprs("substr(occurred_start, 1, 10)", "substr(occ
 // in one GROUP BY query with the WHERE of CountIncidents. Text compares
 // byte by byte (BINARY), so the order is that of the PostGIS store.
 func (s *Store) CountBy(ctx context.Context, f incidentmap.Filter, by string) ([]incidentmap.Bucket, error) {
-	key, ok := groupExprs[by]
-	if !ok {
-		return nil, incidentmap.UnknownGroupKey(by)
+	key, err := groupExprs.Key(by)
+	if err != nil {
+		return nil, err
 	}
 	cond, args, err := compileFilter(ctx, s.read, dialect, f)
 	if err != nil {
 		return nil, err
 	}
 	q := `SELECT ` + key + ` AS k, count(*) FROM incidents WHERE ` + cond + ` GROUP BY k ORDER BY k`
-	rows, err := s.read.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: count incidents by %s: %w", by, err)
-	}
-	out, err := record.Buckets(rows)
+	out, err := record.Buckets(s.read.QueryContext(ctx, q, args...))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: count incidents by %s: %w", by, err)
 	}

@@ -101,8 +101,12 @@ func NotFound(id string) *incidentmap.Error {
 }
 
 // Buckets reads the rows of a GROUP BY count (key, count), in order, and
-// closes them; what both stores' CountBy return.
-func Buckets(rows *sql.Rows) ([]incidentmap.Bucket, error) {
+// closes them; what both stores' CountBy return. It takes a query's
+// results as they come, error included.
+func Buckets(rows *sql.Rows, err error) ([]incidentmap.Bucket, error) {
+	if err != nil {
+		return nil, err
+	}
 	defer rows.Close()
 	out := []incidentmap.Bucket{}
 	for rows.Next() {

@@ -31,14 +31,26 @@ func Columns(column func(name string) string) map[string]Column {
 // GroupExprs returns the allow-list from incidentmap.GroupKeys to the SQL
 // of each key: day, month and year as given, and each group field of
 // incidentmap.Fields as column(name).
-func GroupExprs(day, month, year string, column func(name string) string) map[string]string {
-	out := map[string]string{incidentmap.GroupDay: day, incidentmap.GroupMonth: month, incidentmap.GroupYear: year}
+func GroupExprs(day, month, year string, column func(name string) string) GroupBy {
+	out := GroupBy{incidentmap.GroupDay: day, incidentmap.GroupMonth: month, incidentmap.GroupYear: year}
 	for i := range incidentmap.Fields {
 		if f := &incidentmap.Fields[i]; f.Group {
 			out[f.Name] = column(f.Name)
 		}
 	}
 	return out
+}
+
+// GroupBy maps each group key to its SQL: the only way a key reaches SQL.
+type GroupBy map[string]string
+
+// Key returns the SQL of the group key by, or incidentmap.UnknownGroupKey.
+func (g GroupBy) Key(by string) (string, error) {
+	key, ok := g[by]
+	if !ok {
+		return "", incidentmap.UnknownGroupKey(by)
+	}
+	return key, nil
 }
 
 // NeedsSpan reports whether e holds a temporal function of occurred, the

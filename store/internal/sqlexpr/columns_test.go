@@ -45,7 +45,7 @@ func TestColumns(t *testing.T) {
 
 func TestGroupExprs(t *testing.T) {
 	got := GroupExprs("D", "M", "Y", func(name string) string { return "+" + name })
-	want := map[string]string{"day": "D", "month": "M", "year": "Y", "country": "+country", "admin1_code": "+admin1_code",
+	want := GroupBy{"day": "D", "month": "M", "year": "Y", "country": "+country", "admin1_code": "+admin1_code",
 		"event_type": "+event_type", "sub_event_type": "+sub_event_type", "target_type": "+target_type",
 		"target_country": "+target_country"}
 	if !reflect.DeepEqual(got, want) {
