@@ -37,6 +37,12 @@ class Reader {
     return this.pos >= this.end;
   }
 
+  /** tag reads a field's key: its number and wire type. */
+  tag(): [field: number, wire: number] {
+    const key = this.varint();
+    return [Math.floor(key / 8), key & 7];
+  }
+
   varint(): number {
     let v = 0;
     let mul = 1;
@@ -87,9 +93,7 @@ const zigzag = (n: number): number => (n % 2 === 1 ? -(n + 1) / 2 : n / 2);
 function readValue(r: Reader): MVTValue {
   let v: MVTValue = "";
   while (!r.done()) {
-    const key = r.varint();
-    const field = Math.floor(key / 8);
-    const wire = key & 7;
+    const [field, wire] = r.tag();
     if (field === 1 && wire === 2) v = r.string();
     else if (field === 2 && wire === 5) {
       v = new DataView(r.buf.buffer, r.buf.byteOffset + r.pos, 4).getFloat32(0, true);
@@ -139,9 +143,7 @@ function readFeature(r: Reader, keys: string[], values: MVTValue[]): MVTFeature 
   let tags: number[] = [];
   let cmds: number[] = [];
   while (!r.done()) {
-    const key = r.varint();
-    const field = Math.floor(key / 8);
-    const wire = key & 7;
+    const [field, wire] = r.tag();
     if (field === 2 && wire === 2) tags = r.packed();
     else if (field === 3 && wire === 0) f.type = r.varint();
     else if (field === 4 && wire === 2) cmds = r.packed();
@@ -162,9 +164,7 @@ function readLayer(r: Reader): MVTLayer {
   const values: MVTValue[] = [];
   const raw: Reader[] = [];
   while (!r.done()) {
-    const key = r.varint();
-    const field = Math.floor(key / 8);
-    const wire = key & 7;
+    const [field, wire] = r.tag();
     if (field === 1 && wire === 2) layer.name = r.string();
     else if (field === 2 && wire === 2) raw.push(r.sub());
     else if (field === 3 && wire === 2) keys.push(r.string());
@@ -182,11 +182,11 @@ export function decodeTile(buf: Uint8Array): Map<string, MVTLayer> {
   const r = new Reader(buf);
   const out = new Map<string, MVTLayer>();
   while (!r.done()) {
-    const key = r.varint();
-    if (Math.floor(key / 8) === 3 && (key & 7) === 2) {
+    const [field, wire] = r.tag();
+    if (field === 3 && wire === 2) {
       const layer = readLayer(r.sub());
       out.set(layer.name, layer);
-    } else r.skip(key & 7);
+    } else r.skip(wire);
   }
   return out;
 }
