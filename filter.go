@@ -332,6 +332,7 @@ type PointRow struct {
 	EventType     string
 	SubEventType  string
 	Country       string
+	Admin1Code    string
 	TargetType    string
 	TargetCountry string
 	Title         string

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gin-gonic/gin"
 	"github.com/incidentmap/incidentmap"
@@ -105,7 +106,10 @@ func aggregateParamList() string {
 //	{"groupby":"month","numberMatched":14,"buckets":[{"key":"2019-11","count":1},…]}
 //
 // with buckets sorted by key ascending (byte order), only non-empty groups,
-// and numberMatched the sum of their counts.
+// and numberMatched the sum of their counts. The item index counts them
+// when it is current and answers the filter (countFromIndex); otherwise
+// Store.CountBy does, with the same answer. Either answer is kept for the
+// data version (aggregateCache).
 func (s *server) aggregate(c *gin.Context) error {
 	q, err := url.ParseQuery(c.Request.URL.RawQuery)
 	if err != nil {
@@ -164,9 +168,14 @@ func (s *server) aggregate(c *gin.Context) error {
 		writeJSON(c, http.StatusOK, body)
 		return nil
 	}
-	buckets, err := s.store.CountBy(c.Request.Context(), iq.filter, by)
-	if err != nil {
-		return fmt.Errorf("api: count incidents by %s: %w", by, err)
+	buckets, ok := s.countFromIndex(v.ETag(), iq.filter, by)
+	if ok {
+		s.aggregates.fromIndex.Add(1)
+	} else {
+		s.aggregates.fromStore.Add(1)
+		if buckets, err = s.store.CountBy(c.Request.Context(), iq.filter, by); err != nil {
+			return fmt.Errorf("api: count incidents by %s: %w", by, err)
+		}
 	}
 	body := aggregateBody{GroupBy: by, Buckets: make([]aggregateBucket, len(buckets))}
 	for i, b := range buckets {
@@ -187,6 +196,10 @@ const aggregateCacheMax = 512
 // emptied when the version changes, and when full it forgets the oldest
 // answer first.
 type aggregateCache struct {
+	// Answers counted from the item index and by the store (cached
+	// answers are neither).
+	fromIndex, fromStore atomic.Int64
+
 	mu      sync.Mutex
 	version string
 	answers map[string]aggregateBody

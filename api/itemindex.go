@@ -26,7 +26,7 @@ const (
 // indexedProps are the properties whose equality (and IN) the item index
 // answers: each is held as a small code per incident with, per value, the
 // ranks that have it.
-var indexedProps = [...]string{"event_type", "sub_event_type", "country", "target_type", "target_country"}
+var indexedProps = [...]string{"event_type", "sub_event_type", "country", "target_type", "target_country", "admin1_code"}
 
 // indexedValue returns the value of indexed property i of p.
 func indexedValue(p *incidentmap.PointRow, i int) string {
@@ -39,8 +39,10 @@ func indexedValue(p *incidentmap.PointRow, i int) string {
 		return p.Country
 	case 3:
 		return p.TargetType
+	case 4:
+		return p.TargetCountry
 	}
-	return p.TargetCountry
+	return p.Admin1Code
 }
 
 // itemIndex is the read model of item pages: the published incidents of
@@ -78,6 +80,10 @@ type itemIndex struct {
 
 	// The ranks in each cell of the two grids, ascending.
 	fine, coarse map[uint32][]int32
+
+	// rollups are the aggregates of all the incidents, per group key
+	// (itemcount.go).
+	rollups map[string][]incidentmap.Bucket
 }
 
 // dayOf returns the days since 1970-01-01 of a UTC day.
@@ -180,6 +186,7 @@ func newItemIndex(version string, scan func(func(incidentmap.PointRow) error) er
 		ix.fine[fk] = append(ix.fine[fk], int32(r))
 		ix.coarse[ck] = append(ix.coarse[ck], int32(r))
 	}
+	ix.rollups = ix.buildRollups()
 	return ix, nil
 }
 

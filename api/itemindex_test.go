@@ -254,84 +254,59 @@ func clipDiff(s, other string) string {
 // incident and wants the index to stand aside until rebuilt and then to
 // serve the new state, not its cached features.
 func TestItemIndexMatchesStore(t *testing.T) {
-	if testing.Short() {
-		t.Skip("loads 1,500 incidents into each store")
-	}
 	now := func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }
-	for name, open := range indexStores(t) {
-		t.Run(name, func(t *testing.T) {
-			st := open(t)
-			incs := indexFixture(1500, 42)
-			if err := st.ImportIncidents(context.Background(), incs); err != nil {
-				t.Fatal(err)
+	fixture := func() []*incidentmap.Incident { return indexFixture(1500, 42) }
+	eachIndexStore(t, fixture, func(t *testing.T, st incidentmap.Store, incs []*incidentmap.Incident) {
+		for _, matchedCap := range []int{0, 40} {
+			withIndex, s, store := indexEngines(t, st, Config{Now: now, MatchedCap: matchedCap})
+			r := mrand.New(mrand.NewPCG(uint64(matchedCap), 3))
+			queries := 60
+			if matchedCap > 0 {
+				queries = 25
 			}
-			for _, matchedCap := range []int{0, 40} {
-				withIndex, s, err := newEngine(st, Config{ItemIndex: true, Now: now, MatchedCap: matchedCap})
-				if err != nil {
-					t.Fatal(err)
-				}
-				store, _, err := newEngine(st, Config{Now: now, MatchedCap: matchedCap})
-				if err != nil {
-					t.Fatal(err)
-				}
-				waitIndex(t, s)
-				r := mrand.New(mrand.NewPCG(uint64(matchedCap), 3))
-				queries := 60
-				if matchedCap > 0 {
-					queries = 25
-				}
-				for range queries {
-					comparePaths(t, withIndex, store, randomItemsQuery(r))
-				}
-				served, passed := s.itemIx.served.Load(), s.itemIx.passed.Load()
-				t.Logf("matched cap %d: %d pages from the index, %d from the store", matchedCap, served, passed)
-				if served <= passed {
-					t.Errorf("the index answered %d pages and left %d to the store; want most of them answered", served, passed)
-				}
+			for range queries {
+				comparePaths(t, withIndex, store, randomItemsQuery(r))
 			}
+			served, passed := s.itemIx.served.Load(), s.itemIx.passed.Load()
+			t.Logf("matched cap %d: %d pages from the index, %d from the store", matchedCap, served, passed)
+			if served <= passed {
+				t.Errorf("the index answered %d pages and left %d to the store; want most of them answered", served, passed)
+			}
+		}
 
-			// A change: the stale index stands aside, the new one serves
-			// the new state.
-			withIndex, s, err := newEngine(st, Config{ItemIndex: true, Now: now})
-			if err != nil {
-				t.Fatal(err)
+		// A change: the stale index stands aside, the new one serves
+		// the new state.
+		withIndex, s, store := indexEngines(t, st, Config{Now: now})
+		query := "limit=1000&bbox=40,25,80,26"
+		comparePaths(t, withIndex, store, query) // fills the cache
+		var first *incidentmap.Incident
+		for _, inc := range incs {
+			if inc.Status == incidentmap.StatusPublished && inc.Location[1] <= 26 && inc.Location[0] >= 40 && inc.Location[0] <= 80 &&
+				(first == nil || inc.OccurredStart.Before(first.OccurredStart) ||
+					inc.OccurredStart.Equal(first.OccurredStart) && inc.ID < first.ID) {
+				first = inc
 			}
-			store, _, err := newEngine(st, Config{Now: now})
-			if err != nil {
-				t.Fatal(err)
-			}
-			waitIndex(t, s)
-			query := "limit=1000&bbox=40,25,80,26"
-			comparePaths(t, withIndex, store, query) // fills the cache
-			var first *incidentmap.Incident
-			for _, inc := range incs {
-				if inc.Status == incidentmap.StatusPublished && inc.Location[1] <= 26 && inc.Location[0] >= 40 && inc.Location[0] <= 80 &&
-					(first == nil || inc.OccurredStart.Before(first.OccurredStart) ||
-						inc.OccurredStart.Equal(first.OccurredStart) && inc.ID < first.ID) {
-					first = inc
-				}
-			}
-			changed, err := st.GetIncident(context.Background(), first.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			changed.Title = "Changed after the index was built"
-			if err := st.UpdateIncident(context.Background(), changed, changed.Version); err != nil {
-				t.Fatal(err)
-			}
-			before := s.itemIx.served.Load()
-			_, body := itemsGet(withIndex, "http://example.org"+itemsPath+"?"+query)
-			if s.itemIx.served.Load() != before || !strings.Contains(body, changed.Title) {
-				t.Errorf("after a change: served from the stale index, or without the change")
-			}
-			waitIndex(t, s)
-			before = s.itemIx.served.Load()
-			comparePaths(t, withIndex, store, query)
-			if s.itemIx.served.Load() == before {
-				t.Error("the rebuilt index served nothing")
-			}
-		})
-	}
+		}
+		changed, err := st.GetIncident(context.Background(), first.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		changed.Title = "Changed after the index was built"
+		if err := st.UpdateIncident(context.Background(), changed, changed.Version); err != nil {
+			t.Fatal(err)
+		}
+		before := s.itemIx.served.Load()
+		_, body := itemsGet(withIndex, "http://example.org"+itemsPath+"?"+query)
+		if s.itemIx.served.Load() != before || !strings.Contains(body, changed.Title) {
+			t.Errorf("after a change: served from the stale index, or without the change")
+		}
+		waitIndex(t, s)
+		before = s.itemIx.served.Load()
+		comparePaths(t, withIndex, store, query)
+		if s.itemIx.served.Load() == before {
+			t.Error("the rebuilt index served nothing")
+		}
+	})
 }
 
 // TestItemIndexPlan: which filters the index answers and which it leaves

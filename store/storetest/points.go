@@ -68,7 +68,7 @@ func testScanPoints(t *testing.T, s incidentmap.Store) {
 		if p.Lon != inc.Location.Lon() || p.Lat != inc.Location.Lat() || !p.OccurredStart.Equal(inc.OccurredStart) ||
 			p.OccurredStart.Location() != inc.OccurredStart.Location() ||
 			!p.OccurredEnd.Equal(inc.OccurredEnd) || p.OccurredEnd.Location() != time.UTC ||
-			p.EventType != inc.EventType || p.SubEventType != inc.SubEventType || p.Country != inc.Country ||
+			p.EventType != inc.EventType || p.SubEventType != inc.SubEventType || p.Country != inc.Country || p.Admin1Code != inc.Admin1Code ||
 			p.TargetType != string(inc.TargetType) || p.TargetCountry != inc.TargetCountry || p.Title != inc.Title ||
 			p.Version != inc.Version || !p.UpdatedAt.Equal(inc.UpdatedAt) || p.UpdatedAt.Location() != time.UTC {
 			t.Errorf("%s: got %+v, want the incident's fields", inc.ID, p)
