@@ -13,42 +13,49 @@ import (
 // built (rollups), and a filter the index answers is counted by walking
 // the same candidates as its pages, in memory, without the store.
 
-// dateLayouts are the layouts of the keys of the group keys that are
-// parts of the day of occurred_start, as the stores write them.
-var dateLayouts = map[string]string{
-	incidentmap.GroupDay:   time.DateOnly,
-	incidentmap.GroupMonth: "2006-01",
-	incidentmap.GroupYear:  "2006",
-}
+// dateParts are the group keys that are parts of the day of
+// occurred_start, with how many parts of YYYY-MM-DD each keeps.
+var dateParts = map[string]int{incidentmap.GroupDay: 3, incidentmap.GroupMonth: 2, incidentmap.GroupYear: 1}
 
 // groupColumn returns what the index groups by for the group key by: the
-// layout of a part of the day of occurred_start, or the indexed property
+// number of parts of the day of occurred_start, or the indexed property
 // (its position in indexedProps); ok is false for a key the index does
 // not hold.
-func groupColumn(by string) (layout string, prop int, ok bool) {
-	if l, ok := dateLayouts[by]; ok {
-		return l, -1, true
+func groupColumn(by string) (parts int, prop int, ok bool) {
+	if n, ok := dateParts[by]; ok {
+		return n, -1, true
 	}
 	prop = slices.Index(indexedProps[:], by)
-	return "", prop, prop >= 0
+	return 0, prop, prop >= 0
+}
+
+// dateKey writes the first parts of YYYY-MM-DD of a date, as the stores
+// write the group keys day, month and year (years have 4 digits).
+func dateKey(y int, m time.Month, d int, parts int) string {
+	b := make([]byte, 0, 10)
+	b = append(b, byte('0'+y/1000%10), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10))
+	for _, v := range []int{int(m), d}[:parts-1] {
+		b = append(b, '-', byte('0'+v/10), byte('0'+v%10))
+	}
+	return string(b)
 }
 
 // buildRollups counts all the incidents of the index by each group key
 // the index holds: O(N) once, so that an unfiltered aggregate is then a
 // copy of its groups.
 func (ix *itemIndex) buildRollups() map[string][]incidentmap.Bucket {
-	out := make(map[string][]incidentmap.Bucket, len(dateLayouts)+len(indexedProps))
+	out := make(map[string][]incidentmap.Bucket, len(dateParts)+len(indexedProps))
 	for _, by := range incidentmap.GroupKeys {
-		layout, prop, ok := groupColumn(by)
+		parts, prop, ok := groupColumn(by)
 		switch {
 		case !ok:
 			continue
 		case prop < 0:
-			out[by] = ix.countDates(&rangeSource{end: ix.n}, indexPlan{}, layout)
+			out[by] = ix.countDates(indexPlan{}, parts)
 		default:
-			counts := make([]int, len(ix.values[prop]))
+			counts := make([]int32, len(ix.values[prop]))
 			for c, ranks := range ix.postings[prop] {
-				counts[c] = len(ranks)
+				counts[c] = int32(len(ranks))
 			}
 			out[by] = ix.codeBuckets(prop, counts)
 		}
@@ -59,10 +66,11 @@ func (ix *itemIndex) buildRollups() map[string][]incidentmap.Bucket {
 // countBy counts the incidents of p in groups of the key by, as
 // Store.CountBy does: only non-empty groups, sorted by key byte by byte.
 // A plan with no condition is answered from the rollups; otherwise the
-// candidates of its cheapest condition are walked and tested, as a page
-// does. ok is false for a key the index does not hold.
+// candidates of its cheapest condition (those a page walks) are tested
+// and counted, by the code of the property or the day of occurred_start.
+// ok is false for a key the index does not hold.
 func (ix *itemIndex) countBy(p indexPlan, by string) (buckets []incidentmap.Bucket, ok bool) {
-	layout, prop, ok := groupColumn(by)
+	parts, prop, ok := groupColumn(by)
 	if !ok {
 		return nil, false
 	}
@@ -71,58 +79,82 @@ func (ix *itemIndex) countBy(p indexPlan, by string) (buckets []incidentmap.Buck
 			return slices.Clone(r), true
 		}
 	}
-	src := ix.source(p, 0)
 	if prop < 0 {
-		return ix.countDates(src, p, layout), true
+		return ix.countDates(p, parts), true
 	}
-	counts := make([]int, len(ix.values[prop]))
+	counts := make([]int32, len(ix.values[prop]))
 	codes := ix.codes[prop]
-	for {
-		r, more := src.next()
-		if !more {
-			break
-		}
-		if ix.matches(p, r) {
-			counts[codes[r]]++
-		}
-	}
+	ix.eachMatch(p, func(r int32) { counts[codes[r]]++ })
 	return ix.codeBuckets(prop, counts), true
 }
 
-// countDates counts the ranks of src that match p by the day of
-// occurred_start written with layout. The ranks come in ascending order,
-// hence in the order of their days, so equal keys come in runs and the
-// groups come out sorted (a year has 4 digits: byte order is time order).
-func (ix *itemIndex) countDates(src rankSource, p indexPlan, layout string) []incidentmap.Bucket {
-	var out []incidentmap.Bucket
-	lastDay := int32(0)
+// eachMatch calls fn with each rank of the matches of p, in no particular
+// order: the candidates of a merge (a box's cells, a property's values)
+// are walked list by list, without the heap that orders them for a page.
+func (ix *itemIndex) eachMatch(p indexPlan, fn func(r int32)) {
+	src := ix.source(p, 0)
+	if m, ok := src.(*mergeSource); ok {
+		for _, l := range m.lists {
+			for _, r := range l {
+				if ix.matches(p, r) {
+					fn(r)
+				}
+			}
+		}
+		return
+	}
 	for {
 		r, more := src.next()
 		if !more {
-			return out
+			return
 		}
-		if !ix.matches(p, r) {
+		if ix.matches(p, r) {
+			fn(r)
+		}
+	}
+}
+
+// countDates counts the matches of p by the first parts of the day of
+// occurred_start: per day first, then the days in order, merged where
+// they share a key (a year has 4 digits: byte order is time order).
+func (ix *itemIndex) countDates(p indexPlan, parts int) []incidentmap.Bucket {
+	if ix.n == 0 {
+		return nil
+	}
+	first := ix.starts[0]
+	perDay := make([]int32, int(ix.starts[ix.n-1]-first)+1)
+	ix.eachMatch(p, func(r int32) { perDay[ix.starts[r]-first]++ })
+	var out []incidentmap.Bucket
+	type ymd struct{ y, m, d int }
+	var last ymd
+	for i, n := range perDay {
+		if n == 0 {
 			continue
 		}
-		day := ix.starts[r]
-		if len(out) == 0 || day != lastDay {
-			lastDay = day
-			key := time.Unix(int64(day)*86400, 0).UTC().Format(layout)
-			if len(out) == 0 || out[len(out)-1].Key != key {
-				out = append(out, incidentmap.Bucket{Key: key})
-			}
+		y, m, d := time.Unix(int64(first+int32(i))*86400, 0).UTC().Date()
+		k := ymd{y, int(m), d}
+		if parts < 3 {
+			k.d = 0
 		}
-		out[len(out)-1].Count++
+		if parts < 2 {
+			k.m = 0
+		}
+		if len(out) == 0 || k != last {
+			out = append(out, incidentmap.Bucket{Key: dateKey(y, m, d, parts)})
+			last = k
+		}
+		out[len(out)-1].Count += int(n)
 	}
+	return out
 }
 
 // codeBuckets returns the groups of the values of indexed property prop
 // from the counts of their codes: the non-empty ones, sorted by value.
-func (ix *itemIndex) codeBuckets(prop int, counts []int) []incidentmap.Bucket {
+func (ix *itemIndex) codeBuckets(prop int, counts []int32) []incidentmap.Bucket {
 	var out []incidentmap.Bucket
 	for c, n := range counts {
 		if n > 0 {
-			out = append(out, incidentmap.Bucket{Key: ix.values[prop][c], Count: n})
+			out = append(out, incidentmap.Bucket{Key: ix.values[prop][c], Count: int(n)})
 		}
 	}
 	slices.SortFunc(out, func(a, b incidentmap.Bucket) int { return strings.Compare(a.Key, b.Key) })
