@@ -99,7 +99,9 @@ func compareAggregate(t *testing.T, withIndex, store *gin.Engine, query string) 
 // through one without, on both stores, and wants the same status and
 // bytes: buckets, their order, the "" group and numberMatched. It then
 // changes an incident and wants the stale index to stand aside (the store
-// answers the new counts) until the rebuilt one answers them.
+// answers the new counts) until the rebuilt one answers them. Item pages
+// by admin1_code, which the index holds for the aggregates, are compared
+// too.
 func TestAggregateIndexMatchesStore(t *testing.T) {
 	now := func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }
 	fixture := func() []*incidentmap.Incident { return aggregateFixture(1500, 5) }
@@ -111,6 +113,15 @@ func TestAggregateIndexMatchesStore(t *testing.T) {
 			for range 30 {
 				compareAggregate(t, withIndex, store, randomAggregateQuery(r, by))
 			}
+		}
+		// Item pages by province, now that the index answers them too.
+		served := s.itemIx.served.Load()
+		for _, q := range []string{"admin1_code=AF-HER&limit=100", "admin1_code=IQ-BG,IR-07&bbox=40,25,80,26&limit=37",
+			"filter=" + url.QueryEscape("admin1_code = '' AND event_type = 'Riots'")} {
+			comparePaths(t, withIndex, store, q)
+		}
+		if s.itemIx.served.Load() == served {
+			t.Error("no item page by admin1_code came from the index")
 		}
 		fromIndex, fromStore := s.aggregates.fromIndex.Load(), s.aggregates.fromStore.Load()
 		t.Logf("%d aggregates from the index, %d from the store", fromIndex, fromStore)
