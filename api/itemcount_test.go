@@ -171,8 +171,8 @@ func TestAggregateIndexMatchesStore(t *testing.T) {
 
 // TestItemIndexCountBy checks the index's counts on a few incidents by
 // hand: the rollups (no condition) and the walk (a condition that every
-// incident meets) give the same groups, sorted, with the "" group; a key
-// the index does not hold is refused.
+// incident meets) give the same groups, sorted, with the "" group; an
+// empty index has none; a key the index does not hold is refused.
 func TestItemIndexCountBy(t *testing.T) {
 	day := func(s string) time.Time { d, _ := time.Parse(time.DateOnly, s); return d }
 	rows := []incidentmap.PointRow{
@@ -222,6 +222,17 @@ func TestItemIndexCountBy(t *testing.T) {
 				}
 			}
 		})
+	}
+	empty, err := newItemIndex("v", func(func(incidentmap.PointRow) error) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, by := range incidentmap.GroupKeys {
+		for _, p := range []indexPlan{{}, whole} {
+			if got, ok := empty.countBy(p, by); !ok || len(got) != 0 {
+				t.Errorf("no incidents, by %s: got %v %v, want no groups", by, got, ok)
+			}
+		}
 	}
 	if _, ok := ix.countBy(indexPlan{}, "place_name"); ok {
 		t.Error("counted by a key the index does not hold")
