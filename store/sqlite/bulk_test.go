@@ -30,7 +30,7 @@ func bulkRowsFixture() []*incidentmap.Incident {
 // TestBulkLoadRows checks, column by column and byte for byte, that a bulk
 // load leaves the same incidents, external ids, revisions and data version
 // as ImportIncidents, which writes row by row through the triggers, at the
-// same instant.
+// same instant, and a database whose indexes agree with their tables.
 func TestBulkLoadRows(t *testing.T) {
 	ctx := incidentmap.WithActor(context.Background(), "loader")
 	at := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
@@ -45,6 +45,10 @@ func TestBulkLoadRows(t *testing.T) {
 	}
 	if err := rows.ImportIncidents(ctx, bulkRowsFixture()); err != nil {
 		t.Fatal(err)
+	}
+	var check string
+	if err := bulk.db.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&check); err != nil || check != "ok" {
+		t.Errorf("integrity_check after a bulk load: %q, %v", check, err)
 	}
 	for _, q := range []string{
 		`SELECT * FROM incidents ORDER BY rid`,
