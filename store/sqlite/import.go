@@ -22,14 +22,31 @@ const progressEvery = 5000
 var errDryRun = errors.New("dry run")
 
 // UpsertIncidents writes the items of an import in one transaction; see
-// incidentmap.Store. Into an empty store it loads in bulk (see bulkLoad).
-// Otherwise it looks items up in batches by id and external id and
-// creates, updates or skips each.
+// incidentmap.Store. Into an empty store it loads in bulk (see bulkLoad),
+// with the pragmas of bulkPragmas. Otherwise it looks items up in batches
+// by id and external id and creates, updates or skips each.
 func (s *Store) UpsertIncidents(ctx context.Context, next func() (incidentmap.ImportItem, error), opt incidentmap.ImportOptions) (incidentmap.ImportResult, error) {
 	var res incidentmap.ImportResult
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		var empty bool
-		if err := tx.QueryRowContext(ctx, `SELECT NOT EXISTS (SELECT 1 FROM incidents)`).Scan(&empty); err != nil {
+	// The writer, held so that the pragmas apply to the import's
+	// transaction and are undone on the same connection.
+	conn, err := s.db.Connx(ctx)
+	if err != nil {
+		return res, fmt.Errorf("sqlite: import: %w", err)
+	}
+	defer conn.Close()
+	var empty bool
+	if err := conn.QueryRowContext(ctx, selectEmpty).Scan(&empty); err != nil {
+		return res, fmt.Errorf("sqlite: import: count: %w", err)
+	}
+	if empty { // a hint: the transaction decides
+		undo, err := bulkPragmas(ctx, conn)
+		if err != nil {
+			return res, fmt.Errorf("sqlite: import: %w", err)
+		}
+		defer undo()
+	}
+	err = inTxOn(ctx, conn, func(tx *sqlx.Tx) error {
+		if err := tx.QueryRowContext(ctx, selectEmpty).Scan(&empty); err != nil {
 			return fmt.Errorf("count: %w", err)
 		}
 		var err error
@@ -51,6 +68,9 @@ func (s *Store) UpsertIncidents(ctx context.Context, next func() (incidentmap.Im
 	return res, nil
 }
 
+// selectEmpty is whether the store holds no incidents.
+const selectEmpty = `SELECT NOT EXISTS (SELECT 1 FROM incidents)`
+
 // schemaObject is an index or trigger as sqlite_master keeps it.
 type schemaObject struct {
 	Type string `db:"type"`
@@ -58,29 +78,22 @@ type schemaObject struct {
 	SQL  string `db:"sql"`
 }
 
-// bulkTriggers are the row triggers a bulk load drops, each with what
-// does, after the load and in one pass, what the trigger would have done
-// row by row, in this order: the R*Tree (packed, see packRTree), the data
-// version (migration 0003) and the "create" revisions of migration 0004,
-// which also carry the external ids that incident_external_ids_revision
-// would have written into them.
-var bulkTriggers = []struct {
-	name   string
-	replay func(context.Context, *sqlx.Tx) error
-}{
-	{"incidents_rtree_insert", packRTree},
-	{"incidents_version_insert", execSQL(bumpDataVersion)},
-	{"incidents_revision_insert", execSQL(insertCreateRevisions)},
-	{"incident_external_ids_revision", nil},
+// bulkTriggers are the row triggers that a bulk load drops. What each
+// would have done row by row, the load does in bulk (see bulkInserter):
+// the R*Tree is packed from the boxes of the rows (packRTree), the data
+// version is bumped once by the number of rows, and the "create" revisions
+// of migration 0004 are copied from each batch of rows once it is written,
+// with the external ids that incident_external_ids_revision would have
+// written into them.
+var bulkTriggers = []string{
+	triggerRTree, triggerVersion, triggerRevision, "incident_external_ids_revision",
 }
 
-// execSQL returns a replay of bulkTriggers that runs q.
-func execSQL(q string) func(context.Context, *sqlx.Tx) error {
-	return func(ctx context.Context, tx *sqlx.Tx) error {
-		_, err := tx.ExecContext(ctx, q)
-		return err
-	}
-}
+const (
+	triggerRTree    = "incidents_rtree_insert"
+	triggerVersion  = "incidents_version_insert"
+	triggerRevision = "incidents_revision_insert"
+)
 
 // selectBulkObjects lists what a bulk load drops and builds again: the
 // indexes of incidents and of incident_revisions (the external ids keep
@@ -92,17 +105,18 @@ const selectBulkObjects = `SELECT type, name, sql FROM sqlite_master WHERE sql I
 	AND (type = 'index' AND tbl_name IN ('incidents', 'incident_revisions')
 	  OR type = 'trigger' AND name IN (SELECT value FROM json_each(?)))`
 
-// The statements that replay bulkTriggers over the rows of a bulk load:
-// the store held no incidents before it, so every row of incidents is new.
+// The statements that do in bulk what the triggers would have done row by
+// row: the store held no incidents before the load, so every row is new.
 // Revisions are numbered in the order the rows were inserted (rid), as the
 // trigger would have numbered them.
 const (
-	bumpDataVersion = `UPDATE data_version SET seq = seq + n.rows, incidents = incidents + n.rows,
-		modified_at = max(modified_at, n.latest), max_span_days = max(max_span_days, n.span)
-		FROM (SELECT count(*) AS rows, max(updated_at) AS latest,
-		             max(CAST(julianday(occurred_end) - julianday(occurred_start) AS INTEGER)) AS span
-		        FROM incidents) AS n
-		WHERE id = 1 AND n.rows > 0`
+	// bumpDataVersion adds ?1 rows written at ?2 (updated_at, the same for
+	// all) whose longest span is ?3 days.
+	bumpDataVersion = `UPDATE data_version SET seq = seq + ?1, incidents = incidents + ?1,
+		modified_at = max(modified_at, ?2), max_span_days = max(max_span_days, ?3)
+		WHERE id = 1 AND ?1 > 0`
+	// insertCreateRevisions writes the revisions of the rows with rid from
+	// ?1 to ?2.
 	insertCreateRevisions = `INSERT INTO incident_revisions (incident_id, version, op, actor, at, external_ids,
 		title, summary, occurred_start, occurred_end, date_precision, lon, lat, location_precision,
 		place_name, country, admin1_code, admin1_name, event_type, sub_event_type, target_type,
@@ -114,23 +128,19 @@ const (
 		    i.location_precision, i.place_name, i.country, i.admin1_code, i.admin1_name, i.event_type,
 		    i.sub_event_type, i.target_type, i.target_country, i.facility, i.perpetrator, i.actors,
 		    i.fatalities, i.injuries, i.tags, i.sources, i.responses, i.status, i.created_at
-		FROM incidents i ORDER BY i.rid`
+		FROM incidents i WHERE i.rid BETWEEN ?1 AND ?2 ORDER BY i.rid`
 )
 
 // bulkLoad writes the items into an empty store: it drops the secondary
 // indexes and the row triggers of bulkTriggers, inserts with multi-row
-// INSERTs, then replays the triggers with one statement each and builds
-// the indexes in one pass each, all inside the transaction, so that a
-// failure or a crash leaves the schema and the data as they were, and a
-// success leaves the same rows, revisions and data version as inserting
-// row by row would have (TestBulkLoadAsTriggers).
+// INSERTs and does what the triggers would have done in bulk (see
+// bulkInserter), then builds the indexes in one pass each, all inside the
+// transaction, so that a failure or a crash leaves the schema and the data
+// as they were, and a success leaves the same rows, revisions and data
+// version as inserting row by row would have (TestBulkLoadAsTriggers).
 func (s *Store) bulkLoad(ctx context.Context, tx *sqlx.Tx, next func() (incidentmap.ImportItem, error), opt incidentmap.ImportOptions) (incidentmap.ImportResult, error) {
 	res := incidentmap.ImportResult{Bulk: true}
-	names := make([]string, len(bulkTriggers))
-	for i, t := range bulkTriggers {
-		names[i] = t.name
-	}
-	namesJSON, err := json.Marshal(names)
+	namesJSON, err := json.Marshal(bulkTriggers)
 	if err != nil {
 		return res, err
 	}
@@ -143,12 +153,12 @@ func (s *Store) bulkLoad(ctx context.Context, tx *sqlx.Tx, next func() (incident
 			return res, fmt.Errorf("drop %s %s: %w", o.Type, o.Name, err)
 		}
 	}
-	ins, err := prepareInserts(ctx, tx)
+	bulk, err := newBulkInserter(ctx, tx, formatInstant(s.now()), incidentmap.ActorFrom(ctx), func(trigger string) bool {
+		return slices.ContainsFunc(dropped, func(o schemaObject) bool { return o.Name == trigger })
+	})
 	if err != nil {
 		return res, err
 	}
-	defer ins.close()
-	bulk := &bulkInserter{tx: tx, ins: ins, now: formatInstant(s.now()), actor: incidentmap.ActorFrom(ctx), stmts: map[string]*sqlx.Stmt{}}
 	defer bulk.close()
 	err = upsert.Batches(ctx, next, bulkRows, nil, func(items []incidentmap.ImportItem) error {
 		if err := bulk.insert(ctx, items); err != nil {
@@ -163,13 +173,8 @@ func (s *Store) bulkLoad(ctx context.Context, tx *sqlx.Tx, next func() (incident
 	if err != nil {
 		return res, err
 	}
-	for _, t := range bulkTriggers {
-		if t.replay == nil || !slices.ContainsFunc(dropped, func(o schemaObject) bool { return o.Name == t.name }) {
-			continue
-		}
-		if err := t.replay(ctx, tx); err != nil {
-			return res, fmt.Errorf("after the load, do what %s does: %w", t.name, err)
-		}
+	if err := bulk.finish(ctx); err != nil {
+		return res, err
 	}
 	for _, o := range dropped {
 		if _, err := tx.ExecContext(ctx, o.SQL); err != nil {
@@ -181,97 +186,6 @@ func (s *Store) bulkLoad(ctx context.Context, tx *sqlx.Tx, next func() (incident
 	}
 	return res, nil
 }
-
-// bulkRows is how many incidents one INSERT of a bulk load writes: fewer
-// calls through database/sql and the driver, which cost more than SQLite's
-// own work per row. 100 rows × 29 columns stay under SQLite's limit of
-// 32,766 bound parameters.
-const bulkRows = 100
-
-// bulkInserter writes batches of incidents with multi-row INSERTs under a
-// savepoint; a batch that a unique key refuses is rolled back and written
-// row by row, to name the line at fault.
-type bulkInserter struct {
-	tx    *sqlx.Tx
-	ins   *inserts
-	now   string
-	actor string
-	stmts map[string]*sqlx.Stmt // by SQL
-	args  []any
-	xargs []any
-}
-
-func (b *bulkInserter) close() {
-	for _, st := range b.stmts {
-		st.Close()
-	}
-}
-
-func (b *bulkInserter) stmt(ctx context.Context, head string, rows, cols int) (*sqlx.Stmt, error) {
-	tuple := "(?" + strings.Repeat(", ?", cols-1) + ")"
-	q := head + tuple + strings.Repeat(", "+tuple, rows-1)
-	if st, ok := b.stmts[q]; ok {
-		return st, nil
-	}
-	st, err := b.tx.PreparexContext(ctx, q)
-	if err != nil {
-		return nil, fmt.Errorf("prepare bulk insert: %w", err)
-	}
-	b.stmts[q] = st
-	return st, nil
-}
-
-func (b *bulkInserter) insert(ctx context.Context, items []incidentmap.ImportItem) error {
-	b.args, b.xargs = b.args[:0], b.xargs[:0]
-	for _, item := range items {
-		args, err := incidentArgs(item.Incident, b.now)
-		if err != nil {
-			return upsert.AtLine(item.Line, fmt.Errorf("encode: %w", err))
-		}
-		b.args = append(append(b.args, args...), b.actor)
-		for pos, x := range item.Incident.ExternalIDs {
-			b.xargs = append(b.xargs, x, item.Incident.ID, pos)
-		}
-	}
-	if _, err := b.tx.ExecContext(ctx, `SAVEPOINT bulk`); err != nil {
-		return fmt.Errorf("savepoint: %w", err)
-	}
-	err := b.exec(ctx, insertHead, len(items), len(b.args)/len(items), b.args)
-	if err == nil && len(b.xargs) > 0 {
-		err = b.exec(ctx, insertExternalIDHead, len(b.xargs)/3, 3, b.xargs)
-	}
-	if err == nil {
-		_, err = b.tx.ExecContext(ctx, `RELEASE bulk`)
-		return err
-	}
-	if _, rerr := b.tx.ExecContext(ctx, `ROLLBACK TO bulk`); rerr != nil {
-		return fmt.Errorf("roll back a batch: %w (after %w)", rerr, err)
-	}
-	if !isUniqueViolation(err) {
-		return err
-	}
-	for _, item := range items {
-		if err := b.ins.insert(ctx, item.Incident, b.now, b.actor); err != nil {
-			return upsert.AtLine(item.Line, err)
-		}
-	}
-	return err
-}
-
-func (b *bulkInserter) exec(ctx context.Context, head string, rows, cols int, args []any) error {
-	st, err := b.stmt(ctx, head, rows, cols)
-	if err != nil {
-		return err
-	}
-	_, err = st.ExecContext(ctx, args...)
-	return err
-}
-
-// The INSERTs of insertIncident and insertExternalID up to their VALUES.
-var (
-	insertHead           = insertIncident[:strings.Index(insertIncident, "VALUES")+len("VALUES ")]
-	insertExternalIDHead = insertExternalID[:strings.Index(insertExternalID, "VALUES")+len("VALUES ")]
-)
 
 // selectMatches reads the incidents that have one of the ids (a JSON
 // array) or hold one of the external ids (another).

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -99,9 +100,17 @@ func stamp(inc *incidentmap.Incident, now time.Time) {
 	inc.Version, inc.CreatedAt, inc.UpdatedAt = 1, now, now
 }
 
-// inTx runs fn in a transaction and commits it if fn returns nil.
+// inTx runs fn in a transaction of the writer and commits it if fn
+// returns nil.
 func (s *Store) inTx(ctx context.Context, fn func(*sqlx.Tx) error) error {
-	tx, err := s.db.BeginTxx(ctx, nil)
+	return inTxOn(ctx, s.db, fn)
+}
+
+// inTxOn is inTx on db, the writer's pool or one of its connections.
+func inTxOn(ctx context.Context, db interface {
+	BeginTxx(context.Context, *sql.TxOptions) (*sqlx.Tx, error)
+}, fn func(*sqlx.Tx) error) error {
+	tx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}

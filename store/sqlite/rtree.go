@@ -12,14 +12,15 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// packRTree fills the empty R*Tree incidents_rtree with a box for every
-// row of incidents by writing a packed tree (sort-tile-recursive) straight
-// into the R*Tree's shadow tables, in the format of SQLite's rtree module,
-// instead of inserting a million boxes one by one. The boxes are those
-// the rtree module would store: 32-bit floats rounded outward as it
-// rounds them. Queries, later writes and rtreecheck() see an ordinary
-// R*Tree (TestPackRTree).
-func packRTree(ctx context.Context, tx *sqlx.Tx) error {
+// packRTree fills the empty R*Tree incidents_rtree with leaves, a box for
+// every row of incidents in rid order, by writing a packed tree (sort-
+// tile-recursive) straight into the R*Tree's shadow tables, in the format
+// of SQLite's rtree module, instead of inserting a million boxes one by
+// one. The boxes must be those the rtree module would store: 32-bit floats
+// rounded outward as it rounds them (rtreeDown, rtreeUp). Queries, later
+// writes and rtreecheck() see an ordinary R*Tree (TestPackRTree). It sorts
+// leaves.
+func packRTree(ctx context.Context, tx *sqlx.Tx, leaves []rtreeEntry) error {
 	var root []byte
 	if err := tx.QueryRowxContext(ctx, `SELECT data FROM incidents_rtree_node WHERE nodeno = 1`).Scan(&root); err != nil {
 		return fmt.Errorf("read the R*Tree root: %w", err)
@@ -29,36 +30,10 @@ func packRTree(ctx context.Context, tx *sqlx.Tx) error {
 	}
 	nodeSize := len(root)
 	perNode := (nodeSize - 4) / rtreeCell
-
-	// Sized up front: a million entries take 24 MB, and a slice grown by
-	// appending would take up to twice that.
-	var n int
-	var minRid, maxRid int64
-	if err := tx.QueryRowxContext(ctx, `SELECT count(*), coalesce(min(rid), 0), coalesce(max(rid), 0) FROM incidents`).Scan(&n, &minRid, &maxRid); err != nil {
-		return fmt.Errorf("count the boxes: %w", err)
-	}
-	leaves := make([]rtreeEntry, 0, n)
-	rows, err := tx.QueryxContext(ctx, `SELECT rid, lon, lat FROM incidents`)
-	if err != nil {
-		return fmt.Errorf("read the boxes: %w", err)
-	}
-	for rows.Next() {
-		var rid int64
-		var lon, lat float64
-		if err := rows.Scan(&rid, &lon, &lat); err != nil {
-			rows.Close()
-			return fmt.Errorf("read the boxes: %w", err)
-		}
-		leaves = append(leaves, rtreeEntry{id: rid,
-			box: [4]float32{rtreeDown(lon), rtreeUp(lon), rtreeDown(lat), rtreeUp(lat)}})
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read the boxes: %w", err)
-	}
-	rows.Close()
 	if len(leaves) == 0 {
 		return nil
 	}
+	minRid, maxRid := leaves[0].id, leaves[len(leaves)-1].id
 
 	// Pack level by level, leaves first, until one node is left: the
 	// root, which is node 1. Other nodes are numbered from 2.

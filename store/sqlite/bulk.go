@@ -1,0 +1,247 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql/driver"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/incidentmap/incidentmap"
+	"github.com/incidentmap/incidentmap/store/internal/upsert"
+)
+
+// bulkRows is how many incidents one INSERT of a bulk load writes: fewer
+// calls through database/sql and the driver, which cost more than SQLite's
+// own work per row. 100 rows × 30 columns stay under SQLite's limit of
+// 32,766 bound parameters.
+const bulkRows = 500
+
+// revisionRows is how many rows a bulk load writes before it copies their
+// revisions, while their pages are still in the cache.
+const revisionRows = 2000
+
+// bulkInserter writes batches of incidents with multi-row INSERTs under a
+// savepoint; a batch that a unique key refuses is rolled back and written
+// row by row, to name the line at fault. It does what the dropped triggers
+// of bulkTriggers would have done: it copies the revisions of every
+// revisionRows rows once they are written, keeps the box of every row for
+// packRTree, and counts the rows and their longest span for the data
+// version.
+type bulkInserter struct {
+	tx    *sqlx.Tx
+	ins   *inserts
+	now   string
+	actor string
+	stmts map[string]*sqlx.Stmt // by SQL
+	args  []any
+	xargs []any
+
+	// Which triggers were dropped, and so are done here.
+	rtree, version, revisions bool
+
+	rows     int64        // rows written
+	firstRid int64        // the rid of the first row, 0 before it
+	revised  int64        // rows whose revisions are written
+	maxSpan  int64        // the longest occurred_end - occurred_start, in days
+	leaves   []rtreeEntry // the box of each row, in rid order
+	revise   *sqlx.Stmt   // insertCreateRevisions
+}
+
+func newBulkInserter(ctx context.Context, tx *sqlx.Tx, now, actor string, dropped func(trigger string) bool) (*bulkInserter, error) {
+	ins, err := prepareInserts(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	b := &bulkInserter{tx: tx, ins: ins, now: now, actor: actor, stmts: map[string]*sqlx.Stmt{},
+		rtree: dropped(triggerRTree), version: dropped(triggerVersion), revisions: dropped(triggerRevision)}
+	if b.revisions {
+		if b.revise, err = tx.PreparexContext(ctx, insertCreateRevisions); err != nil {
+			b.close()
+			return nil, fmt.Errorf("prepare revisions: %w", err)
+		}
+	}
+	return b, nil
+}
+
+func (b *bulkInserter) close() {
+	for _, st := range b.stmts {
+		st.Close()
+	}
+	if b.revise != nil {
+		b.revise.Close()
+	}
+	b.ins.close()
+}
+
+func (b *bulkInserter) stmt(ctx context.Context, head string, rows, cols int) (*sqlx.Stmt, error) {
+	tuple := "(?" + strings.Repeat(", ?", cols-1) + ")"
+	q := head + tuple + strings.Repeat(", "+tuple, rows-1)
+	if st, ok := b.stmts[q]; ok {
+		return st, nil
+	}
+	st, err := b.tx.PreparexContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("prepare bulk insert: %w", err)
+	}
+	b.stmts[q] = st
+	return st, nil
+}
+
+// insert writes the items, then the revisions when revisionRows rows wait
+// for theirs.
+func (b *bulkInserter) insert(ctx context.Context, items []incidentmap.ImportItem) error {
+	b.args, b.xargs = b.args[:0], b.xargs[:0]
+	for _, item := range items {
+		inc := item.Incident
+		args, err := incidentArgs(inc, b.now)
+		if err != nil {
+			return upsert.AtLine(item.Line, fmt.Errorf("encode: %w", err))
+		}
+		b.args = append(append(b.args, args...), b.actor)
+		for pos, x := range inc.ExternalIDs {
+			b.xargs = append(b.xargs, x, inc.ID, pos)
+		}
+	}
+	if _, err := b.tx.ExecContext(ctx, `SAVEPOINT bulk`); err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	last, err := b.exec(ctx, insertHead, len(items), len(b.args)/len(items), b.args)
+	if err == nil && len(b.xargs) > 0 {
+		_, err = b.exec(ctx, insertExternalIDHead, len(b.xargs)/3, 3, b.xargs)
+	}
+	if err == nil {
+		if _, err = b.tx.ExecContext(ctx, `RELEASE bulk`); err != nil {
+			return err
+		}
+		return b.written(ctx, items, last)
+	}
+	if _, rerr := b.tx.ExecContext(ctx, `ROLLBACK TO bulk`); rerr != nil {
+		return fmt.Errorf("roll back a batch: %w (after %w)", rerr, err)
+	}
+	if !isUniqueViolation(err) {
+		return err
+	}
+	for _, item := range items {
+		if err := b.ins.insert(ctx, item.Incident, b.now, b.actor); err != nil {
+			return upsert.AtLine(item.Line, err)
+		}
+	}
+	return err
+}
+
+// written notes the items that one INSERT wrote, the last with rowid last.
+// The table was empty, so SQLite numbered its rows one after another: the
+// items have the rids up to last, which must follow those written before.
+func (b *bulkInserter) written(ctx context.Context, items []incidentmap.ImportItem, last int64) error {
+	first := last - int64(len(items)) + 1
+	if b.rows == 0 {
+		b.firstRid = first
+	} else if first != b.firstRid+b.rows {
+		return fmt.Errorf("bulk insert: rids %d to %d do not follow %d", first, last, b.firstRid+b.rows-1)
+	}
+	for i, item := range items {
+		inc := item.Incident
+		if b.rtree {
+			lon, lat := inc.Location.Lon(), inc.Location.Lat()
+			b.leaves = append(b.leaves, rtreeEntry{id: first + int64(i),
+				box: [4]float32{rtreeDown(lon), rtreeUp(lon), rtreeDown(lat), rtreeUp(lat)}})
+		}
+		b.maxSpan = max(b.maxSpan, spanDays(inc))
+	}
+	b.rows += int64(len(items))
+	if b.rows-b.revised >= revisionRows {
+		return b.writeRevisions(ctx)
+	}
+	return nil
+}
+
+// spanDays is the span of inc as the data-version trigger reckons it:
+// the whole days from occurred_start to occurred_end, as stored.
+func spanDays(inc *incidentmap.Incident) int64 {
+	day := func(t time.Time) int64 {
+		y, m, d := t.UTC().Date()
+		return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400
+	}
+	return day(inc.OccurredEnd) - day(inc.OccurredStart)
+}
+
+// writeRevisions copies the revisions of the rows written since the last
+// call.
+func (b *bulkInserter) writeRevisions(ctx context.Context) error {
+	if !b.revisions || b.revised == b.rows {
+		return nil
+	}
+	if _, err := b.revise.ExecContext(ctx, b.firstRid+b.revised, b.firstRid+b.rows-1); err != nil {
+		return fmt.Errorf("do what %s does: %w", triggerRevision, err)
+	}
+	b.revised = b.rows
+	return nil
+}
+
+// finish does after the load what the dropped triggers would have done and
+// is not done yet: the last revisions, the data version and the R*Tree.
+func (b *bulkInserter) finish(ctx context.Context) error {
+	if err := b.writeRevisions(ctx); err != nil {
+		return err
+	}
+	if b.version {
+		if _, err := b.tx.ExecContext(ctx, bumpDataVersion, b.rows, b.now, b.maxSpan); err != nil {
+			return fmt.Errorf("after the load, do what %s does: %w", triggerVersion, err)
+		}
+	}
+	if b.rtree {
+		if err := packRTree(ctx, b.tx, b.leaves); err != nil {
+			return fmt.Errorf("after the load, do what %s does: %w", triggerRTree, err)
+		}
+	}
+	return nil
+}
+
+// exec runs head with rows of cols args and returns the last rowid.
+func (b *bulkInserter) exec(ctx context.Context, head string, rows, cols int, args []any) (int64, error) {
+	st, err := b.stmt(ctx, head, rows, cols)
+	if err != nil {
+		return 0, err
+	}
+	r, err := st.ExecContext(ctx, args...)
+	if err != nil {
+		return 0, err
+	}
+	return r.LastInsertId()
+}
+
+// The INSERTs of insertIncident and insertExternalID up to their VALUES.
+var (
+	insertHead           = insertIncident[:strings.Index(insertIncident, "VALUES")+len("VALUES ")]
+	insertExternalIDHead = insertExternalID[:strings.Index(insertExternalID, "VALUES")+len("VALUES ")]
+)
+
+// bulkPragmas sets, on the writer's connection conn and until undo, what
+// makes a bulk load faster without weakening its transaction:
+// temp_store(FILE), under which SQLite sorts the keys of an index build in
+// runs of at most cache_size, in one block of memory each, merged from
+// temporary files, instead of holding all of them in memory as separate
+// allocations, as it does with temp_store(MEMORY) (the index builds took a
+// quarter less CPU, and memory stayed bounded by the cache). The
+// temporary files are SQLite's scratch space, not the database: a crash
+// leaves the database as the journal left it. undo restores the settings;
+// if it cannot, it drops the connection, which the pool replaces with one
+// opened with the settings of the DSN.
+func bulkPragmas(ctx context.Context, conn *sqlx.Conn) (undo func(), err error) {
+	var tempStore int
+	if err := conn.QueryRowContext(ctx, `PRAGMA temp_store`).Scan(&tempStore); err != nil {
+		return nil, fmt.Errorf("read temp_store: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, `PRAGMA temp_store = FILE`); err != nil {
+		return nil, fmt.Errorf("set temp_store: %w", err)
+	}
+	return func() {
+		_, err := conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf(`PRAGMA temp_store = %d`, tempStore))
+		if err != nil {
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}, nil
+}
