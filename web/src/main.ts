@@ -333,12 +333,13 @@ function zooming(): boolean {
 /**
  * refresh loads and draws the incidents of a view (by default the one on
  * screen). Drawn once the animation towards it, if any, has ended; an
- * answer overtaken by another request is dropped.
+ * answer overtaken by another request is dropped. keepStatus leaves the
+ * status line as it is while loading (it is still true; the spinner shows).
  */
-async function refresh(v: View = currentView(map)): Promise<void> {
+async function refresh(v: View = currentView(map), keepStatus = false): Promise<void> {
   const l = load(v);
   setLoading(true);
-  setStatus("Loading incidents…");
+  if (!keepStatus) setStatus("Loading incidents…");
   try {
     const fc = await l.answer;
     if (zooming()) await new Promise((resolve) => map.once("zoomend", resolve));
@@ -942,8 +943,8 @@ function fillPanel(enums: Enums): void {
  * request. Without one the map frames the whole selection from its clusters
  * over the world; when the framed view shows all of them at the same
  * cluster zoom, that answer is the view's own and is drawn as it is (one
- * request, not fit-then-load); else it is drawn while the view's own
- * clusters load.
+ * request, not fit-then-load); else it is drawn, with the true total when
+ * the view holds every cluster, while the view's own clusters load.
  */
 async function firstView(): Promise<void> {
   if (state.view) {
@@ -980,18 +981,24 @@ async function firstView(): Promise<void> {
     map.fitBounds(L.latLngBounds(corners), { padding: [40, 40], maxZoom: 8, animate: false });
     framing = false;
   }
+  draw(all);
   const inView = map.getBounds();
-  if (zoomOf(map.getZoom()) === zoomOf(FIT_ZOOM) && corners.every((c) => inView.contains(c))) {
-    draw(all);
-    reportStatus(all);
+  if (!corners.every((c) => inView.contains(c))) {
+    // The selection does not fit in one view: what is in view is the view's own answer.
+    await refresh();
+    return;
+  }
+  // Every incident of the selection is in view: the world's answer gives
+  // the true total at once.
+  reportStatus(all);
+  if (zoomOf(map.getZoom()) === zoomOf(FIT_ZOOM)) {
     research.drawn(all);
     drawn(all.numberMatched);
     return;
   }
-  // The framed view is closer: show the world's clusters (true counts, at
-  // their places) while its own come.
-  draw(all);
-  await refresh();
+  // The framed view is closer than the world's clusters: its own (the same
+  // incidents, split finer) replace them when they come.
+  await refresh(currentView(map), true);
 }
 
 /** True while the first view frames the selection: those moves are not the user's. */
