@@ -565,6 +565,38 @@ func TestHealth(t *testing.T) {
 	})
 }
 
+func TestTileTemplate(t *testing.T) {
+	tests := []struct {
+		name, raw, want, err string
+	}{
+		{"none: the built-in basemap", "", "", ""},
+		{"XYZ", "https://t.example/{z}/{x}/{y}.png", "https://t.example/{z}/{x}/{y}.png", ""},
+		{"XYZ with subdomains", "https://{s}.t.example/{z}/{x}/{y}{r}.png", "https://{s}.t.example/{z}/{x}/{y}{r}.png", ""},
+		{"path on this server", "/tiles/{z}/{x}/{y}.png", "/tiles/{z}/{x}/{y}.png", ""},
+		{"WMTS REST", "https://w.example/wmts/roads/default/GoogleMapsCompatible/{TileMatrix}/{TileRow}/{TileCol}.png",
+			"https://w.example/wmts/roads/default/GoogleMapsCompatible/{z}/{y}/{x}.png", ""},
+		{"WMTS KVP", "https://w.example/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=roads&STYLE=default&TILEMATRIXSET=GoogleMapsCompatible&FORMAT=image/png&TILEMATRIX={TileMatrix}&TILEROW={TileRow}&TILECOL={TileCol}",
+			"https://w.example/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=roads&STYLE=default&TILEMATRIXSET=GoogleMapsCompatible&FORMAT=image/png&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}", ""},
+		{"relative", "tiles/{z}/{x}/{y}.png", "", "must start with"},
+		{"no y", "https://t.example/{z}/{x}.png", "", "has no {y}"},
+		{"WMTS placeholder left", "https://w.example/{TileMatrixSet}/{TileMatrix}/{TileRow}/{TileCol}.png", "", "holds {TileMatrixSet}"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := TileTemplate(tt.raw)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("got %q, %v; want an error with %q", got, err, tt.err)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Errorf("got %q, %v; want %q", got, err, tt.want)
+			}
+		})
+	}
+}
+
 func TestConfigJSON(t *testing.T) {
 	tests := []struct {
 		name    string

@@ -63,6 +63,49 @@ type basemapBody struct {
 	Attribution string `json:"attribution"`
 }
 
+// wmtsPlaceholders are the WMTS tile template's names for the XYZ
+// template's {z}, {y} and {x}, as they appear in a KVP or RESTful URL.
+var wmtsPlaceholders = strings.NewReplacer(
+	"{TileMatrix}", "{z}", "{tilematrix}", "{z}",
+	"{TileRow}", "{y}", "{tilerow}", "{y}",
+	"{TileCol}", "{x}", "{tilecol}", "{x}",
+)
+
+// TileTemplate checks a configured basemap URL and returns it as the
+// {z}/{x}/{y} template that the page fills: an XYZ template as it is, or a
+// WMTS one (KVP or RESTful) with {TileMatrix}, {TileRow} and {TileCol}
+// renamed. The tile matrix set must be Web Mercator with the zoom level as
+// the matrix identifier (GoogleMapsCompatible), and every other WMTS
+// placeholder ({Style}, {TileMatrixSet}, …) written out. Empty stays empty:
+// the built-in basemap. The URL must be absolute http(s) or a path on this
+// server.
+func TileTemplate(raw string) (string, error) {
+	if raw == "" {
+		return "", nil
+	}
+	t := wmtsPlaceholders.Replace(raw)
+	if !strings.HasPrefix(t, "http://") && !strings.HasPrefix(t, "https://") && !strings.HasPrefix(t, "/") {
+		return "", fmt.Errorf("the basemap URL must start with http://, https:// or /, got %q", raw)
+	}
+	for _, p := range []string{"{z}", "{x}", "{y}"} {
+		if !strings.Contains(t, p) {
+			return "", fmt.Errorf("the basemap URL must hold {z}, {x} and {y} (or WMTS {TileMatrix}, {TileCol} and {TileRow}); %q has no %s", raw, p)
+		}
+	}
+	rest := t
+	for _, p := range []string{"{z}", "{x}", "{y}", "{s}", "{r}"} {
+		rest = strings.ReplaceAll(rest, p, "")
+	}
+	if i := strings.Index(rest, "{"); i >= 0 {
+		end := strings.Index(rest[i:], "}")
+		if end < 0 {
+			end = len(rest) - i - 1
+		}
+		return "", fmt.Errorf("the basemap URL holds %s, which the map cannot fill: write its value into the URL", rest[i:i+end+1])
+	}
+	return t, nil
+}
+
 // config serves GET /config.json. basemap is null when none is
 // configured; builtin_basemap is null without the embedded geography.
 func (s *server) config(c *gin.Context) error {

@@ -4,7 +4,8 @@
 # server, built here and started on a free loopback port with a temporary
 # SQLite database holding the seeds and a hostile-text incident. A second run
 # (skip with BROWSER_TEST_LARGE=0) imports 100,000 synthetic incidents and
-# measures how long a view takes to render. Screenshots go to
+# measures how long a view takes to render; a third (skip with
+# BROWSER_TEST_MILLION=0) is scripts/browser-million.sh, at 1,000,000. Screenshots go to
 # web/e2e/screenshots/. Exits non-zero when any test fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,37 +21,15 @@ make --no-print-directory build
 [ -d web/node_modules/playwright-core ] || (cd web && npm ci --no-audit --no-fund)
 
 tmp=$(mktemp -d /tmp/incidentmap-browser.XXXXXX)
-pid=""
-stop_server() {
-  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=""; fi
-}
+# shellcheck source=scripts/browser-lib.sh
+. scripts/browser-lib.sh
 trap 'stop_server; rm -rf "$tmp"' EXIT
-
-free_port() {
-  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
-}
-
-# serve DB: starts the server on DB and waits until it is ready; sets pid and url.
-serve() {
-  local port
-  port=$(free_port)
-  url="http://127.0.0.1:$port"
-  ./bin/incidentmap serve --db "sqlite:$1" --addr "127.0.0.1:$port" --basemap-url "" --seed=false \
-    >"$tmp/server.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 1 100); do
-    if curl -fsS "$url/readyz" >/dev/null 2>&1; then return 0; fi
-    if ! kill -0 "$pid" 2>/dev/null; then break; fi
-    sleep 0.1
-  done
-  echo "server did not start:"; cat "$tmp/server.log"; exit 1
-}
 
 status=0
 
 echo "== seeds + hostile-text incident"
 ./bin/incidentmap import --db "sqlite:$tmp/seeds.db" ingest/seeds.geojson web/e2e/hostile.geojson
-serve "$tmp/seeds.db"
+serve "sqlite:$tmp/seeds.db"
 E2E_BASE_URL=$url node --test --test-concurrency=1 web/e2e/ || status=1
 stop_server
 
@@ -60,9 +39,14 @@ if [ "${BROWSER_TEST_LARGE:-1}" != 0 ]; then
   start=$(date +%s)
   ./bin/incidentmap import --db "sqlite:$tmp/large.db" "$tmp/synthetic.geojson" 2>&1 | tail -n 1
   echo "import took $(( $(date +%s) - start ))s"
-  serve "$tmp/large.db"
+  serve "sqlite:$tmp/large.db"
   E2E_BASE_URL=$url E2E_MODE=large node --test --test-concurrency=1 web/e2e/ || status=1
   stop_server
+fi
+
+if [ "${BROWSER_TEST_MILLION:-1}" != 0 ]; then
+  echo "== 1,000,000 synthetic incidents"
+  bash scripts/browser-million.sh || status=1
 fi
 
 if [ "$status" != 0 ]; then echo "browser tests FAILED"; else echo "browser tests passed"; fi

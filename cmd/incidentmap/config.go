@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/incidentmap/incidentmap/api"
 )
 
 // Config is everything the commands take from flags and the environment.
@@ -53,10 +55,12 @@ const maxHeaderBytes = 256 << 10
 // DefaultConfig returns the configuration of a plain `incidentmap serve`.
 func DefaultConfig() Config {
 	return Config{
-		DB:                 "sqlite:./incidentmap.db",
-		Addr:               ":8080",
-		BasemapURL:         "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-		BasemapAttribution: "© OpenStreetMap contributors",
+		DB:   "sqlite:./incidentmap.db",
+		Addr: ":8080",
+		// No tile URL: the built-in basemap, which needs no network. A
+		// tile server (OSM, any XYZ or WMTS) is opt-in with --basemap-url.
+		BasemapURL:         "",
+		BasemapAttribution: "",
 		Seed:               true,
 		ItemIndex:          true,
 		LogFormat:          "text",
@@ -118,6 +122,9 @@ func (c Config) Validate() error {
 		return errors.New("--max-conns, --max-heavy and --max-request-bytes must be at least 1, --heavy-queue at least 0")
 	case c.ReadTimeout <= 0 || c.HeavyWait <= 0 || c.WriteStall <= 0 || c.WriteTimeout < 0:
 		return errors.New("--read-timeout, --heavy-wait and --write-stall must be positive, --write-timeout not negative")
+	}
+	if _, err := api.TileTemplate(c.BasemapURL); err != nil {
+		return fmt.Errorf("--basemap-url: %w", err)
 	}
 	for _, dsn := range []string{c.DB, c.ReadDB} {
 		if isPostgres(dsn) {
@@ -207,8 +214,8 @@ func parseConfigWith(cmd string, args []string, getenv func(string) string, stde
 		str(&c.Addr, "addr", "INCIDENTMAP_ADDR", "listen address")
 		str(&c.BaseURL, "base-url", "INCIDENTMAP_BASE_URL", "public URL prefix used in links (default: from the request)")
 		boolean(&c.TrustProxy, "trust-proxy", "INCIDENTMAP_TRUST_PROXY", "derive link host and scheme from X-Forwarded-Host/Proto")
-		str(&c.BasemapURL, "basemap-url", "INCIDENTMAP_BASEMAP_URL", "basemap tile URL template; empty for the built-in basemap")
-		str(&c.BasemapAttribution, "basemap-attribution", "INCIDENTMAP_BASEMAP_ATTRIBUTION", "basemap attribution text")
+		str(&c.BasemapURL, "basemap-url", "INCIDENTMAP_BASEMAP_URL", "basemap tile URL: an XYZ template ({z}/{x}/{y}) or a WMTS one ({TileMatrix}/{TileRow}/{TileCol}, Web Mercator); empty (the default) for the built-in offline basemap")
+		str(&c.BasemapAttribution, "basemap-attribution", "INCIDENTMAP_BASEMAP_ATTRIBUTION", "attribution of the --basemap-url tiles (the built-in basemap names its own sources)")
 		str(&c.CORSOrigins, "cors-origins", "INCIDENTMAP_CORS_ORIGINS", "comma-separated origins allowed to read the API from a browser; * for any")
 		str(&c.CacheControl, "cache-control", "INCIDENTMAP_CACHE_CONTROL", "Cache-Control header of data responses")
 		boolean(&c.Seed, "seed", "INCIDENTMAP_SEED", "load the seed incidents into an empty database")

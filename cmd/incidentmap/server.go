@@ -90,7 +90,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		Geo:             m.Geo,
 		BaseURL:         m.Config.BaseURL,
 		TrustProxy:      m.Config.TrustProxy,
-		Basemap:         api.Basemap{URL: m.Config.BasemapURL, Attribution: m.Config.BasemapAttribution},
+		Basemap:         api.Basemap{URL: tileTemplate(m.Config.BasemapURL), Attribution: m.Config.BasemapAttribution},
 		Web:             web.FS(),
 		RequestTimeout:  m.Config.RequestTimeout,
 		MatchedCap:      m.Config.MatchedCap,
@@ -250,4 +250,11 @@ func migrate(ctx context.Context, cfg Config, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "%s: schema is up to date\n", redact(cfg.DB))
 	return s.Close()
+}
+
+// tileTemplate is the configured basemap URL as the {z}/{x}/{y} template the
+// page fills (Validate has checked it).
+func tileTemplate(raw string) string {
+	t, _ := api.TileTemplate(raw)
+	return t
 }

@@ -1,6 +1,6 @@
 // Browser tests of the map's background and of how the bundle is
 // delivered: the built-in basemap by default (the server under test runs
-// with --basemap-url ""), at world and city zoom; configured tiles that
+// without --basemap-url, whose default is the built-in one), at world and city zoom; configured tiles that
 // fail give way to it with a notice; working tiles stay, with their own
 // attribution; and the JS/CSS come compressed, hashed assets cached
 // immutably and index.html revalidated. Run by scripts/browser-test.sh.

@@ -42,7 +42,7 @@ describe("the map on 100,000 incidents", { skip: process.env.E2E_MODE !== "large
     await page.mouse.up();
     await page.waitForFunction(() => !document.getElementById("spinner").hidden, null, { timeout: 5000 }).catch(() => {});
     status = await waitLoaded(page);
-    console.log(`# MEASURE large: time to render after a pan (incl. 250 ms debounce): ${Date.now() - t0} ms (${before} -> ${status})`);
+    console.log(`# MEASURE large: time to render after a pan: ${Date.now() - t0} ms (${before} -> ${status})`);
 
     // Frames while panning: count requestAnimationFrame callbacks during ~2 s
     // of scripted drags over the first (densest) view, the clusters loaded

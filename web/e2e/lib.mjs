@@ -171,3 +171,25 @@ export async function countFrames(page) {
     requestAnimationFrame(tick);
   });
 }
+
+/**
+ * dragFrames drags the map back and forth from (cx, cy) for about ms
+ * milliseconds (at most 12 drags) and returns the frames per second the
+ * page drew meanwhile (requestAnimationFrame callbacks).
+ */
+export async function dragFrames(page, cx, cy, ms = 2200) {
+  await countFrames(page);
+  const t0 = Date.now();
+  for (let i = 0; i < 12 && Date.now() - t0 < ms; i++) {
+    const [dx, dy] = [[-250, -80], [250, 80], [-200, 120], [200, -120]][i % 4];
+    await page.mouse.move(cx, cy);
+    await page.mouse.down();
+    await page.mouse.move(cx + dx, cy + dy, { steps: 12 });
+    await page.mouse.up();
+  }
+  return page.evaluate(() => {
+    const w = window;
+    w.__fps.on = false;
+    return w.__fps.frames / ((performance.now() - w.__fps.start) / 1000);
+  });
+}

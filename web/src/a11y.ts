@@ -6,6 +6,7 @@
  * the legend never lies over an open bottom sheet.
  */
 import type { Marker } from "leaflet";
+import { count as fmtCount } from "./format";
 
 /** Singular and plural nouns of the event types, for names in words. */
 const NOUNS: Readonly<Record<string, [string, string]>> = {
@@ -20,7 +21,7 @@ const NOUNS: Readonly<Record<string, [string, string]>> = {
 /** countOf says "1 riot" or "5 riots" for an event type. */
 function countOf(n: number, eventType: string): string {
   const [one, many] = NOUNS[eventType] ?? [`${eventType.toLowerCase()} incident`, `${eventType.toLowerCase()} incidents`];
-  return `${n.toLocaleString("en")} ${n === 1 ? one : many}`;
+  return `${fmtCount(n)} ${n === 1 ? one : many}`;
 }
 
 /**
@@ -29,7 +30,7 @@ function countOf(n: number, eventType: string): string {
  * strategic developments".
  */
 export function clusterName(count: number, types: Record<string, number>): string {
-  const head = `${count.toLocaleString("en")} ${count === 1 ? "incident" : "incidents"}`;
+  const head = `${fmtCount(count)} ${count === 1 ? "incident" : "incidents"}`;
   const mix = Object.entries(types)
     .filter(([, n]) => n > 0)
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))

@@ -6,6 +6,7 @@
  * types around the count). Pure functions apart from buildDonut, which
  * makes DOM nodes (never HTML text).
  */
+import { count as fmtCount } from "./format";
 import { buildCQL2, num, type FilterState } from "./query";
 import { EVENT_COLOURS, OTHER_COLOUR, eventColour } from "./palette";
 import type { BBox } from "./types";
@@ -173,9 +174,9 @@ export function donutSize(n: number): number {
 /** describeCluster is the cluster's title: its count and its mix, in words. */
 export function describeCluster(count: number, types: Record<string, number>): string {
   const mix = segments(types)
-    .map((s) => `${s.type} ${s.count.toLocaleString("en")}`)
+    .map((s) => `${s.type} ${fmtCount(s.count)}`)
     .join(", ");
-  return `${count.toLocaleString("en")} incidents${mix ? `: ${mix}` : ""}`;
+  return `${fmtCount(count)} incidents${mix ? `: ${mix}` : ""}`;
 }
 
 const SVG = "http://www.w3.org/2000/svg";

@@ -1,6 +1,6 @@
 /** Tests of the text helpers: dates, safe links, status and errors. */
 import { describe, expect, it } from "vitest";
-import { dateLabel, describeError, escapeHTML, safeHref, sourceParts, statusText } from "./format";
+import { count, dateLabel, describeError, escapeHTML, safeHref, sourceParts, statusText } from "./format";
 
 describe("dateLabel", () => {
   it("shows one day once", () => {
@@ -89,5 +89,17 @@ describe("escapeHTML", () => {
     expect(escapeHTML(`<img src=x onerror="alert(1)"> & 'OSM'`)).toBe(
       "&#60;img src=x onerror=&#34;alert(1)&#34;&#62; &#38; &#39;OSM&#39;",
     );
+  });
+});
+
+describe("count", () => {
+  it.each([
+    [0, "0"],
+    [999, "999"],
+    [1000, "1,000"],
+    [118741, "118,741"],
+    [1_000_000, "1,000,000"],
+  ])("%d", (n, want) => {
+    expect(count(n)).toBe(want);
   });
 });

@@ -5,6 +5,18 @@
  */
 import type { Source } from "./types";
 
+const COUNT_FORMAT = new Intl.NumberFormat("en");
+
+/**
+ * count writes a whole number with thousands separators ("1,000,000"), as
+ * n.toLocaleString("en") does, from one shared formatter: toLocaleString
+ * builds a formatter per call, which cost a redraw of 250 clusters
+ * hundreds of milliseconds on a loaded machine.
+ */
+export function count(n: number): string {
+  return COUNT_FORMAT.format(n);
+}
+
 /**
  * dateLabel is "start", or "start – end" when the ends differ, followed by
  * "(precision: …)" when the precision is not a day.
@@ -50,11 +62,9 @@ export function sourceParts(src: Source): SourceParts {
   return { text, href, detail };
 }
 
-const count = new Intl.NumberFormat("en");
-
 /** statusText is the status line after a successful load. */
 export function statusText(returned: number, matched: number): string {
-  const s = `${count.format(returned)} of ${count.format(matched)} incidents in view`;
+  const s = `${count(returned)} of ${count(matched)} incidents in view`;
   return returned < matched ? `${s} (zoom in to see all)` : s;
 }
 

@@ -1,7 +1,7 @@
 /**
- * Leaflet as the global L. The plugins leaflet.markercluster and
- * leaflet.heat are scripts that extend a global L; this module must be
- * imported before them (ES modules evaluate in import order).
+ * Leaflet as the global L. The plugin leaflet.heat is a script that
+ * extends a global L; this module must be imported before it (ES modules
+ * evaluate in import order).
  */
 import L from "leaflet";
 

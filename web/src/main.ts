@@ -30,6 +30,7 @@ import {
   membersURL,
   parseClusters,
   parseMembers,
+  zoomOf,
   type ClusterCollection,
   type ClusterFeature,
 } from "./clusters";
@@ -41,17 +42,17 @@ import { Timeline } from "./timeline";
 import { buildCQL2, countURL, emptyFilter, itemsURL, num, parseCountries, type FilterState } from "./query";
 import { groupSubEvents, SUB_EVENT_GROUPS } from "./subevents";
 import { fromSearch, toSearch, type PageState } from "./urlstate";
-import type { BBox, IncidentFeature } from "./types";
+import type { IncidentFeature } from "./types";
 // Basemap, accessibility and selection (issue 12): see those modules.
 import { addBackground } from "./basemap";
 import { fetchMapConfig } from "./mapconfig";
 import { clusterName, incidentName, keepLegendOffSheets, makeOperable } from "./a11y";
 import { Selection } from "./select";
+import { currentView, onViewTarget, viewBBox, type View } from "./viewload";
 
 /** Where the map starts when there is nothing to fit to: the seed incidents' region. */
 const DEFAULT_CENTRE: L.LatLngTuple = [30, 55];
 const DEFAULT_ZOOM = 4;
-const DEBOUNCE_MS = 250;
 /** Zoom of the clusters that frame the first view when the URL names none. */
 const FIT_ZOOM = 2;
 /** Most incidents of one place listed when its cluster is clicked. */
@@ -119,11 +120,9 @@ function setMsg(id: string, text: string, isError = false): void {
 }
 
 let loadingCount = 0;
-/** True while a refresh waits out its debounce: the map is about to change. */
-let refreshPending = false;
-function setLoading(on: boolean | null): void {
-  if (on !== null) loadingCount = Math.max(0, loadingCount + (on ? 1 : -1));
-  const busy = loadingCount > 0 || refreshPending;
+function setLoading(on: boolean): void {
+  loadingCount = Math.max(0, loadingCount + (on ? 1 : -1));
+  const busy = loadingCount > 0;
   spinner.hidden = !busy;
   byId("map").setAttribute("aria-busy", String(busy));
 }
@@ -288,11 +287,6 @@ function drawOverlays(): void {
   if (f.near) L.circle([f.near.lat, f.near.lon], { ...style, radius: f.near.km * 1000 }).addTo(overlays);
 }
 
-function currentBBox(): BBox {
-  const b = map.getBounds();
-  return normaliseBBox(b.getWest(), b.getSouth(), b.getEast(), b.getNorth());
-}
-
 function filterActive(): boolean {
   return buildCQL2(state.filter) !== "";
 }
@@ -303,31 +297,66 @@ function describeFailure(err: unknown): string {
   return "Could not load incidents.";
 }
 
-let inFlight: AbortController | null = null;
+/** A clusters request for one view under one filter; its URL says which. */
+interface ViewLoad {
+  url: string;
+  ctl: AbortController;
+  answer: Promise<ClusterCollection>;
+}
 
-/** refresh loads and draws the incidents in the current view. */
-async function refresh(): Promise<void> {
-  inFlight?.abort();
+/** The request whose answer the map will draw next, if any. */
+let pending: ViewLoad | null = null;
+
+/**
+ * load asks for the clusters of a view, unless the same request is already
+ * out: a view asked for as an animation starts (viewload.ts) is the one
+ * asked for again when it ends, and a burst of calls (moveend with a
+ * filter change) makes one request. A different request cancels the one
+ * out, which is stale.
+ */
+function load(v: View): ViewLoad {
+  const url = clustersURL(state.filter, viewBBox(map, v), v.zoom);
+  if (pending?.url === url) return pending;
+  pending?.ctl.abort();
   const ctl = new AbortController();
-  inFlight = ctl;
+  const answer = getJSON(url, "incidents", ctl.signal).then(parseClusters);
+  answer.catch(() => undefined); // the refresh that draws it reports failures
+  pending = { url, ctl, answer };
+  return pending;
+}
+
+/** True while Leaflet animates a zoom: markers added then would sit at the old zoom's places. */
+function zooming(): boolean {
+  return (map as unknown as { _animatingZoom?: boolean })._animatingZoom === true;
+}
+
+/**
+ * refresh loads and draws the incidents of a view (by default the one on
+ * screen). Drawn once the animation towards it, if any, has ended; an
+ * answer overtaken by another request is dropped. keepStatus leaves the
+ * status line as it is while loading (it is still true; the spinner shows).
+ */
+async function refresh(v: View = currentView(map), keepStatus = false): Promise<void> {
+  const l = load(v);
   setLoading(true);
-  setStatus("Loading incidents…");
+  if (!keepStatus) setStatus("Loading incidents…");
   try {
-    const body = await getJSON(clustersURL(state.filter, currentBBox(), map.getZoom()), "incidents", ctl.signal);
-    if (ctl.signal.aborted) return;
-    const fc = parseClusters(body);
+    const fc = await l.answer;
+    if (zooming()) await new Promise((resolve) => map.once("zoomend", resolve));
+    if (pending !== l) return;
+    pending = null;
     draw(fc);
     reportStatus(fc);
     research.drawn(fc);
     drawn(fc.numberMatched);
   } catch (err) {
-    if (ctl.signal.aborted) return;
+    if (pending !== l) return;
+    pending = null;
     console.warn(err);
     setStatus(describeFailure(err), true);
     drawn(null);
   } finally {
     setLoading(false);
-    if (inFlight === ctl) inFlight = null;
   }
 }
 
@@ -351,17 +380,9 @@ function reportStatus(fc: ClusterCollection): void {
   setStatus(statusText(n, n) + how);
 }
 
-let timer: ReturnType<typeof setTimeout> | undefined;
+/** scheduleRefresh reloads the view after a change of filter or history (no delay: load() coalesces). */
 function scheduleRefresh(): void {
-  inFlight?.abort();
-  clearTimeout(timer);
-  refreshPending = true;
-  setLoading(null);
-  setStatus("Loading incidents…");
-  timer = setTimeout(() => {
-    refreshPending = false;
-    void refresh();
-  }, DEBOUNCE_MS);
+  void refresh();
 }
 
 // ---------------------------------------------------------------- URL
@@ -900,18 +921,8 @@ function wire(): void {
   });
 }
 
-async function start(): Promise<void> {
-  if (window.matchMedia("(max-width: 700px)").matches) {
-    filtersEl.hidden = true;
-    filtersToggle.setAttribute("aria-expanded", "false");
-  }
-  addLegend();
-  keepLegendOffSheets([filtersEl, detailEl], window.matchMedia("(max-width: 700px)"));
-  applyHeat();
-  wire();
-  const enumsP = fetchEnums();
-  const mapConfigP = fetchMapConfig();
-  const enums = (await enumsP) ?? FALLBACK_ENUMS;
+/** fillPanel builds the filter checkboxes from the server's lists. */
+function fillPanel(enums: Enums): void {
   checkboxes(eventBox, "event", enums.eventTypes);
   for (const [group, subs] of groupSubEvents(enums.subEventTypes, enums.eventTypes)) {
     const box = document.createElement("div");
@@ -925,43 +936,101 @@ async function start(): Promise<void> {
     subBox.append(box);
   }
   checkboxes(targetBox, "target", enums.targetTypes);
-  writeForm();
-  drawOverlays();
+}
 
+/**
+ * firstView sets the view and draws it. With a view in the URL that is one
+ * request. Without one the map frames the whole selection from its clusters
+ * over the world; when the framed view shows all of them at the same
+ * cluster zoom, that answer is the view's own and is drawn as it is (one
+ * request, not fit-then-load); else it is drawn, with the true total when
+ * the view holds every cluster, while the view's own clusters load.
+ */
+async function firstView(): Promise<void> {
   if (state.view) {
     map.setView([state.view.lat, state.view.lon], state.view.zoom);
-  } else {
-    map.setView(DEFAULT_CENTRE, DEFAULT_ZOOM);
-    // No view in the URL: fit the map to the whole selection, from the
-    // bounding boxes of its clusters over the world.
-    setLoading(true);
-    try {
-      const all = parseClusters(
-        await getJSON(clustersURL(state.filter, [-180, -90, 180, 90], FIT_ZOOM), "incidents", new AbortController().signal),
-      );
-      const corners: L.LatLngTuple[] = [];
-      for (const f of all.features) {
-        const b = f.properties.bbox;
-        const [lon, lat] = f.geometry.coordinates;
-        if (b) corners.push([b[1], b[0]], [b[3], b[2]]);
-        else corners.push([lat, lon]);
-      }
-      if (corners.length > 0) {
-        map.fitBounds(L.latLngBounds(corners), { padding: [40, 40], maxZoom: 8, animate: false });
-      }
-    } catch (err) {
-      setStatus(describeFailure(err), true);
-    } finally {
-      setLoading(false);
-    }
+    await refresh();
+    return;
   }
-  history.replaceState(null, "", urlFor({ ...state, view: viewOf() }));
+  framing = true;
+  map.setView(DEFAULT_CENTRE, DEFAULT_ZOOM);
+  framing = false;
+  setLoading(true);
+  setStatus("Loading incidents…");
+  let all: ClusterCollection;
+  try {
+    all = parseClusters(
+      await getJSON(clustersURL(state.filter, [-180, -90, 180, 90], FIT_ZOOM), "incidents", new AbortController().signal),
+    );
+  } catch (err) {
+    setStatus(describeFailure(err), true);
+    await refresh();
+    return;
+  } finally {
+    setLoading(false);
+  }
+  const corners: L.LatLngTuple[] = [];
+  for (const f of all.features) {
+    const b = f.properties.bbox;
+    const [lon, lat] = f.geometry.coordinates;
+    if (b) corners.push([b[1], b[0]], [b[3], b[2]]);
+    else corners.push([lat, lon]);
+  }
+  if (corners.length > 0) {
+    framing = true;
+    map.fitBounds(L.latLngBounds(corners), { padding: [40, 40], maxZoom: 8, animate: false });
+    framing = false;
+  }
+  draw(all);
+  const inView = map.getBounds();
+  if (!corners.every((c) => inView.contains(c))) {
+    // The selection does not fit in one view: what is in view is the view's own answer.
+    await refresh();
+    return;
+  }
+  // Every incident of the selection is in view: the world's answer gives
+  // the true total at once.
+  reportStatus(all);
+  if (zoomOf(map.getZoom()) === zoomOf(FIT_ZOOM)) {
+    research.drawn(all);
+    drawn(all.numberMatched);
+    return;
+  }
+  // The framed view is closer than the world's clusters: its own (the same
+  // incidents, split finer) replace them when they come.
+  await refresh(currentView(map), true);
+}
+
+/** True while the first view frames the selection: those moves are not the user's. */
+let framing = false;
+
+async function start(): Promise<void> {
+  if (window.matchMedia("(max-width: 700px)").matches) {
+    filtersEl.hidden = true;
+    filtersToggle.setAttribute("aria-expanded", "false");
+  }
+  addLegend();
+  keepLegendOffSheets([filtersEl, detailEl], window.matchMedia("(max-width: 700px)"));
+  applyHeat();
+  wire();
+  // The map's request goes out first, with the panel's lists and the
+  // basemap's config beside it; the panel's own requests (timeline, the
+  // selection's count) wait for the first draw so as not to compete with it.
+  const enumsP = fetchEnums();
+  const mapConfigP = fetchMapConfig();
+  drawOverlays();
   map.on("moveend", () => {
+    if (framing) return;
     replaceURL();
-    scheduleRefresh();
+    void refresh();
   });
+  onViewTarget(map, (v) => void refresh(v));
+  const first = firstView();
+  fillPanel((await enumsP) ?? FALLBACK_ENUMS);
   void openSelected();
-  await refresh();
+  await first;
+  writeForm();
+  history.replaceState(null, "", urlFor({ ...state, view: viewOf() }));
   // The background comes after the first incidents, so that its tiles
   // never hold up the incidents' requests.
   addBackground(map, await mapConfigP);

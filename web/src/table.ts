@@ -191,6 +191,8 @@ export class IncidentTable {
   }
 
   private render(features: IncidentFeature[]): void {
+    // A reload (the map moved) keeps the keyboard on the row it was on, if that row is still there.
+    const focused = this.body.contains(document.activeElement) ? (document.activeElement as HTMLElement).dataset.id : undefined;
     this.rows.clear();
     const trs = features.map((f) => {
       const tr = document.createElement("tr");
@@ -217,6 +219,7 @@ export class IncidentTable {
       return tr;
     });
     this.body.replaceChildren(...trs);
+    if (focused !== undefined) this.rows.get(focused)?.focus();
     const first = (this.pages.length - 1) * PAGE_SIZE + 1;
     const last = first + features.length - 1;
     const n = this.total.toLocaleString("en");
