@@ -274,6 +274,9 @@ func prefetch(rd reader, read *atomic.Int64, stop <-chan struct{}) reader {
 	ch := make(chan batch, prefetchDepth)
 	go func() {
 		defer close(ch)
+		if c, ok := rd.(interface{ close() }); ok {
+			defer c.close() // stop its goroutines too
+		}
 		for {
 			b := batch{recs: make([]record, 0, prefetchBatch)}
 			start := read.Load()
