@@ -267,10 +267,10 @@ func (p *fastParser) optInt(dst **int) bool {
 		return true
 	}
 	num, ok := p.number()
-	if !ok || bytes.ContainsAny(num, ".eE") {
+	if !ok {
 		return false
 	}
-	n, err := strconv.ParseInt(string(num), 10, 0)
+	n, err := strconv.ParseInt(string(num), 10, 0) // refuses 1.5 and 1e2, as encoding/json does
 	if err != nil {
 		return false
 	}

@@ -109,22 +109,34 @@ func TestGeoJSONSplit(t *testing.T) {
 }
 
 // A feature larger than MaxFeatureBytes stops the import there, without
-// reading the rest of the input, even when its string never closes.
+// reading the rest of the input, whether its string never closes or it
+// ends after the cap.
 func TestGeoJSONHugeFeature(t *testing.T) {
-	head := fc(feat("a", "AFG")) // then an unterminated 200 MB string
-	head = strings.TrimSuffix(head, "\n]}") + `,{"type":"Feature","id":"b","properties":{"title":"`
-	counted := &countingReader{r: io.MultiReader(strings.NewReader(head), &repeatReader{pattern: []byte(`x}]\"`), n: 200 << 20})}
-	s := &itemStore{}
-	rep, err := Import(context.Background(), s, counted, Options{})
-	want := "line 5: feature 2: a feature is larger than 1048576 bytes; nothing after it was read"
-	if incidentmap.ErrorCode(err) != incidentmap.EINVALID || incidentmap.ErrorMessage(err) != want {
-		t.Errorf("got %v\n%s\nwant %q", err, rep, want)
+	head := strings.TrimSuffix(fc(feat("a", "AFG")), "\n]}") + `,{"type":"Feature","id":"b","properties":{"title":"`
+	tests := []struct {
+		name string
+		rest io.Reader
+	}{
+		{"an unterminated string of 200 MB", &repeatReader{pattern: []byte(`x}]\"`), n: 200 << 20}},
+		{"1.5 MB, then more features", io.MultiReader(strings.NewReader(strings.Repeat("x", 3<<19)+`"}},`),
+			&repeatReader{pattern: []byte(feat("c", "AFG") + ",\n"), n: 200 << 20})},
 	}
-	if read := counted.n.Load(); read > 4<<20 {
-		t.Errorf("read %d MB before refusing", read>>20)
-	}
-	if len(s.items) != 1 {
-		t.Errorf("%d items reached the store, want the one before", len(s.items))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			counted := &countingReader{r: io.MultiReader(strings.NewReader(head), tt.rest)}
+			s := &itemStore{}
+			rep, err := Import(context.Background(), s, counted, Options{})
+			want := "line 5: feature 2: a feature is larger than 1048576 bytes; nothing after it was read"
+			if incidentmap.ErrorCode(err) != incidentmap.EINVALID || incidentmap.ErrorMessage(err) != want {
+				t.Errorf("got %v\n%s\nwant %q", err, rep, want)
+			}
+			if read := counted.n.Load(); read > 4<<20 {
+				t.Errorf("read %d MB before refusing", read>>20)
+			}
+			if len(s.items) != 1 {
+				t.Errorf("%d items reached the store, want the one before", len(s.items))
+			}
+		})
 	}
 }
 
