@@ -93,6 +93,9 @@ func TestGeoJSONSplit(t *testing.T) {
 					t.Fatalf("%d items reached the store, want %d", len(s.items), tt.items)
 				}
 				for i, item := range s.items {
+					if !item.Validated {
+						t.Fatalf("item %d is not marked validated, so the store validates it again", i)
+					}
 					if want := fmt.Sprint("m", i+1); tt.items == 300 && item.Incident.ID != want {
 						t.Fatalf("item %d is %s, want %s", i, item.Incident.ID, want)
 					}
