@@ -173,7 +173,8 @@ func (g *geoJSONReader) split(s *geoScanner, work chan<- *geoJob) {
 			if len(j.raws) > 0 && !send(nil) {
 				return false
 			}
-			buf = make([]byte, 0, max(geoJobBytes, len(raw)))
+			// Room for a job of features like this one, within geoJobBytes.
+			buf = make([]byte, 0, max(min(geoJobBytes, geoJobFeatures*len(raw)), len(raw)))
 		}
 		start := len(buf)
 		buf = append(buf, raw...)
