@@ -263,25 +263,34 @@ func (s *geoScanner) value() ([]byte, error) {
 		goto found
 	}
 	{
-		depth, inString, escaped := 0, false, false
+		depth, inString := 0, false
 		for {
-			for ; i < s.end; i++ {
+			for i < s.end {
 				c := s.buf[i]
-				switch {
-				case inString:
-					if escaped {
-						escaped = false
-					} else if c == '\\' {
-						escaped = true
-					} else if c == '"' {
-						inString = false
-						if depth == 0 {
-							i++
-							goto found
-						}
+				if inString { // jump to the closing quote, past escapes
+					seg := s.buf[i:s.end]
+					q := bytes.IndexByte(seg, '"')
+					if q < 0 {
+						q = len(seg)
 					}
+					if e := bytes.IndexByte(seg[:q], '\\'); e >= 0 {
+						i += e + 2 // past the backslash and what it escapes
+						continue
+					}
+					if i += q; q == len(seg) {
+						break
+					}
+					i++
+					if inString = false; depth == 0 {
+						goto found
+					}
+					continue
+				}
+				i++
+				switch {
 				case scalar:
 					if c == ',' || c == ']' || c == '}' || c == ' ' || c == '\n' || c == '\t' || c == '\r' {
+						i--
 						goto found
 					}
 				case c == '"':
@@ -290,7 +299,6 @@ func (s *geoScanner) value() ([]byte, error) {
 					depth++
 				case c == '}' || c == ']':
 					if depth--; depth == 0 {
-						i++
 						goto found
 					}
 				}
