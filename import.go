@@ -10,6 +10,9 @@ import (
 type ImportItem struct {
 	Incident *Incident
 	Line     int
+	// Validated says that the importer has run Incident.Validate and it
+	// passed, so that the store need not run it again.
+	Validated bool
 }
 
 // ImportOptions tune Store.UpsertIncidents.

@@ -1,7 +1,6 @@
 package incidentmap
 
 import (
-	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -199,10 +198,25 @@ var EventTypes = map[string][]string{
 		"Headquarters or base established", "Looting/property destruction", SubEventNonViolentTransfer, "Other"},
 }
 
-var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$`)
+// ValidID reports whether id is a well-formed incident id: 1 to 128 ASCII
+// letters, digits, '.', '_', ':' and '-', the first a letter or digit
+// (^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$, checked by hand: the regular
+// expression took a tenth of an import's validation).
+func ValidID(id string) bool {
+	if len(id) == 0 || len(id) > 128 || !isAlnum(id[0]) {
+		return false
+	}
+	for i := 1; i < len(id); i++ {
+		if c := id[i]; !isAlnum(c) && c != '.' && c != '_' && c != ':' && c != '-' {
+			return false
+		}
+	}
+	return true
+}
 
-// ValidID reports whether id is a well-formed incident id.
-func ValidID(id string) bool { return idPattern.MatchString(id) }
+func isUpperOrDigit(c byte) bool { return 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' }
+
+func isAlnum(c byte) bool { return isUpperOrDigit(c) || 'a' <= c && c <= 'z' }
 
 // Validate checks an incident before it is written. The returned *Error names
 // the field at fault. It does not look at Version or the timestamps, which

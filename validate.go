@@ -2,7 +2,6 @@ package incidentmap
 
 import (
 	"net/url"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 )
@@ -23,7 +22,19 @@ const (
 	LatestYear   = 2100
 )
 
-var admin1Pattern = regexp.MustCompile(`^[A-Z]{2}-[A-Z0-9]{1,3}$`)
+// validAdmin1 reports whether code has the shape of an ISO 3166-2 code:
+// ^[A-Z]{2}-[A-Z0-9]{1,3}$.
+func validAdmin1(code string) bool {
+	if len(code) < 4 || len(code) > 6 || code[2] != '-' {
+		return false
+	}
+	for i := range len(code) {
+		if c := code[i]; i < 2 && (c < 'A' || c > 'Z') || i > 2 && !isUpperOrDigit(c) {
+			return false
+		}
+	}
+	return true
+}
 
 // validateBounds checks what Validate's first pass does not: lengths, list
 // sizes, the ISO 3166-2 shape of admin1_code and the range of years. Each
@@ -41,7 +52,7 @@ func (inc *Incident) validateBounds() error {
 	if utf8.RuneCountInString(inc.Summary) > MaxSummaryRunes {
 		return Invalidf("summary", "must be at most %d characters", MaxSummaryRunes)
 	}
-	if inc.Admin1Code != "" && !admin1Pattern.MatchString(inc.Admin1Code) {
+	if inc.Admin1Code != "" && !validAdmin1(inc.Admin1Code) {
 		return Invalidf("admin1_code", "must be an ISO 3166-2 code such as AF-HER, got %q", clipName(inc.Admin1Code))
 	}
 	for _, y := range []struct {

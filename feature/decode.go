@@ -135,6 +135,27 @@ func ParseNext(dec *json.Decoder) (inc *incidentmap.Incident, hasPoint bool, id 
 	return inc, hasPoint, id, err
 }
 
+// ParseRaw is ParseNext of data, the bytes of one JSON value: errors that
+// are not *incidentmap.Error mean data is not one well-formed JSON value.
+// It lets an importer split a stream into features and decode them in
+// parallel.
+func ParseRaw(data []byte) (inc *incidentmap.Incident, hasPoint bool, id string, err error) {
+	if w, id, ok := parseFast(data); ok {
+		inc, hasPoint, err = w.incidentWithID(id)
+		return inc, hasPoint, id, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	inc, hasPoint, id, err = ParseNext(dec)
+	var domainErr *incidentmap.Error
+	if err == nil || errors.As(err, &domainErr) {
+		if _, tokErr := dec.Token(); tokErr != io.EOF {
+			return nil, false, id, errors.New("feature: unexpected data after the value")
+		}
+	}
+	return inc, hasPoint, id, err
+}
+
 // incident maps a decoded wire feature to an incident with defaults.
 func (w *wireFeature) incident() (inc *incidentmap.Incident, hasPoint bool, err error) {
 	if w.Type != "Feature" {
@@ -144,6 +165,11 @@ func (w *wireFeature) incident() (inc *incidentmap.Incident, hasPoint bool, err 
 	if err := json.Unmarshal(w.ID, &id); err != nil {
 		return nil, false, incidentmap.Invalidf("id", "must be a string")
 	}
+	return w.incidentWithID(id)
+}
+
+// incidentWithID is incident with the id already read.
+func (w *wireFeature) incidentWithID(id string) (inc *incidentmap.Incident, hasPoint bool, err error) {
 	if w.Geometry != nil {
 		if w.Geometry.Type != "Point" {
 			return nil, false, incidentmap.Invalidf("geometry", "must be a Point")

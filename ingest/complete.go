@@ -45,28 +45,28 @@ const (
 	AmbiguityScore = 1.0
 )
 
-// locate sets a missing country and province from the point, and notes
-// given values that disagree with it. A point that stands for a whole
-// country (location_precision country) gets no province: it lies in some
-// province only by accident.
-func (o Options) locate(p orb.Point, str func(string) string, set func(string, any)) []string {
-	country, admin1 := o.Regions.Locate(p)
+// locate sets a missing country and province of inc from its point, and
+// notes given values that disagree with it. A point that stands for a
+// whole country (location_precision country) gets no province: it lies in
+// some province only by accident.
+func (o Options) locate(inc *incidentmap.Incident) []string {
+	country, admin1 := o.Regions.Locate(inc.Location)
 	var notes []string
-	switch given := str("country"); {
+	switch given := inc.Country; {
 	case country == nil:
 	case given == "":
-		set("country", country.Code)
+		inc.Country = country.Code
 	case given != country.Code:
 		notes = append(notes, fmt.Sprintf("conflict: country %s disagrees with the point, which lies in %s", given, country.Code))
 	}
-	if admin1 == nil || str("location_precision") == string(incidentmap.LocationCountry) {
+	if admin1 == nil || inc.LocationPrecision == incidentmap.LocationCountry {
 		return notes
 	}
-	switch given := str("admin1_code"); {
-	case given == "" && (str("country") == "" || str("country") == admin1.Country):
-		set("admin1_code", admin1.Code)
-		if str("admin1_name") == "" {
-			set("admin1_name", admin1.Name)
+	switch given := inc.Admin1Code; {
+	case given == "" && (inc.Country == "" || inc.Country == admin1.Country):
+		inc.Admin1Code = admin1.Code
+		if inc.Admin1Name == "" {
+			inc.Admin1Name = admin1.Name
 		}
 	case given != "" && given != admin1.Code:
 		notes = append(notes, fmt.Sprintf("conflict: admin1_code %s disagrees with the point, which lies in %s (%s)", given, admin1.Code, admin1.Name))
@@ -148,9 +148,5 @@ func (o Options) completeIncident(inc *incidentmap.Incident, hasPoint bool) ([]s
 	if o.Regions == nil || !incidentmap.ValidLonLat(inc.Location) {
 		return notes, nil
 	}
-	fields := map[string]*string{"country": &inc.Country, "admin1_code": &inc.Admin1Code,
-		"admin1_name": &inc.Admin1Name, "location_precision": (*string)(&inc.LocationPrecision)}
-	str := func(key string) string { return *fields[key] }
-	set := func(key string, v any) { *fields[key] = fmt.Sprint(v) }
-	return append(notes, o.locate(inc.Location, str, set)...), nil
+	return append(notes, o.locate(inc)...), nil
 }

@@ -123,8 +123,8 @@ func (r *Report) note(line int, notes ...string) {
 	}
 }
 
-// record is one record of an input: the incident it describes, or why it
-// was rejected.
+// record is one record of an input: the incident it describes, which has
+// passed Validate, or why it was rejected.
 type record struct {
 	line  int
 	inc   *incidentmap.Incident
@@ -187,7 +187,7 @@ func Import(ctx context.Context, s incidentmap.Store, r io.Reader, opt Options) 
 				continue
 			}
 			rep.note(rec.line, rec.notes...)
-			return incidentmap.ImportItem{Incident: rec.inc, Line: rec.line}, nil
+			return incidentmap.ImportItem{Incident: rec.inc, Line: rec.line, Validated: true}, nil
 		}
 	}
 	res, err := s.UpsertIncidents(ctx, next, incidentmap.ImportOptions{DryRun: opt.DryRun})
@@ -274,6 +274,9 @@ func prefetch(rd reader, read *atomic.Int64, stop <-chan struct{}) reader {
 	ch := make(chan batch, prefetchDepth)
 	go func() {
 		defer close(ch)
+		if c, ok := rd.(interface{ close() }); ok {
+			defer c.close() // stop its goroutines too
+		}
 		for {
 			b := batch{recs: make([]record, 0, prefetchBatch)}
 			start := read.Load()

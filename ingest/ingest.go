@@ -14,7 +14,6 @@ package ingest
 import (
 	"bytes"
 	_ "embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -63,10 +62,11 @@ func ReadGeoJSONWith(r io.Reader, opt Options) ([]*incidentmap.Incident, []strin
 
 func readGeoJSON(r io.Reader, opt Options) ([]*incidentmap.Incident, []string, error) {
 	g := newGeoJSONReader(r, opt)
+	defer g.close()
 	var incs []*incidentmap.Incident
 	var problems, notes []string
 	seen := map[string]int{}
-	for {
+	for n := 1; ; n++ {
 		rec, err := g.next()
 		if errors.Is(err, io.EOF) {
 			break
@@ -77,12 +77,12 @@ func readGeoJSON(r io.Reader, opt Options) ([]*incidentmap.Incident, []string, e
 		case rec.err != nil:
 			problems = append(problems, fmt.Sprintf("line %d: %s", rec.line, incidentmap.ErrorMessage(rec.err)))
 		case seen[rec.inc.ID] > 0:
-			problems = append(problems, fmt.Sprintf("line %d: feature %d (id %s): id: repeats feature %d", rec.line, g.n, rec.inc.ID, seen[rec.inc.ID]))
+			problems = append(problems, fmt.Sprintf("line %d: feature %d (id %s): id: repeats feature %d", rec.line, n, rec.inc.ID, seen[rec.inc.ID]))
 		default:
-			seen[rec.inc.ID] = g.n
+			seen[rec.inc.ID] = n
 			incs = append(incs, rec.inc)
 			for _, note := range rec.notes {
-				notes = append(notes, fmt.Sprintf("line %d: feature %d%s: %s", rec.line, g.n, " (id "+rec.inc.ID+")", note))
+				notes = append(notes, fmt.Sprintf("line %d: feature %d%s: %s", rec.line, n, " (id "+rec.inc.ID+")", note))
 			}
 		}
 		if len(problems) >= MaxProblems {
@@ -94,17 +94,6 @@ func readGeoJSON(r io.Reader, opt Options) ([]*incidentmap.Incident, []string, e
 		return nil, nil, invalidReport(problems)
 	}
 	return incs, notes, nil
-}
-
-func expectDelim(dec *json.Decoder, want json.Delim) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	if d, ok := tok.(json.Delim); !ok || d != want {
-		return fmt.Errorf("want %v", want)
-	}
-	return nil
 }
 
 func invalid(line int, msg string) error {

@@ -35,6 +35,8 @@ func TestBatches(t *testing.T) {
 		{name: "read error", items: numbered(4), readErr: boom, wantSizes: []int{3}, wantProg: []int{3}, wantErr: boom},
 		{name: "write error", items: numbered(4), writeErr: boom, wantErr: boom},
 		{name: "invalid item", items: items(inc("a"), inc("b"), bad), wantLine: "line 4"},
+		{name: "invalid item the importer says it validated", items: append(items(inc("a")), incidentmap.ImportItem{Incident: bad, Line: 3, Validated: true}),
+			wantSizes: []int{2}, wantProg: []int{2}},
 		{name: "cancelled", ctx: cancelled, items: numbered(7), wantSizes: []int{3}, wantProg: []int{3}, wantErr: context.Canceled},
 	}
 	for _, tt := range tests {

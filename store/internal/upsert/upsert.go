@@ -71,10 +71,14 @@ func Batches(ctx context.Context, next func() (incidentmap.ImportItem, error), s
 }
 
 // Validate checks an item before a store writes it: a missing or invalid
-// incident is EINVALID naming the line.
+// incident is EINVALID naming the line. An item the importer has validated
+// (item.Validated) is not validated again.
 func Validate(item incidentmap.ImportItem) error {
 	if item.Incident == nil {
 		return AtLine(item.Line, incidentmap.Invalidf("incident", "is missing"))
+	}
+	if item.Validated {
+		return nil
 	}
 	if err := item.Incident.Validate(); err != nil {
 		return AtLine(item.Line, err)
