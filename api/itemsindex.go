@@ -22,8 +22,11 @@ import (
 // Bounds of the item read model.
 const (
 	// featureCacheBytes bounds the encoded features kept for item pages
-	// (about 90,000 features of 720 bytes).
-	featureCacheBytes = 64 << 20
+	// (about 40,000 features of 720 bytes, four pages of 10,000). It was
+	// 64 MB: at 1M incidents the read models and the built-in basemap
+	// hold about 320 MB, and a full cache of 64 MB left a 400 MiB
+	// --memory-limit no room to collect in.
+	featureCacheBytes = 32 << 20
 	// featureCacheShards is how many independently locked parts the
 	// feature cache has, so that concurrent pages rarely wait on a lock.
 	featureCacheShards = 32
