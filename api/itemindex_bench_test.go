@@ -52,9 +52,19 @@ func (s *benchIndexStore) ScanPoints(_ context.Context, _ incidentmap.Filter, fn
 	return nil
 }
 
+// Ping answers the readiness check of the handler.
+func (s *benchIndexStore) Ping(context.Context) error { return nil }
+
 // FindIncidents answers only the queries by id of the item index.
 func (s *benchIndexStore) FindIncidents(_ context.Context, f incidentmap.Filter, fn func(*incidentmap.Incident) error) (*incidentmap.Cursor, error) {
 	in, ok := f.Where.(incidentmap.In)
+	if and, isAnd := f.Where.(incidentmap.And); isAnd {
+		for _, a := range and.Args { // the published ones with these ids
+			if a, isIn := a.(incidentmap.In); isIn && a.Prop == "id" {
+				in, ok = a, true
+			}
+		}
+	}
 	if !ok || in.Prop != "id" {
 		panic("benchIndexStore: only queries by id")
 	}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,8 +22,11 @@ import (
 // Bounds of the item read model.
 const (
 	// featureCacheBytes bounds the encoded features kept for item pages
-	// (about 90,000 features of 720 bytes).
-	featureCacheBytes = 64 << 20
+	// (about 40,000 features of 720 bytes, four pages of 10,000). It was
+	// 64 MB: at 1M incidents the read models and the built-in basemap
+	// hold about 320 MB, and a full cache of 64 MB left a 400 MiB
+	// --memory-limit no room to collect in.
+	featureCacheBytes = 32 << 20
 	// featureCacheShards is how many independently locked parts the
 	// feature cache has, so that concurrent pages rarely wait on a lock.
 	featureCacheShards = 32
@@ -44,6 +48,9 @@ type itemIndexes struct {
 	store incidentmap.Store
 	log   *slog.Logger
 	cache *featureCache
+	// scans is held while the index is built from a scan of its own, one
+	// full scan of the published incidents at a time (tileIndexes.scans).
+	scans *sync.Mutex
 
 	mu        sync.Mutex
 	current   *itemIndex
@@ -54,8 +61,8 @@ type itemIndexes struct {
 	served, passed atomic.Int64
 }
 
-func newItemIndexes(store incidentmap.Store, log *slog.Logger) *itemIndexes {
-	return &itemIndexes{store: store, log: log, cache: newFeatureCache(featureCacheBytes)}
+func newItemIndexes(store incidentmap.Store, log *slog.Logger, scans *sync.Mutex) *itemIndexes {
+	return &itemIndexes{store: store, log: log, cache: newFeatureCache(featureCacheBytes), scans: scans}
 }
 
 // get returns the index of version, or nil when there is none yet; then
@@ -67,19 +74,43 @@ func (m *itemIndexes) get(version string) *itemIndex {
 		return m.current
 	}
 	m.current = nil // stale: never served, so not kept
-	if !m.building && !time.Now().Before(m.notBefore) {
-		m.building = true
+	if m.claimLocked(version) {
 		go m.build(version)
 	}
 	return nil
 }
 
-// build builds the index of version and makes it current.
+// claim reports whether the caller is to build the index of version (and
+// then call finish): it is not built, no build is under way and the last
+// one was not too recent.
+func (m *itemIndexes) claim(version string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.claimLocked(version)
+}
+
+func (m *itemIndexes) claimLocked(version string) bool {
+	if (m.current != nil && m.current.version == version) || m.building || time.Now().Before(m.notBefore) {
+		return false
+	}
+	m.building = true
+	return true
+}
+
+// build builds the index of version from a scan of its own.
 func (m *itemIndexes) build(version string) {
 	ctx, cancel := context.WithTimeout(context.Background(), publishedBuildTimeout)
 	defer cancel()
+	m.scans.Lock()
+	defer m.scans.Unlock()
 	start := time.Now()
 	ix, err := buildItemIndex(ctx, m.store, version)
+	m.finish(ctx, version, ix, err, time.Since(start))
+}
+
+// finish ends the build claimed for version, which took took and gave ix
+// or err: ix becomes current unless the data changed during the scan.
+func (m *itemIndexes) finish(ctx context.Context, version string, ix *itemIndex, err error, took time.Duration) {
 	if err == nil {
 		// The rows are those of version only if no write came between
 		// the version and the end of the scan; else build again later.
@@ -88,7 +119,6 @@ func (m *itemIndexes) build(version string) {
 			err = errDataChanged
 		}
 	}
-	took := time.Since(start)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.building = false
@@ -105,6 +135,11 @@ func (m *itemIndexes) build(version string) {
 	m.log.Info("item index built", slog.Int("incidents", ix.n), slog.Duration("took", took))
 }
 
+// bodyLists pools the lists of the encoded features of a page, so that a
+// page of 10,000 does not leave 240 KB of garbage behind: under 50
+// clients that garbage set how often the collector ran.
+var bodyLists = sync.Pool{New: func() any { return new([][]byte) }}
+
 // errDataChanged ends a build whose rows may be of a later data version
 // than the one it was started for.
 var errDataChanged = errors.New("api: item index: the data changed during the build")
@@ -112,12 +147,11 @@ var errDataChanged = errors.New("api: item index: the data changed during the bu
 // errStaleRow stops a fetch whose rows changed since the index was built.
 var errStaleRow = errors.New("api: item index: a row changed")
 
-// features returns the encoded features of the ranks of ix, from the
-// cache or else read by id from the store in a few queries, or false when
-// a row is not the one the index holds (it changed since): the caller
-// then leaves the page to the store.
-func (m *itemIndexes) features(ctx context.Context, ix *itemIndex, ranks []int32) ([][]byte, bool, error) {
-	bodies := make([][]byte, len(ranks))
+// features returns the encoded features of the ranks of ix in bodies (as
+// long as ranks, all nil), from the cache or else read by id from the
+// store in a few queries, or false when a row is not the one the index
+// holds (it changed since): the caller then leaves the page to the store.
+func (m *itemIndexes) features(ctx context.Context, ix *itemIndex, ranks []int32, bodies [][]byte) ([][]byte, bool, error) {
 	var missing []int
 	for i, r := range ranks {
 		if b, ok := m.cache.get(ix.ids.bytes(int(r)), ix.versions[r], ix.updated[r]); ok {
@@ -191,7 +225,13 @@ func (s *server) itemsFromIndex(c *gin.Context, q url.Values, f incidentmap.Filt
 		return false, nil
 	}
 	ranks, more := ix.page(plan, f.After, f.PageLimit())
-	bodies, ok, err := s.itemIx.features(c.Request.Context(), ix, ranks)
+	list := bodyLists.Get().(*[][]byte)
+	defer func() {
+		clear(*list) // no evicted feature kept alive by the pool
+		bodyLists.Put(list)
+	}()
+	*list = slices.Grow((*list)[:0], len(ranks))[:len(ranks)]
+	bodies, ok, err := s.itemIx.features(c.Request.Context(), ix, ranks, *list)
 	if err != nil {
 		return true, err
 	}

@@ -57,7 +57,8 @@ type Main struct {
 	server     *http.Server
 	closeReady func() error
 
-	// WarmBasemap builds the built-in basemap at start: serve sets it;
+	// WarmBasemap builds the built-in basemap at start: serve sets it
+	// when the built-in basemap is the map's (an empty --basemap-url);
 	// tests that never draw a map leave it off.
 	WarmBasemap bool
 }
@@ -218,8 +219,14 @@ func redact(dsn string) string {
 	return dsn
 }
 
+// warmsBasemap reports whether serve builds the built-in basemap at start
+// (its labels, the gazetteer and the boundaries: ≈170 MB of heap): only
+// when it is the map's basemap. Behind a --basemap-url it is the page's
+// offline fallback, built when a page first asks for its tiles.
+func warmsBasemap(cfg Config) bool { return cfg.BasemapURL == "" }
+
 func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
-	m := &Main{Config: cfg, Logger: newLogger(cfg.LogFormat, stderr), WarmBasemap: true}
+	m := &Main{Config: cfg, Logger: newLogger(cfg.LogFormat, stderr), WarmBasemap: warmsBasemap(cfg)}
 	if cfg.MemoryLimit > 0 {
 		debug.SetMemoryLimit(cfg.MemoryLimit)
 	}
