@@ -27,6 +27,8 @@ const (
 	basemapCacheControl = "public, max-age=86400"
 	basemapCacheTiles   = 4096
 	basemapCacheBytes   = 64 << 20
+	// basemapMinPopulation: the smallest town labelled at city zooms.
+	basemapMinPopulation = 500
 )
 
 // basemapTiles builds the built-in basemap on first use and keeps the
@@ -40,23 +42,25 @@ type basemapTiles struct {
 	cache *lru[[3]int, []byte]
 }
 
-// load builds the basemap from the boundaries and the gazetteer's cities.
+// load builds the basemap from the boundaries and the embedded cities.
 func (b *basemapTiles) load(geo GeoSource) (*basemap.Map, error) {
 	b.once.Do(func() {
 		var ix *region.Index
-		var g *gazetteer.Gazetteer
 		if ix, b.err = geo.Regions(); b.err != nil {
 			return
 		}
-		if g, b.err = geo.Gazetteer(); b.err != nil {
-			return
-		}
+		// The cities are read from the embedded file, not from the
+		// gazetteer's index, which the basemap would otherwise load and
+		// keep (≈110 MB) on a server that may never geocode.
 		var cities []basemap.City
-		g.Cities(500, func(p gazetteer.Place) bool {
+		b.err = gazetteer.EmbeddedCities(basemapMinPopulation, func(p gazetteer.Place) bool {
 			cities = append(cities, basemap.City{Name: p.Name, Lon: p.Lon, Lat: p.Lat, Population: p.Population,
 				Capital: p.FeatureCode == "PPLC"})
 			return true
 		})
+		if b.err != nil {
+			return
+		}
 		regions := append(ix.All(region.LevelCountry, ""), ix.All(region.LevelProvince, "")...)
 		b.m = basemap.New(regions, cities)
 		b.cache = newLRU[[3]int, []byte](basemapCacheTiles, basemapCacheBytes, func(v []byte) int { return len(v) })

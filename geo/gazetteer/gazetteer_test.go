@@ -156,3 +156,30 @@ func TestCities(t *testing.T) {
 		})
 	}
 }
+
+// EmbeddedCities gives the places Cities gives, in the same order, without
+// the index.
+func TestEmbeddedCities(t *testing.T) {
+	g := mustLoad(t)
+	for _, minPop := range []int{1_000_000, 100_000} {
+		var want, got []Place
+		g.Cities(minPop, func(p Place) bool { want = append(want, p); return true })
+		if err := EmbeddedCities(minPop, func(p Place) bool { got = append(got, p); return true }); err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(want) || len(want) == 0 {
+			t.Fatalf("EmbeddedCities(%d): %d places, Cities %d", minPop, len(got), len(want))
+		}
+		for i := range want {
+			w, c := want[i], got[i]
+			if c.ID != w.ID || c.Name != w.Name || c.Lon != w.Lon || c.Lat != w.Lat ||
+				c.Population != w.Population || c.FeatureCode != w.FeatureCode || c.Kind != KindCity {
+				t.Fatalf("EmbeddedCities(%d)[%d] = %+v, Cities gives %+v", minPop, i, c, w)
+			}
+		}
+	}
+	n := 0
+	if err := EmbeddedCities(0, func(Place) bool { n++; return n < 3 }); err != nil || n != 3 {
+		t.Errorf("EmbeddedCities did not stop when told: %d places, %v", n, err)
+	}
+}
