@@ -72,110 +72,161 @@ func (s *Store) upsertOn(ctx context.Context, conn *pgx.Conn, next func() (incid
 }
 
 // selectBulkIndexes lists the indexes a bulk load drops and builds again:
-// those of incidents and incident_revisions (the external ids keep theirs,
-// which insertCreateRevisions searches) but those that back a constraint
-// (primary keys, UNIQUE), which must hold during the load.
+// those of incidents and incident_revisions but those that back a
+// constraint (primary keys, UNIQUE), which must hold during the load (the
+// external ids have no others).
 const selectBulkIndexes = `SELECT indexname, indexdef FROM pg_indexes
 	WHERE schemaname = current_schema() AND tablename IN ('incidents', 'incident_revisions')
 	  AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE connamespace = current_schema()::regnamespace)`
 
-// The row triggers of migration 0004 that write a revision per row and
-// then update it once per external id, which a bulk load turns off for its
-// transaction and replaces with insertCreateRevisions per batch. The
-// statement triggers (the write lock, the data version) stay: they fire
-// once per COPY, as they do in any import.
+// The triggers that a bulk load turns off for its transaction: the row
+// triggers of migration 0004 that write a revision per row and then update
+// it once per external id (copyBatch copies the revisions), and the
+// statement trigger of migration 0003 that bumps the data version by each
+// COPY from its transition table (bumpDataVersion bumps it once, as
+// the trigger would have; keeping the 1M rows in transition tables cost
+// 1.6 CPU-s of 10 for the COPY of the incidents). The write lock stays.
 const (
-	disableRevisionTriggers = `ALTER TABLE incidents DISABLE TRIGGER incidents_revision;
+	disableLoadTriggers = `ALTER TABLE incidents DISABLE TRIGGER incidents_revision, DISABLE TRIGGER incidents_version_insert;
 		ALTER TABLE incident_external_ids DISABLE TRIGGER incident_external_ids_revision`
-	enableRevisionTriggers = `ALTER TABLE incidents ENABLE TRIGGER incidents_revision;
+	enableLoadTriggers = `ALTER TABLE incidents ENABLE TRIGGER incidents_revision, ENABLE TRIGGER incidents_version_insert;
 		ALTER TABLE incident_external_ids ENABLE TRIGGER incident_external_ids_revision`
 )
 
-// insertCreateRevisions writes the "create" revisions of the incidents
-// whose ids $1 lists, in its order, with their external ids: the rows the
-// triggers of migration 0004 would have written for them.
-const insertCreateRevisions = `INSERT INTO incident_revisions (incident_id, version, op, actor, at, external_ids,
-	title, summary, occurred_start, occurred_end, date_precision, location, location_precision,
-	place_name, country, admin1_code, admin1_name, event_type, sub_event_type, target_type,
-	target_country, facility, perpetrator, actors, fatalities, injuries, tags, sources, responses,
-	status, created_at)
-	SELECT i.id, i.version, 'create', i.updated_by, i.updated_at,
-	    ARRAY(SELECT x.external_id FROM incident_external_ids x WHERE x.incident_id = i.id ORDER BY x.ord),
-	    i.title, i.summary, i.occurred_start, i.occurred_end, i.date_precision, i.location,
-	    i.location_precision, i.place_name, i.country, i.admin1_code, i.admin1_name, i.event_type,
-	    i.sub_event_type, i.target_type, i.target_country, i.facility, i.perpetrator, i.actors,
-	    i.fatalities, i.injuries, i.tags, i.sources, i.responses, i.status, i.created_at
-	FROM unnest($1::text[]) WITH ORDINALITY AS b(id, n) JOIN incidents i ON i.id = b.id
-	ORDER BY b.n`
+// bumpDataVersion does for a bulk load what data_version_bump (migration
+// 0003) does for each insert into incidents: $1 statements inserted $2
+// incidents, all updated at $3, the longest spanning $4 days.
+const bumpDataVersion = `UPDATE data_version SET seq = seq + $1, incidents = incidents + $2,
+	modified_at = GREATEST(modified_at, $3), max_span_days = GREATEST(max_span_days, $4) WHERE id = 1`
+
+// selectBulkForeignKeys lists the foreign keys of incident_external_ids,
+// which a bulk load drops and adds again after the load: checked row by
+// row, the one to incidents took most of the server's time of a load (1 s
+// of every 10,000 rows); added again, it is checked by one join.
+const selectBulkForeignKeys = `SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
+	WHERE conrelid = 'incident_external_ids'::regclass AND contype = 'f'`
+
+// bulkMaintenanceWorkMem is the maintenance_work_mem of a bulk load's
+// transaction, so that the index builds after the load sort in memory.
+const bulkMaintenanceWorkMem = `SET LOCAL maintenance_work_mem = '256MB'`
 
 // bulkLoad writes the items into an empty store: it drops the secondary
-// indexes and turns off the revision triggers, copies batches of items
-// with COPY and writes their revisions with one statement per batch, then
-// turns the triggers on, builds the indexes and analyzes the tables, all
-// inside the transaction. The rows, revisions and data version are those
-// that copying with the triggers on would leave (TestBulkLoadAsTriggers).
+// indexes and the foreign key of the external ids and turns off the
+// revision and data-version triggers, copies batches of items, their
+// external ids and their revisions with COPY, then turns the triggers on,
+// bumps the data version, builds the indexes, adds the foreign key and
+// analyzes the incidents, all inside the transaction. The rows,
+// revisions and data version are those that copying with the triggers on
+// would leave (TestBulkLoadAsTriggers).
 func (s *Store) bulkLoad(ctx context.Context, tx pgx.Tx, next func() (incidentmap.ImportItem, error), opt incidentmap.ImportOptions) (incidentmap.ImportResult, error) {
 	res := incidentmap.ImportResult{Bulk: true}
-	rows, _ := tx.Query(ctx, selectBulkIndexes)
-	type index struct{ name, def string }
-	indexes, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (index, error) {
-		var i index
-		return i, r.Scan(&i.name, &i.def)
-	})
+	indexes, err := collectDefs(ctx, tx, selectBulkIndexes)
 	if err != nil {
 		return res, fmt.Errorf("list indexes: %w", err)
+	}
+	fkeys, err := collectDefs(ctx, tx, selectBulkForeignKeys)
+	if err != nil {
+		return res, fmt.Errorf("list foreign keys: %w", err)
 	}
 	for _, i := range indexes {
 		if _, err := tx.Exec(ctx, `DROP INDEX `+pgx.Identifier{i.name}.Sanitize()); err != nil {
 			return res, fmt.Errorf("drop index %s: %w", i.name, err)
 		}
 	}
-	if _, err := tx.Exec(ctx, disableRevisionTriggers); err != nil {
-		return res, fmt.Errorf("turn off the revision triggers: %w", err)
+	for _, k := range fkeys {
+		if _, err := tx.Exec(ctx, `ALTER TABLE incident_external_ids DROP CONSTRAINT `+pgx.Identifier{k.name}.Sanitize()); err != nil {
+			return res, fmt.Errorf("drop foreign key %s: %w", k.name, err)
+		}
+	}
+	if _, err := tx.Exec(ctx, disableLoadTriggers); err != nil {
+		return res, fmt.Errorf("turn off the triggers: %w", err)
 	}
 	now := s.now()
+	actor := incidentmap.ActorFrom(ctx)
+	batches, span := 0, 0
 	err = upsert.Batches(ctx, next, bulkBatch, opt.Progress, func(items []incidentmap.ImportItem) error {
-		if err := copyBatch(ctx, tx, items, now); err != nil {
+		if err := copyBatch(ctx, tx, items, now, actor); err != nil {
 			return err
 		}
+		for _, item := range items {
+			span = max(span, spanDays(item.Incident))
+		}
+		batches++
 		res.Created += len(items)
 		return nil
 	})
 	if err != nil {
 		return res, err
 	}
-	if _, err := tx.Exec(ctx, enableRevisionTriggers); err != nil {
-		return res, fmt.Errorf("turn on the revision triggers: %w", err)
+	if _, err := tx.Exec(ctx, enableLoadTriggers); err != nil {
+		return res, fmt.Errorf("turn on the triggers: %w", err)
+	}
+	if batches > 0 {
+		if _, err := tx.Exec(ctx, bumpDataVersion, batches, res.Created, now, span); err != nil {
+			return res, fmt.Errorf("bump the data version: %w", err)
+		}
+	}
+	if _, err := tx.Exec(ctx, bulkMaintenanceWorkMem); err != nil {
+		return res, fmt.Errorf("set maintenance_work_mem: %w", err)
 	}
 	for _, i := range indexes {
 		if _, err := tx.Exec(ctx, i.def); err != nil {
 			return res, fmt.Errorf("create index %s: %w", i.name, err)
 		}
 	}
-	if _, err := tx.Exec(ctx, `ANALYZE incidents, incident_external_ids, incident_revisions`); err != nil {
+	for _, k := range fkeys {
+		if _, err := tx.Exec(ctx, `ALTER TABLE incident_external_ids ADD CONSTRAINT `+pgx.Identifier{k.name}.Sanitize()+` `+k.def); err != nil {
+			return res, fmt.Errorf("add foreign key %s: %w", k.name, err)
+		}
+	}
+	// The revisions are left to autovacuum (ANALYZE took 1 of 2.2 CPU-s
+	// for them); what is read next is the incidents.
+	if _, err := tx.Exec(ctx, `ANALYZE incidents, incident_external_ids`); err != nil {
 		return res, fmt.Errorf("analyze: %w", err)
 	}
 	return res, nil
 }
 
-// copyBatch copies a batch of new incidents and writes their revisions
-// under a savepoint; when a unique key refuses one, it rolls back to the
-// savepoint and names the first item that repeats a key.
-func copyBatch(ctx context.Context, tx pgx.Tx, items []incidentmap.ImportItem, now time.Time) error {
+// spanDays is occurred_end - occurred_start in days, as the dates that
+// incidentValues writes.
+func spanDays(inc *incidentmap.Incident) int {
+	day := func(t time.Time) time.Time {
+		t = t.UTC()
+		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	}
+	return int(day(inc.OccurredEnd).Sub(day(inc.OccurredStart)).Hours()) / 24
+}
+
+// namedDef is an index or a constraint: its name and its definition.
+type namedDef struct{ name, def string }
+
+// collectDefs reads the names and definitions that query selects.
+func collectDefs(ctx context.Context, tx pgx.Tx, query string) ([]namedDef, error) {
+	rows, _ := tx.Query(ctx, query)
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (namedDef, error) {
+		var d namedDef
+		return d, r.Scan(&d.name, &d.def)
+	})
+}
+
+// copyBatch copies a batch of new incidents, their external ids and their
+// "create" revisions under a savepoint; when a unique key refuses one, it
+// rolls back to the savepoint and names the first item that repeats a key.
+func copyBatch(ctx context.Context, tx pgx.Tx, items []incidentmap.ImportItem, now time.Time, actor string) error {
 	sp, err := tx.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("savepoint: %w", err)
 	}
 	incs := make([]*incidentmap.Incident, len(items))
-	ids := make([]string, len(items))
 	for i, item := range items {
-		incs[i], ids[i] = item.Incident, item.Incident.ID
+		incs[i] = item.Incident
 	}
-	err = copyRows(ctx, sp, incs, now)
+	values, err := encodeIncidents(incs, now, actor)
 	if err == nil {
-		if _, err = sp.Exec(ctx, insertCreateRevisions, ids); err != nil {
-			err = fmt.Errorf("write revisions: %w", err)
-		}
+		err = copyEncoded(ctx, sp, incs, values)
+	}
+	if err == nil {
+		err = copyRevisions(ctx, sp, incs, values)
 	}
 	if err == nil {
 		return sp.Commit(ctx)
@@ -187,15 +238,34 @@ func copyBatch(ctx context.Context, tx pgx.Tx, items []incidentmap.ImportItem, n
 	return repeatedKey(ctx, tx, items)
 }
 
+// encodeIncidents returns the values of incidentColumns for each incident.
+func encodeIncidents(incs []*incidentmap.Incident, now time.Time, actor string) ([][]any, error) {
+	values := make([][]any, len(incs))
+	for i, inc := range incs {
+		var err error
+		if values[i], err = incidentValues(inc, now, actor); err != nil {
+			return nil, fmt.Errorf("encode incident %s: %w", inc.ID, err)
+		}
+	}
+	return values, nil
+}
+
 // copyRows copies incidents and their external ids.
 func copyRows(ctx context.Context, tx pgx.Tx, incs []*incidentmap.Incident, now time.Time) error {
 	if len(incs) == 0 {
 		return nil
 	}
-	actor := incidentmap.ActorFrom(ctx)
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{"incidents"}, incidentColumns(),
-		pgx.CopyFromSlice(len(incs), func(i int) ([]any, error) { return incidentValues(incs[i], now, actor) }))
+	values, err := encodeIncidents(incs, now, incidentmap.ActorFrom(ctx))
 	if err != nil {
+		return err
+	}
+	return copyEncoded(ctx, tx, incs, values)
+}
+
+// copyEncoded copies incidents, whose values encodeIncidents gave, and
+// their external ids.
+func copyEncoded(ctx context.Context, tx pgx.Tx, incs []*incidentmap.Incident, values [][]any) error {
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"incidents"}, incidentColumns(), pgx.CopyFromRows(values)); err != nil {
 		return fmt.Errorf("copy incidents: %w", err)
 	}
 	return copyExternalIDs(ctx, tx, incs)
