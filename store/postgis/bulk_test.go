@@ -79,6 +79,10 @@ func TestBulkLoad(t *testing.T) {
 		{name: "external id repeated", repeat: func(incs []*incidentmap.Incident) {
 			incs[2].ExternalIDs, incs[n-1].ExternalIDs = []string{"x:a", "x:b"}, []string{"x:c", "x:b"}
 		}, wantErr: fmt.Sprintf("line %d: its id or an external id repeats an earlier line of this import", n+1)},
+		{name: "fatalities beyond integer", repeat: func(incs []*incidentmap.Incident) {
+			big := 1 << 31
+			incs[n-1].Fatalities = &big
+		}, wantErr: fmt.Sprintf("line %d: fatalities: must be at most 2147483647, got 2147483648", n+1)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -173,4 +177,17 @@ func TestBulkRevisionsAsRows(t *testing.T) {
 			t.Fatalf("revision %d is of %s, want %s (the order of the load)", i, id, incs[i].ID)
 		}
 	}
+}
+
+// BenchmarkBulkLoad measures an import of 10,000 synthetic incidents into
+// an empty store (the bulk load): the client's and the server's time
+// together, per incident. The 1M figures are in the README ("Numbers").
+func BenchmarkBulkLoad(b *testing.B) {
+	benchImport(b, func(s *postgis.Store, incs []*incidentmap.Incident) error {
+		res, err := s.UpsertIncidents(context.Background(), storetest.Items(incs...), incidentmap.ImportOptions{})
+		if err == nil && !res.Bulk {
+			err = fmt.Errorf("%+v: not loaded in bulk", res)
+		}
+		return err
+	})
 }

@@ -213,22 +213,19 @@ func collectDefs(ctx context.Context, tx pgx.Tx, query string) ([]namedDef, erro
 // "create" revisions under a savepoint; when a unique key refuses one, it
 // rolls back to the savepoint and names the first item that repeats a key.
 func copyBatch(ctx context.Context, tx pgx.Tx, items []incidentmap.ImportItem, now time.Time, actor string) error {
-	sp, err := tx.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("savepoint: %w", err)
-	}
 	incs := make([]*incidentmap.Incident, len(items))
 	for i, item := range items {
 		incs[i] = item.Incident
 	}
-	values, err := encodeIncidents(incs, now, actor)
-	if err == nil {
-		err = copyEncoded(ctx, sp, incs, values)
+	rows, bad, err := encodeBatch(incs, now, actor, true)
+	if err != nil {
+		return upsert.AtLine(items[bad].Line, err)
 	}
-	if err == nil {
-		err = copyRevisions(ctx, sp, incs, values)
+	sp, err := tx.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("savepoint: %w", err)
 	}
-	if err == nil {
+	if err = rows.copy(ctx, sp); err == nil {
 		return sp.Commit(ctx)
 	}
 	sp.Rollback(ctx)
@@ -238,39 +235,20 @@ func copyBatch(ctx context.Context, tx pgx.Tx, items []incidentmap.ImportItem, n
 	return repeatedKey(ctx, tx, items)
 }
 
-// encodeIncidents returns the values of incidentColumns for each incident.
-func encodeIncidents(incs []*incidentmap.Incident, now time.Time, actor string) ([][]any, error) {
-	values := make([][]any, len(incs))
-	for i, inc := range incs {
-		var err error
-		if values[i], err = incidentValues(inc, now, actor); err != nil {
-			return nil, fmt.Errorf("encode incident %s: %w", inc.ID, err)
-		}
-	}
-	return values, nil
-}
-
-// copyRows copies incidents and their external ids.
+// copyRows copies incidents and their external ids; the triggers write
+// their revisions.
 func copyRows(ctx context.Context, tx pgx.Tx, incs []*incidentmap.Incident, now time.Time) error {
 	if len(incs) == 0 {
 		return nil
 	}
-	values, err := encodeIncidents(incs, now, incidentmap.ActorFrom(ctx))
+	rows, _, err := encodeBatch(incs, now, incidentmap.ActorFrom(ctx), false)
 	if err != nil {
 		return err
 	}
-	return copyEncoded(ctx, tx, incs, values)
+	return rows.copy(ctx, tx)
 }
 
-// copyEncoded copies incidents, whose values encodeIncidents gave, and
-// their external ids.
-func copyEncoded(ctx context.Context, tx pgx.Tx, incs []*incidentmap.Incident, values [][]any) error {
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"incidents"}, incidentColumns(), pgx.CopyFromRows(values)); err != nil {
-		return fmt.Errorf("copy incidents: %w", err)
-	}
-	return copyExternalIDs(ctx, tx, incs)
-}
-
+// copyExternalIDs copies the external ids of incidents that were updated.
 func copyExternalIDs(ctx context.Context, tx pgx.Tx, incs []*incidentmap.Incident) error {
 	var rows [][]any
 	for _, inc := range incs {
