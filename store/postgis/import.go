@@ -196,14 +196,14 @@ func (s *Store) bulkLoad(ctx context.Context, tx pgx.Tx, next func() (incidentma
 	return res, nil
 }
 
-// spanDays is occurred_end - occurred_start in days, as the dates that
-// incidentValues writes.
+// spanDays is occurred_end - occurred_start in days, of the days that
+// copyData.date writes.
 func spanDays(inc *incidentmap.Incident) int {
-	day := func(t time.Time) time.Time {
+	day := func(t time.Time) int64 {
 		t = t.UTC()
-		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC).Unix() / 86400
 	}
-	return int(day(inc.OccurredEnd).Sub(day(inc.OccurredStart)).Hours()) / 24
+	return int(day(inc.OccurredEnd) - day(inc.OccurredStart))
 }
 
 // namedDef is an index or a constraint: its table (as regclass prints it,
