@@ -76,6 +76,8 @@ func TestBulkLoad(t *testing.T) {
 		{name: "loads", repeat: func([]*incidentmap.Incident) {}},
 		{name: "id repeated", repeat: func(incs []*incidentmap.Incident) { incs[n-1].ID = incs[3].ID },
 			wantErr: fmt.Sprintf("line %d: its id or an external id repeats an earlier line of this import", n+1)},
+		{name: "id repeated in the first batch, a second one follows", repeat: func(incs []*incidentmap.Incident) { incs[9_999].ID = incs[3].ID },
+			wantErr: "line 10001: id syn-0000003 repeats line 5"},
 		{name: "external id repeated", repeat: func(incs []*incidentmap.Incident) {
 			incs[2].ExternalIDs, incs[n-1].ExternalIDs = []string{"x:a", "x:b"}, []string{"x:c", "x:b"}
 		}, wantErr: fmt.Sprintf("line %d: its id or an external id repeats an earlier line of this import", n+1)},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -153,8 +154,14 @@ func (s *Store) bulkLoad(ctx context.Context, tx pgx.Tx, next func() (incidentma
 	now := s.now()
 	actor := incidentmap.ActorFrom(ctx)
 	batches, span := 0, 0
+	var pipe copyPipe
 	err = upsert.Batches(ctx, next, bulkBatch, opt.Progress, func(items []incidentmap.ImportItem) error {
-		if err := copyBatch(ctx, tx, items, now, actor); err != nil {
+		items = slices.Clone(items) // Batches reuses its buffer; the pipe keeps these
+		rows, err := encodeItems(items, now, actor)
+		if err != nil {
+			return err
+		}
+		if err := pipe.send(ctx, tx, items, rows); err != nil {
 			return err
 		}
 		for _, item := range items {
@@ -164,6 +171,9 @@ func (s *Store) bulkLoad(ctx context.Context, tx pgx.Tx, next func() (incidentma
 		res.Created += len(items)
 		return nil
 	})
+	if werr := pipe.wait(); err == nil {
+		err = werr
+	}
 	if err != nil {
 		return res, err
 	}
@@ -219,18 +229,24 @@ func collectDefs(ctx context.Context, tx pgx.Tx, query string) ([]namedDef, erro
 	})
 }
 
-// copyBatch copies a batch of new incidents, their external ids and their
-// "create" revisions under a savepoint; when a unique key refuses one, it
-// rolls back to the savepoint and names the first item that repeats a key.
-func copyBatch(ctx context.Context, tx pgx.Tx, items []incidentmap.ImportItem, now time.Time, actor string) error {
+// encodeItems encodes the items of a batch with their revisions; an
+// error names the item's line.
+func encodeItems(items []incidentmap.ImportItem, now time.Time, actor string) (*copyBatchRows, error) {
 	incs := make([]*incidentmap.Incident, len(items))
 	for i, item := range items {
 		incs[i] = item.Incident
 	}
 	rows, bad, err := encodeBatch(incs, now, actor, true)
 	if err != nil {
-		return upsert.AtLine(items[bad].Line, err)
+		return nil, upsert.AtLine(items[bad].Line, err)
 	}
+	return rows, nil
+}
+
+// copyBatch copies the rows of a batch of new items under a savepoint;
+// when a unique key refuses one, it rolls back to the savepoint and names
+// the first item that repeats a key.
+func copyBatch(ctx context.Context, tx pgx.Tx, items []incidentmap.ImportItem, rows *copyBatchRows) error {
 	sp, err := tx.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("savepoint: %w", err)
@@ -243,6 +259,36 @@ func copyBatch(ctx context.Context, tx pgx.Tx, items []incidentmap.ImportItem, n
 		return err
 	}
 	return repeatedKey(ctx, tx, items)
+}
+
+// copyPipe copies one batch at a time in a goroutine, while the caller
+// reads, checks and encodes the next: the importer decodes into a buffer
+// of a few thousand items, which a COPY of 10,000 left full and its
+// decoder idle while the server worked; now the decoding and the server's
+// work overlap. The transaction is used by one goroutine at a time: the
+// caller touches it only after wait.
+type copyPipe struct {
+	done chan error // of the batch in flight
+}
+
+// send waits for the batch in flight, then starts copying rows of items.
+func (p *copyPipe) send(ctx context.Context, tx pgx.Tx, items []incidentmap.ImportItem, rows *copyBatchRows) error {
+	if err := p.wait(); err != nil {
+		return err
+	}
+	p.done = make(chan error, 1)
+	go func() { p.done <- copyBatch(ctx, tx, items, rows) }()
+	return nil
+}
+
+// wait waits for the batch in flight, if any, and returns its error.
+func (p *copyPipe) wait() error {
+	if p.done == nil {
+		return nil
+	}
+	err := <-p.done
+	p.done = nil
+	return err
 }
 
 // copyRows copies incidents and their external ids; the triggers write
