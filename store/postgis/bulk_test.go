@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 
@@ -82,8 +83,9 @@ func TestBulkLoad(t *testing.T) {
 			incs[2].ExternalIDs, incs[n-1].ExternalIDs = []string{"x:a", "x:b"}, []string{"x:c", "x:b"}
 		}, wantErr: fmt.Sprintf("line %d: its id or an external id repeats an earlier line of this import", n+1)},
 		{name: "fatalities beyond integer", repeat: func(incs []*incidentmap.Incident) {
-			big := 1 << 31
-			incs[n-1].Fatalities = &big
+			big := int64(math.MaxInt32) + 1 // not a constant, so that 32-bit builds compile
+			fatalities := int(big)
+			incs[n-1].Fatalities = &fatalities
 		}, wantErr: fmt.Sprintf("line %d: fatalities: must be at most 2147483647, got 2147483648", n+1)},
 	}
 	for _, tt := range tests {
