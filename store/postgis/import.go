@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -72,112 +73,185 @@ func (s *Store) upsertOn(ctx context.Context, conn *pgx.Conn, next func() (incid
 }
 
 // selectBulkIndexes lists the indexes a bulk load drops and builds again:
-// those of incidents and incident_revisions (the external ids keep theirs,
-// which insertCreateRevisions searches) but those that back a constraint
-// (primary keys, UNIQUE), which must hold during the load.
+// those of incidents and incident_revisions but those that back a
+// constraint (primary keys, UNIQUE), which must hold during the load (the
+// external ids have no others).
 const selectBulkIndexes = `SELECT indexname, indexdef FROM pg_indexes
 	WHERE schemaname = current_schema() AND tablename IN ('incidents', 'incident_revisions')
 	  AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE connamespace = current_schema()::regnamespace)`
 
-// The row triggers of migration 0004 that write a revision per row and
-// then update it once per external id, which a bulk load turns off for its
-// transaction and replaces with insertCreateRevisions per batch. The
-// statement triggers (the write lock, the data version) stay: they fire
-// once per COPY, as they do in any import.
+// The triggers that a bulk load turns off for its transaction: the row
+// triggers of migration 0004 that write a revision per row and then update
+// it once per external id (copyBatch copies the revisions), and the
+// statement trigger of migration 0003 that bumps the data version by each
+// COPY from its transition table (bumpDataVersion bumps it once, as
+// the trigger would have; keeping the 1M rows in transition tables cost
+// 1.6 CPU-s of 10 for the COPY of the incidents). The write lock stays.
 const (
-	disableRevisionTriggers = `ALTER TABLE incidents DISABLE TRIGGER incidents_revision;
+	disableLoadTriggers = `ALTER TABLE incidents DISABLE TRIGGER incidents_revision, DISABLE TRIGGER incidents_version_insert;
 		ALTER TABLE incident_external_ids DISABLE TRIGGER incident_external_ids_revision`
-	enableRevisionTriggers = `ALTER TABLE incidents ENABLE TRIGGER incidents_revision;
+	enableLoadTriggers = `ALTER TABLE incidents ENABLE TRIGGER incidents_revision, ENABLE TRIGGER incidents_version_insert;
 		ALTER TABLE incident_external_ids ENABLE TRIGGER incident_external_ids_revision`
 )
 
-// insertCreateRevisions writes the "create" revisions of the incidents
-// whose ids $1 lists, in its order, with their external ids: the rows the
-// triggers of migration 0004 would have written for them.
-const insertCreateRevisions = `INSERT INTO incident_revisions (incident_id, version, op, actor, at, external_ids,
-	title, summary, occurred_start, occurred_end, date_precision, location, location_precision,
-	place_name, country, admin1_code, admin1_name, event_type, sub_event_type, target_type,
-	target_country, facility, perpetrator, actors, fatalities, injuries, tags, sources, responses,
-	status, created_at)
-	SELECT i.id, i.version, 'create', i.updated_by, i.updated_at,
-	    ARRAY(SELECT x.external_id FROM incident_external_ids x WHERE x.incident_id = i.id ORDER BY x.ord),
-	    i.title, i.summary, i.occurred_start, i.occurred_end, i.date_precision, i.location,
-	    i.location_precision, i.place_name, i.country, i.admin1_code, i.admin1_name, i.event_type,
-	    i.sub_event_type, i.target_type, i.target_country, i.facility, i.perpetrator, i.actors,
-	    i.fatalities, i.injuries, i.tags, i.sources, i.responses, i.status, i.created_at
-	FROM unnest($1::text[]) WITH ORDINALITY AS b(id, n) JOIN incidents i ON i.id = b.id
-	ORDER BY b.n`
+// bumpDataVersion does for a bulk load what data_version_bump (migration
+// 0003) does for each insert into incidents: $1 statements inserted $2
+// incidents, all updated at $3, the longest spanning $4 days.
+const bumpDataVersion = `UPDATE data_version SET seq = seq + $1, incidents = incidents + $2,
+	modified_at = GREATEST(modified_at, $3), max_span_days = GREATEST(max_span_days, $4) WHERE id = 1`
+
+// selectBulkConstraints lists the constraints that a bulk load drops and
+// adds again after the load, where checking them row by row costs more
+// than checking them once (server CPU-s of 1M rows under load): the
+// foreign key of the external ids to incidents (checked per row it took
+// most of the server's time, 1 s of every 10,000 rows; added after, 1.3
+// CPU-s), their UNIQUE (incident_id, ord) (2.1 s; 0.8 s after) and the
+// primary key of the revisions (2 s; 0.5 s after). None of them can fail
+// in a load: ord is a position in a list, the incidents' ids are unique
+// by their primary key and the revisions' seq is an identity. The keys
+// that an item may repeat, the incidents' ids and the external ids, stay
+// on, so that a load names the line that repeats one.
+const selectBulkConstraints = `SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint
+	WHERE (conrelid = 'incident_external_ids'::regclass AND contype IN ('f', 'u'))
+	   OR (conrelid = 'incident_revisions'::regclass AND contype = 'p')
+	ORDER BY conrelid, conname`
+
+// bulkMaintenanceWorkMem is the maintenance_work_mem of a bulk load's
+// transaction, so that the index builds after the load sort in memory.
+const bulkMaintenanceWorkMem = `SET LOCAL maintenance_work_mem = '256MB'`
 
 // bulkLoad writes the items into an empty store: it drops the secondary
-// indexes and turns off the revision triggers, copies batches of items
-// with COPY and writes their revisions with one statement per batch, then
-// turns the triggers on, builds the indexes and analyzes the tables, all
-// inside the transaction. The rows, revisions and data version are those
-// that copying with the triggers on would leave (TestBulkLoadAsTriggers).
+// indexes and the constraints of selectBulkConstraints and turns off the
+// revision and data-version triggers, copies batches of items, their
+// external ids and their revisions with COPY, then turns the triggers on,
+// bumps the data version, builds the indexes, adds the constraints and
+// analyzes the incidents, all inside the transaction. The rows,
+// revisions and data version are those that copying with the triggers on
+// would leave (TestBulkLoadAsTriggers).
 func (s *Store) bulkLoad(ctx context.Context, tx pgx.Tx, next func() (incidentmap.ImportItem, error), opt incidentmap.ImportOptions) (incidentmap.ImportResult, error) {
 	res := incidentmap.ImportResult{Bulk: true}
-	rows, _ := tx.Query(ctx, selectBulkIndexes)
-	type index struct{ name, def string }
-	indexes, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (index, error) {
-		var i index
-		return i, r.Scan(&i.name, &i.def)
-	})
+	indexes, err := collectDefs(ctx, tx, `SELECT '', indexname, indexdef FROM (`+selectBulkIndexes+`) i`)
 	if err != nil {
 		return res, fmt.Errorf("list indexes: %w", err)
+	}
+	constraints, err := collectDefs(ctx, tx, selectBulkConstraints)
+	if err != nil {
+		return res, fmt.Errorf("list constraints: %w", err)
 	}
 	for _, i := range indexes {
 		if _, err := tx.Exec(ctx, `DROP INDEX `+pgx.Identifier{i.name}.Sanitize()); err != nil {
 			return res, fmt.Errorf("drop index %s: %w", i.name, err)
 		}
 	}
-	if _, err := tx.Exec(ctx, disableRevisionTriggers); err != nil {
-		return res, fmt.Errorf("turn off the revision triggers: %w", err)
+	for _, c := range constraints {
+		if _, err := tx.Exec(ctx, `ALTER TABLE `+c.table+` DROP CONSTRAINT `+pgx.Identifier{c.name}.Sanitize()); err != nil {
+			return res, fmt.Errorf("drop constraint %s: %w", c.name, err)
+		}
+	}
+	if _, err := tx.Exec(ctx, disableLoadTriggers); err != nil {
+		return res, fmt.Errorf("turn off the triggers: %w", err)
 	}
 	now := s.now()
+	actor := incidentmap.ActorFrom(ctx)
+	batches, span := 0, 0
+	var pipe copyPipe
 	err = upsert.Batches(ctx, next, bulkBatch, opt.Progress, func(items []incidentmap.ImportItem) error {
-		if err := copyBatch(ctx, tx, items, now); err != nil {
+		items = slices.Clone(items) // Batches reuses its buffer; the pipe keeps these
+		rows, err := encodeItems(items, now, actor)
+		if err != nil {
 			return err
 		}
+		if err := pipe.send(ctx, tx, items, rows); err != nil {
+			return err
+		}
+		for _, item := range items {
+			span = max(span, spanDays(item.Incident))
+		}
+		batches++
 		res.Created += len(items)
 		return nil
 	})
+	if werr := pipe.wait(); err == nil {
+		err = werr
+	}
 	if err != nil {
 		return res, err
 	}
-	if _, err := tx.Exec(ctx, enableRevisionTriggers); err != nil {
-		return res, fmt.Errorf("turn on the revision triggers: %w", err)
+	if _, err := tx.Exec(ctx, enableLoadTriggers); err != nil {
+		return res, fmt.Errorf("turn on the triggers: %w", err)
+	}
+	if batches > 0 {
+		if _, err := tx.Exec(ctx, bumpDataVersion, batches, res.Created, now, span); err != nil {
+			return res, fmt.Errorf("bump the data version: %w", err)
+		}
+	}
+	if _, err := tx.Exec(ctx, bulkMaintenanceWorkMem); err != nil {
+		return res, fmt.Errorf("set maintenance_work_mem: %w", err)
 	}
 	for _, i := range indexes {
 		if _, err := tx.Exec(ctx, i.def); err != nil {
 			return res, fmt.Errorf("create index %s: %w", i.name, err)
 		}
 	}
-	if _, err := tx.Exec(ctx, `ANALYZE incidents, incident_external_ids, incident_revisions`); err != nil {
+	for _, c := range constraints {
+		if _, err := tx.Exec(ctx, `ALTER TABLE `+c.table+` ADD CONSTRAINT `+pgx.Identifier{c.name}.Sanitize()+` `+c.def); err != nil {
+			return res, fmt.Errorf("add constraint %s: %w", c.name, err)
+		}
+	}
+	// The revisions are left to autovacuum (ANALYZE took 1 of 2.2 CPU-s
+	// for them); what is read next is the incidents.
+	if _, err := tx.Exec(ctx, `ANALYZE incidents, incident_external_ids`); err != nil {
 		return res, fmt.Errorf("analyze: %w", err)
 	}
 	return res, nil
 }
 
-// copyBatch copies a batch of new incidents and writes their revisions
-// under a savepoint; when a unique key refuses one, it rolls back to the
-// savepoint and names the first item that repeats a key.
-func copyBatch(ctx context.Context, tx pgx.Tx, items []incidentmap.ImportItem, now time.Time) error {
+// spanDays is occurred_end - occurred_start in days, of the days that
+// copyData.date writes.
+func spanDays(inc *incidentmap.Incident) int {
+	day := func(t time.Time) int64 {
+		t = t.UTC()
+		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC).Unix() / 86400
+	}
+	return int(day(inc.OccurredEnd) - day(inc.OccurredStart))
+}
+
+// namedDef is an index or a constraint: its table (as regclass prints it,
+// quoted where needed), its name and its definition.
+type namedDef struct{ table, name, def string }
+
+// collectDefs reads the tables, names and definitions that query selects.
+func collectDefs(ctx context.Context, tx pgx.Tx, query string) ([]namedDef, error) {
+	rows, _ := tx.Query(ctx, query)
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (namedDef, error) {
+		var d namedDef
+		return d, r.Scan(&d.table, &d.name, &d.def)
+	})
+}
+
+// encodeItems encodes the items of a batch with their revisions; an
+// error names the item's line.
+func encodeItems(items []incidentmap.ImportItem, now time.Time, actor string) (*copyBatchRows, error) {
+	incs := make([]*incidentmap.Incident, len(items))
+	for i, item := range items {
+		incs[i] = item.Incident
+	}
+	rows, bad, err := encodeBatch(incs, now, actor, true)
+	if err != nil {
+		return nil, upsert.AtLine(items[bad].Line, err)
+	}
+	return rows, nil
+}
+
+// copyBatch copies the rows of a batch of new items under a savepoint;
+// when a unique key refuses one, it rolls back to the savepoint and names
+// the first item that repeats a key.
+func copyBatch(ctx context.Context, tx pgx.Tx, items []incidentmap.ImportItem, rows *copyBatchRows) error {
 	sp, err := tx.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("savepoint: %w", err)
 	}
-	incs := make([]*incidentmap.Incident, len(items))
-	ids := make([]string, len(items))
-	for i, item := range items {
-		incs[i], ids[i] = item.Incident, item.Incident.ID
-	}
-	err = copyRows(ctx, sp, incs, now)
-	if err == nil {
-		if _, err = sp.Exec(ctx, insertCreateRevisions, ids); err != nil {
-			err = fmt.Errorf("write revisions: %w", err)
-		}
-	}
-	if err == nil {
+	if err = rows.copy(ctx, sp); err == nil {
 		return sp.Commit(ctx)
 	}
 	sp.Rollback(ctx)
@@ -187,20 +261,50 @@ func copyBatch(ctx context.Context, tx pgx.Tx, items []incidentmap.ImportItem, n
 	return repeatedKey(ctx, tx, items)
 }
 
-// copyRows copies incidents and their external ids.
+// copyPipe copies one batch at a time in a goroutine, while the caller
+// reads, checks and encodes the next: the importer decodes into a buffer
+// of a few thousand items, which a COPY of 10,000 left full and its
+// decoder idle while the server worked; now the decoding and the server's
+// work overlap. The transaction is used by one goroutine at a time: the
+// caller touches it only after wait.
+type copyPipe struct {
+	done chan error // of the batch in flight
+}
+
+// send waits for the batch in flight, then starts copying rows of items.
+func (p *copyPipe) send(ctx context.Context, tx pgx.Tx, items []incidentmap.ImportItem, rows *copyBatchRows) error {
+	if err := p.wait(); err != nil {
+		return err
+	}
+	p.done = make(chan error, 1)
+	go func() { p.done <- copyBatch(ctx, tx, items, rows) }()
+	return nil
+}
+
+// wait waits for the batch in flight, if any, and returns its error.
+func (p *copyPipe) wait() error {
+	if p.done == nil {
+		return nil
+	}
+	err := <-p.done
+	p.done = nil
+	return err
+}
+
+// copyRows copies incidents and their external ids; the triggers write
+// their revisions.
 func copyRows(ctx context.Context, tx pgx.Tx, incs []*incidentmap.Incident, now time.Time) error {
 	if len(incs) == 0 {
 		return nil
 	}
-	actor := incidentmap.ActorFrom(ctx)
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{"incidents"}, incidentColumns(),
-		pgx.CopyFromSlice(len(incs), func(i int) ([]any, error) { return incidentValues(incs[i], now, actor) }))
+	rows, _, err := encodeBatch(incs, now, incidentmap.ActorFrom(ctx), false)
 	if err != nil {
-		return fmt.Errorf("copy incidents: %w", err)
+		return err
 	}
-	return copyExternalIDs(ctx, tx, incs)
+	return rows.copy(ctx, tx)
 }
 
+// copyExternalIDs copies the external ids of incidents that were updated.
 func copyExternalIDs(ctx context.Context, tx pgx.Tx, incs []*incidentmap.Incident) error {
 	var rows [][]any
 	for _, inc := range incs {

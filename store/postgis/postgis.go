@@ -3,8 +3,10 @@
 // a geometry(Point, 4326) location behind a GiST index, the compiler of the
 // one filter model (incidentmap.Expr) into bound SQL with allow-listed
 // columns and PostGIS's spatial functions, keyset pages in any sortby order
-// (and backwards, for prev links), bulk imports through COPY (with the
-// revision triggers off and their rows written per batch), tombstones of
+// (and backwards, for prev links), bulk imports through binary COPY (with
+// the revision and data-version triggers off, the revisions copied beside
+// their rows, and the secondary indexes and the constraints that cannot
+// fail built after the load), tombstones of
 // deletions, updates and deletes checked against a version under one
 // advisory write lock, the revisions that migration 0004's triggers write
 // (and the data as of an instant from them), and API keys (through

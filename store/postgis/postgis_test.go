@@ -123,15 +123,22 @@ func BenchmarkBBoxSizes(b *testing.B) {
 
 // BenchmarkImport measures ImportIncidents of 10,000 synthetic incidents.
 func BenchmarkImport(b *testing.B) {
+	benchImport(b, func(s *postgis.Store, incs []*incidentmap.Incident) error {
+		return s.ImportIncidents(context.Background(), incs)
+	})
+}
+
+// benchImport measures imports of 10,000 synthetic incidents, each into a
+// new store, per incident.
+func benchImport(b *testing.B, load func(*postgis.Store, []*incidentmap.Incident) error) {
 	const n = 10_000
-	ctx := context.Background()
 	incs := storetest.Synthetic(n, 1)
 	b.ReportAllocs()
 	for b.Loop() {
 		b.StopTimer()
 		s := openStore(b)
 		b.StartTimer()
-		if err := s.ImportIncidents(ctx, incs); err != nil {
+		if err := load(s, incs); err != nil {
 			b.Fatal(err)
 		}
 		b.StopTimer()
