@@ -3,15 +3,15 @@ package main
 import "testing"
 
 // TestWarmsBasemap: serve builds the built-in basemap at start only when
-// it is the map's basemap, not when a tile URL is the map's (the default).
+// it is the map's basemap (the default), not when a tile URL is the map's.
 func TestWarmsBasemap(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		url  string
 		want bool
 	}{
-		{"built-in basemap", "", true},
-		{"default tile URL", DefaultConfig().BasemapURL, false},
+		{"default: the built-in basemap", DefaultConfig().BasemapURL, true},
+		{"a tile server", "https://tiles.example.org/{z}/{x}/{y}.png", false},
 		{"a path on this server", "/tiles/{z}/{x}/{y}.png", false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
