@@ -370,6 +370,13 @@ func Day(t time.Time) time.Time {
 
 func isDay(t time.Time) bool { return !t.IsZero() && t.Equal(Day(t)) }
 
+// SpanDays returns the whole days from the day of OccurredStart to the day
+// of OccurredEnd (UTC), as the stores keep them and as the data version's
+// longest span (max_span_days) counts them.
+func (inc *Incident) SpanDays() int {
+	return int((Day(inc.OccurredEnd).Unix() - Day(inc.OccurredStart).Unix()) / 86400)
+}
+
 func oneOf[T comparable](v T, set []T) bool {
 	for _, s := range set {
 		if v == s {

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestValidCountry(t *testing.T) {
@@ -43,5 +44,24 @@ func TestShapesAsPatterns(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestSpanDays(t *testing.T) {
+	day := func(s string) time.Time { d, _ := time.Parse(time.DateOnly, s); return d }
+	for _, tt := range []struct {
+		start, end time.Time
+		want       int
+	}{
+		{day("2024-03-01"), day("2024-03-01"), 0},
+		{day("2024-02-28"), day("2024-03-01"), 2}, // leap day between
+		{day("2023-12-31"), day("2024-01-01"), 1},
+		{day("0001-01-01"), day("9999-12-31"), 3652058}, // beyond time.Duration's 292 years
+		{time.Date(2024, 3, 1, 23, 0, 0, 0, time.FixedZone("", -5*3600)), day("2024-03-03"), 1}, // 04:00 UTC on the 2nd
+	} {
+		inc := &Incident{OccurredStart: tt.start, OccurredEnd: tt.end}
+		if got := inc.SpanDays(); got != tt.want {
+			t.Errorf("SpanDays(%v, %v) = %d, want %d", tt.start, tt.end, got, tt.want)
+		}
 	}
 }

@@ -165,7 +165,7 @@ func (s *Store) bulkLoad(ctx context.Context, tx pgx.Tx, next func() (incidentma
 			return err
 		}
 		for _, item := range items {
-			span = max(span, spanDays(item.Incident))
+			span = max(span, item.Incident.SpanDays())
 		}
 		batches++
 		res.Created += len(items)
@@ -204,16 +204,6 @@ func (s *Store) bulkLoad(ctx context.Context, tx pgx.Tx, next func() (incidentma
 		return res, fmt.Errorf("analyze: %w", err)
 	}
 	return res, nil
-}
-
-// spanDays is occurred_end - occurred_start in days, of the days that
-// copyData.date writes.
-func spanDays(inc *incidentmap.Incident) int {
-	day := func(t time.Time) int64 {
-		t = t.UTC()
-		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC).Unix() / 86400
-	}
-	return int(day(inc.OccurredEnd) - day(inc.OccurredStart))
 }
 
 // namedDef is an index or a constraint: its table (as regclass prints it,

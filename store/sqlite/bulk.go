@@ -5,7 +5,6 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -45,7 +44,7 @@ type bulkInserter struct {
 	rows     int64        // rows written
 	firstRid int64        // the rid of the first row, 0 before it
 	revised  int64        // rows whose revisions are written
-	maxSpan  int64        // the longest occurred_end - occurred_start, in days
+	maxSpan  int          // the longest occurred_end - occurred_start, in days
 	leaves   []rtreeEntry // the box of each row, in rid order
 	revise   *sqlx.Stmt   // insertCreateRevisions
 }
@@ -149,23 +148,13 @@ func (b *bulkInserter) written(ctx context.Context, items []incidentmap.ImportIt
 			b.leaves = append(b.leaves, rtreeEntry{id: first + int64(i),
 				box: [4]float32{rtreeDown(lon), rtreeUp(lon), rtreeDown(lat), rtreeUp(lat)}})
 		}
-		b.maxSpan = max(b.maxSpan, spanDays(inc))
+		b.maxSpan = max(b.maxSpan, inc.SpanDays())
 	}
 	b.rows += int64(len(items))
 	if b.rows-b.revised >= revisionRows {
 		return b.writeRevisions(ctx)
 	}
 	return nil
-}
-
-// spanDays is the span of inc as the data-version trigger reckons it:
-// the whole days from occurred_start to occurred_end, as stored.
-func spanDays(inc *incidentmap.Incident) int64 {
-	day := func(t time.Time) int64 {
-		y, m, d := t.UTC().Date()
-		return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400
-	}
-	return day(inc.OccurredEnd) - day(inc.OccurredStart)
 }
 
 // writeRevisions copies the revisions of the rows written since the last
