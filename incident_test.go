@@ -56,7 +56,7 @@ func TestSpanDays(t *testing.T) {
 		{day("2024-03-01"), day("2024-03-01"), 0},
 		{day("2024-02-28"), day("2024-03-01"), 2}, // leap day between
 		{day("2023-12-31"), day("2024-01-01"), 1},
-		{day("0001-01-01"), day("9999-12-31"), 3652058}, // beyond time.Duration's 292 years
+		{day("0001-01-01"), day("9999-12-31"), 3652058},                                         // beyond time.Duration's 292 years
 		{time.Date(2024, 3, 1, 23, 0, 0, 0, time.FixedZone("", -5*3600)), day("2024-03-03"), 1}, // 04:00 UTC on the 2nd
 	} {
 		inc := &Incident{OccurredStart: tt.start, OccurredEnd: tt.end}
