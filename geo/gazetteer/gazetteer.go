@@ -64,6 +64,7 @@ import (
 	"compress/gzip"
 	_ "embed" // for the data files
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -273,12 +274,7 @@ func loadAll(places, sites, areas string) (*Gazetteer, error) {
 	lineNo := 0
 	for line := range strings.Lines(places) {
 		lineNo++
-		line = strings.TrimSuffix(line, "\n")
-		var f [11]string
-		if !splitTabs(line, f[:]) {
-			return nil, fmt.Errorf("gazetteer: places line %d: want 11 columns", lineNo)
-		}
-		p, err := parsePlace(f[0], f[1], f[2], f[4], f[5], f[6], f[7], f[8], f[9], f[10])
+		p, alternates, err := parsePlacesLine(strings.TrimSuffix(line, "\n"))
 		if err != nil {
 			return nil, fmt.Errorf("gazetteer: places line %d: %w", lineNo, err)
 		}
@@ -288,7 +284,7 @@ func loadAll(places, sites, areas string) (*Gazetteer, error) {
 		if k := len(g.records); k > 0 && g.records[k-1].id >= p.ID {
 			return nil, fmt.Errorf("gazetteer: places line %d: id %d is a duplicate or out of order", lineNo, p.ID)
 		}
-		if err := b.add(p, f[3], kindName); err != nil {
+		if err := b.add(p, alternates, kindName); err != nil {
 			return nil, fmt.Errorf("gazetteer: places line %d: %w", lineNo, err)
 		}
 	}
@@ -352,6 +348,17 @@ func splitTabs(line string, f []string) bool {
 		}
 	}
 	return true
+}
+
+// parsePlacesLine reads one line of the places file: the place and its
+// comma-separated alternate names.
+func parsePlacesLine(line string) (p Place, alternates string, err error) {
+	var f [11]string
+	if !splitTabs(line, f[:]) {
+		return p, "", errors.New("want 11 columns")
+	}
+	p, err = parsePlace(f[0], f[1], f[2], f[4], f[5], f[6], f[7], f[8], f[9], f[10])
+	return p, f[3], err
 }
 
 func parsePlace(id, name, ascii, lat, lon, feature, country, admin1, admin1Name, pop string) (Place, error) {
@@ -565,26 +572,12 @@ func (g *Gazetteer) CountryName(alpha3 string) (string, bool) {
 	return n, ok
 }
 
-// Cities calls fn with every GeoNames populated place of at least
-// minPopulation inhabitants, in id order, until fn returns false. Curated
-// sites and areas are not cities.
-func (g *Gazetteer) Cities(minPopulation int, fn func(Place) bool) {
-	for i := range g.records[:g.nGeo] {
-		if int(g.records[i].pop) < minPopulation || g.records[i].kind != kCity {
-			continue
-		}
-		if !fn(g.place(int32(i))) {
-			return
-		}
-	}
-}
-
 // EmbeddedCities calls fn with every GeoNames populated place of the
 // embedded data with at least minPopulation inhabitants, in id order,
-// until fn returns false — the places Cities gives, read straight from the
-// compressed file without building the index, so that a caller that needs
-// only cities (the built-in basemap's labels) does not hold the whole
-// gazetteer (about 40 MB of heap at the basemap's 500, against the
+// until fn returns false (curated sites and areas are not cities), read
+// straight from the compressed file without building the index, so that
+// a caller that needs only cities (the built-in basemap's labels) does not
+// hold the whole gazetteer (about 40 MB of heap at the basemap's 500, against the
 // index's 110). Kind is KindCity.
 func EmbeddedCities(minPopulation int, fn func(Place) bool) error {
 	zr, err := gzip.NewReader(bytes.NewReader(placesGz))
@@ -596,16 +589,12 @@ func EmbeddedCities(minPopulation int, fn func(Place) bool) error {
 	lineNo := 0
 	for sc.Scan() {
 		lineNo++
-		var f [11]string
-		if !splitTabs(sc.Text(), f[:]) {
-			return fmt.Errorf("gazetteer: places line %d: want 11 columns", lineNo)
-		}
-		if pop, err := strconv.Atoi(f[10]); err != nil || pop < minPopulation {
-			continue // a bad population is parsePlace's to report, below
-		}
-		p, err := parsePlace(f[0], f[1], f[2], f[4], f[5], f[6], f[7], f[8], f[9], f[10])
+		p, _, err := parsePlacesLine(sc.Text())
 		if err != nil {
 			return fmt.Errorf("gazetteer: places line %d: %w", lineNo, err)
+		}
+		if p.Population < minPopulation {
+			continue
 		}
 		p.Kind = KindCity
 		if !fn(p) {
