@@ -92,8 +92,13 @@ func dayOf(t time.Time) int32 { return int32(math.Floor(float64(t.Unix()) / 8640
 // buildItemIndex reads the published incidents of store at version into
 // an index.
 func buildItemIndex(ctx context.Context, store incidentmap.Store, version string) (*itemIndex, error) {
-	f := incidentmap.Filter{Where: incidentmap.InStrings("status", string(incidentmap.StatusPublished))}
-	return newItemIndex(version, func(fn func(incidentmap.PointRow) error) error { return store.ScanPoints(ctx, f, fn) })
+	return newItemIndex(version, func(fn func(incidentmap.PointRow) error) error { return store.ScanPoints(ctx, publishedOnly(), fn) })
+}
+
+// publishedOnly is the filter of the published incidents, those the read
+// models hold and the collection's extent covers.
+func publishedOnly() incidentmap.Filter {
+	return incidentmap.Filter{Where: incidentmap.InStrings("status", incidentmap.StatusPublished)}
 }
 
 // newItemIndex builds the index of the rows scan yields, which must be

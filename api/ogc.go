@@ -468,7 +468,7 @@ func (s *server) dataExtent(c *gin.Context) (incidentmap.Extent, error) {
 
 // computeExtent asks the store for the extent of the published incidents.
 func (s *server) computeExtent(ctx context.Context) (incidentmap.Extent, error) {
-	ext, err := s.store.Extent(ctx, incidentmap.Filter{Where: incidentmap.InStrings("status", incidentmap.StatusPublished)})
+	ext, err := s.store.Extent(ctx, publishedOnly())
 	if err != nil {
 		return ext, fmt.Errorf("api: extent: %w", err)
 	}

@@ -328,7 +328,7 @@ func (t *tileIndexes) buildPublished(ctx context.Context, version string) (*poin
 		hint = v.Incidents // drafts included: an upper bound
 	}
 	b := newPointSetBuilder(version, 0, hint)
-	f := incidentmap.Filter{Where: incidentmap.InStrings("status", incidentmap.StatusPublished)}
+	f := publishedOnly()
 	if t.items == nil || !t.items.claim(version) {
 		if err := t.store.ScanPoints(ctx, f, b.add); err != nil {
 			return nil, err
