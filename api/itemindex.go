@@ -70,6 +70,10 @@ type itemIndex struct {
 	updated      []int64
 	// maxSpan is the longest incident, occurred_end - occurred_start in days.
 	maxSpan int32
+	// rows[r] is the position of rank r in the scan the index was built
+	// from: the row of the tile point set built from the same scan
+	// (tilefilter.go).
+	rows []int32
 
 	// Per indexed property: the code of each rank, the value of each
 	// code, the code of each value, and the ranks of each code, ascending.
@@ -192,6 +196,7 @@ func newItemIndex(version string, scan func(func(incidentmap.PointRow) error) er
 		ix.coarse[ck] = append(ix.coarse[ck], int32(r))
 	}
 	ix.rollups = ix.buildRollups()
+	ix.rows = perm
 	return ix, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/incidentmap/incidentmap"
@@ -69,6 +70,9 @@ type pointSet struct {
 	fatalities []int32
 
 	countryNames []string
+	// items is the item index built from the same scan of the store,
+	// whose rows are this set's, or nil (tilefilter.go).
+	items *itemIndex
 }
 
 // textColumn is a column of strings in one byte slice.
@@ -174,6 +178,12 @@ func newPointSetBuilder(version string, limit, hint int) *pointSetBuilder {
 	return &pointSetBuilder{ps: ps, pts: make([]cluster.Point, 0, hint), countries: map[string]uint16{}, limit: limit}
 }
 
+// tooManyToCluster is the error of a filter that selects more than limit
+// incidents.
+func tooManyToCluster(limit int) error {
+	return incidentmap.Invalidf("filter", "selects more than %d incidents, too many to cluster; narrow it", limit)
+}
+
 // maxHintRows caps the rows a size hint preallocates.
 const maxHintRows = 50_000_000
 
@@ -181,7 +191,7 @@ const maxHintRows = 50_000_000
 func (b *pointSetBuilder) add(p incidentmap.PointRow) error {
 	ps := b.ps
 	if b.limit > 0 && len(b.pts) == b.limit {
-		return incidentmap.Invalidf("filter", "selects more than %d incidents, too many to cluster; narrow it", b.limit)
+		return tooManyToCluster(b.limit)
 	}
 	b.pts = append(b.pts, cluster.Point{Lon: p.Lon, Lat: p.Lat, Kind: kindOf(p.EventType)})
 	if err := ps.ids.add(p.ID); err != nil {
@@ -242,9 +252,12 @@ type tileIndexes struct {
 	built     chan struct{} // closed when the build of building ends
 	buildErr  error         // of the last build of the published set
 
-	filtered    *lru[string, *filteredEntry]
-	builds      chan struct{} // a token per filtered build under way
-	maxFiltered int           // maxFilteredPoints, or less in tests
+	filtered *lru[string, *filteredEntry]
+	// fromMemory counts the filtered sets built from the published set
+	// (tilefilter.go), fromStore those built by a scan of the store.
+	fromMemory, fromStore atomic.Int64
+	builds                chan struct{} // a token per filtered build under way
+	maxFiltered           int           // maxFilteredPoints, or less in tests
 
 	// Encoded tiles of the published set and of filtered sets, apart so
 	// that filtered requests cannot evict the tiles everyone shares.
@@ -348,7 +361,11 @@ func (t *tileIndexes) buildPublished(ctx context.Context, version string) (*poin
 	if err != nil {
 		return nil, err
 	}
-	return b.finish()
+	ps, err := b.finish()
+	if err == nil {
+		ps.items = ix
+	}
+	return ps, err
 }
 
 // Published returns the set of all published incidents at version. When
@@ -431,7 +448,7 @@ func (t *tileIndexes) buildFiltered(ctx context.Context, e *filteredEntry, key s
 	defer e.cancel()
 	select {
 	case t.builds <- struct{}{}:
-		e.set, e.err = buildPointSet(ctx, t.store, f, version, t.maxFiltered)
+		e.set, e.err = t.buildFilteredSet(ctx, f, version)
 		<-t.builds
 	case <-ctx.Done():
 		e.err = ctx.Err()

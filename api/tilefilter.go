@@ -1,0 +1,93 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/incidentmap/incidentmap"
+	"github.com/incidentmap/incidentmap/geo/cluster"
+)
+
+// buildFilteredSet builds the point set of the incidents f selects at
+// version: from the published set in memory when it can (filterPublished),
+// else from a scan of the store.
+func (t *tileIndexes) buildFilteredSet(ctx context.Context, f incidentmap.Filter, version string) (*pointSet, error) {
+	t.mu.Lock()
+	ps := t.published
+	t.mu.Unlock()
+	start := time.Now()
+	set, ok, err := filterPublished(ctx, ps, f, version, t.maxFiltered)
+	if ok {
+		t.fromMemory.Add(1)
+		if err == nil {
+			t.log.Debug("filtered tile index from memory", slog.Int("incidents", set.ix.Len()), slog.Duration("took", time.Since(start)))
+		}
+		return set, err
+	}
+	t.fromStore.Add(1)
+	return buildPointSet(ctx, t.store, f, version, t.maxFiltered)
+}
+
+// filterPublished builds the point set of the incidents f selects out of
+// ps, the set of all published incidents, without reading the store: the
+// item index built from the same scan (ps.items) finds the matches, in
+// O(candidates) as for a page, and the rows come from ps's columns. It
+// reports false when it cannot: ps is not of version, has no item index
+// of its own scan, or the index does not answer f (itemIndex.plan). The
+// set is the one a scan of the store with f would give, its rows in the
+// order of the full scan, sharing ps's distinct titles and country names.
+func filterPublished(ctx context.Context, ps *pointSet, f incidentmap.Filter, version string, limit int) (*pointSet, bool, error) {
+	if ps == nil || ps.items == nil || ps.version != version || ps.items.version != version {
+		return nil, false, nil
+	}
+	ix := ps.items
+	plan, ok := ix.plan(f)
+	if !ok {
+		return nil, false, nil
+	}
+	var ranks []int32
+	src := ix.source(plan, 0)
+	for i := 0; ; i++ {
+		if i%(1<<16) == 0 && ctx.Err() != nil {
+			return nil, true, ctx.Err()
+		}
+		r, ok := src.next()
+		if !ok {
+			break
+		}
+		if ix.matches(plan, r) {
+			ranks = append(ranks, r)
+		}
+	}
+	if limit > 0 && len(ranks) > limit {
+		return nil, true, tooManyToCluster(limit)
+	}
+	slices.SortFunc(ranks, func(a, b int32) int { return int(ix.rows[a]) - int(ix.rows[b]) })
+
+	// The rows' columns, copied; the distinct titles and the country
+	// names are ps's, shared (both are immutable).
+	n := len(ranks)
+	set := &pointSet{version: version, countryNames: ps.countryNames, countries: make([]uint16, n),
+		days: make([]int32, n), fatalities: make([]int32, n)}
+	set.titles = dictColumn{values: ps.titles.values, refs: make([]uint32, n)}
+	set.ids.ends = make([]uint32, n)
+	pts := make([]cluster.Point, n)
+	et := slices.Index(indexedProps[:], "event_type")
+	for i, r := range ranks {
+		row := ix.rows[r]
+		set.ids.data = append(set.ids.data, ps.ids.bytes(int(row))...)
+		set.ids.ends[i] = uint32(len(set.ids.data))
+		set.titles.refs[i] = ps.titles.refs[row]
+		set.countries[i], set.days[i], set.fatalities[i] = ps.countries[row], ps.days[row], ps.fatalities[row]
+		pts[i] = cluster.Point{Lon: ix.lons[r], Lat: ix.lats[r], Kind: kindOf(ix.values[et][ix.codes[et][r]])}
+	}
+	cx, err := cluster.Build(pts, cluster.Options{Kinds: len(eventKinds)})
+	if err != nil {
+		return nil, true, fmt.Errorf("api: cluster incidents: %w", err)
+	}
+	set.ix = cx
+	return set, true, nil
+}
