@@ -68,6 +68,11 @@ type itemIndex struct {
 	lons, lats   []float64
 	versions     []int32
 	updated      []int64
+	// fatalities by rank, noFatalities where unknown; fatalitiesExact is
+	// false when a value did not fit an int32, and then the index does
+	// not answer comparisons of fatalities.
+	fatalities      []int32
+	fatalitiesExact bool
 	// maxSpan is the longest incident, occurred_end - occurred_start in days.
 	maxSpan int32
 	// rows[r] is the position of rank r in the scan the index was built
@@ -114,6 +119,8 @@ func newItemIndex(version string, scan func(func(incidentmap.PointRow) error) er
 		lookup                 [len(indexedProps)]map[string]uint16
 		values                 [len(indexedProps)][]string
 		starts, ends, versions []int32
+		fatalities             []int32
+		fatalitiesExact        = true
 		lons, lats             []float64
 		updated                []int64
 		ids                    textColumn
@@ -135,6 +142,14 @@ func newItemIndex(version string, scan func(func(incidentmap.PointRow) error) er
 		lons, lats = append(lons, p.Lon), append(lats, p.Lat)
 		versions = append(versions, int32(min(p.Version, math.MaxInt32)))
 		updated = append(updated, p.UpdatedAt.UnixNano())
+		fat := int32(noFatalities)
+		if p.Fatalities != nil {
+			if *p.Fatalities > math.MaxInt32 || *p.Fatalities < 0 {
+				fatalitiesExact = false
+			}
+			fat = int32(min(max(*p.Fatalities, 0), math.MaxInt32))
+		}
+		fatalities = append(fatalities, fat)
 		for i := range indexedProps {
 			v := indexedValue(&p, i)
 			c, ok := lookup[i][v]
@@ -168,7 +183,8 @@ func newItemIndex(version string, scan func(func(incidentmap.PointRow) error) er
 	// Put each column in rank order in turn, letting the unordered one
 	// go before the next, so that the build holds little more than the
 	// index itself.
-	ix := &itemIndex{version: version, n: n, maxSpan: maxSpan}
+	ix := &itemIndex{version: version, n: n, maxSpan: maxSpan, fatalitiesExact: fatalitiesExact}
+	ix.fatalities, fatalities = permuted(fatalities, perm), nil
 	ix.starts, starts = permuted(starts, perm), nil
 	ix.ends, ends = permuted(ends, perm), nil
 	ix.lons, lons = permuted(lons, perm), nil
@@ -374,6 +390,86 @@ func (p inPred) candidates(ix *itemIndex, from int) (rankSource, int) {
 	return newMergeSource(lists, from), mergeCost(len(lists), total)
 }
 
+// noFatalities marks unknown fatalities in itemIndex.fatalities.
+const noFatalities = math.MinInt32
+
+// fatalitiesPred holds when the incident's fatalities are known and pass
+// a comparison — op one of = <> < <= > >= with x, "between" x and hi, or
+// "in" vals — or, for op "null", when they are unknown: the SQL of both
+// stores, in which a comparison with NULL is never true.
+type fatalitiesPred struct {
+	op    string
+	x, hi float64
+	vals  []float64
+}
+
+// fatalitiesOf returns the condition of a comparison, BETWEEN, IN or IS
+// NULL on fatalities with number literals, the property on the left.
+func fatalitiesOf(e incidentmap.Expr) (fatalitiesPred, bool) {
+	switch e := e.(type) {
+	case incidentmap.Compare:
+		p, ok := e.Left.(incidentmap.Property)
+		x, isNum := e.Right.(incidentmap.Number)
+		if !ok || !isNum || p.Name != "fatalities" || !slices.Contains([]string{"=", "<>", "<", "<=", ">", ">="}, e.Op) {
+			return fatalitiesPred{}, false
+		}
+		return fatalitiesPred{op: e.Op, x: float64(x)}, true
+	case incidentmap.Between:
+		lo, ok1 := e.Low.(incidentmap.Number)
+		hi, ok2 := e.High.(incidentmap.Number)
+		return fatalitiesPred{op: "between", x: float64(lo), hi: float64(hi)}, e.Prop == "fatalities" && ok1 && ok2
+	case incidentmap.In:
+		if e.Prop != "fatalities" {
+			return fatalitiesPred{}, false
+		}
+		p := fatalitiesPred{op: "in"}
+		for _, l := range e.Values {
+			x, ok := l.(incidentmap.Number)
+			if !ok {
+				return fatalitiesPred{}, false
+			}
+			p.vals = append(p.vals, float64(x))
+		}
+		return p, true
+	case incidentmap.IsNull:
+		return fatalitiesPred{op: "null"}, e.Prop == "fatalities"
+	}
+	return fatalitiesPred{}, false
+}
+
+func (p fatalitiesPred) test(ix *itemIndex, r int32) bool {
+	v := ix.fatalities[r]
+	if v == noFatalities {
+		return p.op == "null"
+	}
+	f := float64(v)
+	switch p.op {
+	case "=":
+		return f == p.x
+	case "<>":
+		return f != p.x
+	case "<":
+		return f < p.x
+	case "<=":
+		return f <= p.x
+	case ">":
+		return f > p.x
+	case ">=":
+		return f >= p.x
+	case "between":
+		return f >= p.x && f <= p.hi
+	case "in":
+		return slices.Contains(p.vals, f)
+	}
+	return false
+}
+
+// candidates are every rank: fatalities have no list of their own, so
+// another condition, or the order itself, is walked.
+func (p fatalitiesPred) candidates(ix *itemIndex, from int) (rankSource, int) {
+	return &rangeSource{at: from, end: ix.n}, ix.n
+}
+
 // mergeCost is the cost of yielding total ranks merged from k lists, in
 // ranks of a range: one list is a walk down a slice, as cheap as a range;
 // a merge pays a heap for each rank, measured (BenchmarkItemIndexPage) at
@@ -522,6 +618,13 @@ func (ix *itemIndex) plan(f incidentmap.Filter) (indexPlan, bool) {
 		}
 		if b, ok := boxesOf(e); ok {
 			p.preds = append(p.preds, boxPred{boxes: b})
+			return true
+		}
+		if fp, ok := fatalitiesOf(e); ok {
+			if !ix.fatalitiesExact {
+				return false
+			}
+			p.preds = append(p.preds, fp)
 			return true
 		}
 		prop, vals, ok := equalitiesOf(e)

@@ -109,6 +109,9 @@ func indexFixture(n int, seed uint64) []*incidentmap.Incident {
 		if r.IntN(10) == 0 {
 			inc.Status = incidentmap.StatusDraft
 		}
+		if r.IntN(6) == 0 {
+			inc.Fatalities = nil
+		}
 	}
 	return incs
 }
@@ -173,7 +176,13 @@ func randomItemsQuery(r *mrand.Rand) string {
 			"S_INTERSECTS(location, BBOX(41, 25, 60, 25.5))",
 			"T_INTERSECTS(occurred, INTERVAL('2015-06-01', '2015-09-30'))",
 			"target_country = ''",
-			"fatalities > 10",                         // not indexed: the store answers
+			"fatalities > 10",
+			"fatalities >= 3 AND fatalities <> 7",
+			"fatalities BETWEEN 1 AND 5",
+			"fatalities IN (0, 2, 4)",
+			"fatalities IS NULL",
+			"fatalities < 2.5",
+			"injuries > 3",                            // not indexed: the store answers
 			"country = 'AFG' OR event_type = 'Riots'", // an OR of two properties: the store
 			"S_INTERSECTS(location, POLYGON((40 25, 50 25, 50 26, 40 26, 40 25)))",
 		))
@@ -342,7 +351,11 @@ func TestItemIndexPlan(t *testing.T) {
 		{"before a cursor", incidentmap.Filter{Where: pub, Before: cur}, false},
 		{"as_of", incidentmap.Filter{Where: pub, AsOf: time.Now()}, false},
 		{"a property not indexed", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("place_name = 'Kabul'"))}, false},
-		{"a comparison", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("fatalities > 3"))}, false},
+		{"a comparison of fatalities", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("fatalities > 3"))}, true},
+		{"fatalities between, in, unknown", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("fatalities BETWEEN 1 AND 5 AND fatalities IN (2, 3) AND fatalities IS NULL"))}, true},
+		{"the number on the left, which the parser turns round", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("3 < fatalities"))}, true},
+		{"not null", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("fatalities IS NOT NULL"))}, false},
+		{"another number", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("injuries > 3"))}, false},
 		{"an or of two properties", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("country = 'IRQ' OR event_type = 'Riots'"))}, false},
 		{"a polygon", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("S_INTERSECTS(location, POLYGON((40 30, 50 30, 50 35, 40 30)))"))}, false},
 		{"within a box", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("S_WITHIN(location, BBOX(40, 30, 50, 35))"))}, false},
