@@ -669,6 +669,9 @@ func boxesOf(e incidentmap.Expr) ([]orb.Bound, bool) {
 	switch e := e.(type) {
 	case incidentmap.Spatial:
 		b, ok := e.Geometry.(orb.Bound)
+		if !ok {
+			b, ok = rectangleOf(e.Geometry)
+		}
 		if !ok || e.Op != incidentmap.SIntersects || e.Prop != "location" {
 			return nil, false
 		}
@@ -685,6 +688,31 @@ func boxesOf(e incidentmap.Expr) ([]orb.Bound, bool) {
 		return out, len(out) > 0
 	}
 	return nil, false
+}
+
+// rectangleOf returns the box of a polygon that is one: no holes, and a
+// ring of four corners (closed) whose edges run along the meridians and
+// parallels, as the map draws a selected rectangle. A point intersects
+// it exactly when it lies in the box, edges included.
+func rectangleOf(g orb.Geometry) (orb.Bound, bool) {
+	p, ok := g.(orb.Polygon)
+	if !ok || len(p) != 1 || len(p[0]) != 5 || p[0][0] != p[0][4] {
+		return orb.Bound{}, false
+	}
+	r := p[0]
+	for i := range 4 {
+		a, b := r[i], r[i+1]
+		if (a[0] == b[0]) == (a[1] == b[1]) { // not along one axis, or a point
+			return orb.Bound{}, false
+		}
+	}
+	b := r.Bound()
+	for _, c := range r[:4] {
+		if (c[0] != b.Min[0] && c[0] != b.Max[0]) || (c[1] != b.Min[1] && c[1] != b.Max[1]) {
+			return orb.Bound{}, false
+		}
+	}
+	return b, b.Min[0] < b.Max[0] && b.Min[1] < b.Max[1]
 }
 
 // equalitiesOf returns the property and the string values of prop = 'v',

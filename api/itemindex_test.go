@@ -185,6 +185,8 @@ func randomItemsQuery(r *mrand.Rand) string {
 			"injuries > 3",                            // not indexed: the store answers
 			"country = 'AFG' OR event_type = 'Riots'", // an OR of two properties: the store
 			"S_INTERSECTS(location, POLYGON((40 25, 50 25, 50 26, 40 26, 40 25)))",
+			"S_INTERSECTS(location, POLYGON((45.5 25.3, 45.5 25.7, 47.2 25.7, 47.2 25.3, 45.5 25.3)))", // corners on the points' grid
+			"S_INTERSECTS(location, POLYGON((45 25, 50 25.5, 45 26, 45 25)))",                          // a triangle: the store
 		))
 	}
 	return q.Encode()
@@ -358,6 +360,11 @@ func TestItemIndexPlan(t *testing.T) {
 		{"another number", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("injuries > 3"))}, false},
 		{"an or of two properties", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("country = 'IRQ' OR event_type = 'Riots'"))}, false},
 		{"a polygon", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("S_INTERSECTS(location, POLYGON((40 30, 50 30, 50 35, 40 30)))"))}, false},
+		{"a rectangle", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("S_INTERSECTS(location, POLYGON((40 30, 50 30, 50 35, 40 35, 40 30)))"))}, true},
+		{"a rectangle the other way round", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("S_INTERSECTS(location, POLYGON((40 30, 40 35, 50 35, 50 30, 40 30)))"))}, true},
+		{"a rhombus", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("S_INTERSECTS(location, POLYGON((45 30, 50 32, 45 35, 40 32, 45 30)))"))}, false},
+		{"a rectangle with a hole", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("S_INTERSECTS(location, POLYGON((40 30, 50 30, 50 35, 40 35, 40 30), (44 31, 46 31, 46 33, 44 33, 44 31)))"))}, false},
+		{"a degenerate rectangle", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("S_INTERSECTS(location, POLYGON((40 30, 50 30, 50 30, 40 30, 40 30)))"))}, false},
 		{"within a box", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("S_WITHIN(location, BBOX(40, 30, 50, 35))"))}, false},
 		{"case-insensitive", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("CASEI(country) = CASEI('irq')"))}, false},
 		{"another temporal function", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("T_DURING(occurred, INTERVAL('2020-01-01', '2020-12-31'))"))}, false},
