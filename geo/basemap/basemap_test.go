@@ -225,3 +225,57 @@ func BenchmarkTile(b *testing.B) {
 		must(m.Tile(int(t.Z), int(t.X), int(t.Y)))
 	}
 }
+
+// TestLabelProperties checks what a label says of itself: its kind, and a
+// rank that orders the labels of a zoom (countries, then capitals by
+// population, then provinces, then cities).
+func TestLabelProperties(t *testing.T) {
+	m := mustMap(t)
+	type named struct{ name, kind string }
+	tests := []struct {
+		name  string
+		z     int
+		order []named // labels that must be shown, in ascending rank
+	}{
+		{"zoom 4", 4, []named{{"Afghanistan", "country"}, {"Iraq", "country"}, {"Baghdad", "capital"}, {"Kabul", "capital"}}},
+		{"zoom 9", 9, []named{{"Baghdad", "capital"}, {"Kabul", "capital"}, {"Baghdad", "province"}, {"Karbala", "city"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// The labels of the zoom over Iraq and Afghanistan, from every
+			// tile that covers them.
+			ranks := map[named]int64{}
+			lo := maptile.At(orb.Point{38, 38}, maptile.Zoom(tt.z))
+			hi := maptile.At(orb.Point{75, 29}, maptile.Zoom(tt.z))
+			for x := lo.X; x <= hi.X; x++ {
+				for y := lo.Y; y <= hi.Y; y++ {
+					ls := decode(t, must(m.Tile(tt.z, int(x), int(y))))
+					inTile := map[int64]bool{}
+					for _, f := range ls["label"].Features {
+						name, _ := f.Properties["name"].(string)
+						kind, _ := f.Properties["kind"].(string)
+						// The decoder gives numbers as float64.
+						fr, ok := f.Properties["rank"].(float64)
+						rank := int64(fr)
+						if !ok || float64(rank) != fr || rank < 0 {
+							t.Fatalf("label %q: rank %v (%T), want an integer ≥ 0", name, f.Properties["rank"], f.Properties["rank"])
+						}
+						if inTile[rank] {
+							t.Fatalf("tile %d/%d/%d: two labels of rank %d", tt.z, x, y, rank)
+						}
+						inTile[rank] = true
+						ranks[named{name, kind}] = rank // two places of one name and kind: either
+					}
+				}
+			}
+			for i, k := range tt.order {
+				if _, ok := ranks[k]; !ok {
+					t.Fatalf("no label %v at zoom %d", k, tt.z)
+				}
+				if i > 0 && ranks[tt.order[i-1]] >= ranks[k] {
+					t.Errorf("rank of %v %d, of %v %d: want %v first", tt.order[i-1], ranks[tt.order[i-1]], k, ranks[k], tt.order[i-1])
+				}
+			}
+		})
+	}
+}
