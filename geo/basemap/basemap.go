@@ -24,6 +24,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/incidentmap/incidentmap/geo/region"
@@ -315,9 +316,18 @@ func (m *Map) buildLabels(cities []City) {
 	}
 	// The order does not depend on the zoom: sort once.
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].score() > cands[j].score() })
+	// The names are copied into one string: a caller's may be a slice
+	// of a longer one (a line of the gazetteer's file, alternate names
+	// and all), which the label would otherwise keep alive.
+	var names strings.Builder
+	for i := range cands {
+		names.WriteString(cands[i].name)
+	}
+	all := names.String()
 	m.places = make([]label, len(cands))
 	for i := range cands {
 		m.places[i] = cands[i].label
+		m.places[i].name, all = all[:len(cands[i].name)], all[len(cands[i].name):]
 	}
 	for z := 0; z <= labelZooms; z++ {
 		m.labels[z] = chooseLabels(cands, z)

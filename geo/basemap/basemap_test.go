@@ -2,8 +2,10 @@ package basemap
 
 import (
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
+	"unsafe"
 
 	"github.com/incidentmap/incidentmap/geo/region"
 	"github.com/paulmach/orb"
@@ -277,5 +279,21 @@ func TestLabelProperties(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLabelNamesCopied: a label holds its own copy of a place's name, not
+// the caller's string, which may be a slice of a much longer one (a line
+// of the gazetteer's file) that the map would otherwise keep alive.
+func TestLabelNamesCopied(t *testing.T) {
+	line := "Xanadu\tXanadu\t" + strings.Repeat("alternate,", 1000)
+	m := New(nil, []City{{Name: line[:6], Lon: 10, Lat: 10, Population: 50_000}})
+	if len(m.places) != 1 || m.places[0].name != "Xanadu" {
+		t.Fatalf("places %+v, want Xanadu", m.places)
+	}
+	start := uintptr(unsafe.Pointer(unsafe.StringData(line)))
+	at := uintptr(unsafe.Pointer(unsafe.StringData(m.places[0].name)))
+	if at >= start && at < start+uintptr(len(line)) {
+		t.Error("the label's name points into the caller's string")
 	}
 }
