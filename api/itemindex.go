@@ -101,9 +101,24 @@ func publishedOnly() incidentmap.Filter {
 	return incidentmap.Filter{Where: incidentmap.InStrings("status", incidentmap.StatusPublished)}
 }
 
+// The positions in indexedProps of the properties the tile point set
+// shares with the item index when both are built from one scan.
+var (
+	eventTypeProp = slices.Index(indexedProps[:], "event_type")
+	countryProp   = slices.Index(indexedProps[:], "country")
+)
+
 // newItemIndex builds the index of the rows scan yields, which must be
 // those of the published incidents at version.
 func newItemIndex(version string, scan func(func(incidentmap.PointRow) error) error) (*itemIndex, error) {
+	ix, _, err := newItemIndexRows(version, scan)
+	return ix, err
+}
+
+// newItemIndexRows is newItemIndex that also returns the order of the
+// ranks: perm[r] is the position in scan's order of the incident of rank
+// r.
+func newItemIndexRows(version string, scan func(func(incidentmap.PointRow) error) error) (*itemIndex, []int32, error) {
 	// Read the rows as they come, then order them.
 	var (
 		codes                  [len(indexedProps)][]uint16
@@ -147,7 +162,7 @@ func newItemIndex(version string, scan func(func(incidentmap.PointRow) error) er
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	n := len(starts)
 	perm := make([]int32, n)
@@ -192,7 +207,7 @@ func newItemIndex(version string, scan func(func(incidentmap.PointRow) error) er
 		ix.coarse[ck] = append(ix.coarse[ck], int32(r))
 	}
 	ix.rollups = ix.buildRollups()
-	return ix, nil
+	return ix, perm, nil
 }
 
 // permuted returns col in the order of perm: its element perm[i] at i.
