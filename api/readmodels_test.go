@@ -95,6 +95,11 @@ func TestPublishedReadModelsOneScan(t *testing.T) {
 				if !reflect.DeepEqual(ix, alone) {
 					t.Error("the item index built with the tile set differs from one built alone")
 				}
+				// The set holds no copies of what the index holds.
+				if &ps.ids.data[0] != &ix.ids.data[0] || &ps.ids.ends[0] != &ix.ids.ends[0] || &ps.days[0] != &ix.starts[0] ||
+					&ps.countries[0] != &ix.codes[countryProp][0] {
+					t.Error("the tile set built with the item index holds its own ids, days or countries")
+				}
 			}
 			alone, err := buildPointSet(ctx, st, incidentmap.Filter{}, v.ETag(), 0)
 			if err != nil {
