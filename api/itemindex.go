@@ -68,17 +68,14 @@ type itemIndex struct {
 	lons, lats   []float64
 	versions     []int32
 	updated      []int64
-	// fatalities by rank, noFatalities where unknown; fatalitiesExact is
-	// false when a value did not fit an int32, and then the index does
-	// not answer comparisons of fatalities.
+	// fatalities by rank, noFatalities where unknown (the published tile
+	// set shares the column); fatalitiesExact is false when a value did
+	// not fit an int32 or was negative, and then the index does not
+	// answer comparisons of fatalities.
 	fatalities      []int32
 	fatalitiesExact bool
 	// maxSpan is the longest incident, occurred_end - occurred_start in days.
 	maxSpan int32
-	// rows[r] is the position of rank r in the scan the index was built
-	// from: the row of the tile point set built from the same scan
-	// (tilefilter.go).
-	rows []int32
 
 	// Per indexed property: the code of each rank, the value of each
 	// code, the code of each value, and the ranks of each code, ascending.
@@ -110,9 +107,24 @@ func publishedOnly() incidentmap.Filter {
 	return incidentmap.Filter{Where: incidentmap.InStrings("status", incidentmap.StatusPublished)}
 }
 
+// The positions in indexedProps of the properties the tile point set
+// shares with the item index when both are built from one scan.
+var (
+	eventTypeProp = slices.Index(indexedProps[:], "event_type")
+	countryProp   = slices.Index(indexedProps[:], "country")
+)
+
 // newItemIndex builds the index of the rows scan yields, which must be
 // those of the published incidents at version.
 func newItemIndex(version string, scan func(func(incidentmap.PointRow) error) error) (*itemIndex, error) {
+	ix, _, err := newItemIndexRows(version, scan)
+	return ix, err
+}
+
+// newItemIndexRows is newItemIndex that also returns the order of the
+// ranks: perm[r] is the position in scan's order of the incident of rank
+// r.
+func newItemIndexRows(version string, scan func(func(incidentmap.PointRow) error) error) (*itemIndex, []int32, error) {
 	// Read the rows as they come, then order them.
 	var (
 		codes                  [len(indexedProps)][]uint16
@@ -166,7 +178,7 @@ func newItemIndex(version string, scan func(func(incidentmap.PointRow) error) er
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	n := len(starts)
 	perm := make([]int32, n)
@@ -212,8 +224,7 @@ func newItemIndex(version string, scan func(func(incidentmap.PointRow) error) er
 		ix.coarse[ck] = append(ix.coarse[ck], int32(r))
 	}
 	ix.rollups = ix.buildRollups()
-	ix.rows = perm
-	return ix, nil
+	return ix, perm, nil
 }
 
 // permuted returns col in the order of perm: its element perm[i] at i.
@@ -390,8 +401,9 @@ func (p inPred) candidates(ix *itemIndex, from int) (rankSource, int) {
 	return newMergeSource(lists, from), mergeCost(len(lists), total)
 }
 
-// noFatalities marks unknown fatalities in itemIndex.fatalities.
-const noFatalities = math.MinInt32
+// noFatalities marks unknown fatalities in itemIndex.fatalities, as in
+// pointSet.fatalities.
+const noFatalities = -1
 
 // fatalitiesPred holds when the incident's fatalities are known and pass
 // a comparison — op one of = <> < <= > >= with x, "between" x and hi, or

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"slices"
 	"time"
 
 	"github.com/incidentmap/incidentmap"
@@ -38,7 +37,7 @@ func (t *tileIndexes) buildFilteredSet(ctx context.Context, f incidentmap.Filter
 // reports false when it cannot: ps is not of version, has no item index
 // of its own scan, or the index does not answer f (itemIndex.plan). The
 // set is the one a scan of the store with f would give, its rows in the
-// order of the full scan, sharing ps's distinct titles and country names.
+// order of ranks, sharing ps's distinct titles and country names.
 func filterPublished(ctx context.Context, ps *pointSet, f incidentmap.Filter, version string, limit int) (*pointSet, bool, error) {
 	if ps == nil || ps.items == nil || ps.version != version || ps.items.version != version {
 		return nil, false, nil
@@ -65,7 +64,6 @@ func filterPublished(ctx context.Context, ps *pointSet, f incidentmap.Filter, ve
 	if limit > 0 && len(ranks) > limit {
 		return nil, true, tooManyToCluster(limit)
 	}
-	slices.SortFunc(ranks, func(a, b int32) int { return int(ix.rows[a]) - int(ix.rows[b]) })
 
 	// The rows' columns, copied; the distinct titles and the country
 	// names are ps's, shared (both are immutable).
@@ -75,14 +73,12 @@ func filterPublished(ctx context.Context, ps *pointSet, f incidentmap.Filter, ve
 	set.titles = dictColumn{values: ps.titles.values, refs: make([]uint32, n)}
 	set.ids.ends = make([]uint32, n)
 	pts := make([]cluster.Point, n)
-	et := slices.Index(indexedProps[:], "event_type")
-	for i, r := range ranks {
-		row := ix.rows[r]
-		set.ids.data = append(set.ids.data, ps.ids.bytes(int(row))...)
+	for i, r := range ranks { // the published set's rows are the index's ranks
+		set.ids.data = append(set.ids.data, ps.ids.bytes(int(r))...)
 		set.ids.ends[i] = uint32(len(set.ids.data))
-		set.titles.refs[i] = ps.titles.refs[row]
-		set.countries[i], set.days[i], set.fatalities[i] = ps.countries[row], ps.days[row], ps.fatalities[row]
-		pts[i] = cluster.Point{Lon: ix.lons[r], Lat: ix.lats[r], Kind: kindOf(ix.values[et][ix.codes[et][r]])}
+		set.titles.refs[i] = ps.titles.refs[r]
+		set.countries[i], set.days[i], set.fatalities[i] = ps.countries[r], ps.days[r], ps.fatalities[r]
+		pts[i] = cluster.Point{Lon: ix.lons[r], Lat: ix.lats[r], Kind: kindOf(ix.values[eventTypeProp][ix.codes[eventTypeProp][r]])}
 	}
 	cx, err := cluster.Build(pts, cluster.Options{Kinds: len(eventKinds)})
 	if err != nil {

@@ -59,10 +59,14 @@ func kindOf(eventType string) uint8 {
 type pointSet struct {
 	version string // the DataVersion.ETag() it was read at
 	ix      *cluster.Index
-	// By the index of ScanPoints' order (cluster.Index.Point's second
-	// value): id, title, day, country and fatalities (-1: unknown). They
-	// hold no pointers, so that a million incidents cost the garbage
-	// collector nothing to scan.
+	// By the index of the rows as the set was given them
+	// (cluster.Index.Point's second value): id, title, day of
+	// occurred_start, country and fatalities (-1: unknown). They hold no
+	// pointers, so that a million incidents cost the garbage collector
+	// nothing to scan. The published set, built from the scan that builds
+	// the item index, takes its rows in the item index's order (by rank)
+	// and shares that index's columns of ids, days and countries instead
+	// of holding copies of them.
 	ids        textColumn
 	titles     dictColumn
 	countries  []uint16 // into countryNames
@@ -71,7 +75,7 @@ type pointSet struct {
 
 	countryNames []string
 	// items is the item index built from the same scan of the store,
-	// whose rows are this set's, or nil (tilefilter.go).
+	// whose ranks are this set's rows, or nil (tilefilter.go).
 	items *itemIndex
 }
 
@@ -161,6 +165,10 @@ type pointSetBuilder struct {
 	pts       []cluster.Point
 	countries map[string]uint16 // a few hundred values
 	limit     int
+	// withItems is set when the rows are those of an item index built
+	// from the same scan: add keeps only what the index does not hold
+	// (titles and fatalities), and finishWith takes the rest from it.
+	withItems bool
 }
 
 // newPointSetBuilder starts a point set of version that refuses more than
@@ -184,6 +192,15 @@ func tooManyToCluster(limit int) error {
 	return incidentmap.Invalidf("filter", "selects more than %d incidents, too many to cluster; narrow it", limit)
 }
 
+// newPointSetWithItems starts the published set of version whose rows
+// also build an item index (see finishWith), with room for about hint
+// rows.
+func newPointSetWithItems(version string, hint int) *pointSetBuilder {
+	hint = max(min(hint, maxHintRows), 0)
+	ps := &pointSet{version: version, titles: newDictColumn(hint, dictSeenMax)}
+	return &pointSetBuilder{ps: ps, withItems: true}
+}
+
 // maxHintRows caps the rows a size hint preallocates.
 const maxHintRows = 50_000_000
 
@@ -193,11 +210,19 @@ func (b *pointSetBuilder) add(p incidentmap.PointRow) error {
 	if b.limit > 0 && len(b.pts) == b.limit {
 		return tooManyToCluster(b.limit)
 	}
-	b.pts = append(b.pts, cluster.Point{Lon: p.Lon, Lat: p.Lat, Kind: kindOf(p.EventType)})
-	if err := ps.ids.add(p.ID); err != nil {
+	if err := ps.titles.add(p.Title); err != nil {
 		return err
 	}
-	if err := ps.titles.add(p.Title); err != nil {
+	if b.withItems {
+		return nil
+	}
+	fat := int32(-1)
+	if p.Fatalities != nil {
+		fat = int32(min(*p.Fatalities, 1<<31-1))
+	}
+	ps.fatalities = append(ps.fatalities, fat)
+	b.pts = append(b.pts, cluster.Point{Lon: p.Lon, Lat: p.Lat, Kind: kindOf(p.EventType)})
+	if err := ps.ids.add(p.ID); err != nil {
 		return err
 	}
 	c, ok := b.countries[p.Country]
@@ -210,13 +235,31 @@ func (b *pointSetBuilder) add(p incidentmap.PointRow) error {
 		ps.countryNames = append(ps.countryNames, p.Country)
 	}
 	ps.countries = append(ps.countries, c)
-	ps.days = append(ps.days, int32(p.OccurredStart.Unix()/86400))
-	fat := int32(-1)
-	if p.Fatalities != nil {
-		fat = int32(min(*p.Fatalities, 1<<31-1))
-	}
-	ps.fatalities = append(ps.fatalities, fat)
+	ps.days = append(ps.days, dayOf(p.OccurredStart))
 	return nil
+}
+
+// finishWith clusters the rows added, which built ix in the order perm
+// (newItemIndexRows), and returns the set: its rows in ix's order of
+// ranks, with ix's ids, days and countries.
+func (b *pointSetBuilder) finishWith(ix *itemIndex, perm []int32) (*pointSet, error) {
+	ps := b.ps
+	if len(perm) != ix.n || len(ps.titles.refs) != ix.n {
+		return nil, fmt.Errorf("api: tile index: %d rows for an item index of %d", len(ps.titles.refs), ix.n)
+	}
+	ps.ids, ps.days, ps.fatalities = ix.ids, ix.starts, ix.fatalities
+	ps.countries, ps.countryNames = ix.codes[countryProp], ix.values[countryProp]
+	ps.titles.refs = permuted(ps.titles.refs, perm)
+	ps.items = ix
+	kinds := make([]uint8, len(ix.values[eventTypeProp]))
+	for c, v := range ix.values[eventTypeProp] {
+		kinds[c] = kindOf(v)
+	}
+	b.pts = make([]cluster.Point, ix.n)
+	for r := range b.pts {
+		b.pts[r] = cluster.Point{Lon: ix.lons[r], Lat: ix.lats[r], Kind: kinds[ix.codes[eventTypeProp][r]]}
+	}
+	return b.finish()
 }
 
 // finish clusters the rows added and returns the set.
@@ -340,16 +383,17 @@ func (t *tileIndexes) buildPublished(ctx context.Context, version string) (*poin
 	if v, err := t.store.DataVersion(ctx); err == nil {
 		hint = v.Incidents // drafts included: an upper bound
 	}
-	b := newPointSetBuilder(version, 0, hint)
 	f := publishedOnly()
 	if t.items == nil || !t.items.claim(version) {
+		b := newPointSetBuilder(version, 0, hint)
 		if err := t.store.ScanPoints(ctx, f, b.add); err != nil {
 			return nil, err
 		}
 		return b.finish()
 	}
+	b := newPointSetWithItems(version, hint)
 	start := time.Now()
-	ix, err := newItemIndex(version, func(fn func(incidentmap.PointRow) error) error {
+	ix, perm, err := newItemIndexRows(version, func(fn func(incidentmap.PointRow) error) error {
 		return t.store.ScanPoints(ctx, f, func(p incidentmap.PointRow) error {
 			if err := b.add(p); err != nil {
 				return err
@@ -361,11 +405,7 @@ func (t *tileIndexes) buildPublished(ctx context.Context, version string) (*poin
 	if err != nil {
 		return nil, err
 	}
-	ps, err := b.finish()
-	if err == nil {
-		ps.items = ix
-	}
-	return ps, err
+	return b.finishWith(ix, perm)
 }
 
 // Published returns the set of all published incidents at version. When

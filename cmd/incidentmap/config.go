@@ -30,7 +30,8 @@ type Config struct {
 	DBConns            int           // read connections: SQLite's readers, PostGIS's pool; 0 for the store's default
 	MatchedCap         int           // most incidents counted for numberMatched beyond the page; 0 for none
 	ItemIndex          bool          // answer item pages from the in-memory read model where it can
-	MemoryLimit        int64         // soft limit of the Go heap in bytes (runtime/debug.SetMemoryLimit); 0 for none
+	MemoryLimit        int64         // ceiling of the soft limit of the Go heap in bytes (runtime/debug.SetMemoryLimit); 0 for none
+	GCHeadroom         int64         // most the heap may grow past what the last collection left before the next; 0 for Go's doubling
 	ShutdownTimeout    time.Duration // grace for in-flight requests on SIGTERM
 	PrivateRead        bool          // reads need an API key too
 	MaxBodyBytes       int64         // limit of the body of a write
@@ -63,6 +64,7 @@ func DefaultConfig() Config {
 		BasemapAttribution: "",
 		Seed:               true,
 		ItemIndex:          true,
+		GCHeadroom:         defaultGCHeadroom,
 		LogFormat:          "text",
 		CORSOrigins:        "*",
 		CacheControl:       "public, max-age=60",
@@ -110,6 +112,8 @@ func (c Config) Validate() error {
 		return errors.New("--request-timeout and --shutdown-timeout must be positive")
 	case c.MemoryLimit < 0:
 		return fmt.Errorf("--memory-limit must be 0 (none) or a number of bytes, got %d", c.MemoryLimit)
+	case c.GCHeadroom < 0:
+		return fmt.Errorf("--gc-headroom must be 0 (Go's doubling) or a number of bytes, got %d", c.GCHeadroom)
 	case c.MaxBodyBytes <= 0 || c.MaxImportBytes <= 0 || c.AuthFailures <= 0:
 		return errors.New("--max-body-bytes, --max-import-bytes and --auth-failures must be positive")
 	case c.BaseURL != "" && !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://"):
@@ -222,7 +226,8 @@ func parseConfigWith(cmd string, args []string, getenv func(string) string, stde
 		duration(&c.RequestTimeout, "request-timeout", "INCIDENTMAP_REQUEST_TIMEOUT", "time limit of one request; its database queries are cancelled when it passes")
 		integer(&c.MatchedCap, "matched-cap", "INCIDENTMAP_MATCHED_CAP", "most incidents an items request counts for numberMatched beyond its page (left out beyond it); 0 counts nothing beyond the page")
 		boolean(&c.ItemIndex, "item-index", "INCIDENTMAP_ITEM_INDEX", "answer GeoJSON item pages of the common filters (bbox, datetime, event_type, country, …) from an in-memory index of the published incidents, rebuilt after each change of the data; false sends every page to the database")
-		size(&c.MemoryLimit, "memory-limit", "INCIDENTMAP_MEMORY_LIMIT", "soft limit in bytes of the server's Go memory: the garbage collector works harder near it instead of letting the heap double (e.g. 419430400 keeps a 1M-incident server with its read models under 500 MB); 0 for none")
+		size(&c.MemoryLimit, "memory-limit", "INCIDENTMAP_MEMORY_LIMIT", "hard ceiling in bytes of the server's soft Go memory limit (runtime/debug.SetMemoryLimit): the garbage collector works harder near it, whatever --gc-headroom allows; 0 for none")
+		size(&c.GCHeadroom, "gc-headroom", "INCIDENTMAP_GC_HEADROOM", "most bytes the server's Go memory may grow past what the last garbage collection left before the next one: after each collection the soft memory limit is set to the memory in use plus this (never above --memory-limit), so the heap grows by at most this much instead of doubling, whatever the size of the read models; 0 leaves Go's doubling")
 		duration(&c.ShutdownTimeout, "shutdown-timeout", "INCIDENTMAP_SHUTDOWN_TIMEOUT", "grace period for requests on shutdown")
 		str(&c.ReadDB, "read-db", "INCIDENTMAP_READ_DB", "postgres://… of a streaming replica of --db for heavy reads (read-your-writes through the data version)")
 		integer(&c.MaxConns, "max-conns", "INCIDENTMAP_MAX_CONNS", "most client connections open at once; more wait to be accepted")

@@ -229,17 +229,17 @@ func TestConfig(t *testing.T) {
 	if cfg.DB != env["INCIDENTMAP_DB"] || cfg.Addr != "127.0.0.1:7000" || cfg.Seed || len(rest) != 1 {
 		t.Errorf("flags over env over defaults: got %+v %v", cfg, rest)
 	}
-	if !cfg.ItemIndex || cfg.MemoryLimit != 0 {
-		t.Errorf("defaults: item index %v, memory limit %d; want on and none", cfg.ItemIndex, cfg.MemoryLimit)
+	if !cfg.ItemIndex || cfg.MemoryLimit != 0 || cfg.GCHeadroom != 64<<20 {
+		t.Errorf("defaults: item index %v, memory limit %d, GC headroom %d; want on, none and 64 MiB", cfg.ItemIndex, cfg.MemoryLimit, cfg.GCHeadroom)
 	}
 	if cfg.BasemapURL != "" || cfg.BasemapAttribution != "" {
 		t.Errorf("default basemap %q (%q): want none, the built-in offline one", cfg.BasemapURL, cfg.BasemapAttribution)
 	}
-	cfg, _, err = parseConfig("serve", []string{"--item-index=false", "--memory-limit", "419430400"}, func(string) string { return "" }, io.Discard)
-	if err != nil || cfg.ItemIndex || cfg.MemoryLimit != 419430400 {
-		t.Errorf("--item-index=false --memory-limit 419430400: %+v, %v", cfg, err)
+	cfg, _, err = parseConfig("serve", []string{"--item-index=false", "--memory-limit", "419430400", "--gc-headroom", "0"}, func(string) string { return "" }, io.Discard)
+	if err != nil || cfg.ItemIndex || cfg.MemoryLimit != 419430400 || cfg.GCHeadroom != 0 {
+		t.Errorf("--item-index=false --memory-limit 419430400 --gc-headroom 0: %+v, %v", cfg, err)
 	}
-	for _, args := range [][]string{{"--db", "mysql://x"}, {"--db", "sqlite:"}, {"--log-format", "xml"}, {"--request-timeout", "0s"}, {"--memory-limit", "-1"},
+	for _, args := range [][]string{{"--db", "mysql://x"}, {"--db", "sqlite:"}, {"--log-format", "xml"}, {"--request-timeout", "0s"}, {"--memory-limit", "-1"}, {"--gc-headroom", "-1"},
 		{"--basemap-url", "tiles/{z}/{x}/{y}.png"}, {"--basemap-url", "https://t.example/{z}/{x}.png"}} {
 		if _, _, err := parseConfig("serve", args, func(string) string { return "" }, io.Discard); err == nil {
 			t.Errorf("%v: want an error", args)

@@ -230,6 +230,9 @@ func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 	if cfg.MemoryLimit > 0 {
 		debug.SetMemoryLimit(cfg.MemoryLimit)
 	}
+	// The limit follows the live heap (memory.go): the read models are
+	// built under it too.
+	defer startGCTuner(cfg.GCHeadroom, cfg.MemoryLimit).Stop()
 	if err := m.Open(ctx); err != nil {
 		m.Close()
 		return err

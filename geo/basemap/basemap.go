@@ -22,7 +22,9 @@ package basemap
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/incidentmap/incidentmap/geo/region"
@@ -77,7 +79,13 @@ type Map struct {
 	countries, provinces []*region.Region
 	bandOnce             [len(bands)]sync.Once
 	band                 [len(bands)]*bandData
-	labels               [labelZooms + 1][]label
+	// places are the places that may get a label, most important first,
+	// held once for every zoom; labels[z] are the positions in places of
+	// zoom z's labels, in the order of their rank. A zoom's list of its
+	// own labels would hold the deep zooms' ≈200,000 cities three times
+	// over (40 MB); its positions cost 4 bytes a label.
+	places []label
+	labels [labelZooms + 1][]int32
 }
 
 // bandData holds the regions simplified for one band of zooms.
@@ -93,10 +101,21 @@ type shapeOf struct {
 
 type label struct {
 	name string
-	kind string
-	rank int
 	at   orb.Point
+	kind labelKind
 }
+
+// labelKind is the "kind" of a label.
+type labelKind uint8
+
+const (
+	kindCity labelKind = iota
+	kindCapital
+	kindCountry
+	kindProvince
+)
+
+var kindNames = [...]string{kindCity: "city", kindCapital: "capital", kindCountry: "country", kindProvince: "province"}
 
 // New prepares a basemap of countries and provinces (region levels 0 and
 // 1; other levels are ignored) and cities. The regions are read, never
@@ -241,13 +260,14 @@ func layerOf(name string, shapes []shapeOf, b orb.Bound) *mvt.Layer {
 // labelLayer is the layer of the labels of zoom z within b.
 func (m *Map) labelLayer(z int, b orb.Bound) *mvt.Layer {
 	fc := geojson.NewFeatureCollection()
-	for _, l := range m.labels[min(z, labelZooms)] {
+	for rank, i := range m.labels[min(z, labelZooms)] {
+		l := &m.places[i]
 		// Longitudes wrap at the antimeridian; tiles do not.
 		if !b.Contains(l.at) {
 			continue
 		}
 		f := geojson.NewFeature(l.at)
-		f.Properties = geojson.Properties{"name": l.name, "kind": l.kind, "rank": l.rank}
+		f.Properties = geojson.Properties{"name": l.name, "kind": kindNames[l.kind], "rank": rank}
 		fc.Append(f)
 	}
 	return mvt.NewLayer("label", fc)
@@ -278,24 +298,37 @@ func (m *Map) buildLabels(cities []City) {
 			if !ok || r.Name == "" {
 				continue
 			}
-			kind := "province"
+			kind := kindProvince
 			if r.Level == region.LevelCountry {
-				kind = "country"
+				kind = kindCountry
 			}
 			area := shape.AreaKm2(r.Geometry)
 			cands = append(cands, candidate{label: label{name: r.Name, kind: kind, at: at}, area: area})
 		}
 	}
 	for _, c := range cities {
-		kind := "city"
+		kind := kindCity
 		if c.Capital {
-			kind = "capital"
+			kind = kindCapital
 		}
 		cands = append(cands, candidate{label: label{name: c.Name, kind: kind, at: orb.Point{c.Lon, c.Lat}},
 			pop: c.Population, capital: c.Capital})
 	}
 	// The order does not depend on the zoom: sort once.
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].score() > cands[j].score() })
+	// The names are copied into one string: a caller's may be a slice
+	// of a longer one (a line of the gazetteer's file, alternate names
+	// and all), which the label would otherwise keep alive.
+	var names strings.Builder
+	for i := range cands {
+		names.WriteString(cands[i].name)
+	}
+	all := names.String()
+	m.places = make([]label, len(cands))
+	for i := range cands {
+		m.places[i] = cands[i].label
+		m.places[i].name, all = all[:len(cands[i].name)], all[len(cands[i].name):]
+	}
 	for z := 0; z <= labelZooms; z++ {
 		m.labels[z] = chooseLabels(cands, z)
 	}
@@ -305,11 +338,11 @@ func (m *Map) buildLabels(cities []City) {
 // capitals by population, then provinces by area, then cities.
 func (c *candidate) score() float64 {
 	switch {
-	case c.kind == "country":
+	case c.kind == kindCountry:
 		return 3e12 + c.area
 	case c.capital:
 		return 2e12 + float64(c.pop)
-	case c.kind == "province":
+	case c.kind == kindProvince:
 		return 1e12 + c.area
 	}
 	return float64(c.pop)
@@ -318,20 +351,21 @@ func (c *candidate) score() float64 {
 // shown reports whether the candidate passes zoom z's thresholds.
 func (c *candidate) shown(z int) bool {
 	switch c.kind {
-	case "country":
+	case kindCountry:
 		return countryMinKm2[z] >= 0 && c.area >= countryMinKm2[z]
-	case "province":
+	case kindProvince:
 		return provinceMinKm2[z] >= 0 && c.area >= provinceMinKm2[z]
 	}
 	return cityMinPop[z] >= 0 && (c.pop >= cityMinPop[z] || (c.capital && z >= 3))
 }
 
 // chooseLabels picks the labels of zoom z from candidates sorted by
-// score: those over the zoom's thresholds, then the first one per grid
-// cell. Area labels are thinned among themselves, apart from cities.
-func chooseLabels(cands []candidate, z int) []label {
+// score, as positions in cands: those over the zoom's thresholds, then
+// the first one per grid cell. Area labels are thinned among themselves,
+// apart from cities.
+func chooseLabels(cands []candidate, z int) []int32 {
 	taken := map[[2]int64]bool{}
-	var out []label
+	var out []int32
 	for i := range cands {
 		c := &cands[i]
 		if !c.shown(z) {
@@ -343,19 +377,17 @@ func chooseLabels(cands []candidate, z int) []label {
 			continue
 		}
 		taken[key] = true
-		l := c.label
-		l.rank = len(out)
-		out = append(out, l)
+		out = append(out, int32(i))
 	}
-	return out
+	return slices.Clip(out)
 }
 
 // kindLayer separates the thinning of area labels from city labels.
-func kindLayer(kind string) int64 {
+func kindLayer(kind labelKind) int64 {
 	switch kind {
-	case "country":
+	case kindCountry:
 		return 1
-	case "province":
+	case kindProvince:
 		return 2
 	}
 	return 0

@@ -2,8 +2,10 @@ package basemap
 
 import (
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
+	"unsafe"
 
 	"github.com/incidentmap/incidentmap/geo/region"
 	"github.com/paulmach/orb"
@@ -223,5 +225,75 @@ func BenchmarkTile(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		t := tiles[i%len(tiles)]
 		must(m.Tile(int(t.Z), int(t.X), int(t.Y)))
+	}
+}
+
+// TestLabelProperties checks what a label says of itself: its kind, and a
+// rank that orders the labels of a zoom (countries, then capitals by
+// population, then provinces, then cities).
+func TestLabelProperties(t *testing.T) {
+	m := mustMap(t)
+	type named struct{ name, kind string }
+	tests := []struct {
+		name  string
+		z     int
+		order []named // labels that must be shown, in ascending rank
+	}{
+		{"zoom 4", 4, []named{{"Afghanistan", "country"}, {"Iraq", "country"}, {"Baghdad", "capital"}, {"Kabul", "capital"}}},
+		{"zoom 9", 9, []named{{"Baghdad", "capital"}, {"Kabul", "capital"}, {"Baghdad", "province"}, {"Karbala", "city"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// The labels of the zoom over Iraq and Afghanistan, from every
+			// tile that covers them.
+			ranks := map[named]int64{}
+			lo := maptile.At(orb.Point{38, 38}, maptile.Zoom(tt.z))
+			hi := maptile.At(orb.Point{75, 29}, maptile.Zoom(tt.z))
+			for x := lo.X; x <= hi.X; x++ {
+				for y := lo.Y; y <= hi.Y; y++ {
+					ls := decode(t, must(m.Tile(tt.z, int(x), int(y))))
+					inTile := map[int64]bool{}
+					for _, f := range ls["label"].Features {
+						name, _ := f.Properties["name"].(string)
+						kind, _ := f.Properties["kind"].(string)
+						// The decoder gives numbers as float64.
+						fr, ok := f.Properties["rank"].(float64)
+						rank := int64(fr)
+						if !ok || float64(rank) != fr || rank < 0 {
+							t.Fatalf("label %q: rank %v (%T), want an integer ≥ 0", name, f.Properties["rank"], f.Properties["rank"])
+						}
+						if inTile[rank] {
+							t.Fatalf("tile %d/%d/%d: two labels of rank %d", tt.z, x, y, rank)
+						}
+						inTile[rank] = true
+						ranks[named{name, kind}] = rank // two places of one name and kind: either
+					}
+				}
+			}
+			for i, k := range tt.order {
+				if _, ok := ranks[k]; !ok {
+					t.Fatalf("no label %v at zoom %d", k, tt.z)
+				}
+				if i > 0 && ranks[tt.order[i-1]] >= ranks[k] {
+					t.Errorf("rank of %v %d, of %v %d: want %v first", tt.order[i-1], ranks[tt.order[i-1]], k, ranks[k], tt.order[i-1])
+				}
+			}
+		})
+	}
+}
+
+// TestLabelNamesCopied: a label holds its own copy of a place's name, not
+// the caller's string, which may be a slice of a much longer one (a line
+// of the gazetteer's file) that the map would otherwise keep alive.
+func TestLabelNamesCopied(t *testing.T) {
+	line := "Xanadu\tXanadu\t" + strings.Repeat("alternate,", 1000)
+	m := New(nil, []City{{Name: line[:6], Lon: 10, Lat: 10, Population: 50_000}})
+	if len(m.places) != 1 || m.places[0].name != "Xanadu" {
+		t.Fatalf("places %+v, want Xanadu", m.places)
+	}
+	start := uintptr(unsafe.Pointer(unsafe.StringData(line)))
+	at := uintptr(unsafe.Pointer(unsafe.StringData(m.places[0].name)))
+	if at >= start && at < start+uintptr(len(line)) {
+		t.Error("the label's name points into the caller's string")
 	}
 }

@@ -64,11 +64,14 @@ type Options struct {
 // immutable and safe for concurrent use.
 type Index struct {
 	kinds int
-	codes []uint64  // Morton codes at MaxLevel, ascending
-	order []int32   // order[i]: the caller's index of the i-th point in code order
-	pts   []Point   // the points in code order
-	store [][]node  // store[l]: the non-empty squares at level l, by code
-	cnts  [][]int32 // cnts[l][i*kinds+k]: the points of kind k in store[l][i]
+	codes []uint64 // Morton codes at MaxLevel, ascending
+	order []int32  // order[i]: the caller's index of the i-th point in code order
+	// The points in code order, their coordinates and kinds apart: a
+	// Point is 24 bytes with its padding, these 17.
+	coords []orb.Point
+	kindOf []uint8
+	store  [][]node  // store[l]: the non-empty squares at level l, by code
+	cnts   [][]int32 // cnts[l][i*kinds+k]: the points of kind k in store[l][i]
 }
 
 // node is the stored aggregate of one non-empty square.
@@ -142,15 +145,17 @@ func Build(points []Point, opt Options) (*Index, error) {
 		return int(a.i - b.i)
 	})
 	ix := &Index{
-		kinds: opt.Kinds,
-		codes: make([]uint64, len(ks)),
-		order: make([]int32, len(ks)),
-		pts:   make([]Point, len(ks)),
-		store: make([][]node, opt.StoredLevels+1),
-		cnts:  make([][]int32, opt.StoredLevels+1),
+		kinds:  opt.Kinds,
+		codes:  make([]uint64, len(ks)),
+		order:  make([]int32, len(ks)),
+		coords: make([]orb.Point, len(ks)),
+		kindOf: make([]uint8, len(ks)),
+		store:  make([][]node, opt.StoredLevels+1),
+		cnts:   make([][]int32, opt.StoredLevels+1),
 	}
 	for i, k := range ks {
-		ix.codes[i], ix.order[i], ix.pts[i] = k.code, k.i, points[k.i]
+		p := points[k.i]
+		ix.codes[i], ix.order[i], ix.coords[i], ix.kindOf[i] = k.code, k.i, orb.Point{p.Lon, p.Lat}, p.Kind
 	}
 	ix.buildStored(opt.StoredLevels)
 	return ix, nil
@@ -169,11 +174,11 @@ func (ix *Index) buildStored(deepest int) {
 		base := len(cnts)
 		cnts = append(cnts, make([]int32, ix.kinds)...)
 		for ; j < len(ix.codes) && ix.codes[j]>>shift == code; j++ {
-			p := ix.pts[j]
-			n.lon += p.Lon
-			n.lat += p.Lat
-			n.bound = n.bound.Extend(orb.Point{p.Lon, p.Lat})
-			cnts[base+int(p.Kind)]++
+			p := ix.coords[j]
+			n.lon += p[0]
+			n.lat += p[1]
+			n.bound = n.bound.Extend(p)
+			cnts[base+int(ix.kindOf[j])]++
 		}
 		n.end = int32(j)
 		n.lon /= float64(j - i)
@@ -220,7 +225,9 @@ func (ix *Index) Kinds() int { return ix.kinds }
 
 // Point returns the point at position i of the index's order and the
 // caller's index of it (its position in the slice given to Build).
-func (ix *Index) Point(i int) (Point, int) { return ix.pts[i], int(ix.order[i]) }
+func (ix *Index) Point(i int) (Point, int) {
+	return Point{Lon: ix.coords[i][0], Lat: ix.coords[i][1], Kind: ix.kindOf[i]}, int(ix.order[i])
+}
 
 // Code returns the Morton code of the square at MaxLevel that holds the
 // point: x (west to east) and y (north to south) of Web Mercator,
@@ -358,12 +365,12 @@ func (ix *Index) aggregate(level int, code uint64, lo, hi int) Cluster {
 		return c
 	}
 	west, south, east, north := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
-	for _, p := range ix.pts[lo:hi] {
-		c.Lon += p.Lon
-		c.Lat += p.Lat
-		west, east = min(west, p.Lon), max(east, p.Lon)
-		south, north = min(south, p.Lat), max(north, p.Lat)
-		c.Kinds[p.Kind]++
+	for i, p := range ix.coords[lo:hi] {
+		c.Lon += p[0]
+		c.Lat += p[1]
+		west, east = min(west, p[0]), max(east, p[0])
+		south, north = min(south, p[1]), max(north, p[1])
+		c.Kinds[ix.kindOf[lo+i]]++
 	}
 	c.Bound = orb.Bound{Min: orb.Point{west, south}, Max: orb.Point{east, north}}
 	c.Lon /= float64(hi - lo)
