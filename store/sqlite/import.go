@@ -51,7 +51,7 @@ func (s *Store) UpsertIncidents(ctx context.Context, next func() (incidentmap.Im
 		}
 		var err error
 		if empty {
-			res, err = s.bulkLoad(ctx, tx, next, opt)
+			res, err = s.bulkLoad(ctx, conn, tx, next, opt)
 		} else {
 			res, err = s.upsert(ctx, tx, next, opt)
 		}
@@ -138,7 +138,7 @@ const (
 // transaction, so that a failure or a crash leaves the schema and the data
 // as they were, and a success leaves the same rows, revisions and data
 // version as inserting row by row would have (TestBulkLoadAsTriggers).
-func (s *Store) bulkLoad(ctx context.Context, tx *sqlx.Tx, next func() (incidentmap.ImportItem, error), opt incidentmap.ImportOptions) (incidentmap.ImportResult, error) {
+func (s *Store) bulkLoad(ctx context.Context, conn *sqlx.Conn, tx *sqlx.Tx, next func() (incidentmap.ImportItem, error), opt incidentmap.ImportOptions) (incidentmap.ImportResult, error) {
 	res := incidentmap.ImportResult{Bulk: true}
 	namesJSON, err := json.Marshal(bulkTriggers)
 	if err != nil {
@@ -153,7 +153,7 @@ func (s *Store) bulkLoad(ctx context.Context, tx *sqlx.Tx, next func() (incident
 			return res, fmt.Errorf("drop %s %s: %w", o.Type, o.Name, err)
 		}
 	}
-	bulk, err := newBulkInserter(ctx, tx, formatInstant(s.now()), incidentmap.ActorFrom(ctx), func(trigger string) bool {
+	bulk, err := newBulkInserter(ctx, conn, tx, formatInstant(s.now()), incidentmap.ActorFrom(ctx), func(trigger string) bool {
 		return slices.ContainsFunc(dropped, func(o schemaObject) bool { return o.Name == trigger })
 	})
 	if err != nil {
