@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql/driver"
+	"encoding/json"
 	"fmt"
 	"runtime"
 	"strings"
@@ -50,6 +51,7 @@ type bulkInserter struct {
 	maxSpan  int          // the longest occurred_end - occurred_start, in days
 	leaves   []rtreeEntry // the box of each row, in rid order
 	revise   *sqlx.Stmt   // insertCreateRevisions
+	xjson    []byte       // the external ids of the rows not revised yet, for revise
 }
 
 func newBulkInserter(ctx context.Context, conn *sqlx.Conn, tx *sqlx.Tx, now, actor string, dropped func(trigger string) bool) (*bulkInserter, error) {
@@ -141,6 +143,11 @@ func (b *bulkInserter) written(ctx context.Context, items []incidentmap.ImportIt
 				box: [4]float32{rtreeDown(lon), rtreeUp(lon), rtreeDown(lat), rtreeUp(lat)}})
 		}
 		b.maxSpan = max(b.maxSpan, inc.SpanDays())
+		if b.revisions {
+			if err := b.appendExternalIDs(inc.ExternalIDs); err != nil {
+				return upsert.AtLine(item.Line, fmt.Errorf("encode: %w", err))
+			}
+		}
 	}
 	b.rows += int64(len(items))
 	if b.rows-b.revised >= revisionRows {
@@ -155,11 +162,32 @@ func (b *bulkInserter) writeRevisions(ctx context.Context) error {
 	if !b.revisions || b.revised == b.rows {
 		return nil
 	}
-	if _, err := b.revise.ExecContext(ctx, b.firstRid+b.revised, b.firstRid+b.rows-1); err != nil {
+	b.xjson = append(b.xjson, ']')
+	r, err := b.revise.ExecContext(ctx, b.firstRid+b.revised, string(b.xjson))
+	if err != nil {
 		return fmt.Errorf("do what %s does: %w", triggerRevision, err)
 	}
-	b.revised = b.rows
+	if n, err := r.RowsAffected(); err != nil || n != b.rows-b.revised {
+		return fmt.Errorf("do what %s does: %d revisions for %d rows (%v)", triggerRevision, n, b.rows-b.revised, err)
+	}
+	b.revised, b.xjson = b.rows, b.xjson[:0]
 	return nil
+}
+
+// appendExternalIDs adds the external ids of the next row to xjson.
+func (b *bulkInserter) appendExternalIDs(ids []string) error {
+	if len(b.xjson) == 0 {
+		b.xjson = append(b.xjson, '[')
+	} else {
+		b.xjson = append(b.xjson, ',')
+	}
+	if len(ids) == 0 {
+		b.xjson = append(b.xjson, emptyJSON...)
+		return nil
+	}
+	x, err := json.Marshal(ids)
+	b.xjson = append(b.xjson, x...)
+	return err
 }
 
 // finish does after the load what the dropped triggers would have done and
