@@ -50,6 +50,10 @@ func TestBulkLoadRows(t *testing.T) {
 	if err := bulk.db.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&check); err != nil || check != "ok" {
 		t.Errorf("integrity_check after a bulk load: %q, %v", check, err)
 	}
+	// The load runs with foreign_keys off: every reference must hold.
+	if got := dump(t, bulk, `PRAGMA foreign_key_check`); len(got) != 0 {
+		t.Errorf("foreign_key_check after a bulk load: %q", got)
+	}
 	for _, q := range []string{
 		`SELECT * FROM incidents ORDER BY rid`,
 		`SELECT * FROM incident_external_ids ORDER BY incident_id, position`,
@@ -109,7 +113,8 @@ func dump(t *testing.T, s *Store, q string) [][]string {
 }
 
 // TestBulkPragmasUndone checks that the writer's connection is back to
-// the settings of its DSN after a bulk load, whether it succeeds or fails.
+// the settings of its DSN (and SQLite's defaults) after a bulk load,
+// whether it succeeds or fails.
 func TestBulkPragmasUndone(t *testing.T) {
 	ctx := context.Background()
 	for _, c := range []struct {
@@ -126,12 +131,17 @@ func TestBulkPragmasUndone(t *testing.T) {
 			if (err != nil) != (c.name == "failure") {
 				t.Fatalf("import: %v", err)
 			}
-			var tempStore int
-			if err := s.db.QueryRowContext(ctx, `PRAGMA temp_store`).Scan(&tempStore); err != nil {
-				t.Fatal(err)
-			}
-			if tempStore != 2 {
-				t.Errorf("temp_store after a bulk load: %d, want 2 (MEMORY, as the DSN sets it)", tempStore)
+			for _, p := range []struct {
+				name string
+				want int
+			}{{"temp_store", 2 /* MEMORY, as the DSN sets it */}, {"threads", 0}, {"foreign_keys", 1}} {
+				var got int
+				if err := s.db.QueryRowContext(ctx, `PRAGMA `+p.name).Scan(&got); err != nil {
+					t.Fatal(err)
+				}
+				if got != p.want {
+					t.Errorf("%s after a bulk load: %d, want %d", p.name, got, p.want)
+				}
 			}
 		})
 	}

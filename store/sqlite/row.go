@@ -43,23 +43,28 @@ const emptyJSON = "[]"
 // incidentArgs returns the values of an incident in the order of the columns
 // of insertIncident, with created_at and updated_at set to now.
 func incidentArgs(inc *incidentmap.Incident, now string) ([]any, error) {
+	return appendIncidentArgs(nil, inc, now)
+}
+
+// appendIncidentArgs appends the values of incidentArgs to dst.
+func appendIncidentArgs(dst []any, inc *incidentmap.Incident, now string) ([]any, error) {
 	actors, err := marshalStrings(inc.Actors)
 	if err != nil {
-		return nil, err
+		return dst, err
 	}
 	tags, err := marshalStrings(inc.Tags)
 	if err != nil {
-		return nil, err
+		return dst, err
 	}
 	sources, err := row.MarshalSources(inc.Sources)
 	if err != nil {
-		return nil, err
+		return dst, err
 	}
 	responses, err := row.MarshalResponses(inc.Responses)
 	if err != nil {
-		return nil, err
+		return dst, err
 	}
-	return []any{
+	return append(dst,
 		inc.ID, inc.Title, inc.Summary,
 		formatDay(inc.OccurredStart), formatDay(inc.OccurredEnd), string(inc.DatePrecision),
 		inc.Location.Lon(), inc.Location.Lat(), string(inc.LocationPrecision),
@@ -67,7 +72,7 @@ func incidentArgs(inc *incidentmap.Incident, now string) ([]any, error) {
 		inc.EventType, inc.SubEventType, string(inc.TargetType), inc.TargetCountry, inc.Facility,
 		inc.Perpetrator, actors, inc.Fatalities, inc.Injuries, tags, string(sources), string(responses),
 		string(inc.Status), 1, now, now,
-	}, nil
+	), nil
 }
 
 func marshalStrings(ss []string) (string, error) {
