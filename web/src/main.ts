@@ -49,6 +49,7 @@ import { fetchMapConfig } from "./mapconfig";
 import { clusterName, incidentName, keepLegendOffSheets, makeOperable } from "./a11y";
 import { Selection } from "./select";
 import { currentView, onViewTarget, viewBBox, type View } from "./viewload";
+import { FlatMarker } from "./flat";
 
 /** Where the map starts when there is nothing to fit to: the seed incidents' region. */
 const DEFAULT_CENTRE: L.LatLngTuple = [30, 55];
@@ -162,7 +163,7 @@ function clusterMarker(f: ClusterFeature, at: L.LatLngTuple): L.Marker {
   const types = p.event_types ?? {};
   const size = donutSize(p.count);
   const title = describeCluster(p.count, types);
-  const m = L.marker(at, {
+  const m = new FlatMarker(at, {
     icon: L.divIcon({ html: buildDonut(p.count, types), className: "marker-cluster cluster", iconSize: [size, size] }),
     title,
     alt: title,
@@ -175,29 +176,53 @@ function clusterMarker(f: ClusterFeature, at: L.LatLngTuple): L.Marker {
   return m;
 }
 
+/**
+ * The markers on the map by what they show (cluster or incident id, count
+ * and filter): the next draw keeps those it shows again (a pan at the same
+ * zoom keeps most of them), so that only what changed is built and moved
+ * in the page.
+ */
+let shown = new Map<string, L.Marker>();
+
+/** singleMarker is the marker of one incident of a clusters response. */
+function singleMarker(f: ClusterFeature, at: L.LatLngTuple): L.Marker {
+  // title and alt are set as attributes, never parsed as HTML.
+  const title = f.properties.title ?? "incident";
+  const m = new FlatMarker(at, { icon: markerIcon(f.properties.event_type), title, alt: title, keyboard: true });
+  m.on("click", () => selectIncident(f.id));
+  research.marker(m, f.id);
+  makeOperable(m, incidentName(f.properties.title, f.properties.event_type, f.properties.occurred_start));
+  return m;
+}
+
 /** draw shows a clusters response: a donut per cluster, a dot per incident. */
 function draw(fc: ClusterCollection): void {
-  markers.clearLayers();
   const centre = map.getCenter().lng;
+  const cql = buildCQL2(state.filter);
   const points: [number, number, number][] = [];
+  const next = new Map<string, L.Marker>();
+  const added: L.Marker[] = [];
   let most = 1;
   for (const f of fc.features) most = Math.max(most, f.properties.count);
   for (const f of fc.features) {
     const [lon, lat] = f.geometry.coordinates;
     const at: L.LatLngTuple = [lat, nearLon(lon, centre)];
     points.push([at[0], at[1], f.properties.count / most]);
-    if (f.properties.cluster) {
-      markers.addLayer(clusterMarker(f, at));
-      continue;
+    const key = `${f.properties.cluster ? "c" : "i"}${f.id}|${f.properties.count}|${cql}`;
+    let m = shown.get(key);
+    if (m) {
+      shown.delete(key);
+      const was = m.getLatLng();
+      if (was.lat !== at[0] || was.lng !== at[1]) m.setLatLng(at);
+    } else {
+      m = f.properties.cluster ? clusterMarker(f, at) : singleMarker(f, at);
+      added.push(m);
     }
-    // title and alt are set as attributes, never parsed as HTML.
-    const title = f.properties.title ?? "incident";
-    const m = L.marker(at, { icon: markerIcon(f.properties.event_type), title, alt: title, keyboard: true });
-    m.on("click", () => selectIncident(f.id));
-    research.marker(m, f.id);
-    makeOperable(m, incidentName(f.properties.title, f.properties.event_type, f.properties.occurred_start));
-    markers.addLayer(m);
+    next.set(key, m);
   }
+  for (const m of shown.values()) markers.removeLayer(m);
+  for (const m of added) markers.addLayer(m);
+  shown = next;
   heatPoints = points;
   if (map.hasLayer(heat)) heat.setLatLngs(points);
 }
@@ -325,10 +350,40 @@ function load(v: View): ViewLoad {
   return pending;
 }
 
-/** True while Leaflet animates a zoom: markers added then would sit at the old zoom's places. */
+/** True while Leaflet animates a zoom. */
 function zooming(): boolean {
   return (map as unknown as { _animatingZoom?: boolean })._animatingZoom === true;
 }
+
+/**
+ * How far into a zoom animation (ms) the new view's markers may replace
+ * the old ones. Leaflet sets the new zoom and pixel origin as its 250 ms
+ * animation starts, so markers added during it sit where they belong when
+ * it ends; its ease-out curve has covered about three quarters of the way
+ * after 100 ms, so from then on the new clusters are drawn as soon as their
+ * answer is in rather than after the animation. The heat map is redrawn
+ * only after it (its canvas is scaled by the animation).
+ */
+const ZOOM_DRAW_AFTER_MS = 100;
+/** When the current zoom animation started (performance.now()). */
+let zoomAnimAt = 0;
+
+/** zoomDrawable resolves when the view a zoom animates to may be drawn. */
+function zoomDrawable(): Promise<void> {
+  if (!zooming()) return Promise.resolve();
+  const left = map.hasLayer(markers) ? zoomAnimAt + ZOOM_DRAW_AFTER_MS - performance.now() : Infinity;
+  if (left <= 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = Number.isFinite(left) ? setTimeout(resolve, left) : undefined;
+    map.once("zoomend", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/** The URL of the clusters on the map (null: none, or not a view's own). */
+let drawnURL: string | null = null;
 
 /**
  * refresh loads and draws the incidents of a view (by default the one on
@@ -342,9 +397,10 @@ async function refresh(v: View = currentView(map), keepStatus = false): Promise<
   if (!keepStatus) setStatus("Loading incidents…");
   try {
     const fc = await l.answer;
-    if (zooming()) await new Promise((resolve) => map.once("zoomend", resolve));
+    await zoomDrawable();
     if (pending !== l) return;
     pending = null;
+    drawnURL = l.url;
     draw(fc);
     reportStatus(fc);
     research.drawn(fc);
@@ -1022,8 +1078,11 @@ async function start(): Promise<void> {
   map.on("moveend", () => {
     if (framing) return;
     replaceURL();
+    // A zoom's view is often drawn before its animation ends: no second load.
+    if (!pending && clustersURL(state.filter, viewBBox(map, currentView(map)), map.getZoom()) === drawnURL) return;
     void refresh();
   });
+  map.on("zoomanim", () => (zoomAnimAt = performance.now()));
   onViewTarget(map, (v) => void refresh(v));
   const first = firstView();
   fillPanel((await enumsP) ?? FALLBACK_ENUMS);
