@@ -171,16 +171,16 @@ function clusterMarker(f: ClusterFeature, at: L.LatLngTuple): L.Marker {
     // Bigger clusters on top where neighbouring cells' clusters overlap.
     zIndexOffset: Math.round(1000 * Math.log10(Math.max(1, p.count))),
   });
-  m.on("click", () => void openCluster(f, at));
+  m.on("click", () => void openCluster(f, m.getLatLng()));
   makeOperable(m, clusterName(p.count, types));
   return m;
 }
 
 /**
- * The markers on the map by what they show (cluster or incident id, count
- * and filter): the next draw keeps those it shows again (a pan at the same
- * zoom keeps most of them), so that only what changed is built and moved
- * in the page.
+ * The markers on the map by what they show (a cluster's id, zoom, count,
+ * mix and filter; an incident's id and filter): the next draw keeps those
+ * it shows again (a pan at the same zoom keeps most of them), so that only
+ * what changed is built and moved in the page.
  */
 let shown = new Map<string, L.Marker>();
 
@@ -195,27 +195,56 @@ function singleMarker(f: ClusterFeature, at: L.LatLngTuple): L.Marker {
   return m;
 }
 
-/** draw shows a clusters response: a donut per cluster, a dot per incident. */
-function draw(fc: ClusterCollection): void {
+/** A feature of a clusters response made ready to draw. */
+interface ReadyFeature {
+  f: ClusterFeature;
+  key: string;
+  at: L.LatLngTuple;
+  /** Its share of the heat map's weight. */
+  weight: number;
+  /** Its marker, built ahead when none on the map shows it. */
+  marker: L.Marker | null;
+}
+
+/**
+ * prepare makes a clusters response ready to draw: where each feature goes
+ * and the markers of those not on the map, built while a zoom animation
+ * still runs so that draw only swaps them in.
+ */
+function prepare(fc: ClusterCollection): ReadyFeature[] {
   const centre = map.getCenter().lng;
+  const zoom = typeof fc.zoom === "number" ? fc.zoom : zoomOf(map.getZoom());
   const cql = buildCQL2(state.filter);
+  let most = 1;
+  for (const f of fc.features) most = Math.max(most, f.properties.count);
+  return fc.features.map((f) => {
+    const [lon, lat] = f.geometry.coordinates;
+    const at: L.LatLngTuple = [lat, nearLon(lon, centre)];
+    const p = f.properties;
+    const key = p.cluster ? `c${f.id}|${zoom}|${p.count}|${Object.values(p.event_types ?? {}).join(",")}|${cql}` : `i${f.id}|${cql}`;
+    const marker = shown.has(key) ? null : newMarker(f, at);
+    return { f, key, at, weight: f.properties.count / most, marker };
+  });
+}
+
+function newMarker(f: ClusterFeature, at: L.LatLngTuple): L.Marker {
+  return f.properties.cluster ? clusterMarker(f, at) : singleMarker(f, at);
+}
+
+/** draw shows a clusters response (prepared ahead or now): a donut per cluster, a dot per incident. */
+function draw(ready: ReadyFeature[]): void {
   const points: [number, number, number][] = [];
   const next = new Map<string, L.Marker>();
   const added: L.Marker[] = [];
-  let most = 1;
-  for (const f of fc.features) most = Math.max(most, f.properties.count);
-  for (const f of fc.features) {
-    const [lon, lat] = f.geometry.coordinates;
-    const at: L.LatLngTuple = [lat, nearLon(lon, centre)];
-    points.push([at[0], at[1], f.properties.count / most]);
-    const key = `${f.properties.cluster ? "c" : "i"}${f.id}|${f.properties.count}|${cql}`;
+  for (const { f, key, at, weight, marker } of ready) {
+    points.push([at[0], at[1], weight]);
     let m = shown.get(key);
     if (m) {
       shown.delete(key);
       const was = m.getLatLng();
       if (was.lat !== at[0] || was.lng !== at[1]) m.setLatLng(at);
     } else {
-      m = f.properties.cluster ? clusterMarker(f, at) : singleMarker(f, at);
+      m = marker ?? newMarker(f, at);
       added.push(m);
     }
     next.set(key, m);
@@ -231,7 +260,7 @@ function draw(fc: ClusterCollection): void {
  * openCluster zooms in to where a cluster splits, or, when its incidents
  * share one place and never split, lists them in the side panel.
  */
-async function openCluster(f: ClusterFeature, at: L.LatLngTuple): Promise<void> {
+async function openCluster(f: ClusterFeature, at: L.LatLng): Promise<void> {
   const split = f.properties.expansion_zoom ?? -1;
   if (split >= 0) {
     map.setView(at, Math.max(split, map.getZoom() + 1));
@@ -397,11 +426,13 @@ async function refresh(v: View = currentView(map), keepStatus = false): Promise<
   if (!keepStatus) setStatus("Loading incidents…");
   try {
     const fc = await l.answer;
+    if (pending !== l) return;
+    const ready = prepare(fc);
     await zoomDrawable();
     if (pending !== l) return;
     pending = null;
     drawnURL = l.url;
-    draw(fc);
+    draw(ready);
     reportStatus(fc);
     research.drawn(fc);
     drawn(fc.numberMatched);
@@ -1037,7 +1068,7 @@ async function firstView(): Promise<void> {
     map.fitBounds(L.latLngBounds(corners), { padding: [40, 40], maxZoom: 8, animate: false });
     framing = false;
   }
-  draw(all);
+  draw(prepare(all));
   const inView = map.getBounds();
   if (!corners.every((c) => inView.contains(c))) {
     // The selection does not fit in one view: what is in view is the view's own answer.
