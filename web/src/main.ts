@@ -231,7 +231,27 @@ function newMarker(f: ClusterFeature, at: L.LatLngTuple): L.Marker {
   return f.properties.cluster ? clusterMarker(f, at) : singleMarker(f, at);
 }
 
-/** draw shows a clusters response (prepared ahead or now): a donut per cluster, a dot per incident. */
+/**
+ * stage puts the new markers of a prepared answer on the map, hidden
+ * (class marker--staged), while a zoom animation still runs: Leaflet's
+ * work of adding them is then done before they are due, and draw only
+ * shows them.
+ */
+function stage(ready: ReadyFeature[]): void {
+  if (!map.hasLayer(markers)) return;
+  for (const { marker } of ready) {
+    if (!marker) continue;
+    markers.addLayer(marker);
+    marker.getElement()?.classList.add("marker--staged");
+  }
+}
+
+/** unstage takes the staged markers of an answer that will not be drawn off the map. */
+function unstage(ready: ReadyFeature[]): void {
+  for (const { marker } of ready) if (marker) markers.removeLayer(marker);
+}
+
+/** draw shows a clusters response (prepared, and maybe staged, ahead): a donut per cluster, a dot per incident. */
 function draw(ready: ReadyFeature[]): void {
   const points: [number, number, number][] = [];
   const next = new Map<string, L.Marker>();
@@ -241,16 +261,18 @@ function draw(ready: ReadyFeature[]): void {
     let m = shown.get(key);
     if (m) {
       shown.delete(key);
+      if (marker) markers.removeLayer(marker); // drawn meanwhile by another answer
       const was = m.getLatLng();
       if (was.lat !== at[0] || was.lng !== at[1]) m.setLatLng(at);
     } else {
       m = marker ?? newMarker(f, at);
-      added.push(m);
+      if (!markers.hasLayer(m)) added.push(m);
     }
     next.set(key, m);
   }
   for (const m of shown.values()) markers.removeLayer(m);
   for (const m of added) markers.addLayer(m);
+  for (const { marker } of ready) marker?.getElement()?.classList.remove("marker--staged");
   shown = next;
   heatPoints = points;
   if (map.hasLayer(heat)) heat.setLatLngs(points);
@@ -428,8 +450,12 @@ async function refresh(v: View = currentView(map), keepStatus = false): Promise<
     const fc = await l.answer;
     if (pending !== l) return;
     const ready = prepare(fc);
+    stage(ready);
     await zoomDrawable();
-    if (pending !== l) return;
+    if (pending !== l) {
+      unstage(ready);
+      return;
+    }
     pending = null;
     drawnURL = l.url;
     draw(ready);
