@@ -152,6 +152,8 @@ describe("the map on 1,000,000 incidents", { skip: !MILLION && "not the million 
         await page.mouse.move(cx, cy);
         await page.mouse.wheel(0, -120);
       });
+      // The new view is drawn while the animation still runs; the URL follows at its end.
+      await page.waitForFunction((w) => Number(/map=(\d+)/.exec(location.hash)?.[1]) !== w, was, { timeout: 10000 }).catch(() => {});
       zoom = await zoomOf();
       assert.ok(zoom > was, `the wheel zoomed in from ${was}: ${zoom}`);
       assert.ok(requests.n > n, `the wheel zoom to ${zoom} asked for the new view`);

@@ -465,6 +465,7 @@ async function refresh(v: View = currentView(map), keepStatus = false): Promise<
   } catch (err) {
     if (pending !== l) return;
     pending = null;
+    drawnURL = null; // the status line says the load failed: the next move asks again
     console.warn(err);
     setStatus(describeFailure(err), true);
     drawn(null);
