@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Browser test of the map at 1,000,000 incidents (web/e2e/million.test.mjs),
+# Browser tests of the map at 1,000,000 incidents (web/e2e/million.test.mjs,
+# then the research tools in web/e2e/million-research.test.mjs),
 # run by scripts/browser-test.sh (skip with BROWSER_TEST_MILLION=0): builds
 # the server and scripts/genincidents, streams a million clustered synthetic
 # incidents (storetest.Clustered, seed 42) into `incidentmap import` on a
@@ -40,4 +41,4 @@ done
 [ -n "$built" ] || { echo "the clusters were not built within 10 minutes:"; tail -n 20 "$tmp/server.log"; exit 1; }
 echo "server ready with its clusters after $(( $(date +%s) - start ))s"
 
-E2E_BASE_URL=$url E2E_MODE=million node --test --test-concurrency=1 web/e2e/million.test.mjs
+E2E_BASE_URL=$url E2E_MODE=million node --test --test-concurrency=1 web/e2e/million.test.mjs web/e2e/million-research.test.mjs

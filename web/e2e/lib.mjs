@@ -20,6 +20,11 @@ export async function launch() {
   });
 }
 
+/** launchCounting launches Chromium and reads the server's count of every incident, for a suite's before hook. */
+export async function launchCounting() {
+  return { browser: await launch(), total: await countFilter("") };
+}
+
 /**
  * newPage opens a page that records console errors, page errors, dialogs
  * and bytes received (from the DevTools protocol: encoded, as on the wire).

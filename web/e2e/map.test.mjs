@@ -14,7 +14,7 @@ import {
   countFilter,
   csvRecords,
   lastDayOf,
-  launch,
+  launchCounting,
   markerTotal,
   mockAggregate,
   newPage,
@@ -28,10 +28,7 @@ const HERAT_ID = "2022-04-11-herat-iran-consulate";
 describe("the map on the seed incidents", { skip: LARGE && "large-data run" }, () => {
   let browser;
   let total;
-  before(async () => {
-    browser = await launch();
-    total = await countFilter("");
-  });
+  before(async () => ({ browser, total } = await launchCounting()));
   after(async () => browser?.close());
 
   test("loads with no console errors and shows every incident", async () => {

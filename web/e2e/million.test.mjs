@@ -15,6 +15,11 @@ const MILLION = process.env.E2E_MODE === "million";
 /** Baghdad, the densest centre of the generated data set. */
 const BAGHDAD = { lat: 33.315, lon: 44.366 };
 
+/** inViewCount reads "N of M incidents in view" as N. */
+function inViewCount(status) {
+  return Number(/^([\d,]+) of/.exec(status)?.[1].replaceAll(",", ""));
+}
+
 function measure(t, text) {
   t.diagnostic(`MEASURE million: ${text}`);
 }
@@ -28,7 +33,11 @@ function clustersRequests(page) {
   return seen;
 }
 
-/** redraw performs act and waits for the next finished load; returns ms from act to drawn. */
+/**
+ * redraw performs act and waits for the next finished load and the frame
+ * that shows it (the first user-blocking task after the next animation
+ * frame); returns ms from act to then.
+ */
 async function redraw(page, act) {
   await page.evaluate(() => {
     const w = window;
@@ -44,6 +53,7 @@ async function redraw(page, act) {
   await act();
   await page.waitForFunction(() => window.__sawLoading, null, { timeout: 10000 });
   const status = await waitLoaded(page, /incidents in view|No incidents/);
+  await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => scheduler.postTask(done, { priority: "user-blocking" }))));
   return { ms: Date.now() - t0, status };
 }
 
@@ -104,7 +114,12 @@ describe("the map on 1,000,000 incidents", { skip: !MILLION && "not the million 
     const cx = box.x + box.width / 2;
     const cy = box.y + box.height / 2;
 
-    // A pan asks for the new view and draws it.
+    // Markers are placed with 2D transforms (flat.ts), not a compositor layer each.
+    const transforms = await page.$$eval(".leaflet-marker-icon", (ms) => ms.map((m) => m.style.transform));
+    assert.ok(transforms.length > 0 && transforms.every((x) => x.startsWith("translate(")), `2D transforms: ${transforms.slice(0, 3)}`);
+
+    // A pan asks for the new view and draws it, keeping the markers of the clusters still in view.
+    await page.$$eval(".leaflet-marker-icon.cluster", (ms) => ms.forEach((m) => (m.dataset.before = "1")));
     let n = requests.n;
     const pan = await redraw(page, async () => {
       await page.mouse.move(cx, cy);
@@ -113,6 +128,10 @@ describe("the map on 1,000,000 incidents", { skip: !MILLION && "not the million 
       await page.mouse.up();
     });
     assert.ok(requests.n > n, "the pan asked for the new view");
+    const kept = await page.locator(".leaflet-marker-icon.cluster[data-before]").count();
+    const clusters = await page.locator(".leaflet-marker-icon.cluster").count();
+    assert.ok(kept > 0 && kept < clusters, `the pan kept the markers of clusters still in view: ${kept} of ${clusters}`);
+    assert.equal(await markerTotal(page), inViewCount(pan.status), "the kept and new markers add up to the status line's total");
     measure(t, `redraw after a pan: ${pan.ms} ms (${pan.status})`);
     const back = await redraw(page, async () => {
       await page.mouse.move(cx - 200, cy - 80);
@@ -133,6 +152,8 @@ describe("the map on 1,000,000 incidents", { skip: !MILLION && "not the million 
         await page.mouse.move(cx, cy);
         await page.mouse.wheel(0, -120);
       });
+      // The new view is drawn while the animation still runs; the URL follows at its end.
+      await page.waitForFunction((w) => Number(/map=(\d+)/.exec(location.hash)?.[1]) !== w, was, { timeout: 10000 }).catch(() => {});
       zoom = await zoomOf();
       assert.ok(zoom > was, `the wheel zoomed in from ${was}: ${zoom}`);
       assert.ok(requests.n > n, `the wheel zoom to ${zoom} asked for the new view`);

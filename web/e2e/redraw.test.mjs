@@ -64,6 +64,9 @@ describe("how the map asks for its clusters", { skip: process.env.E2E_MODE && "s
     assert.ok(sent[0].zooming, "the zoom's request went out while Leaflet animated the zoom");
     assert.match(sent[0].url, new RegExp(`zoom=${zoom}(&|$)`));
     t.diagnostic(`wheel to request sent: ${Math.round(sent[0].at - t0)} ms`);
+    // The zoom's markers, staged hidden while the animation ran, are all shown.
+    assert.equal(await page.locator(".marker--staged").count(), 0, "no marker left staged (hidden)");
+    assert.ok((await page.locator(".leaflet-marker-icon").count()) > 0, "the zoom's markers are drawn");
 
     await page.waitForTimeout(500);
     n = (await clusters(page)).length;

@@ -9,7 +9,7 @@ import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { BASE, SHOTS, api, countFilter, launch, newPage, waitLoaded } from "./lib.mjs";
+import { BASE, SHOTS, api, countFilter, launch, launchCounting, newPage, waitLoaded } from "./lib.mjs";
 
 const LARGE = process.env.E2E_MODE === "large";
 const require = createRequire(import.meta.url);
@@ -57,10 +57,7 @@ async function playSteps(page, unit, steps) {
 describe("research tools on the seed incidents", { skip: LARGE && "large-data run" }, () => {
   let browser;
   let total;
-  before(async () => {
-    browser = await launch();
-    total = await countFilter("");
-  });
+  before(async () => ({ browser, total } = await launchCounting()));
   after(async () => browser?.close());
 
   test("timeline: bars per day, week, month and year add up, on a labelled axis", async () => {

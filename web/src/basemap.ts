@@ -7,6 +7,7 @@
  * a visible notice, and the attribution always names what is shown.
  */
 import L from "./leaflet-global";
+import { flatten } from "./flat";
 import { escapeHTML } from "./format";
 import { BASEMAP_COLOURS, tileURL, type MapConfig } from "./mapconfig";
 import { decodeTile, type MVTFeature, type MVTLayer } from "./mvt";
@@ -35,6 +36,8 @@ export class BuiltinBasemap extends L.GridLayer {
     super({ attribution: escapeHTML(attribution), maxZoom: 19, className: "basemap-builtin" });
     this.template = template;
     this.on("tileunload", (e: L.TileEvent) => this.aborts.get(e.tile)?.abort());
+    // Placed with a 2D transform: painted into their zoom level's layer, not a layer each (flat.ts).
+    this.on("tileloadstart", (e: L.TileEvent) => flatten(e.tile));
   }
 
   override createTile(coords: L.Coords, done: L.DoneCallback): HTMLElement {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { abbreviate, clustersURL, describeCluster, membersURL, parseClusters, segments, zoomOf } from "./clusters";
+import { abbreviate, clustersURL, describeCluster, membersURL, parseClusters, ringGradient, segments, zoomOf } from "./clusters";
+import { OTHER_COLOUR, eventColour } from "./palette";
 import { emptyFilter } from "./query";
 
 describe("clustersURL", () => {
@@ -58,5 +59,16 @@ describe("abbreviate and describeCluster", () => {
   it("writes counts short and in full", () => {
     expect([999, 1234, 45678, 1_000_000, 12_345_678].map(abbreviate)).toEqual(["999", "1.2k", "45k", "1M", "12M"]);
     expect(describeCluster(1500, { Riots: 500, Battles: 1000 })).toBe("1,500 incidents: Battles 1,000, Riots 500");
+  });
+});
+
+describe("ringGradient", () => {
+  it("gives each event type its share of the ring, in the legend's order", () => {
+    expect(ringGradient({ Riots: 1, Battles: 3 })).toBe(
+      `conic-gradient(${eventColour("Battles")} 0% 75%, ${eventColour("Riots")} 75% 100%)`,
+    );
+  });
+  it("is one colour for a cluster without types", () => {
+    expect(ringGradient({})).toBe(OTHER_COLOUR);
   });
 });

@@ -49,6 +49,7 @@ import { fetchMapConfig } from "./mapconfig";
 import { clusterName, incidentName, keepLegendOffSheets, makeOperable } from "./a11y";
 import { Selection } from "./select";
 import { currentView, onViewTarget, viewBBox, type View } from "./viewload";
+import { FlatMarker } from "./flat";
 
 /** Where the map starts when there is nothing to fit to: the seed incidents' region. */
 const DEFAULT_CENTRE: L.LatLngTuple = [30, 55];
@@ -162,7 +163,7 @@ function clusterMarker(f: ClusterFeature, at: L.LatLngTuple): L.Marker {
   const types = p.event_types ?? {};
   const size = donutSize(p.count);
   const title = describeCluster(p.count, types);
-  const m = L.marker(at, {
+  const m = new FlatMarker(at, {
     icon: L.divIcon({ html: buildDonut(p.count, types), className: "marker-cluster cluster", iconSize: [size, size] }),
     title,
     alt: title,
@@ -170,34 +171,109 @@ function clusterMarker(f: ClusterFeature, at: L.LatLngTuple): L.Marker {
     // Bigger clusters on top where neighbouring cells' clusters overlap.
     zIndexOffset: Math.round(1000 * Math.log10(Math.max(1, p.count))),
   });
-  m.on("click", () => void openCluster(f, at));
+  m.on("click", () => void openCluster(f, m.getLatLng()));
   makeOperable(m, clusterName(p.count, types));
   return m;
 }
 
-/** draw shows a clusters response: a donut per cluster, a dot per incident. */
-function draw(fc: ClusterCollection): void {
-  markers.clearLayers();
+/**
+ * The markers on the map by what they show (a cluster's id, zoom, count,
+ * mix and filter; an incident's id and filter): the next draw keeps those
+ * it shows again (a pan at the same zoom keeps most of them), so that only
+ * what changed is built and moved in the page.
+ */
+let shown = new Map<string, L.Marker>();
+
+/** singleMarker is the marker of one incident of a clusters response. */
+function singleMarker(f: ClusterFeature, at: L.LatLngTuple): L.Marker {
+  // title and alt are set as attributes, never parsed as HTML.
+  const title = f.properties.title ?? "incident";
+  const m = new FlatMarker(at, { icon: markerIcon(f.properties.event_type), title, alt: title, keyboard: true });
+  m.on("click", () => selectIncident(f.id));
+  research.marker(m, f.id);
+  makeOperable(m, incidentName(f.properties.title, f.properties.event_type, f.properties.occurred_start));
+  return m;
+}
+
+/** A feature of a clusters response made ready to draw. */
+interface ReadyFeature {
+  f: ClusterFeature;
+  key: string;
+  at: L.LatLngTuple;
+  /** Its share of the heat map's weight. */
+  weight: number;
+  /** Its marker, built ahead when none on the map shows it. */
+  marker: L.Marker | null;
+}
+
+/**
+ * prepare makes a clusters response ready to draw: where each feature goes
+ * and the markers of those not on the map, built while a zoom animation
+ * still runs so that draw only swaps them in.
+ */
+function prepare(fc: ClusterCollection): ReadyFeature[] {
   const centre = map.getCenter().lng;
-  const points: [number, number, number][] = [];
+  const zoom = typeof fc.zoom === "number" ? fc.zoom : zoomOf(map.getZoom());
+  const cql = buildCQL2(state.filter);
   let most = 1;
   for (const f of fc.features) most = Math.max(most, f.properties.count);
-  for (const f of fc.features) {
+  return fc.features.map((f) => {
     const [lon, lat] = f.geometry.coordinates;
     const at: L.LatLngTuple = [lat, nearLon(lon, centre)];
-    points.push([at[0], at[1], f.properties.count / most]);
-    if (f.properties.cluster) {
-      markers.addLayer(clusterMarker(f, at));
-      continue;
-    }
-    // title and alt are set as attributes, never parsed as HTML.
-    const title = f.properties.title ?? "incident";
-    const m = L.marker(at, { icon: markerIcon(f.properties.event_type), title, alt: title, keyboard: true });
-    m.on("click", () => selectIncident(f.id));
-    research.marker(m, f.id);
-    makeOperable(m, incidentName(f.properties.title, f.properties.event_type, f.properties.occurred_start));
-    markers.addLayer(m);
+    const p = f.properties;
+    const key = p.cluster ? `c${f.id}|${zoom}|${p.count}|${Object.values(p.event_types ?? {}).join(",")}|${cql}` : `i${f.id}|${cql}`;
+    const marker = shown.has(key) ? null : newMarker(f, at);
+    return { f, key, at, weight: f.properties.count / most, marker };
+  });
+}
+
+function newMarker(f: ClusterFeature, at: L.LatLngTuple): L.Marker {
+  return f.properties.cluster ? clusterMarker(f, at) : singleMarker(f, at);
+}
+
+/**
+ * stage puts the new markers of a prepared answer on the map, hidden
+ * (class marker--staged), while a zoom animation still runs: Leaflet's
+ * work of adding them is then done before they are due, and draw only
+ * shows them.
+ */
+function stage(ready: ReadyFeature[]): void {
+  if (!map.hasLayer(markers)) return;
+  for (const { marker } of ready) {
+    if (!marker) continue;
+    markers.addLayer(marker);
+    marker.getElement()?.classList.add("marker--staged");
   }
+}
+
+/** unstage takes the staged markers of an answer that will not be drawn off the map. */
+function unstage(ready: ReadyFeature[]): void {
+  for (const { marker } of ready) if (marker) markers.removeLayer(marker);
+}
+
+/** draw shows a clusters response (prepared, and maybe staged, ahead): a donut per cluster, a dot per incident. */
+function draw(ready: ReadyFeature[]): void {
+  const points: [number, number, number][] = [];
+  const next = new Map<string, L.Marker>();
+  const added: L.Marker[] = [];
+  for (const { f, key, at, weight, marker } of ready) {
+    points.push([at[0], at[1], weight]);
+    let m = shown.get(key);
+    if (m) {
+      shown.delete(key);
+      if (marker) markers.removeLayer(marker); // drawn meanwhile by another answer
+      const was = m.getLatLng();
+      if (was.lat !== at[0] || was.lng !== at[1]) m.setLatLng(at);
+    } else {
+      m = marker ?? newMarker(f, at);
+      if (!markers.hasLayer(m)) added.push(m);
+    }
+    next.set(key, m);
+  }
+  for (const m of shown.values()) markers.removeLayer(m);
+  for (const m of added) markers.addLayer(m);
+  for (const { marker } of ready) marker?.getElement()?.classList.remove("marker--staged");
+  shown = next;
   heatPoints = points;
   if (map.hasLayer(heat)) heat.setLatLngs(points);
 }
@@ -206,7 +282,7 @@ function draw(fc: ClusterCollection): void {
  * openCluster zooms in to where a cluster splits, or, when its incidents
  * share one place and never split, lists them in the side panel.
  */
-async function openCluster(f: ClusterFeature, at: L.LatLngTuple): Promise<void> {
+async function openCluster(f: ClusterFeature, at: L.LatLng): Promise<void> {
   const split = f.properties.expansion_zoom ?? -1;
   if (split >= 0) {
     map.setView(at, Math.max(split, map.getZoom() + 1));
@@ -325,10 +401,40 @@ function load(v: View): ViewLoad {
   return pending;
 }
 
-/** True while Leaflet animates a zoom: markers added then would sit at the old zoom's places. */
+/** True while Leaflet animates a zoom. */
 function zooming(): boolean {
   return (map as unknown as { _animatingZoom?: boolean })._animatingZoom === true;
 }
+
+/**
+ * How far into a zoom animation (ms) the new view's markers may replace
+ * the old ones. Leaflet sets the new zoom and pixel origin as its 250 ms
+ * animation starts, so markers added during it sit where they belong when
+ * it ends; its ease-out curve has covered about three quarters of the way
+ * after 100 ms, so from then on the new clusters are drawn as soon as their
+ * answer is in rather than after the animation. The heat map is redrawn
+ * only after it (its canvas is scaled by the animation).
+ */
+const ZOOM_DRAW_AFTER_MS = 100;
+/** When the current zoom animation started (performance.now()). */
+let zoomAnimAt = 0;
+
+/** zoomDrawable resolves when the view a zoom animates to may be drawn. */
+function zoomDrawable(): Promise<void> {
+  if (!zooming()) return Promise.resolve();
+  const left = map.hasLayer(markers) ? zoomAnimAt + ZOOM_DRAW_AFTER_MS - performance.now() : Infinity;
+  if (left <= 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = Number.isFinite(left) ? setTimeout(resolve, left) : undefined;
+    map.once("zoomend", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/** The URL of the clusters on the map (null: none, or not a view's own). */
+let drawnURL: string | null = null;
 
 /**
  * refresh loads and draws the incidents of a view (by default the one on
@@ -342,16 +448,24 @@ async function refresh(v: View = currentView(map), keepStatus = false): Promise<
   if (!keepStatus) setStatus("Loading incidents…");
   try {
     const fc = await l.answer;
-    if (zooming()) await new Promise((resolve) => map.once("zoomend", resolve));
     if (pending !== l) return;
+    const ready = prepare(fc);
+    stage(ready);
+    await zoomDrawable();
+    if (pending !== l) {
+      unstage(ready);
+      return;
+    }
     pending = null;
-    draw(fc);
+    drawnURL = l.url;
+    draw(ready);
     reportStatus(fc);
     research.drawn(fc);
     drawn(fc.numberMatched);
   } catch (err) {
     if (pending !== l) return;
     pending = null;
+    drawnURL = null; // the status line says the load failed: the next move asks again
     console.warn(err);
     setStatus(describeFailure(err), true);
     drawn(null);
@@ -981,7 +1095,7 @@ async function firstView(): Promise<void> {
     map.fitBounds(L.latLngBounds(corners), { padding: [40, 40], maxZoom: 8, animate: false });
     framing = false;
   }
-  draw(all);
+  draw(prepare(all));
   const inView = map.getBounds();
   if (!corners.every((c) => inView.contains(c))) {
     // The selection does not fit in one view: what is in view is the view's own answer.
@@ -1022,8 +1136,11 @@ async function start(): Promise<void> {
   map.on("moveend", () => {
     if (framing) return;
     replaceURL();
+    // A zoom's view is often drawn before its animation ends: no second load.
+    if (!pending && clustersURL(state.filter, viewBBox(map, currentView(map)), map.getZoom()) === drawnURL) return;
     void refresh();
   });
+  map.on("zoomanim", () => (zoomAnimAt = performance.now()));
   onViewTarget(map, (v) => void refresh(v));
   const first = firstView();
   fillPanel((await enumsP) ?? FALLBACK_ENUMS);

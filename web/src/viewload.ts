@@ -49,9 +49,12 @@ export function onViewTarget(map: L.Map, go: (v: View) => void): void {
   map.panBy = (offset: L.PointExpression, options?: L.PanOptions): L.Map => {
     const d = L.point(offset).round();
     if (options?.animate !== false && (d.x !== 0 || d.y !== 0)) {
-      // Leaflet rounds the offset and moves the view by exactly that.
+      // Leaflet rounds the offset, and the map pane's end position too (a
+      // drag can leave it between pixels): the view moves by that much.
+      const pane = L.DomUtil.getPosition(map.getPane("mapPane") as HTMLElement);
+      const shift = pane.subtract(pane.subtract(d).round());
       const px = map.getPixelBounds();
-      go({ px: L.bounds((px.min as L.Point).add(d), (px.max as L.Point).add(d)), zoom: map.getZoom() });
+      go({ px: L.bounds((px.min as L.Point).add(shift), (px.max as L.Point).add(shift)), zoom: map.getZoom() });
     }
     return panBy(offset, options);
   };
