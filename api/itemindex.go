@@ -585,6 +585,9 @@ func (m *mergeSource) next() (int32, bool) {
 // conditions.
 type indexPlan struct {
 	preds []indexPred
+	// newest is the order newest day first, ids ascending within a day
+	// (sortby=-occurred_start; itemnewest.go) instead of the default.
+	newest bool
 }
 
 // plan translates f into the conditions the index tests, or reports false
@@ -596,10 +599,20 @@ type indexPlan struct {
 // them on one property) of the indexed properties. The filter is read
 // through its expression tree (Filter.Expr), as the stores read it.
 func (ix *itemIndex) plan(f incidentmap.Filter) (indexPlan, bool) {
-	if !f.AsOf.IsZero() || f.Before != nil || !slices.Equal(f.Order(), incidentmap.Filter{}.Order()) {
+	var p indexPlan
+	switch order := f.Order(); {
+	case !f.AsOf.IsZero() || f.Before != nil:
+		return indexPlan{}, false
+	case slices.Equal(order, newestOrder):
+		if f.After != nil {
+			if _, _, ok := newestAfter(f.After); !ok {
+				return indexPlan{}, false
+			}
+		}
+		p.newest = true
+	case !slices.Equal(order, incidentmap.Filter{}.Order()):
 		return indexPlan{}, false
 	}
-	var p indexPlan
 	published := false
 	var walk func(e incidentmap.Expr) bool
 	walk = func(e incidentmap.Expr) bool {
@@ -789,6 +802,9 @@ func (ix *itemIndex) matches(p indexPlan, r int32) bool {
 // page returns the ranks of the page of p that starts after the cursor
 // (nil: at the start), at most limit of them, and whether more follow.
 func (ix *itemIndex) page(p indexPlan, after *incidentmap.Cursor, limit int) (ranks []int32, more bool) {
+	if p.newest {
+		return ix.pageNewest(p, after, limit)
+	}
 	from := 0
 	if after != nil {
 		from = ix.rankAfter(dayOf(after.OccurredStart), after.ID)

@@ -113,6 +113,8 @@ func benchIndexCases(box incidentmap.BBox) []struct {
 		{"bbox+event_type/l1000", incidentmap.Filter{Where: incidentmap.AllOf(incidentmap.InStrings("event_type", battles...), pub), BBox: &box, Limit: 1000}},
 		{"datetime/l1000", incidentmap.Filter{Where: pub, Interval: quarter, Limit: 1000}},
 		{"bbox+datetime/l1000", incidentmap.Filter{Where: pub, BBox: &box, Interval: quarter, Limit: 1000}},
+		{"bbox newest first/l1000", incidentmap.Filter{Where: pub, BBox: &box, Limit: 1000, SortBy: []incidentmap.SortKey{{Property: "occurred_start", Desc: true}}}},
+		{"event_type newest first/l1000", incidentmap.Filter{Where: incidentmap.AllOf(incidentmap.InStrings("event_type", battles...), pub), Limit: 1000, SortBy: []incidentmap.SortKey{{Property: "occurred_start", Desc: true}}}},
 	}
 }
 

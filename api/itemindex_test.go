@@ -160,6 +160,11 @@ func randomItemsQuery(r *mrand.Rand) string {
 	if r.IntN(4) == 0 {
 		q.Set("event_type", pick("Battles", "Riots", "Protests,Riots", "Strategic developments"))
 	}
+	if r.IntN(3) == 0 {
+		// The map's order, newest first, which the index answers too;
+		// the last is the store's.
+		q.Set("sortby", pick("-occurred_start", "-occurred_start", "-occurred_start,id", "-occurred_start,-id"))
+	}
 	if r.IntN(5) == 0 {
 		q.Set("country", pick("AFG", "IRQ,SYR", "PAK", "USA"))
 	}
@@ -350,6 +355,11 @@ func TestItemIndexPlan(t *testing.T) {
 		{"any status", incidentmap.Filter{}, false},
 		{"drafts too", incidentmap.Filter{Where: incidentmap.InStrings("status", "published", "draft")}, false},
 		{"sortby", incidentmap.Filter{Where: pub, SortBy: []incidentmap.SortKey{{Property: "id"}}}, false},
+		{"newest first", incidentmap.Filter{Where: pub, SortBy: []incidentmap.SortKey{{Property: "occurred_start", Desc: true}}}, true},
+		{"newest first after a cursor", incidentmap.Filter{Where: pub, SortBy: []incidentmap.SortKey{{Property: "occurred_start", Desc: true}},
+			After: incidentmap.CursorOf(&incidentmap.Incident{ID: "a"}, []incidentmap.SortKey{{Property: "occurred_start", Desc: true}})}, true},
+		{"newest first after a cursor of the default order", incidentmap.Filter{Where: pub, SortBy: []incidentmap.SortKey{{Property: "occurred_start", Desc: true}}, After: cur}, false},
+		{"newest first, ids descending", incidentmap.Filter{Where: pub, SortBy: []incidentmap.SortKey{{Property: "occurred_start", Desc: true}, {Property: "id", Desc: true}}}, false},
 		{"before a cursor", incidentmap.Filter{Where: pub, Before: cur}, false},
 		{"as_of", incidentmap.Filter{Where: pub, AsOf: time.Now()}, false},
 		{"a property not indexed", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("place_name = 'Kabul'"))}, false},

@@ -242,10 +242,10 @@ func (s *server) itemsFromIndex(c *gin.Context, q url.Values, f incidentmap.Filt
 	s.itemIx.served.Add(1)
 	p := page{returned: len(ranks)}
 	if len(ranks) > 0 {
-		p.first = ix.cursorAt(ranks[0])
+		p.first = ix.cursorOf(plan, ranks[0])
 	}
 	if more {
-		p.next = ix.cursorAt(ranks[len(ranks)-1])
+		p.next = ix.cursorOf(plan, ranks[len(ranks)-1])
 	}
 	counted := -1
 	if incidentmap.NeedsCount(f, p.next, s.matchedCap) {

@@ -1,0 +1,95 @@
+package api
+
+import (
+	"slices"
+	"time"
+
+	"github.com/incidentmap/incidentmap"
+)
+
+// newestOrder is sortby=-occurred_start as Filter.Order gives it: the
+// newest day first, ids ascending within a day. The map's list and table
+// ask for it; the index answers it as well as the default order.
+var newestOrder = []incidentmap.SortKey{{Property: "occurred_start", Desc: true}, {Property: "id"}}
+
+// newestAfter returns the day and id of a cursor taken in newestOrder, or
+// false when it holds no such position (the store then names the cursor).
+func newestAfter(c *incidentmap.Cursor) (day int32, id string, ok bool) {
+	vals, err := c.Values(newestOrder)
+	if err != nil || len(vals) != 2 {
+		return 0, "", false
+	}
+	t, isTime := vals[0].(time.Time)
+	id, isID := vals[1].(string)
+	return dayOf(t), id, isTime && isID
+}
+
+// pageNewest is page in newestOrder. Ranks hold the default order (day,
+// then id), so the walk takes the ranks in chunks from the newest end,
+// each chunk whole days, finds the chunk's matches in rank order with the
+// plan's cheapest source, and gives them a day at a time from the chunk's
+// newest day back; chunks double in size, so a walk restarts its source
+// O(log N) times and otherwise costs what the default order's does.
+func (ix *itemIndex) pageNewest(p indexPlan, after *incidentmap.Cursor, limit int) (ranks []int32, more bool) {
+	hi := ix.n // the ranks still to give are below hi
+	floorDay, floor := int32(0), 0
+	hasFloor := false
+	if after != nil {
+		day, id, ok := newestAfter(after)
+		if !ok {
+			return nil, false // plan refused such a cursor
+		}
+		// Left of the cursor: the rest of its day after its id, then the
+		// days before it.
+		hi = sortSearch(ix.n, func(r int) bool { return ix.starts[r] > day })
+		floorDay, floor, hasFloor = day, ix.rankAfter(day, id), true
+	}
+	ranks = make([]int32, 0, min(limit, 1024))
+	var chunk []int32
+	for w := 4096; hi > 0; w *= 2 {
+		lo := max(hi-w, 0)
+		first := ix.starts[lo]
+		lo = sortSearch(hi, func(r int) bool { return ix.starts[r] >= first }) // whole days
+		chunk = chunk[:0]
+		src := ix.source(p, lo)
+		for {
+			r, ok := src.next()
+			if !ok || int(r) >= hi {
+				break
+			}
+			if hasFloor && ix.starts[r] == floorDay && int(r) < floor {
+				continue
+			}
+			if ix.matches(p, r) {
+				chunk = append(chunk, r)
+			}
+		}
+		// The chunk's matches, newest day first, each day's in rank order.
+		for end := len(chunk); end > 0; {
+			day := ix.starts[chunk[end-1]]
+			start := end - 1
+			for start > 0 && ix.starts[chunk[start-1]] == day {
+				start--
+			}
+			for _, r := range chunk[start:end] {
+				if len(ranks) == limit {
+					return ranks, true
+				}
+				ranks = append(ranks, r)
+			}
+			end = start
+		}
+		hi = lo
+	}
+	return ranks, false
+}
+
+// cursorOf returns the position of rank r in the plan's order, as the
+// store writes it (incidentmap.CursorOf).
+func (ix *itemIndex) cursorOf(p indexPlan, r int32) *incidentmap.Cursor {
+	if !p.newest {
+		return ix.cursorAt(r)
+	}
+	inc := &incidentmap.Incident{ID: ix.ids.get(int(r)), OccurredStart: time.Unix(int64(ix.starts[r])*86400, 0).UTC()}
+	return incidentmap.CursorOf(inc, slices.Clone(newestOrder))
+}
