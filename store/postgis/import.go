@@ -172,8 +172,8 @@ func (s *Store) bulkLoad(ctx context.Context, tx pgx.Tx, next func() (incidentma
 				return err
 			}
 		}
-		rows, err := encodeItems(items, now, actor)
-		if err != nil {
+		rows := pipe.buffer()
+		if err := encodeItems(rows, items, now, actor); err != nil {
 			return err
 		}
 		if err := pipe.send(ctx, tx, rows); err != nil {
@@ -242,18 +242,17 @@ func collectDefs(ctx context.Context, tx pgx.Tx, query string) ([]namedDef, erro
 	})
 }
 
-// encodeItems encodes the items of a batch with their revisions; an
-// error names the item's line.
-func encodeItems(items []incidentmap.ImportItem, now time.Time, actor string) (*copyBatchRows, error) {
+// encodeItems encodes the items of a batch with their revisions into
+// rows; an error names the item's line.
+func encodeItems(rows *copyBatchRows, items []incidentmap.ImportItem, now time.Time, actor string) error {
 	incs := make([]*incidentmap.Incident, len(items))
 	for i, item := range items {
 		incs[i] = item.Incident
 	}
-	rows, bad, err := encodeBatch(incs, now, actor, true)
-	if err != nil {
-		return nil, upsert.AtLine(items[bad].Line, err)
+	if bad, err := encodeBatch(rows, incs, now, actor, true); err != nil {
+		return upsert.AtLine(items[bad].Line, err)
 	}
-	return rows, nil
+	return nil
 }
 
 // copyPipe copies one batch at a time in a goroutine, while the caller
@@ -262,15 +261,27 @@ func encodeItems(items []incidentmap.ImportItem, now time.Time, actor string) (*
 // decoder idle while the server worked; now the decoding and the server's
 // work overlap. The transaction is used by one goroutine at a time: the
 // caller touches it only after wait.
+// The pipe hands out two buffers in turn: the caller fills one while the
+// other is copied.
 type copyPipe struct {
-	done chan error // of the batch in flight
+	done            chan error // of the batch in flight
+	inFlight, spare *copyBatchRows
 }
 
-// send waits for the batch in flight, then starts copying rows.
+// buffer returns rows to fill for the next send: not the batch in flight.
+func (p *copyPipe) buffer() *copyBatchRows {
+	if p.spare == nil {
+		p.spare = new(copyBatchRows)
+	}
+	return p.spare
+}
+
+// send waits for the batch in flight, then starts copying rows (from buffer).
 func (p *copyPipe) send(ctx context.Context, tx pgx.Tx, rows *copyBatchRows) error {
 	if err := p.wait(); err != nil {
 		return err
 	}
+	p.spare, p.inFlight = p.inFlight, rows
 	p.done = make(chan error, 1)
 	go func() { p.done <- rows.copy(ctx, tx) }()
 	return nil
@@ -292,8 +303,8 @@ func copyRows(ctx context.Context, tx pgx.Tx, incs []*incidentmap.Incident, now 
 	if len(incs) == 0 {
 		return nil
 	}
-	rows, _, err := encodeBatch(incs, now, incidentmap.ActorFrom(ctx), false)
-	if err != nil {
+	var rows copyBatchRows
+	if _, err := encodeBatch(&rows, incs, now, incidentmap.ActorFrom(ctx), false); err != nil {
 		return err
 	}
 	return rows.copy(ctx, tx)
