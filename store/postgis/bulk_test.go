@@ -82,6 +82,9 @@ func TestBulkLoad(t *testing.T) {
 		{name: "external id repeated", repeat: func(incs []*incidentmap.Incident) {
 			incs[2].ExternalIDs, incs[n-1].ExternalIDs = []string{"x:a", "x:b"}, []string{"x:c", "x:b"}
 		}, wantErr: fmt.Sprintf("line %d: its id or an external id repeats an earlier line of this import", n+1)},
+		{name: "external id given twice in one item", repeat: func(incs []*incidentmap.Incident) {
+			incs[n-1].ExternalIDs = []string{"x:c", "x:c"}
+		}, wantErr: fmt.Sprintf(`line %d: external id "x:c" is given twice`, n+1)},
 		{name: "fatalities beyond integer", repeat: func(incs []*incidentmap.Incident) {
 			big := int64(math.MaxInt32) + 1 // not a constant, so that 32-bit builds compile
 			fatalities := int(big)
@@ -194,4 +197,54 @@ func BenchmarkBulkLoad(b *testing.B) {
 		}
 		return err
 	})
+}
+
+// TestRepeatedKey checks what a bulk load says of a batch in which keySet
+// saw a key again: the first item that repeats a key of the tables, of an
+// earlier item of the batch or of its own, and nothing when no key
+// repeats (two keys that shared a hash).
+func TestRepeatedKey(t *testing.T) {
+	testDSN(t)
+	s, _ := openBulk(t)
+	stored := storetest.Synthetic(3, 5)
+	stored[1].ExternalIDs = []string{"x:stored"}
+	if _, err := s.UpsertIncidents(context.Background(), storetest.Items(stored...), incidentmap.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	inc := func(id string, externalIDs ...string) *incidentmap.Incident {
+		i := storetest.NewIncident(id, 1, 1, "2020-01-01")
+		i.ExternalIDs = externalIDs
+		return i
+	}
+	tests := []struct {
+		name    string
+		batch   []*incidentmap.Incident
+		wantErr string
+	}{
+		{"no key repeats", []*incidentmap.Incident{inc("a", "x:a"), inc("b")}, ""},
+		{"id of the table", []*incidentmap.Incident{inc("a"), inc(stored[2].ID)},
+			"line 3: its id or an external id repeats an earlier line of this import"},
+		{"external id of the table", []*incidentmap.Incident{inc("a"), inc("b", "x:b", "x:stored")},
+			"line 3: its id or an external id repeats an earlier line of this import"},
+		{"id of the batch", []*incidentmap.Incident{inc("a"), inc("b"), inc("a")}, "line 4: id a repeats line 2"},
+		{"external id given twice in one item", []*incidentmap.Incident{inc("a"), inc("b", "x:1", "x:2", "x:1")},
+			`line 3: external id "x:1" is given twice`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var items []incidentmap.ImportItem
+			next := storetest.Items(tt.batch...)
+			for {
+				item, err := next()
+				if err != nil {
+					break
+				}
+				items = append(items, item)
+			}
+			err := s.RepeatedKey(context.Background(), items)
+			if got := incidentmap.ErrorMessage(err); got != tt.wantErr {
+				t.Errorf("error %q (%v), want %q", got, err, tt.wantErr)
+			}
+		})
+	}
 }

@@ -56,21 +56,19 @@ type copyBatchRows struct {
 	incidents, externalIDs, revisions copyData
 }
 
-// encodeBatch encodes incs, stamped as version 1 written at now by actor,
-// with their revisions when revisions is set. An error names the incident
-// and bad is its index.
-func encodeBatch(incs []*incidentmap.Incident, now time.Time, actor string, revisions bool) (rows *copyBatchRows, bad int, err error) {
-	var b copyBatchRows
+// encodeBatch encodes incs into b, over what it held (its buffers are
+// reused: a bulk load encodes a hundred batches of a few MB each), stamped
+// as version 1 written at now by actor, with their revisions when
+// revisions is set. An error names the incident and bad is its index.
+func encodeBatch(b *copyBatchRows, incs []*incidentmap.Incident, now time.Time, actor string, revisions bool) (bad int, err error) {
 	b.incidents.start()
 	b.externalIDs.start()
-	if revisions {
-		b.revisions.start()
-	}
+	b.revisions.start()
 	var shared copyData // title … status of one incident: 24 columns
 	for i, inc := range incs {
 		shared.buf = shared.buf[:0]
 		if err := shared.incidentColumns(inc); err != nil {
-			return nil, i, fmt.Errorf("encode incident %s: %w", inc.ID, err)
+			return i, fmt.Errorf("encode incident %s: %w", inc.ID, err)
 		}
 		b.incidents.row(len(incidentColumns()))
 		b.incidents.text(inc.ID)
@@ -97,7 +95,7 @@ func encodeBatch(incs []*incidentmap.Incident, now time.Time, actor string, revi
 			b.revisions.timestamptz(now)
 		}
 	}
-	return &b, -1, nil
+	return -1, nil
 }
 
 // copy sends the rows: the incidents, their external ids, and the
@@ -124,7 +122,11 @@ type copyData struct {
 // copyHeader is the signature of the binary format, no flags, no extension.
 const copyHeader = "PGCOPY\n\xff\r\n\x00" + "\x00\x00\x00\x00" + "\x00\x00\x00\x00"
 
-func (d *copyData) start() { d.buf = append(d.buf[:0], copyHeader...) }
+// start empties d (keeping its buffer) and writes the header.
+func (d *copyData) start() {
+	d.buf = append(d.buf[:0], copyHeader...)
+	d.rows = 0
+}
 
 // copy sends the rows to the server, if there are any.
 func (d *copyData) copy(ctx context.Context, tx pgx.Tx, statement string) error {

@@ -2,7 +2,6 @@ package postgis
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -102,19 +101,24 @@ const bumpDataVersion = `UPDATE data_version SET seq = seq + $1, incidents = inc
 
 // selectBulkConstraints lists the constraints that a bulk load drops and
 // adds again after the load, where checking them row by row costs more
-// than checking them once (server CPU-s of 1M rows under load): the
-// foreign key of the external ids to incidents (checked per row it took
-// most of the server's time, 1 s of every 10,000 rows; added after, 1.3
-// CPU-s), their UNIQUE (incident_id, ord) (2.1 s; 0.8 s after) and the
-// primary key of the revisions (2 s; 0.5 s after). None of them can fail
-// in a load: ord is a position in a list, the incidents' ids are unique
-// by their primary key and the revisions' seq is an identity. The keys
-// that an item may repeat, the incidents' ids and the external ids, stay
-// on, so that a load names the line that repeats one.
+// than checking them once (server CPU-s of 1M rows): the foreign key of
+// the external ids to incidents (checked per row it took most of the
+// server's time, 1 s of every 10,000 rows; added after, 1.3 CPU-s), their
+// UNIQUE (incident_id, ord) (2.1 s; 0.8 s after), the primary key of the
+// revisions (2 s; 0.5 s after), and the primary keys of the incidents and
+// the external ids (3.5 and 2.6 CPU-s in the COPY; built after, by
+// parallel workers, about 1 each). None of them can fail in a load: ord is
+// a position in a list, the revisions' seq is an identity, and the load
+// itself refuses an item that repeats an id or an external id (keySet,
+// repeatedKey). Foreign keys that point at these tables are listed too,
+// as the primary keys they rest on cannot be dropped under them; they come
+// first, so that they are dropped first and added last.
 const selectBulkConstraints = `SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint
-	WHERE (conrelid = 'incident_external_ids'::regclass AND contype IN ('f', 'u'))
+	WHERE (conrelid = 'incidents'::regclass AND contype = 'p')
+	   OR (conrelid = 'incident_external_ids'::regclass AND contype IN ('p', 'f', 'u'))
 	   OR (conrelid = 'incident_revisions'::regclass AND contype = 'p')
-	ORDER BY conrelid, conname`
+	   OR (contype = 'f' AND confrelid IN ('incidents'::regclass, 'incident_external_ids'::regclass))
+	ORDER BY contype <> 'f', conrelid, conname`
 
 // bulkMaintenanceWorkMem is the maintenance_work_mem of a bulk load's
 // transaction, so that the index builds after the load sort in memory.
@@ -123,7 +127,9 @@ const bulkMaintenanceWorkMem = `SET LOCAL maintenance_work_mem = '256MB'`
 // bulkLoad writes the items into an empty store: it drops the secondary
 // indexes and the constraints of selectBulkConstraints and turns off the
 // revision and data-version triggers, copies batches of items, their
-// external ids and their revisions with COPY, then turns the triggers on,
+// external ids and their revisions with COPY (a batch that may repeat a
+// key, by the hashes of keySet, is first checked against the rows), then
+// turns the triggers on,
 // bumps the data version, builds the indexes, adds the constraints and
 // analyzes the incidents, all inside the transaction. The rows,
 // revisions and data version are those that copying with the triggers on
@@ -155,13 +161,22 @@ func (s *Store) bulkLoad(ctx context.Context, tx pgx.Tx, next func() (incidentma
 	actor := incidentmap.ActorFrom(ctx)
 	batches, span := 0, 0
 	var pipe copyPipe
+	keys := newKeySet()
 	err = upsert.Batches(ctx, next, bulkBatch, opt.Progress, func(items []incidentmap.ImportItem) error {
-		items = slices.Clone(items) // Batches reuses its buffer; the pipe keeps these
-		rows, err := encodeItems(items, now, actor)
-		if err != nil {
+		if keys.addItems(items) {
+			// Some key may repeat: look for it once what came before is in.
+			if err := pipe.wait(); err != nil {
+				return err
+			}
+			if err := repeatedKey(ctx, tx, items); err != nil {
+				return err
+			}
+		}
+		rows := pipe.buffer()
+		if err := encodeItems(rows, items, now, actor); err != nil {
 			return err
 		}
-		if err := pipe.send(ctx, tx, items, rows); err != nil {
+		if err := pipe.send(ctx, tx, rows); err != nil {
 			return err
 		}
 		for _, item := range items {
@@ -193,18 +208,26 @@ func (s *Store) bulkLoad(ctx context.Context, tx pgx.Tx, next func() (incidentma
 			return res, fmt.Errorf("create index %s: %w", i.name, err)
 		}
 	}
-	for _, c := range constraints {
+	for _, c := range slices.Backward(constraints) { // keys before the foreign keys on them
 		if _, err := tx.Exec(ctx, `ALTER TABLE `+c.table+` ADD CONSTRAINT `+pgx.Identifier{c.name}.Sanitize()+` `+c.def); err != nil {
 			return res, fmt.Errorf("add constraint %s: %w", c.name, err)
 		}
 	}
-	// The revisions are left to autovacuum (ANALYZE took 1 of 2.2 CPU-s
-	// for them); what is read next is the incidents.
-	if _, err := tx.Exec(ctx, `ANALYZE incidents, incident_external_ids`); err != nil {
+	if _, err := tx.Exec(ctx, bulkAnalyze); err != nil {
 		return res, fmt.Errorf("analyze: %w", err)
 	}
 	return res, nil
 }
+
+// bulkAnalyze gives the planner the statistics of a bulk load before it
+// commits: those of the columns that requests filter, sort or group by
+// most, and that have an index (1M rows: 0.5 CPU-s against 0.9–1.3 for
+// every column). The other columns, and the revisions (ANALYZE took 1 of
+// 2.2 CPU-s for them), are left to autovacuum, whose threshold an ANALYZE
+// of some columns does not reset, so that it analyzes the whole tables
+// soon after the commit.
+const bulkAnalyze = `ANALYZE incidents (id, occurred_start, occurred_end, location, country, event_type,
+	sub_event_type, target_type, target_country, status), incident_external_ids`
 
 // namedDef is an index or a constraint: its table (as regclass prints it,
 // quoted where needed), its name and its definition.
@@ -219,36 +242,17 @@ func collectDefs(ctx context.Context, tx pgx.Tx, query string) ([]namedDef, erro
 	})
 }
 
-// encodeItems encodes the items of a batch with their revisions; an
-// error names the item's line.
-func encodeItems(items []incidentmap.ImportItem, now time.Time, actor string) (*copyBatchRows, error) {
+// encodeItems encodes the items of a batch with their revisions into
+// rows; an error names the item's line.
+func encodeItems(rows *copyBatchRows, items []incidentmap.ImportItem, now time.Time, actor string) error {
 	incs := make([]*incidentmap.Incident, len(items))
 	for i, item := range items {
 		incs[i] = item.Incident
 	}
-	rows, bad, err := encodeBatch(incs, now, actor, true)
-	if err != nil {
-		return nil, upsert.AtLine(items[bad].Line, err)
+	if bad, err := encodeBatch(rows, incs, now, actor, true); err != nil {
+		return upsert.AtLine(items[bad].Line, err)
 	}
-	return rows, nil
-}
-
-// copyBatch copies the rows of a batch of new items under a savepoint;
-// when a unique key refuses one, it rolls back to the savepoint and names
-// the first item that repeats a key.
-func copyBatch(ctx context.Context, tx pgx.Tx, items []incidentmap.ImportItem, rows *copyBatchRows) error {
-	sp, err := tx.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("savepoint: %w", err)
-	}
-	if err = rows.copy(ctx, sp); err == nil {
-		return sp.Commit(ctx)
-	}
-	sp.Rollback(ctx)
-	if !isUniqueViolation(err) {
-		return err
-	}
-	return repeatedKey(ctx, tx, items)
+	return nil
 }
 
 // copyPipe copies one batch at a time in a goroutine, while the caller
@@ -257,17 +261,29 @@ func copyBatch(ctx context.Context, tx pgx.Tx, items []incidentmap.ImportItem, r
 // decoder idle while the server worked; now the decoding and the server's
 // work overlap. The transaction is used by one goroutine at a time: the
 // caller touches it only after wait.
+// The pipe hands out two buffers in turn: the caller fills one while the
+// other is copied.
 type copyPipe struct {
-	done chan error // of the batch in flight
+	done            chan error // of the batch in flight
+	inFlight, spare *copyBatchRows
 }
 
-// send waits for the batch in flight, then starts copying rows of items.
-func (p *copyPipe) send(ctx context.Context, tx pgx.Tx, items []incidentmap.ImportItem, rows *copyBatchRows) error {
+// buffer returns rows to fill for the next send: not the batch in flight.
+func (p *copyPipe) buffer() *copyBatchRows {
+	if p.spare == nil {
+		p.spare = new(copyBatchRows)
+	}
+	return p.spare
+}
+
+// send waits for the batch in flight, then starts copying rows (from buffer).
+func (p *copyPipe) send(ctx context.Context, tx pgx.Tx, rows *copyBatchRows) error {
 	if err := p.wait(); err != nil {
 		return err
 	}
+	p.spare, p.inFlight = p.inFlight, rows
 	p.done = make(chan error, 1)
-	go func() { p.done <- copyBatch(ctx, tx, items, rows) }()
+	go func() { p.done <- rows.copy(ctx, tx) }()
 	return nil
 }
 
@@ -287,8 +303,8 @@ func copyRows(ctx context.Context, tx pgx.Tx, incs []*incidentmap.Incident, now 
 	if len(incs) == 0 {
 		return nil
 	}
-	rows, _, err := encodeBatch(incs, now, incidentmap.ActorFrom(ctx), false)
-	if err != nil {
+	var rows copyBatchRows
+	if _, err := encodeBatch(&rows, incs, now, incidentmap.ActorFrom(ctx), false); err != nil {
 		return err
 	}
 	return rows.copy(ctx, tx)
@@ -312,26 +328,59 @@ func copyExternalIDs(ctx context.Context, tx pgx.Tx, incs []*incidentmap.Inciden
 	return nil
 }
 
-// repeatedKey finds the first item of a batch whose id or external id an
-// earlier item took, in this batch or in the table.
+// addItems adds the ids and external ids of a batch and reports whether
+// one of them may repeat a key taken before.
+func (s *keySet) addItems(items []incidentmap.ImportItem) bool {
+	seen := false
+	for _, item := range items {
+		seen = s.addID(item.Incident.ID) || seen
+		for _, x := range item.Incident.ExternalIDs {
+			seen = s.addExternalID(x) || seen
+		}
+	}
+	return seen
+}
+
+// selectTaken reads which of the ids ($1) and external ids ($2) the load
+// has copied, prefixed "i" and "x". The tables have no index on them
+// during a load: each is read once, which the load does only when keySet
+// says that a key may repeat.
+const selectTaken = `SELECT 'i' || id FROM incidents WHERE id IN (SELECT unnest($1::text[]))
+	UNION ALL SELECT 'x' || external_id FROM incident_external_ids WHERE external_id IN (SELECT unnest($2::text[]))`
+
+// repeatedKey finds the first item of a batch that repeats an id or
+// external id of an earlier item, in this batch or in the tables, or of
+// its own; nil when none does (two keys shared a hash).
 func repeatedKey(ctx context.Context, tx pgx.Tx, items []incidentmap.ImportItem) error {
-	const taken = `SELECT EXISTS (SELECT 1 FROM incidents WHERE id = $1)
-		OR EXISTS (SELECT 1 FROM incident_external_ids WHERE external_id = ANY($2))`
 	var p upsert.Planner // with nothing found, it catches repeats within the batch
 	if _, _, err := p.Plan(items, nil); err != nil {
 		return err
 	}
+	ids, externalIDs := upsert.Keys(items)
+	rows, _ := tx.Query(ctx, selectTaken, ids, nonNil(externalIDs))
+	found, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return fmt.Errorf("find the repeated key: %w", err)
+	}
+	taken := make(map[string]bool, len(found))
+	for _, k := range found {
+		taken[k] = true
+	}
 	for _, item := range items {
 		inc := item.Incident
-		var exists bool
-		if err := tx.QueryRow(ctx, taken, inc.ID, nonNil(inc.ExternalIDs)).Scan(&exists); err != nil {
-			return fmt.Errorf("find the repeated key: %w", err)
+		repeats := taken["i"+inc.ID]
+		for i, x := range inc.ExternalIDs {
+			if slices.Contains(inc.ExternalIDs[:i], x) {
+				return upsert.AtLine(item.Line, &incidentmap.Error{Code: incidentmap.ECONFLICT, Param: "file",
+					Message: fmt.Sprintf("external id %q is given twice", x)})
+			}
+			repeats = repeats || taken["x"+x]
 		}
-		if exists {
+		if repeats {
 			return upsert.Repeat(item.Line, "its id or an external id")
 		}
 	}
-	return errors.New("a unique key refused a batch, but no item repeats a key")
+	return nil
 }
 
 // selectMatches reads the incidents that have one of the ids or hold one of
