@@ -586,8 +586,10 @@ func (m *mergeSource) next() (int32, bool) {
 type indexPlan struct {
 	preds []indexPred
 	// newest is the order newest day first, ids ascending within a day
-	// (sortby=-occurred_start; itemnewest.go) instead of the default.
-	newest bool
+	// (sortby=-occurred_start; itemnewest.go) instead of the default;
+	// reversed, with newest, the default order backwards, ids descending
+	// too (sortby=-occurred_start,-id, the map's table).
+	newest, reversed bool
 }
 
 // plan translates f into the conditions the index tests, or reports false
@@ -603,13 +605,13 @@ func (ix *itemIndex) plan(f incidentmap.Filter) (indexPlan, bool) {
 	switch order := f.Order(); {
 	case !f.AsOf.IsZero() || f.Before != nil:
 		return indexPlan{}, false
-	case slices.Equal(order, newestOrder):
+	case slices.Equal(order, newestOrder), slices.Equal(order, reversedOrder):
+		p.newest, p.reversed = true, slices.Equal(order, reversedOrder)
 		if f.After != nil {
-			if _, _, ok := newestAfter(f.After); !ok {
+			if _, _, ok := newestAfter(f.After, order); !ok {
 				return indexPlan{}, false
 			}
 		}
-		p.newest = true
 	case !slices.Equal(order, incidentmap.Filter{}.Order()):
 		return indexPlan{}, false
 	}

@@ -161,9 +161,9 @@ func randomItemsQuery(r *mrand.Rand) string {
 		q.Set("event_type", pick("Battles", "Riots", "Protests,Riots", "Strategic developments"))
 	}
 	if r.IntN(3) == 0 {
-		// The map's order, newest first, which the index answers too;
+		// The map's orders, newest first, which the index answers too;
 		// the last is the store's.
-		q.Set("sortby", pick("-occurred_start", "-occurred_start", "-occurred_start,id", "-occurred_start,-id"))
+		q.Set("sortby", pick("-occurred_start", "-occurred_start,id", "-occurred_start,-id", "-occurred_start,-id", "-occurred_start,country"))
 	}
 	if r.IntN(5) == 0 {
 		q.Set("country", pick("AFG", "IRQ,SYR", "PAK", "USA"))
@@ -359,7 +359,8 @@ func TestItemIndexPlan(t *testing.T) {
 		{"newest first after a cursor", incidentmap.Filter{Where: pub, SortBy: []incidentmap.SortKey{{Property: "occurred_start", Desc: true}},
 			After: incidentmap.CursorOf(&incidentmap.Incident{ID: "a"}, []incidentmap.SortKey{{Property: "occurred_start", Desc: true}})}, true},
 		{"newest first after a cursor of the default order", incidentmap.Filter{Where: pub, SortBy: []incidentmap.SortKey{{Property: "occurred_start", Desc: true}}, After: cur}, false},
-		{"newest first, ids descending", incidentmap.Filter{Where: pub, SortBy: []incidentmap.SortKey{{Property: "occurred_start", Desc: true}, {Property: "id", Desc: true}}}, false},
+		{"newest first, ids descending", incidentmap.Filter{Where: pub, SortBy: []incidentmap.SortKey{{Property: "occurred_start", Desc: true}, {Property: "id", Desc: true}}}, true},
+		{"newest first, then by country", incidentmap.Filter{Where: pub, SortBy: []incidentmap.SortKey{{Property: "occurred_start", Desc: true}, {Property: "country"}}}, false},
 		{"before a cursor", incidentmap.Filter{Where: pub, Before: cur}, false},
 		{"as_of", incidentmap.Filter{Where: pub, AsOf: time.Now()}, false},
 		{"a property not indexed", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("place_name = 'Kabul'"))}, false},

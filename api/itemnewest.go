@@ -12,10 +12,24 @@ import (
 // ask for it; the index answers it as well as the default order.
 var newestOrder = []incidentmap.SortKey{{Property: "occurred_start", Desc: true}, {Property: "id"}}
 
-// newestAfter returns the day and id of a cursor taken in newestOrder, or
-// false when it holds no such position (the store then names the cursor).
-func newestAfter(c *incidentmap.Cursor) (day int32, id string, ok bool) {
-	vals, err := c.Values(newestOrder)
+// reversedOrder is the default order backwards (sortby=-occurred_start,-id,
+// which the map's table asks for): the same walk, each day's ids
+// descending too.
+var reversedOrder = []incidentmap.SortKey{{Property: "occurred_start", Desc: true}, {Property: "id", Desc: true}}
+
+// orderOf returns the sort order of a newest-first plan.
+func (p indexPlan) orderOf() []incidentmap.SortKey {
+	if p.reversed {
+		return reversedOrder
+	}
+	return newestOrder
+}
+
+// newestAfter returns the day and id of a cursor taken in order
+// (newestOrder or reversedOrder), or false when it holds no such position
+// (the store then names the cursor).
+func newestAfter(c *incidentmap.Cursor, order []incidentmap.SortKey) (day int32, id string, ok bool) {
+	vals, err := c.Values(order)
 	if err != nil || len(vals) != 2 {
 		return 0, "", false
 	}
@@ -35,14 +49,22 @@ func (ix *itemIndex) pageNewest(p indexPlan, after *incidentmap.Cursor, limit in
 	floorDay, floor := int32(0), 0
 	hasFloor := false
 	if after != nil {
-		day, id, ok := newestAfter(after)
+		day, id, ok := newestAfter(after, p.orderOf())
 		if !ok {
 			return nil, false // plan refused such a cursor
 		}
-		// Left of the cursor: the rest of its day after its id, then the
-		// days before it.
-		hi = sortSearch(ix.n, func(r int) bool { return ix.starts[r] > day })
-		floorDay, floor, hasFloor = day, ix.rankAfter(day, id), true
+		if p.reversed {
+			// Left of the cursor: every rank before its position.
+			hi = ix.rankAfter(day, id)
+			if hi > 0 && ix.starts[hi-1] == day && ix.ids.get(hi-1) == id {
+				hi--
+			}
+		} else {
+			// Left of the cursor: the rest of its day after its id,
+			// then the days before it.
+			hi = sortSearch(ix.n, func(r int) bool { return ix.starts[r] > day })
+			floorDay, floor, hasFloor = day, ix.rankAfter(day, id), true
+		}
 	}
 	ranks = make([]int32, 0, min(limit, 1024))
 	var chunk []int32
@@ -63,6 +85,16 @@ func (ix *itemIndex) pageNewest(p indexPlan, after *incidentmap.Cursor, limit in
 			if ix.matches(p, r) {
 				chunk = append(chunk, r)
 			}
+		}
+		if p.reversed { // the chunk's matches backwards
+			for _, r := range slices.Backward(chunk) {
+				if len(ranks) == limit {
+					return ranks, true
+				}
+				ranks = append(ranks, r)
+			}
+			hi = lo
+			continue
 		}
 		// The chunk's matches, newest day first, each day's in rank order.
 		for end := len(chunk); end > 0; {
@@ -91,5 +123,5 @@ func (ix *itemIndex) cursorOf(p indexPlan, r int32) *incidentmap.Cursor {
 		return ix.cursorAt(r)
 	}
 	inc := &incidentmap.Incident{ID: ix.ids.get(int(r)), OccurredStart: time.Unix(int64(ix.starts[r])*86400, 0).UTC()}
-	return incidentmap.CursorOf(inc, slices.Clone(newestOrder))
+	return incidentmap.CursorOf(inc, slices.Clone(p.orderOf()))
 }
