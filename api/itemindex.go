@@ -154,13 +154,8 @@ func newItemIndexRows(version string, scan func(func(incidentmap.PointRow) error
 		lons, lats = append(lons, p.Lon), append(lats, p.Lat)
 		versions = append(versions, int32(min(p.Version, math.MaxInt32)))
 		updated = append(updated, p.UpdatedAt.UnixNano())
-		fat := int32(noFatalities)
-		if p.Fatalities != nil {
-			if *p.Fatalities > math.MaxInt32 || *p.Fatalities < 0 {
-				fatalitiesExact = false
-			}
-			fat = int32(min(max(*p.Fatalities, 0), math.MaxInt32))
-		}
+		fat, exact := fatalityCode(p.Fatalities)
+		fatalitiesExact = fatalitiesExact && exact
 		fatalities = append(fatalities, fat)
 		for i := range indexedProps {
 			v := indexedValue(&p, i)
@@ -404,6 +399,17 @@ func (p inPred) candidates(ix *itemIndex, from int) (rankSource, int) {
 // noFatalities marks unknown fatalities in itemIndex.fatalities, as in
 // pointSet.fatalities.
 const noFatalities = -1
+
+// fatalityCode returns the column value of fatalities n (noFatalities when
+// unknown), one encoding for the item index and the tile sets, which share
+// the column, and whether it is n itself: false for a value below 0 or
+// beyond an int32, which is clamped.
+func fatalityCode(n *int) (int32, bool) {
+	if n == nil {
+		return noFatalities, true
+	}
+	return int32(min(max(*n, 0), math.MaxInt32)), *n >= 0 && *n <= math.MaxInt32
+}
 
 // fatalitiesPred holds when the incident's fatalities are known and pass
 // a comparison — op one of = <> < <= > >= with x, "between" x and hi, or

@@ -56,7 +56,7 @@ func (ix *itemIndex) pageNewest(p indexPlan, after *incidentmap.Cursor, limit in
 		if p.reversed {
 			// Left of the cursor: every rank before its position.
 			hi = ix.rankAfter(day, id)
-			if hi > 0 && ix.starts[hi-1] == day && ix.ids.get(hi-1) == id {
+			if hi > 0 && ix.starts[hi-1] == day && string(ix.ids.bytes(hi-1)) == id {
 				hi--
 			}
 		} else {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -18,7 +19,7 @@ func (t *tileIndexes) buildFilteredSet(ctx context.Context, f incidentmap.Filter
 	ps := t.published
 	t.mu.Unlock()
 	start := time.Now()
-	set, ok, err := filterPublished(ctx, ps, f, version, t.maxFiltered)
+	set, ok, err := filterPublished(ps, f, version, t.maxFiltered)
 	if ok {
 		t.fromMemory.Add(1)
 		if err == nil {
@@ -38,7 +39,7 @@ func (t *tileIndexes) buildFilteredSet(ctx context.Context, f incidentmap.Filter
 // of its own scan, or the index does not answer f (itemIndex.plan). The
 // set is the one a scan of the store with f would give, its rows in the
 // order of ranks, sharing ps's distinct titles and country names.
-func filterPublished(ctx context.Context, ps *pointSet, f incidentmap.Filter, version string, limit int) (*pointSet, bool, error) {
+func filterPublished(ps *pointSet, f incidentmap.Filter, version string, limit int) (*pointSet, bool, error) {
 	if ps == nil || ps.items == nil || ps.version != version || ps.items.version != version {
 		return nil, false, nil
 	}
@@ -47,21 +48,9 @@ func filterPublished(ctx context.Context, ps *pointSet, f incidentmap.Filter, ve
 	if !ok {
 		return nil, false, nil
 	}
-	var ranks []int32
-	src := ix.source(plan, 0)
-	for i := 0; ; i++ {
-		if i%(1<<16) == 0 && ctx.Err() != nil {
-			return nil, true, ctx.Err()
-		}
-		r, ok := src.next()
-		if !ok {
-			break
-		}
-		if ix.matches(plan, r) {
-			ranks = append(ranks, r)
-		}
-	}
-	if limit > 0 && len(ranks) > limit {
+	// The matches, by the walk of a page as long as the limit allows.
+	ranks, more := ix.page(plan, nil, cmp.Or(limit, ix.n))
+	if more {
 		return nil, true, tooManyToCluster(limit)
 	}
 

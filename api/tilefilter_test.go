@@ -107,7 +107,7 @@ func BenchmarkFilteredFromMemory(b *testing.B) {
 			b.Run(fmt.Sprintf("%s/n=%d", c.name, n), func(b *testing.B) {
 				points := 0
 				for b.Loop() {
-					set, ok, err := filterPublished(context.Background(), ps, c.f, "v", 0)
+					set, ok, err := filterPublished(ps, c.f, "v", 0)
 					if err != nil || !ok {
 						b.Fatal(ok, err)
 					}

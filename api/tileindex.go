@@ -216,10 +216,7 @@ func (b *pointSetBuilder) add(p incidentmap.PointRow) error {
 	if b.withItems {
 		return nil
 	}
-	fat := int32(-1)
-	if p.Fatalities != nil {
-		fat = int32(min(*p.Fatalities, 1<<31-1))
-	}
+	fat, _ := fatalityCode(p.Fatalities)
 	ps.fatalities = append(ps.fatalities, fat)
 	b.pts = append(b.pts, cluster.Point{Lon: p.Lon, Lat: p.Lat, Kind: kindOf(p.EventType)})
 	if err := ps.ids.add(p.ID); err != nil {
