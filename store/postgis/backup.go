@@ -33,7 +33,8 @@ func Backup(ctx context.Context, dsn, dst string) error {
 // Restore replaces incidentmap's tables in the database at dsn with those
 // of the pg_dump file src, in one transaction: on any error nothing
 // changes. The PostGIS extension must be installed in the database (it is
-// created if missing). Run it with the API stopped or read-only.
+// created if missing). Run it with the API stopped or read-only; a server
+// that runs on hears of the restore through the data version's channel.
 func Restore(ctx context.Context, dsn, src string) error {
 	if _, err := os.Stat(src); err != nil {
 		return fmt.Errorf("postgis: restore: %w", err)
@@ -41,6 +42,17 @@ func Restore(ctx context.Context, dsn, src string) error {
 	if err := runPG(ctx, dsn, "pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges",
 		"--single-transaction", "--exit-on-error", src); err != nil {
 		return fmt.Errorf("postgis: restore from %s: %w", src, err)
+	}
+	// pg_restore copies data_version's row in before it creates the
+	// trigger that notifies (migration 0005): tell any server still
+	// running that its cached data version is gone.
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return fmt.Errorf("postgis: restore: notify: %w", err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, `SELECT pg_notify($1, 'restore')`, versionChannel); err != nil {
+		return fmt.Errorf("postgis: restore: notify: %w", err)
 	}
 	return nil
 }

@@ -49,6 +49,14 @@ func schemaOf(t *testing.T, db *sql.DB) string {
 // openBulk opens a store on a new schema and a plain connection pool to
 // the same schema.
 func openBulk(t *testing.T) (*postgis.Store, *sql.DB) {
+	s, _, db := openWithPool(t)
+	return s, db
+}
+
+// openWithPool opens a store on a new schema, closed when the test ends,
+// and returns it with the schema's DSN and a plain connection pool to it.
+func openWithPool(t *testing.T) (*postgis.Store, string, *sql.DB) {
+	t.Helper()
 	dsn := newSchema(t)
 	s, err := postgis.Open(context.Background(), dsn)
 	if err != nil {
@@ -60,7 +68,7 @@ func openBulk(t *testing.T) (*postgis.Store, *sql.DB) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	return s, db
+	return s, dsn, db
 }
 
 // TestBulkLoad loads into empty stores, with and without an item that

@@ -30,3 +30,24 @@ func (s *Store) RepeatedKey(ctx context.Context, items []incidentmap.ImportItem)
 		return repeatedKey(ctx, tx, items)
 	})
 }
+
+// ListenerPID returns the backend of the data version's listener, 0 while
+// it is down.
+func (s *Store) ListenerPID() uint32 { return s.listen.pid.Load() }
+
+// ListenerUp reports whether the data version's listener LISTENs.
+func (s *Store) ListenerUp() bool { return s.version.isUp() }
+
+// ListenerDone is closed when the data version's listener has stopped.
+func (s *Store) ListenerDone() <-chan struct{} { return s.listen.done }
+
+// VersionReads counts DataVersion's reads of data_version's row.
+func (s *Store) VersionReads() int64 { return s.versionReads.Load() }
+
+// DeafListener stops the data version's listener but keeps the cache as
+// if it still listened: no notification ever drops the cached version,
+// so that only the store's own writes do.
+func (s *Store) DeafListener() {
+	s.listen.stop()
+	s.version.setUp(true)
+}

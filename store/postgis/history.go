@@ -21,8 +21,10 @@ import (
 const writeLock = `SELECT pg_advisory_xact_lock(7587386140557066)`
 
 // inTx runs fn in a transaction that holds the write lock, and commits it
-// if fn returns nil.
+// if fn returns nil. The cached data version is dropped once the
+// transaction ends, before inTx returns.
 func (s *Store) inTx(ctx context.Context, fn func(*sqlx.Tx) error) error {
+	defer s.version.forget()
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)

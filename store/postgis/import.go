@@ -24,6 +24,7 @@ const bulkBatch = 10_000
 // external id, copies the new ones and updates the changed ones.
 func (s *Store) UpsertIncidents(ctx context.Context, next func() (incidentmap.ImportItem, error), opt incidentmap.ImportOptions) (incidentmap.ImportResult, error) {
 	var res incidentmap.ImportResult
+	defer s.version.forget() // once committed, before the caller's next read
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return res, fmt.Errorf("postgis: import: %w", err)

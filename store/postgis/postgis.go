@@ -9,8 +9,9 @@
 // fail built after the load), tombstones of
 // deletions, updates and deletes checked against a version under one
 // advisory write lock, the revisions that migration 0004's triggers write
-// (and the data as of an instant from them), and API keys (through
-// store/internal/apikey). It talks to the database with sqlx over pgx's stdlib driver and
+// (and the data as of an instant from them), API keys (through
+// store/internal/apikey), and a data version answered from memory while a
+// listener hears no change (listen.go, migration 0005). It talks to the database with sqlx over pgx's stdlib driver and
 // applies the migrations of migrations/postgis when it opens.
 package postgis
 
@@ -19,6 +20,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/incidentmap/incidentmap"
@@ -39,6 +41,10 @@ type Store struct {
 	// Now is the clock that stamps created_at, updated_at and deleted_at;
 	// tests replace it. Open sets it to time.Now.
 	Now func() time.Time
+
+	version      *versionCache // nil: DataVersion always reads the row
+	listen       *listener     // keeps version current; nil when version is
+	versionReads atomic.Int64  // reads of data_version's row by DataVersion, for tests
 }
 
 var _ incidentmap.Store = (*Store)(nil)
@@ -47,7 +53,9 @@ var _ incidentmap.Store = (*Store)(nil)
 type Options struct {
 	// MaxConns is the most connections open at once; 0 means
 	// DefaultMaxConns. Open refuses a pool that would not fit below the
-	// server's max_connections (less its reserved superuser connections).
+	// server's max_connections (less its reserved superuser connections),
+	// which leaves room for the one connection of the data version's
+	// listener beside the pool.
 	MaxConns int
 }
 
@@ -114,19 +122,38 @@ func OpenOptions(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("postgis: open: %w", err)
 	}
-	s := &Store{db: db, Now: time.Now}
+	s := &Store{db: db, Now: time.Now, version: &versionCache{}}
 	s.Keys = s.keys()
+	s.listen = startListener(cfg, s.version)
 	return s, nil
 }
 
-// DataVersion reads the one row of data_version that statement triggers
+// DataVersion returns the one row of data_version that statement triggers
 // keep in every writing transaction (migration 0003); see
-// incidentmap.Store.
+// incidentmap.Store. While the listener LISTENs and no notification came
+// since the row was last read, it answers from memory without asking the
+// database (listen.go); otherwise it reads the row.
 func (s *Store) DataVersion(ctx context.Context) (incidentmap.DataVersion, error) {
+	v, gen, ok := s.version.get()
+	if ok {
+		return v, nil
+	}
 	const q = `SELECT seq, incidents, tombstones, modified_at FROM data_version WHERE id = 1`
+	s.versionReads.Add(1)
+	v, err := scanDataVersion(s.db.QueryRowContext(ctx, q))
+	if err != nil {
+		return v, err
+	}
+	s.version.put(v, gen)
+	return v, nil
+}
+
+// scanDataVersion scans the row of a query that selects seq, incidents,
+// tombstones and modified_at of data_version, and then into more.
+func scanDataVersion(row *sql.Row, more ...any) (incidentmap.DataVersion, error) {
 	var v incidentmap.DataVersion
 	var last sql.NullTime
-	if err := s.db.QueryRowContext(ctx, q).Scan(&v.Seq, &v.Incidents, &v.Tombstones, &last); err != nil {
+	if err := row.Scan(append([]any{&v.Seq, &v.Incidents, &v.Tombstones, &last}, more...)...); err != nil {
 		return v, fmt.Errorf("postgis: data version: %w", err)
 	}
 	if last.Valid {
@@ -135,8 +162,12 @@ func (s *Store) DataVersion(ctx context.Context) (incidentmap.DataVersion, error
 	return v, nil
 }
 
-// Close closes the connections to the database.
+// Close stops the data version's listener and closes the connections to
+// the database.
 func (s *Store) Close() error {
+	if s.listen != nil {
+		s.listen.stop()
+	}
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("postgis: close: %w", err)
 	}

@@ -46,6 +46,10 @@ func OpenReplicated(ctx context.Context, primaryDSN, replicaDSN string) (*Replic
 	if err != nil {
 		return nil, err
 	}
+	// DataVersion asks the primary every time (see below): its store needs
+	// no listener.
+	primary.listen.stop()
+	primary.listen, primary.version = nil, nil
 	db, err := sqlx.Open("pgx", replicaDSN)
 	if err != nil {
 		primary.Close()
@@ -90,10 +94,15 @@ func (r *Replicated) observe(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	r.raise(pos)
+	return nil
+}
+
+// raise raises the position reads must wait for to pos.
+func (r *Replicated) raise(pos lsn) {
 	r.mu.Lock()
 	r.need = max(r.need, pos)
 	r.mu.Unlock()
-	return nil
 }
 
 // reader returns the store a heavy read goes to: the replica when it has
@@ -128,13 +137,26 @@ func (r *Replicated) Reads() (replica, primary int64) {
 	return r.replicaReads.Load(), r.primaryReads.Load()
 }
 
-// DataVersion asks the primary, and makes later reads wait for the
-// replica to reach the primary's position at this moment.
+// DataVersion asks the primary for the data version and its position in
+// one query, and makes later reads wait for the replica to reach that
+// position: it is taken after the query's snapshot, so it is at or past
+// the commit of the version read. It never answers from the primary
+// store's memory (Store.DataVersion does): a client that wrote through
+// another process must read its write here at once, before any
+// notification could arrive.
 func (r *Replicated) DataVersion(ctx context.Context) (incidentmap.DataVersion, error) {
-	if err := r.observe(ctx); err != nil {
+	const q = `SELECT seq, incidents, tombstones, modified_at, pg_current_wal_insert_lsn()::text FROM data_version WHERE id = 1`
+	var at string
+	v, err := scanDataVersion(r.Store.db.QueryRowContext(ctx, q), &at)
+	if err != nil {
+		return v, err
+	}
+	pos, err := parseLSN(at)
+	if err != nil {
 		return incidentmap.DataVersion{}, err
 	}
-	return r.Store.DataVersion(ctx)
+	r.raise(pos)
+	return v, nil
 }
 
 // FindIncidents reads from the replica when it is current enough.

@@ -73,6 +73,7 @@ func (s *Store) insert(ctx context.Context, incs []*incidentmap.Incident, now ti
 	if err := repeats(incs, label); err != nil {
 		return err
 	}
+	defer s.version.forget() // once committed (or maybe), before the caller's next read
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return err

@@ -1,0 +1,223 @@
+package postgis_test
+
+import (
+	"context"
+	"database/sql"
+	"testing"
+	"time"
+
+	"github.com/incidentmap/incidentmap"
+	"github.com/incidentmap/incidentmap/store/postgis"
+	"github.com/incidentmap/incidentmap/store/storetest"
+)
+
+// listenWait bounds every wait of these tests for the listener or a
+// notification; they poll and return as soon as the awaited state comes.
+const listenWait = 10 * time.Second
+
+// waitFor polls cond until it holds, or fails the test after listenWait.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(listenWait)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %s", what, listenWait)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// version returns s.DataVersion or fails the test.
+func version(t *testing.T, s incidentmap.Store) incidentmap.DataVersion {
+	t.Helper()
+	v, err := s.DataVersion(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// listening opens a store on a fresh schema, with one incident, whose
+// listener LISTENs and whose data version is in memory; it returns the store, the schema's DSN, and a plain
+// connection pool to it for writes behind the store's back.
+func listening(t *testing.T) (*postgis.Store, string, *sql.DB) {
+	t.Helper()
+	s, dsn, db := openWithPool(t)
+	if err := s.CreateIncident(context.Background(), storetest.Synthetic(1, 5)[0]); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the listener LISTENs", s.ListenerUp)
+	// The notification of that write may come after a first read; wait
+	// for the version to settle in memory.
+	waitFor(t, "the version is cached", func() bool {
+		version(t, s)
+		reads := s.VersionReads()
+		version(t, s)
+		return s.VersionReads() == reads
+	})
+	return s, dsn, db
+}
+
+// touch changes every incident with a plain UPDATE, as another program
+// would.
+func touch(t *testing.T, db *sql.DB) {
+	t.Helper()
+	if _, err := db.Exec(`UPDATE incidents SET title = title || '.'`); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestDataVersionFromMemory: while nothing changes, DataVersion reads the
+// row once and then answers from memory.
+func TestDataVersionFromMemory(t *testing.T) {
+	s, _, _ := listening(t)
+	want := version(t, s)
+	before := s.VersionReads()
+	for range 20 {
+		if v := version(t, s); v != want {
+			t.Fatalf("DataVersion = %+v, want %+v", v, want)
+		}
+	}
+	if n := s.VersionReads() - before; n != 0 {
+		t.Errorf("20 DataVersions with nothing changed read the row %d times, want 0", n)
+	}
+}
+
+// TestDataVersionOtherWriters: a write by another connection or another
+// store is seen within a notification's latency.
+func TestDataVersionOtherWriters(t *testing.T) {
+	tests := []struct {
+		name  string
+		write func(t *testing.T, dsn string, db *sql.DB)
+	}{
+		{"plain UPDATE", func(t *testing.T, _ string, db *sql.DB) { touch(t, db) }},
+		{"another store", func(t *testing.T, dsn string, _ *sql.DB) {
+			other, err := postgis.Open(context.Background(), dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer other.Close()
+			if err := other.CreateIncident(context.Background(), storetest.Synthetic(2, 6)[1]); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"bulk load's own bump", func(t *testing.T, _ string, db *sql.DB) {
+			if _, err := db.Exec(`UPDATE data_version SET seq = seq + 1`); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, dsn, db := listening(t)
+			before := version(t, s)
+			tt.write(t, dsn, db)
+			waitFor(t, "DataVersion sees the other write", func() bool { return version(t, s).Seq > before.Seq })
+		})
+	}
+}
+
+// TestDataVersionOwnWrites: the store's own writes are seen by the next
+// DataVersion at once, even if no notification ever came.
+func TestDataVersionOwnWrites(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name  string
+		write func(s *postgis.Store, inc *incidentmap.Incident) error
+	}{
+		{"create", func(s *postgis.Store, _ *incidentmap.Incident) error {
+			return s.CreateIncident(ctx, storetest.Synthetic(2, 7)[1])
+		}},
+		{"import", func(s *postgis.Store, _ *incidentmap.Incident) error {
+			return s.ImportIncidents(ctx, storetest.Synthetic(3, 8)[1:])
+		}},
+		{"update", func(s *postgis.Store, inc *incidentmap.Incident) error {
+			inc.Title += " (corrected)"
+			return s.UpdateIncident(ctx, inc, inc.Version)
+		}},
+		{"upsert", func(s *postgis.Store, inc *incidentmap.Incident) error {
+			inc.Title += " (again)"
+			_, err := s.UpsertIncidents(ctx, storetest.Items(inc), incidentmap.ImportOptions{})
+			return err
+		}},
+		{"delete", func(s *postgis.Store, inc *incidentmap.Incident) error {
+			return s.DeleteIncident(ctx, inc.ID)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _, _ := listening(t)
+			s.DeafListener()
+			inc := storetest.Synthetic(1, 5)[0]
+			got, err := s.GetIncident(ctx, inc.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := version(t, s)
+			reads := s.VersionReads()
+			if version(t, s); s.VersionReads() != reads {
+				t.Fatal("the version is not cached; the test proves nothing")
+			}
+			if err := tt.write(s, got); err != nil {
+				t.Fatal(err)
+			}
+			if after := version(t, s); after.Seq <= before.Seq {
+				t.Errorf("DataVersion right after the store's own write = %+v, want past %+v", after, before)
+			}
+		})
+	}
+}
+
+// TestDataVersionListenerKilled: with the listener's backend terminated,
+// DataVersion reads the row; the listener reconnects and answers from
+// memory again, still hearing other writers.
+func TestDataVersionListenerKilled(t *testing.T) {
+	s, _, db := listening(t)
+	version(t, s)
+	pid := s.ListenerPID()
+	if _, err := db.Exec(`SELECT pg_terminate_backend($1)`, pid); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the listener notices", func() bool { return s.ListenerPID() != pid })
+	before := version(t, s)
+	touch(t, db)
+	down := !s.ListenerUp()
+	after := version(t, s)
+	if down && !s.ListenerUp() && after.Seq <= before.Seq {
+		t.Fatalf("with the listener down, DataVersion = %+v after a write, want past %+v", after, before)
+	}
+	waitFor(t, "DataVersion sees the write", func() bool { return version(t, s).Seq > before.Seq })
+	waitFor(t, "the listener LISTENs again", func() bool { return s.ListenerUp() && s.ListenerPID() != pid })
+
+	version(t, s)
+	reads := s.VersionReads()
+	version(t, s)
+	if n := s.VersionReads() - reads; n != 0 {
+		t.Errorf("after the reconnect DataVersion read the row %d times with nothing changed, want 0", n)
+	}
+	before = version(t, s)
+	touch(t, db)
+	waitFor(t, "DataVersion sees a write after the reconnect", func() bool { return version(t, s).Seq > before.Seq })
+}
+
+// TestDataVersionCloseStopsListener: Close ends the listener's goroutine
+// and its connection.
+func TestDataVersionCloseStopsListener(t *testing.T) {
+	s, _, db := listening(t)
+	pid := s.ListenerPID()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-s.ListenerDone():
+	case <-time.After(listenWait):
+		t.Fatal("the listener still runs after Close")
+	}
+	waitFor(t, "the listener's backend ends", func() bool {
+		var n int
+		if err := db.QueryRow(`SELECT count(*) FROM pg_stat_activity WHERE pid = $1`, pid).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n == 0
+	})
+}
