@@ -68,7 +68,7 @@ func (c *versionCache) get() (v incidentmap.DataVersion, gen uint64, ok bool) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.up && c.valid {
+	if c.valid { // only while up: put needs up, setUp(false) drops it
 		return c.v, c.gen, true
 	}
 	return v, c.gen, false

@@ -39,6 +39,19 @@ func TestVersionCacheRaces(t *testing.T) {
 			}
 		})
 	}
+	t.Run("not answered once the listener is down", func(t *testing.T) {
+		c := &versionCache{}
+		c.setUp(true)
+		_, gen, _ := c.get()
+		c.put(old, gen)
+		if _, _, ok := c.get(); !ok {
+			t.Fatal("not cached while up; the test proves nothing")
+		}
+		c.setUp(false)
+		if _, _, ok := c.get(); ok {
+			t.Error("answered from memory with the listener down")
+		}
+	})
 	t.Run("nil caches nothing", func(t *testing.T) {
 		var c *versionCache
 		c.put(old, 0)
