@@ -73,15 +73,17 @@ func TestBackupRestore(t *testing.T) {
 	for _, changed := range []bool{false, true} {
 		t.Run(fmt.Sprintf("changed=%v", changed), func(t *testing.T) {
 			dstDSN := newDatabase(t)
+			var running *postgis.Store // a server that runs on through the restore
 			if changed {
-				dst, err := postgis.Open(ctx, dstDSN)
+				running, err = postgis.Open(ctx, dstDSN)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if err := dst.ImportIncidents(ctx, later); err != nil {
+				defer running.Close()
+				if err := running.ImportIncidents(ctx, later); err != nil {
 					t.Fatal(err)
 				}
-				dst.Close()
+				settle(t, running)
 			}
 			if err := postgis.Restore(ctx, dstDSN, file); err != nil {
 				t.Fatal(err)
@@ -92,6 +94,10 @@ func TestBackupRestore(t *testing.T) {
 			}
 			defer dst.Close()
 			storetest.SameIncidents(t, src, dst)
+			if running != nil {
+				want := version(t, dst)
+				waitFor(t, "the running store sees the restored data version", func() bool { return version(t, running) == want })
+			}
 		})
 	}
 	t.Run("a failed restore changes nothing", func(t *testing.T) {

@@ -51,3 +51,7 @@ func (s *Store) DeafListener() {
 	s.listen.stop()
 	s.version.setUp(true)
 }
+
+// StopListener stops the data version's listener: every DataVersion reads
+// the row from then on.
+func (s *Store) StopListener() { s.listen.stop() }

@@ -46,16 +46,22 @@ func listening(t *testing.T) (*postgis.Store, string, *sql.DB) {
 	if err := s.CreateIncident(context.Background(), storetest.Synthetic(1, 5)[0]); err != nil {
 		t.Fatal(err)
 	}
+	settle(t, s)
+	return s, dsn, db
+}
+
+// settle waits until s's listener LISTENs and its data version stays in
+// memory: the notification of a write may come after the first read that
+// follows it.
+func settle(t *testing.T, s *postgis.Store) {
+	t.Helper()
 	waitFor(t, "the listener LISTENs", s.ListenerUp)
-	// The notification of that write may come after a first read; wait
-	// for the version to settle in memory.
 	waitFor(t, "the version is cached", func() bool {
 		version(t, s)
 		reads := s.VersionReads()
 		version(t, s)
 		return s.VersionReads() == reads
 	})
-	return s, dsn, db
 }
 
 // touch changes every incident with a plain UPDATE, as another program
@@ -220,4 +226,42 @@ func TestDataVersionCloseStopsListener(t *testing.T) {
 		}
 		return n == 0
 	})
+}
+
+// BenchmarkDataVersion compares DataVersion from memory (the listener up,
+// nothing changing) with a read of the row (the listener stopped):
+//
+//	go test -run '^$' -bench DataVersion ./store/postgis/
+func BenchmarkDataVersion(b *testing.B) {
+	for _, mode := range []string{"memory", "row"} {
+		b.Run(mode, func(b *testing.B) {
+			s, err := postgis.Open(context.Background(), newSchema(b))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			deadline := time.Now().Add(listenWait)
+			for !s.ListenerUp() && time.Now().Before(deadline) {
+				time.Sleep(5 * time.Millisecond)
+			}
+			if mode == "row" {
+				s.StopListener()
+			}
+			ctx := context.Background()
+			if _, err := s.DataVersion(ctx); err != nil {
+				b.Fatal(err)
+			}
+			reads := s.VersionReads()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if _, err := s.DataVersion(ctx); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(s.VersionReads()-reads)/float64(b.N), "reads/op")
+		})
+	}
 }
