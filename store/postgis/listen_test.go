@@ -265,3 +265,58 @@ func BenchmarkDataVersion(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkDataVersionNotice measures how long another writer's change
+// takes to reach DataVersion: one op is a plain-SQL bump of the row (as a
+// write of another process) and DataVersion asked in a loop until it sees
+// it, 50 us apart; "row" is the same bump with the listener stopped, where
+// the first DataVersion sees it.
+//
+//	go test -run '^$' -bench DataVersionNotice ./store/postgis/
+func BenchmarkDataVersionNotice(b *testing.B) {
+	for _, mode := range []string{"listener", "row"} {
+		b.Run(mode, func(b *testing.B) {
+			dsn := newSchema(b)
+			s, err := postgis.Open(context.Background(), dsn)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			db, err := sql.Open("pgx", dsn)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			deadline := time.Now().Add(listenWait)
+			for !s.ListenerUp() && time.Now().Before(deadline) {
+				time.Sleep(5 * time.Millisecond)
+			}
+			if mode == "row" {
+				s.StopListener()
+			}
+			ctx := context.Background()
+			polls := 0
+			b.ResetTimer()
+			for range b.N {
+				var seq int64
+				if err := db.QueryRowContext(ctx, `UPDATE data_version SET seq = seq + 1 RETURNING seq`).Scan(&seq); err != nil {
+					b.Fatal(err)
+				}
+				for deadline := time.Now().Add(listenWait); ; polls++ {
+					v, err := s.DataVersion(ctx)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if v.Seq == seq {
+						break
+					}
+					if time.Now().After(deadline) {
+						b.Fatalf("DataVersion did not see seq %d within %s", seq, listenWait)
+					}
+					time.Sleep(50 * time.Microsecond) // leave the cores to the listener and the server
+				}
+			}
+			b.ReportMetric(float64(polls)/float64(b.N), "stale-reads/op")
+		})
+	}
+}
