@@ -55,7 +55,7 @@ func openBulk(t *testing.T) (*postgis.Store, *sql.DB) {
 
 // openWithPool opens a store on a new schema, closed when the test ends,
 // and returns it with the schema's DSN and a plain connection pool to it.
-func openWithPool(t *testing.T) (*postgis.Store, string, *sql.DB) {
+func openWithPool(t testing.TB) (*postgis.Store, string, *sql.DB) {
 	t.Helper()
 	dsn := newSchema(t)
 	s, err := postgis.Open(context.Background(), dsn)

@@ -228,6 +228,22 @@ func TestDataVersionCloseStopsListener(t *testing.T) {
 	})
 }
 
+// benchStore opens a store on a fresh schema, closed when the benchmark
+// ends, with its listener up or, if stopped, stopped; and a plain pool to
+// the schema.
+func benchStore(b *testing.B, stopped bool) (*postgis.Store, *sql.DB) {
+	s, _, db := openWithPool(b)
+	for deadline := time.Now().Add(listenWait); !s.ListenerUp(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			b.Fatalf("the listener does not LISTEN within %s", listenWait)
+		}
+	}
+	if stopped {
+		s.StopListener()
+	}
+	return s, db
+}
+
 // BenchmarkDataVersion compares DataVersion from memory (the listener up,
 // nothing changing) with a read of the row (the listener stopped):
 //
@@ -235,18 +251,7 @@ func TestDataVersionCloseStopsListener(t *testing.T) {
 func BenchmarkDataVersion(b *testing.B) {
 	for _, mode := range []string{"memory", "row"} {
 		b.Run(mode, func(b *testing.B) {
-			s, err := postgis.Open(context.Background(), newSchema(b))
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer s.Close()
-			deadline := time.Now().Add(listenWait)
-			for !s.ListenerUp() && time.Now().Before(deadline) {
-				time.Sleep(5 * time.Millisecond)
-			}
-			if mode == "row" {
-				s.StopListener()
-			}
+			s, _ := benchStore(b, mode == "row")
 			ctx := context.Background()
 			if _, err := s.DataVersion(ctx); err != nil {
 				b.Fatal(err)
@@ -276,24 +281,7 @@ func BenchmarkDataVersion(b *testing.B) {
 func BenchmarkDataVersionNotice(b *testing.B) {
 	for _, mode := range []string{"listener", "row"} {
 		b.Run(mode, func(b *testing.B) {
-			dsn := newSchema(b)
-			s, err := postgis.Open(context.Background(), dsn)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer s.Close()
-			db, err := sql.Open("pgx", dsn)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer db.Close()
-			deadline := time.Now().Add(listenWait)
-			for !s.ListenerUp() && time.Now().Before(deadline) {
-				time.Sleep(5 * time.Millisecond)
-			}
-			if mode == "row" {
-				s.StopListener()
-			}
+			s, db := benchStore(b, mode == "row")
 			ctx := context.Background()
 			polls := 0
 			b.ResetTimer()
