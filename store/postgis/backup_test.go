@@ -80,9 +80,11 @@ func TestBackupRestore(t *testing.T) {
 					t.Fatal(err)
 				}
 				defer running.Close()
+				waitFor(t, "the listener LISTENs", running.ListenerUp)
 				if err := running.ImportIncidents(ctx, later); err != nil {
 					t.Fatal(err)
 				}
+				waitFor(t, "the import's notification", func() bool { return running.Notifications() > 0 })
 				settle(t, running)
 			}
 			if err := postgis.Restore(ctx, dstDSN, file); err != nil {

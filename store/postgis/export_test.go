@@ -35,6 +35,9 @@ func (s *Store) RepeatedKey(ctx context.Context, items []incidentmap.ImportItem)
 // it is down.
 func (s *Store) ListenerPID() uint32 { return s.listen.pid.Load() }
 
+// Notifications counts the notifications the listener received.
+func (s *Store) Notifications() int64 { return s.listen.heard.Load() }
+
 // ListenerUp reports whether the data version's listener LISTENs.
 func (s *Store) ListenerUp() bool { return s.version.isUp() }
 

@@ -124,6 +124,7 @@ type listener struct {
 	cancel context.CancelFunc
 	done   chan struct{} // closed when run returns
 	pid    atomic.Uint32 // the backend of the connection that LISTENs, 0 when down
+	heard  atomic.Int64  // notifications received
 }
 
 // startListener starts a listener on a connection of its own to cfg.
@@ -194,6 +195,7 @@ func (l *listener) session(ctx context.Context) (wasUp bool) {
 		switch {
 		case err == nil:
 			l.cache.forget()
+			l.heard.Add(1)
 		case ctx.Err() != nil:
 			return true
 		case pgconn.Timeout(err):

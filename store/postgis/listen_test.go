@@ -38,21 +38,25 @@ func version(t *testing.T, s incidentmap.Store) incidentmap.DataVersion {
 }
 
 // listening opens a store on a fresh schema, with one incident, whose
-// listener LISTENs and whose data version is in memory; it returns the store, the schema's DSN, and a plain
-// connection pool to it for writes behind the store's back.
+// listener LISTENs and whose data version is in memory; it returns the
+// store, the schema's DSN, and a plain connection pool to it for writes
+// behind the store's back.
 func listening(t *testing.T) (*postgis.Store, string, *sql.DB) {
 	t.Helper()
 	s, dsn, db := openWithPool(t)
+	waitFor(t, "the listener LISTENs", s.ListenerUp)
 	if err := s.CreateIncident(context.Background(), storetest.Synthetic(1, 5)[0]); err != nil {
 		t.Fatal(err)
 	}
+	// The notification of that write comes after it; wait for it, so that
+	// it cannot drop the version in the middle of a test.
+	waitFor(t, "the write's notification", func() bool { return s.Notifications() > 0 })
 	settle(t, s)
 	return s, dsn, db
 }
 
 // settle waits until s's listener LISTENs and its data version stays in
-// memory: the notification of a write may come after the first read that
-// follows it.
+// memory.
 func settle(t *testing.T, s *postgis.Store) {
 	t.Helper()
 	waitFor(t, "the listener LISTENs", s.ListenerUp)
@@ -90,24 +94,43 @@ func TestDataVersionFromMemory(t *testing.T) {
 }
 
 // TestDataVersionOtherWriters: a write by another connection or another
-// store is seen within a notification's latency.
+// store is seen within a notification's latency, exactly as the row holds
+// it after the write.
 func TestDataVersionOtherWriters(t *testing.T) {
+	ctx := context.Background()
+	other := func(t *testing.T, dsn string) *postgis.Store {
+		o, err := postgis.Open(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { o.Close() })
+		return o
+	}
 	tests := []struct {
 		name  string
-		write func(t *testing.T, dsn string, db *sql.DB)
+		write func(t *testing.T, s *postgis.Store, dsn string, db *sql.DB)
 	}{
-		{"plain UPDATE", func(t *testing.T, _ string, db *sql.DB) { touch(t, db) }},
-		{"another store", func(t *testing.T, dsn string, _ *sql.DB) {
-			other, err := postgis.Open(context.Background(), dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer other.Close()
-			if err := other.CreateIncident(context.Background(), storetest.Synthetic(2, 6)[1]); err != nil {
+		{"plain UPDATE", func(t *testing.T, _ *postgis.Store, _ string, db *sql.DB) { touch(t, db) }},
+		{"another store", func(t *testing.T, _ *postgis.Store, dsn string, _ *sql.DB) {
+			if err := other(t, dsn).CreateIncident(ctx, storetest.Synthetic(2, 6)[1]); err != nil {
 				t.Fatal(err)
 			}
 		}},
-		{"bulk load's own bump", func(t *testing.T, _ string, db *sql.DB) {
+		{"another store's bulk load", func(t *testing.T, s *postgis.Store, dsn string, db *sql.DB) {
+			o := other(t, dsn)
+			heard := s.Notifications()
+			if _, err := db.Exec(`DELETE FROM incidents`); err != nil {
+				t.Fatal(err)
+			}
+			// The empty store's version in memory, only the load to drop it.
+			waitFor(t, "the delete's notification", func() bool { return s.Notifications() > heard })
+			settle(t, s)
+			res, err := o.UpsertIncidents(ctx, storetest.Items(storetest.Synthetic(50, 9)...), incidentmap.ImportOptions{})
+			if err != nil || !res.Bulk {
+				t.Fatalf("import = %+v, %v; want a bulk load", res, err)
+			}
+		}},
+		{"a bump of the row by hand", func(t *testing.T, _ *postgis.Store, _ string, db *sql.DB) {
 			if _, err := db.Exec(`UPDATE data_version SET seq = seq + 1`); err != nil {
 				t.Fatal(err)
 			}
@@ -116,11 +139,21 @@ func TestDataVersionOtherWriters(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, dsn, db := listening(t)
-			before := version(t, s)
-			tt.write(t, dsn, db)
-			waitFor(t, "DataVersion sees the other write", func() bool { return version(t, s).Seq > before.Seq })
+			tt.write(t, s, dsn, db)
+			seesRow(t, s, db)
 		})
 	}
+}
+
+// seesRow waits until s.DataVersion gives the seq that data_version holds
+// now.
+func seesRow(t *testing.T, s *postgis.Store, db *sql.DB) {
+	t.Helper()
+	var want int64
+	if err := db.QueryRow(`SELECT seq FROM data_version`).Scan(&want); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "DataVersion sees the row", func() bool { return version(t, s).Seq == want })
 }
 
 // TestDataVersionOwnWrites: the store's own writes are seen by the next
