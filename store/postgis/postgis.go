@@ -11,8 +11,9 @@
 // advisory write lock, the revisions that migration 0004's triggers write
 // (and the data as of an instant from them), API keys (through
 // store/internal/apikey), and a data version answered from memory while a
-// listener hears no change (listen.go, migration 0005). It talks to the database with sqlx over pgx's stdlib driver and
-// applies the migrations of migrations/postgis when it opens.
+// listener hears of no change (listen.go, migration 0005). It talks to the
+// database with sqlx over pgx's stdlib driver and applies the migrations of
+// migrations/postgis when it opens.
 package postgis
 
 import (
@@ -43,7 +44,7 @@ type Store struct {
 	Now func() time.Time
 
 	version      *versionCache // nil: DataVersion always reads the row
-	listen       *listener     // keeps version current; nil when version is
+	listen       *listener     // keeps version current; nil without a version
 	versionReads atomic.Int64  // reads of data_version's row by DataVersion, for tests
 }
 
