@@ -1,12 +1,15 @@
 package api
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	mrand "math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -198,9 +202,15 @@ func randomItemsQuery(r *mrand.Rand) string {
 }
 
 // itemsGet answers one GET through h and returns the status and body.
-func itemsGet(h http.Handler, target string) (int, string) {
+// It fails t when the response declares a Content-Length other than the
+// body's.
+func itemsGet(t *testing.T, h http.Handler, target string) (int, string) {
+	t.Helper()
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, target, nil))
+	if cl := w.Header().Get("Content-Length"); cl != "" && cl != strconv.Itoa(w.Body.Len()) {
+		t.Errorf("%s: Content-Length %s, body of %d bytes", target, cl, w.Body.Len())
+	}
 	return w.Code, w.Body.String()
 }
 
@@ -230,8 +240,8 @@ func comparePaths(t *testing.T, withIndex, store *gin.Engine, query string) {
 	t.Helper()
 	target := "http://example.org" + itemsPath + "?" + query
 	for pages := 0; target != "" && pages < 150; pages++ {
-		code, body := itemsGet(withIndex, target)
-		wantCode, want := itemsGet(store, target)
+		code, body := itemsGet(t, withIndex, target)
+		wantCode, want := itemsGet(t, store, target)
 		body, want = requestIDs.ReplaceAllString(body, ""), requestIDs.ReplaceAllString(want, "")
 		if code != wantCode || body != want {
 			t.Fatalf("%s:\nindex %d %s\nstore %d %s", target, code, clipDiff(body, want), wantCode, clipDiff(want, body))
@@ -312,7 +322,7 @@ func TestItemIndexMatchesStore(t *testing.T) {
 			t.Fatal(err)
 		}
 		before := s.itemIx.served.Load()
-		_, body := itemsGet(withIndex, "http://example.org"+itemsPath+"?"+query)
+		_, body := itemsGet(t, withIndex, "http://example.org"+itemsPath+"?"+query)
 		if s.itemIx.served.Load() != before || !strings.Contains(body, changed.Title) {
 			t.Errorf("after a change: served from the stale index, or without the change")
 		}
@@ -433,4 +443,97 @@ func TestFeatureCache(t *testing.T) {
 	if _, ok := c.get([]byte("id0"), 1, 1); ok {
 		t.Error("the oldest entry is still there")
 	}
+
+	// Ids whose keys collide replace each other and are never taken for
+	// one another.
+	c = newFeatureCache(1 << 20)
+	c.hash = func([]byte) uint64 { return 7 }
+	c.add("a", 1, 1, []byte("A"))
+	if _, ok := c.get([]byte("b"), 1, 1); ok {
+		t.Error("b found under a's key")
+	}
+	c.add("b", 1, 1, []byte("B"))
+	if b, ok := c.get([]byte("b"), 1, 1); !ok || string(b) != "B" {
+		t.Errorf("b: %q %v, want B", b, ok)
+	}
+	if _, ok := c.get([]byte("a"), 1, 1); ok {
+		t.Error("a still found after b took its key")
+	}
+	if sh := c.shard(7); len(sh.items) != 1 || sh.bytes != (&cachedFeature{id: "b", body: []byte("B")}).cost() {
+		t.Errorf("shard of the key: %d entries, %d bytes; want b alone", len(sh.items), sh.bytes)
+	}
 }
+
+// TestIndexPageOverTheWire fetches a page the item index answers through a
+// real connection three ways and wants one body: plain (with the
+// Content-Length the index sets, not chunked), gzipped when asked (the
+// length then is the compressed one, set by the compressor), and a HEAD
+// with the GET's length and no body.
+func TestIndexPageOverTheWire(t *testing.T) {
+	eachIndexStore(t, func() []*incidentmap.Incident { return indexFixture(800, 5) }, func(t *testing.T, st incidentmap.Store, _ []*incidentmap.Incident) {
+		withIndex, s, _ := indexEngines(t, st, Config{})
+		srv := httptest.NewServer(withIndex)
+		defer srv.Close()
+		url := srv.URL + itemsPath + "?limit=500"
+		get := func(method, encoding string) (*http.Response, []byte) {
+			t.Helper()
+			req, err := http.NewRequest(method, url, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Accept-Encoding", encoding) // set, so the client leaves the body as sent
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, err := io.ReadAll(resp.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("%s %s: %d %s", method, encoding, resp.StatusCode, body)
+			}
+			return resp, body
+		}
+		before := s.itemIx.served.Load()
+		plain, body := get(http.MethodGet, "identity")
+		if s.itemIx.served.Load() == before {
+			t.Fatal("the page did not come from the index")
+		}
+		if plain.ContentLength != int64(len(body)) || len(plain.TransferEncoding) != 0 {
+			t.Errorf("plain: Content-Length %d, Transfer-Encoding %v, body of %d bytes; want the length, not chunked",
+				plain.ContentLength, plain.TransferEncoding, len(body))
+		}
+		if !json.Valid(body) {
+			t.Errorf("plain: not JSON: %s", clipDiff(string(body), ""))
+		}
+		zipped, zbody := get(http.MethodGet, "gzip")
+		if zipped.Header.Get("Content-Encoding") != "gzip" {
+			t.Fatalf("gzip asked, Content-Encoding %q", zipped.Header.Get("Content-Encoding"))
+		}
+		if zipped.ContentLength >= 0 && zipped.ContentLength != int64(len(zbody)) {
+			t.Errorf("gzip: Content-Length %d, body of %d bytes", zipped.ContentLength, len(zbody))
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(zbody))
+		if err != nil {
+			t.Fatal(err)
+		}
+		unzipped, err := io.ReadAll(zr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		strip := func(b []byte) string { return timeStamps.ReplaceAllString(string(b), "") }
+		if strip(unzipped) != strip(body) {
+			t.Errorf("gzip: the body differs from the plain one: %s", clipDiff(strip(unzipped), strip(body)))
+		}
+		head, hbody := get(http.MethodHead, "identity")
+		if len(hbody) != 0 || head.ContentLength != int64(len(body)) {
+			t.Errorf("HEAD: %d bytes of body, Content-Length %d; want none and %d", len(hbody), head.ContentLength, len(body))
+		}
+	})
+}
+
+// timeStamps matches the timeStamp of a FeatureCollection, which moves
+// between two requests.
+var timeStamps = regexp.MustCompile(`"timeStamp":"[^"]*"`)
