@@ -234,7 +234,7 @@ func TestItemIndexCountBy(t *testing.T) {
 			}
 		}
 	}
-	if _, ok := ix.countBy(indexPlan{}, "place_name"); ok {
+	if _, ok := ix.countBy(indexPlan{}, "summary"); ok {
 		t.Error("counted by a key the index does not hold")
 	}
 	if got := fmt.Sprint(len(ix.rollups)); got != fmt.Sprint(len(incidentmap.GroupKeys)) {

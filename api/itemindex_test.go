@@ -116,6 +116,16 @@ func indexFixture(n int, seed uint64) []*incidentmap.Incident {
 		if r.IntN(6) == 0 {
 			inc.Fatalities = nil
 		}
+		// Text properties of many values, some rare, some absent.
+		inc.PlaceName = []string{"", "Kabul", "Herat", "Karbala"}[r.IntN(4)]
+		inc.Admin1Name = fmt.Sprintf("Province %d", r.IntN(40))
+		if r.IntN(3) > 0 {
+			inc.Perpetrator = []string{"Unknown", "Group A", "Group B"}[r.IntN(3)]
+		}
+		if r.IntN(50) == 0 {
+			inc.Facility = "Embassy " + string(rune('A'+r.IntN(3)))
+		}
+		inc.DatePrecision = []incidentmap.DatePrecision{incidentmap.DateDay, incidentmap.DateWeek}[r.IntN(2)]
 	}
 	return incs
 }
@@ -178,6 +188,9 @@ func randomItemsQuery(r *mrand.Rand) string {
 	if r.IntN(8) == 0 {
 		q.Set("sub_event_type", pick("Armed clash", "Peaceful protest", "Shelling/artillery/missile attack"))
 	}
+	if r.IntN(8) == 0 {
+		q.Set("perpetrator", pick("Unknown", "Group A,Group B", "nobody"))
+	}
 	if r.IntN(4) == 0 {
 		q.Set("filter", pick(
 			"event_type = 'Battles' OR event_type = 'Riots'",
@@ -192,6 +205,12 @@ func randomItemsQuery(r *mrand.Rand) string {
 			"fatalities IS NULL",
 			"fatalities < 2.5",
 			"injuries > 3",                            // not indexed: the store answers
+			"perpetrator = 'Group B'",
+			"facility IN ('Embassy A', 'Embassy C')",
+			"facility = 'Embassy B' OR facility = 'nowhere'",
+			"place_name = '' AND date_precision = 'week'",
+			"admin1_name = 'Province 7' AND location_precision = 'city'",
+			"perpetrator = ''",
 			"country = 'AFG' OR event_type = 'Riots'", // an OR of two properties: the store
 			"S_INTERSECTS(location, POLYGON((40 25, 50 25, 50 26, 40 26, 40 25)))",
 			"S_INTERSECTS(location, POLYGON((45.5 25.3, 45.5 25.7, 47.2 25.7, 47.2 25.3, 45.5 25.3)))", // corners on the points' grid
@@ -373,7 +392,8 @@ func TestItemIndexPlan(t *testing.T) {
 		{"newest first, then by country", incidentmap.Filter{Where: pub, SortBy: []incidentmap.SortKey{{Property: "occurred_start", Desc: true}, {Property: "country"}}}, false},
 		{"before a cursor", incidentmap.Filter{Where: pub, Before: cur}, false},
 		{"as_of", incidentmap.Filter{Where: pub, AsOf: time.Now()}, false},
-		{"a property not indexed", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("place_name = 'Kabul'"))}, false},
+		{"a property not indexed", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("summary = 'Kabul'"))}, false},
+		{"a rare text property", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("place_name = 'Kabul' AND perpetrator IN ('x', 'y')"))}, true},
 		{"a comparison of fatalities", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("fatalities > 3"))}, true},
 		{"fatalities between, in, unknown", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("fatalities BETWEEN 1 AND 5 AND fatalities IN (2, 3) AND fatalities IS NULL"))}, true},
 		{"the number on the left, which the parser turns round", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("3 < fatalities"))}, true},
@@ -537,3 +557,49 @@ func TestIndexPageOverTheWire(t *testing.T) {
 // timeStamps matches the timeStamp of a FeatureCollection, which moves
 // between two requests.
 var timeStamps = regexp.MustCompile(`"timeStamp":"[^"]*"`)
+
+// TestItemIndexUncoded: a property of more values than the index codes is
+// left to the store (place names of a large data set), the others are
+// still answered, and event_type or country beyond it fails the build.
+func TestItemIndexUncoded(t *testing.T) {
+	day := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	rows := func(set func(p *incidentmap.PointRow, i int)) func(func(incidentmap.PointRow) error) error {
+		return func(fn func(incidentmap.PointRow) error) error {
+			for i := range maxCodes + 1 {
+				p := incidentmap.PointRow{ID: fmt.Sprintf("i%06d", i), Lon: 44, Lat: 33, OccurredStart: day, OccurredEnd: day,
+					EventType: "Battles", Country: "IRQ", Perpetrator: "Unknown"}
+				set(&p, i)
+				if err := fn(p); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}
+	ix, err := newItemIndex("v", rows(func(p *incidentmap.PointRow, i int) { p.PlaceName = fmt.Sprint("place ", i) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := incidentmap.InStrings("status", string(incidentmap.StatusPublished))
+	for _, tt := range []struct {
+		cql  string
+		want bool
+	}{
+		{"place_name = 'place 7'", false},
+		{"perpetrator = 'Unknown'", true},
+	} {
+		iq, err := parseItemsQuery(url.Values{"filter": {tt.cql}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := ix.plan(incidentmap.Filter{Where: incidentmap.AllOf(pub, iq.filter.Where)}); ok != tt.want {
+			t.Errorf("%s: answered %v, want %v", tt.cql, ok, tt.want)
+		}
+	}
+	if _, ok := ix.countBy(indexPlan{}, "admin1_code"); !ok {
+		t.Error("admin1_code counts refused beside an uncoded place_name")
+	}
+	if _, err := newItemIndex("v", rows(func(p *incidentmap.PointRow, i int) { p.Country = fmt.Sprint(i) })); err == nil {
+		t.Error("a build with more countries than codes succeeded")
+	}
+}
