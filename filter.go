@@ -335,8 +335,13 @@ type PointRow struct {
 	Admin1Code    string
 	TargetType    string
 	TargetCountry string
-	Title         string
-	Fatalities    *int // nil when unknown
+	// The text properties the item index answers equalities of besides
+	// those above ('' when absent, as the stores keep them).
+	DatePrecision, LocationPrecision string
+	PlaceName, Admin1Name            string
+	Facility, Perpetrator            string
+	Title                            string
+	Fatalities                       *int // nil when unknown
 	// Version and UpdatedAt (UTC) tell one state of the incident from
 	// another, so that a copy of it made elsewhere (an encoded feature)
 	// can be checked for being current.

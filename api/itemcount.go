@@ -48,7 +48,7 @@ func (ix *itemIndex) buildRollups() map[string][]incidentmap.Bucket {
 	for _, by := range incidentmap.GroupKeys {
 		parts, prop, ok := groupColumn(by)
 		switch {
-		case !ok:
+		case !ok || prop >= 0 && ix.uncoded[prop]:
 			continue
 		case prop < 0:
 			out[by] = ix.countDates(indexPlan{}, parts)
@@ -71,7 +71,7 @@ func (ix *itemIndex) buildRollups() map[string][]incidentmap.Bucket {
 // ok is false for a key the index does not hold.
 func (ix *itemIndex) countBy(p indexPlan, by string) (buckets []incidentmap.Bucket, ok bool) {
 	parts, prop, ok := groupColumn(by)
-	if !ok {
+	if !ok || prop >= 0 && ix.uncoded[prop] {
 		return nil, false
 	}
 	if len(p.preds) == 0 {

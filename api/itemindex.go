@@ -25,8 +25,12 @@ const (
 
 // indexedProps are the properties whose equality (and IN) the item index
 // answers: each is held as a small code per incident with, per value, the
-// ranks that have it.
-var indexedProps = [...]string{"event_type", "sub_event_type", "country", "target_type", "target_country", "admin1_code"}
+// ranks that have it. They are every text queryable but the free text of
+// title and summary, so that a filter on a rare value (a perpetrator, a
+// facility) walks its few matches instead of the store scanning the
+// table for them.
+var indexedProps = [...]string{"event_type", "sub_event_type", "country", "target_type", "target_country", "admin1_code",
+	"date_precision", "location_precision", "place_name", "admin1_name", "facility", "perpetrator"}
 
 // indexedValue returns the value of indexed property i of p.
 func indexedValue(p *incidentmap.PointRow, i int) string {
@@ -41,9 +45,27 @@ func indexedValue(p *incidentmap.PointRow, i int) string {
 		return p.TargetType
 	case 4:
 		return p.TargetCountry
+	case 5:
+		return p.Admin1Code
+	case 6:
+		return p.DatePrecision
+	case 7:
+		return p.LocationPrecision
+	case 8:
+		return p.PlaceName
+	case 9:
+		return p.Admin1Name
+	case 10:
+		return p.Facility
 	}
-	return p.Admin1Code
+	return p.Perpetrator
 }
+
+// maxCodes is how many values of one property the index codes (uint16).
+// A property with more (place names of a large data set, say) is left
+// out of the index, its filters to the store; only event_type and
+// country, which the tile sets read from the index, make a build fail.
+const maxCodes = math.MaxUint16 + 1
 
 // itemIndex is the read model of item pages: the published incidents of
 // one data version in the default order (occurred_start, then id, byte
@@ -78,7 +100,9 @@ type itemIndex struct {
 	maxSpan int32
 
 	// Per indexed property: the code of each rank, the value of each
-	// code, the code of each value, and the ranks of each code, ascending.
+	// code, the code of each value, and the ranks of each code, ascending;
+	// all nil when the property had more than maxCodes values (uncoded).
+	uncoded  [len(indexedProps)]bool
 	codes    [len(indexedProps)][]uint16
 	values   [len(indexedProps)][]string
 	lookup   [len(indexedProps)]map[string]uint16
@@ -128,6 +152,7 @@ func newItemIndexRows(version string, scan func(func(incidentmap.PointRow) error
 	// Read the rows as they come, then order them.
 	var (
 		codes                  [len(indexedProps)][]uint16
+		uncoded                [len(indexedProps)]bool
 		lookup                 [len(indexedProps)]map[string]uint16
 		values                 [len(indexedProps)][]string
 		starts, ends, versions []int32
@@ -158,11 +183,18 @@ func newItemIndexRows(version string, scan func(func(incidentmap.PointRow) error
 		fatalitiesExact = fatalitiesExact && exact
 		fatalities = append(fatalities, fat)
 		for i := range indexedProps {
+			if uncoded[i] {
+				continue
+			}
 			v := indexedValue(&p, i)
 			c, ok := lookup[i][v]
 			if !ok {
-				if len(values[i]) > math.MaxUint16 {
-					return fmt.Errorf("api: item index: more than %d values of %s", math.MaxUint16+1, indexedProps[i])
+				if len(values[i]) == maxCodes {
+					if i == eventTypeProp || i == countryProp {
+						return fmt.Errorf("api: item index: more than %d values of %s", maxCodes, indexedProps[i])
+					}
+					uncoded[i], codes[i], lookup[i], values[i] = true, nil, nil, nil
+					continue
 				}
 				c = uint16(len(values[i]))
 				lookup[i][v] = c
@@ -205,6 +237,9 @@ func newItemIndexRows(version string, scan func(func(incidentmap.PointRow) error
 	}
 	ids = textColumn{}
 	for i := range indexedProps {
+		if ix.uncoded[i] = uncoded[i]; uncoded[i] {
+			continue
+		}
 		ix.codes[i], codes[i] = permuted(codes[i], perm), nil
 		ix.values[i], ix.lookup[i] = values[i], lookup[i]
 		ix.postings[i] = make([][]int32, len(values[i]))
@@ -676,7 +711,7 @@ func (ix *itemIndex) plan(f incidentmap.Filter) (indexPlan, bool) {
 			return true
 		}
 		i := slices.Index(indexedProps[:], prop)
-		if i < 0 {
+		if i < 0 || ix.uncoded[i] {
 			return false
 		}
 		in := inPred{prop: i}

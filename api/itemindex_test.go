@@ -1,12 +1,15 @@
 package api
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	mrand "math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -112,6 +116,16 @@ func indexFixture(n int, seed uint64) []*incidentmap.Incident {
 		if r.IntN(6) == 0 {
 			inc.Fatalities = nil
 		}
+		// Text properties of many values, some rare, some absent.
+		inc.PlaceName = []string{"", "Kabul", "Herat", "Karbala"}[r.IntN(4)]
+		inc.Admin1Name = fmt.Sprintf("Province %d", r.IntN(40))
+		if r.IntN(3) > 0 {
+			inc.Perpetrator = []string{"Unknown", "Group A", "Group B"}[r.IntN(3)]
+		}
+		if r.IntN(50) == 0 {
+			inc.Facility = "Embassy " + string(rune('A'+r.IntN(3)))
+		}
+		inc.DatePrecision = []incidentmap.DatePrecision{incidentmap.DateDay, incidentmap.DateWeek}[r.IntN(2)]
 	}
 	return incs
 }
@@ -174,6 +188,9 @@ func randomItemsQuery(r *mrand.Rand) string {
 	if r.IntN(8) == 0 {
 		q.Set("sub_event_type", pick("Armed clash", "Peaceful protest", "Shelling/artillery/missile attack"))
 	}
+	if r.IntN(8) == 0 {
+		q.Set("perpetrator", pick("Unknown", "Group A,Group B", "nobody"))
+	}
 	if r.IntN(4) == 0 {
 		q.Set("filter", pick(
 			"event_type = 'Battles' OR event_type = 'Riots'",
@@ -188,6 +205,12 @@ func randomItemsQuery(r *mrand.Rand) string {
 			"fatalities IS NULL",
 			"fatalities < 2.5",
 			"injuries > 3",                            // not indexed: the store answers
+			"perpetrator = 'Group B'",
+			"facility IN ('Embassy A', 'Embassy C')",
+			"facility = 'Embassy B' OR facility = 'nowhere'",
+			"place_name = '' AND date_precision = 'week'",
+			"admin1_name = 'Province 7' AND location_precision = 'city'",
+			"perpetrator = ''",
 			"country = 'AFG' OR event_type = 'Riots'", // an OR of two properties: the store
 			"S_INTERSECTS(location, POLYGON((40 25, 50 25, 50 26, 40 26, 40 25)))",
 			"S_INTERSECTS(location, POLYGON((45.5 25.3, 45.5 25.7, 47.2 25.7, 47.2 25.3, 45.5 25.3)))", // corners on the points' grid
@@ -198,9 +221,15 @@ func randomItemsQuery(r *mrand.Rand) string {
 }
 
 // itemsGet answers one GET through h and returns the status and body.
-func itemsGet(h http.Handler, target string) (int, string) {
+// It fails t when the response declares a Content-Length other than the
+// body's.
+func itemsGet(t *testing.T, h http.Handler, target string) (int, string) {
+	t.Helper()
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, target, nil))
+	if cl := w.Header().Get("Content-Length"); cl != "" && cl != strconv.Itoa(w.Body.Len()) {
+		t.Errorf("%s: Content-Length %s, body of %d bytes", target, cl, w.Body.Len())
+	}
 	return w.Code, w.Body.String()
 }
 
@@ -230,8 +259,8 @@ func comparePaths(t *testing.T, withIndex, store *gin.Engine, query string) {
 	t.Helper()
 	target := "http://example.org" + itemsPath + "?" + query
 	for pages := 0; target != "" && pages < 150; pages++ {
-		code, body := itemsGet(withIndex, target)
-		wantCode, want := itemsGet(store, target)
+		code, body := itemsGet(t, withIndex, target)
+		wantCode, want := itemsGet(t, store, target)
 		body, want = requestIDs.ReplaceAllString(body, ""), requestIDs.ReplaceAllString(want, "")
 		if code != wantCode || body != want {
 			t.Fatalf("%s:\nindex %d %s\nstore %d %s", target, code, clipDiff(body, want), wantCode, clipDiff(want, body))
@@ -312,7 +341,7 @@ func TestItemIndexMatchesStore(t *testing.T) {
 			t.Fatal(err)
 		}
 		before := s.itemIx.served.Load()
-		_, body := itemsGet(withIndex, "http://example.org"+itemsPath+"?"+query)
+		_, body := itemsGet(t, withIndex, "http://example.org"+itemsPath+"?"+query)
 		if s.itemIx.served.Load() != before || !strings.Contains(body, changed.Title) {
 			t.Errorf("after a change: served from the stale index, or without the change")
 		}
@@ -363,7 +392,8 @@ func TestItemIndexPlan(t *testing.T) {
 		{"newest first, then by country", incidentmap.Filter{Where: pub, SortBy: []incidentmap.SortKey{{Property: "occurred_start", Desc: true}, {Property: "country"}}}, false},
 		{"before a cursor", incidentmap.Filter{Where: pub, Before: cur}, false},
 		{"as_of", incidentmap.Filter{Where: pub, AsOf: time.Now()}, false},
-		{"a property not indexed", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("place_name = 'Kabul'"))}, false},
+		{"a property not indexed", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("summary = 'Kabul'"))}, false},
+		{"a rare text property", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("place_name = 'Kabul' AND perpetrator IN ('x', 'y')"))}, true},
 		{"a comparison of fatalities", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("fatalities > 3"))}, true},
 		{"fatalities between, in, unknown", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("fatalities BETWEEN 1 AND 5 AND fatalities IN (2, 3) AND fatalities IS NULL"))}, true},
 		{"the number on the left, which the parser turns round", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("3 < fatalities"))}, true},
@@ -432,5 +462,144 @@ func TestFeatureCache(t *testing.T) {
 	}
 	if _, ok := c.get([]byte("id0"), 1, 1); ok {
 		t.Error("the oldest entry is still there")
+	}
+
+	// Ids whose keys collide replace each other and are never taken for
+	// one another.
+	c = newFeatureCache(1 << 20)
+	c.hash = func([]byte) uint64 { return 7 }
+	c.add("a", 1, 1, []byte("A"))
+	if _, ok := c.get([]byte("b"), 1, 1); ok {
+		t.Error("b found under a's key")
+	}
+	c.add("b", 1, 1, []byte("B"))
+	if b, ok := c.get([]byte("b"), 1, 1); !ok || string(b) != "B" {
+		t.Errorf("b: %q %v, want B", b, ok)
+	}
+	if _, ok := c.get([]byte("a"), 1, 1); ok {
+		t.Error("a still found after b took its key")
+	}
+	if sh := c.shard(7); len(sh.items) != 1 || sh.bytes != (&cachedFeature{id: "b", body: []byte("B")}).cost() {
+		t.Errorf("shard of the key: %d entries, %d bytes; want b alone", len(sh.items), sh.bytes)
+	}
+}
+
+// TestIndexPageOverTheWire fetches a page the item index answers through a
+// real connection three ways and wants one body: plain (with the
+// Content-Length the index sets, not chunked), gzipped when asked (the
+// length then is the compressed one, set by the compressor), and a HEAD
+// with the GET's length and no body.
+func TestIndexPageOverTheWire(t *testing.T) {
+	eachIndexStore(t, func() []*incidentmap.Incident { return indexFixture(800, 5) }, func(t *testing.T, st incidentmap.Store, _ []*incidentmap.Incident) {
+		withIndex, s, _ := indexEngines(t, st, Config{})
+		srv := httptest.NewServer(withIndex)
+		defer srv.Close()
+		url := srv.URL + itemsPath + "?limit=500"
+		get := func(method, encoding string) (*http.Response, []byte) {
+			t.Helper()
+			req, err := http.NewRequest(method, url, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Accept-Encoding", encoding) // set, so the client leaves the body as sent
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, err := io.ReadAll(resp.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("%s %s: %d %s", method, encoding, resp.StatusCode, body)
+			}
+			return resp, body
+		}
+		before := s.itemIx.served.Load()
+		plain, body := get(http.MethodGet, "identity")
+		if s.itemIx.served.Load() == before {
+			t.Fatal("the page did not come from the index")
+		}
+		if plain.ContentLength != int64(len(body)) || len(plain.TransferEncoding) != 0 {
+			t.Errorf("plain: Content-Length %d, Transfer-Encoding %v, body of %d bytes; want the length, not chunked",
+				plain.ContentLength, plain.TransferEncoding, len(body))
+		}
+		if !json.Valid(body) {
+			t.Errorf("plain: not JSON: %s", clipDiff(string(body), ""))
+		}
+		zipped, zbody := get(http.MethodGet, "gzip")
+		if zipped.Header.Get("Content-Encoding") != "gzip" {
+			t.Fatalf("gzip asked, Content-Encoding %q", zipped.Header.Get("Content-Encoding"))
+		}
+		if zipped.ContentLength >= 0 && zipped.ContentLength != int64(len(zbody)) {
+			t.Errorf("gzip: Content-Length %d, body of %d bytes", zipped.ContentLength, len(zbody))
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(zbody))
+		if err != nil {
+			t.Fatal(err)
+		}
+		unzipped, err := io.ReadAll(zr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		strip := func(b []byte) string { return timeStamps.ReplaceAllString(string(b), "") }
+		if strip(unzipped) != strip(body) {
+			t.Errorf("gzip: the body differs from the plain one: %s", clipDiff(strip(unzipped), strip(body)))
+		}
+		head, hbody := get(http.MethodHead, "identity")
+		if len(hbody) != 0 || head.ContentLength != int64(len(body)) {
+			t.Errorf("HEAD: %d bytes of body, Content-Length %d; want none and %d", len(hbody), head.ContentLength, len(body))
+		}
+	})
+}
+
+// timeStamps matches the timeStamp of a FeatureCollection, which moves
+// between two requests.
+var timeStamps = regexp.MustCompile(`"timeStamp":"[^"]*"`)
+
+// TestItemIndexUncoded: a property of more values than the index codes is
+// left to the store (place names of a large data set), the others are
+// still answered, and event_type or country beyond it fails the build.
+func TestItemIndexUncoded(t *testing.T) {
+	day := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	rows := func(set func(p *incidentmap.PointRow, i int)) func(func(incidentmap.PointRow) error) error {
+		return func(fn func(incidentmap.PointRow) error) error {
+			for i := range maxCodes + 1 {
+				p := incidentmap.PointRow{ID: fmt.Sprintf("i%06d", i), Lon: 44, Lat: 33, OccurredStart: day, OccurredEnd: day,
+					EventType: "Battles", Country: "IRQ", Perpetrator: "Unknown"}
+				set(&p, i)
+				if err := fn(p); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}
+	ix, err := newItemIndex("v", rows(func(p *incidentmap.PointRow, i int) { p.PlaceName = fmt.Sprint("place ", i) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := incidentmap.InStrings("status", string(incidentmap.StatusPublished))
+	for _, tt := range []struct {
+		cql  string
+		want bool
+	}{
+		{"place_name = 'place 7'", false},
+		{"perpetrator = 'Unknown'", true},
+	} {
+		iq, err := parseItemsQuery(url.Values{"filter": {tt.cql}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := ix.plan(incidentmap.Filter{Where: incidentmap.AllOf(pub, iq.filter.Where)}); ok != tt.want {
+			t.Errorf("%s: answered %v, want %v", tt.cql, ok, tt.want)
+		}
+	}
+	if _, ok := ix.countBy(indexPlan{}, "admin1_code"); !ok {
+		t.Error("admin1_code counts refused beside an uncoded place_name")
+	}
+	if _, err := newItemIndex("v", rows(func(p *incidentmap.PointRow, i int) { p.Country = fmt.Sprint(i) })); err == nil {
+		t.Error("a build with more countries than codes succeeded")
 	}
 }

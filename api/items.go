@@ -284,8 +284,11 @@ func (s *server) itemsGeoJSON(c *gin.Context, q url.Values, f incidentmap.Filter
 
 // geoJSONHead starts a FeatureCollection.
 func geoJSONHead(st *stream) {
-	st.w.WriteString(`{"type":"FeatureCollection","features":[`)
+	st.w.WriteString(geoJSONHeadText)
 }
+
+// geoJSONHeadText opens a FeatureCollection, up to its first feature.
+const geoJSONHeadText = `{"type":"FeatureCollection","features":[`
 
 // geoJSONTail returns the end of the FeatureCollection of a page of f,
 // after its features: numberReturned, numberMatched, links and timeStamp.

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -252,7 +253,21 @@ func (s *server) itemsFromIndex(c *gin.Context, q url.Values, f incidentmap.Filt
 		counted = ix.count(plan, s.matchedCap+1)
 	}
 	p.matched = incidentmap.PageMatched(f, p.returned, p.next, s.matchedCap, counted)
+	// The page is in hand before a byte is written, so its length is
+	// known: a Content-Length spares the connection the chunk framing,
+	// and with it a short write per chunk.
+	var tail bytes.Buffer
+	ts := &stream{w: bufio.NewWriterSize(&tail, 512)}
+	if err := s.geoJSONTail(c, q, f)(ts, p); err != nil {
+		return true, err
+	}
+	ts.w.Flush()
+	size := len(geoJSONHeadText) + tail.Len() + max(len(bodies)-1, 0)
+	for _, b := range bodies {
+		size += len(b)
+	}
 	c.Header("Content-Type", mediaGeoJSON)
+	c.Header("Content-Length", strconv.Itoa(size))
 	return true, s.writePage(c, func(st *stream) error {
 		geoJSONHead(st)
 		for i, b := range bodies {
@@ -263,7 +278,8 @@ func (s *server) itemsFromIndex(c *gin.Context, q url.Values, f incidentmap.Filt
 				return err
 			}
 		}
-		return s.geoJSONTail(c, q, f)(st, p)
+		_, err := st.w.Write(tail.Bytes())
+		return err
 	})
 }
 
@@ -299,7 +315,9 @@ func (s *server) writePage(c *gin.Context, write func(*stream) error) error {
 // recently used out first, in shards locked apart. It is safe for
 // concurrent use.
 type featureCache struct {
-	seed   maphash.Seed
+	// hash is maphash with a seed of the cache's own; a test makes ids
+	// collide by replacing it.
+	hash   func(id []byte) uint64
 	shards [featureCacheShards]featureShard
 }
 
@@ -307,13 +325,14 @@ type featureCache struct {
 // least recently used, bounded by maxBytes.
 type featureShard struct {
 	mu          sync.Mutex
-	items       map[string]*cachedFeature
-	head        cachedFeature // sentinel of the ring of entries
+	items       map[uint64]*cachedFeature // by featureCache.key of the id
+	head        cachedFeature             // sentinel of the ring of entries
 	bytes, maxB int
 }
 
 // cachedFeature is one entry of a featureShard.
 type cachedFeature struct {
+	key        uint64
 	id         string
 	version    int32
 	updated    int64
@@ -322,10 +341,11 @@ type cachedFeature struct {
 }
 
 func newFeatureCache(maxBytes int) *featureCache {
-	c := &featureCache{seed: maphash.MakeSeed()}
+	seed := maphash.MakeSeed()
+	c := &featureCache{hash: func(id []byte) uint64 { return maphash.Bytes(seed, id) }}
 	for i := range c.shards {
 		sh := &c.shards[i]
-		sh.items, sh.maxB = map[string]*cachedFeature{}, maxBytes/featureCacheShards
+		sh.items, sh.maxB = map[uint64]*cachedFeature{}, maxBytes/featureCacheShards
 		sh.head.prev, sh.head.next = &sh.head, &sh.head
 	}
 	return c
@@ -335,18 +355,26 @@ func newFeatureCache(maxBytes int) *featureCache {
 // overhead of the entry and map slot.
 func (e *cachedFeature) cost() int { return len(e.body) + 2*len(e.id) + 96 }
 
-func (c *featureCache) shard(id []byte) *featureShard {
-	return &c.shards[maphash.Bytes(c.seed, id)%featureCacheShards]
+// key hashes an id once for both the shard and its map: an integer key
+// spares the map hashing and comparing the id again (a third of a hit's
+// cost was there). Two ids of one key replace each other, and a lookup
+// compares the entry's id, so a collision costs a miss, never a wrong
+// feature.
+func (c *featureCache) key(id []byte) uint64 { return c.hash(id) }
+
+func (c *featureCache) shard(key uint64) *featureShard {
+	return &c.shards[key%featureCacheShards]
 }
 
 // get returns the feature of id encoded from the row at version and
 // updated, if cached.
 func (c *featureCache) get(id []byte, version int32, updated int64) ([]byte, bool) {
-	sh := c.shard(id)
+	k := c.key(id)
+	sh := c.shard(k)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	e, ok := sh.items[string(id)]
-	if !ok || e.version != version || e.updated != updated {
+	e, ok := sh.items[k]
+	if !ok || e.id != string(id) || e.version != version || e.updated != updated {
 		return nil, false
 	}
 	sh.unlink(e)
@@ -357,25 +385,26 @@ func (c *featureCache) get(id []byte, version int32, updated int64) ([]byte, boo
 // add stores the feature of id at version and updated, evicting the least
 // recently used beyond the budget.
 func (c *featureCache) add(id string, version int32, updated int64, body []byte) {
-	sh := c.shard([]byte(id))
+	k := c.key([]byte(id))
+	sh := c.shard(k)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	if old, ok := sh.items[id]; ok {
+	if old, ok := sh.items[k]; ok {
 		sh.unlink(old)
-		delete(sh.items, id)
+		delete(sh.items, k)
 		sh.bytes -= old.cost()
 	}
-	e := &cachedFeature{id: id, version: version, updated: updated, body: body}
+	e := &cachedFeature{key: k, id: id, version: version, updated: updated, body: body}
 	if e.cost() > sh.maxB {
 		return
 	}
-	sh.items[id] = e
+	sh.items[k] = e
 	sh.pushFront(e)
 	sh.bytes += e.cost()
 	for sh.bytes > sh.maxB {
 		last := sh.head.prev
 		sh.unlink(last)
-		delete(sh.items, last.id)
+		delete(sh.items, last.key)
 		sh.bytes -= last.cost()
 	}
 }

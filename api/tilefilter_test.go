@@ -26,7 +26,7 @@ func TestFilteredSetsFromMemory(t *testing.T) {
 	eachIndexStore(t, fixture, func(t *testing.T, st incidentmap.Store, incs []*incidentmap.Incident) {
 		withIndex, s, store := indexEngines(t, st, Config{Now: now, WarmTiles: true})
 		// The published set, built from the same scan as the index.
-		if code, body := itemsGet(withIndex, "http://example.org"+clustersPath+"?zoom=0"); code != 200 {
+		if code, body := itemsGet(t, withIndex, "http://example.org"+clustersPath+"?zoom=0"); code != 200 {
 			t.Fatalf("unfiltered clusters: %d %s", code, body)
 		}
 		r := mrand.New(mrand.NewPCG(5, 9))
@@ -53,8 +53,8 @@ func TestFilteredSetsFromMemory(t *testing.T) {
 						v.Set("bbox", view)
 					}
 					target := "http://example.org" + path + "?" + v.Encode()
-					code, body := itemsGet(withIndex, target)
-					wantCode, want := itemsGet(store, target)
+					code, body := itemsGet(t, withIndex, target)
+					wantCode, want := itemsGet(t, store, target)
 					if code != wantCode || canonicalView(t, body) != canonicalView(t, want) {
 						t.Fatalf("%s:\nmemory %d %s\nstore  %d %s", target, code, clipDiff(body, want), wantCode, clipDiff(want, body))
 					}

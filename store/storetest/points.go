@@ -70,6 +70,8 @@ func testScanPoints(t *testing.T, s incidentmap.Store) {
 			!p.OccurredEnd.Equal(inc.OccurredEnd) || p.OccurredEnd.Location() != time.UTC ||
 			p.EventType != inc.EventType || p.SubEventType != inc.SubEventType || p.Country != inc.Country || p.Admin1Code != inc.Admin1Code ||
 			p.TargetType != string(inc.TargetType) || p.TargetCountry != inc.TargetCountry || p.Title != inc.Title ||
+			p.DatePrecision != string(inc.DatePrecision) || p.LocationPrecision != string(inc.LocationPrecision) ||
+			p.PlaceName != inc.PlaceName || p.Admin1Name != inc.Admin1Name || p.Facility != inc.Facility || p.Perpetrator != inc.Perpetrator ||
 			p.Version != inc.Version || !p.UpdatedAt.Equal(inc.UpdatedAt) || p.UpdatedAt.Location() != time.UTC {
 			t.Errorf("%s: got %+v, want the incident's fields", inc.ID, p)
 		}
