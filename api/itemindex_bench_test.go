@@ -137,7 +137,7 @@ func BenchmarkItemIndexPage(b *testing.B) {
 				}
 				var got int
 				for b.Loop() {
-					ranks, _ := ix.page(p, nil, c.f.PageLimit())
+					ranks, _, _ := ix.page(p, nil, c.f.PageLimit())
 					got = len(ranks)
 				}
 				b.ReportMetric(float64(got), "incidents/op")

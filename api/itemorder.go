@@ -1,0 +1,509 @@
+package api
+
+import (
+	"bytes"
+	"cmp"
+	"math"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/incidentmap/incidentmap"
+)
+
+// Bounds of the sort orders the item index answers besides its own.
+const (
+	// maxSortedOrders is how many sorted orders an index keeps besides
+	// the order by id, least recently used out first. Each costs 4 bytes
+	// per incident (4 MB at a million), the order by id 8; the map asks
+	// for a few orders (its table sorted by one column at a time, each
+	// both ways), and an order pushed out costs one sort again (0.3-0.5 s
+	// at a million), so four bound the memory to 24 MB at a million
+	// while a user clicking through the table's columns keeps hers.
+	maxSortedOrders = 4
+	// maxOrderWalk bounds the ranks a page walks down a sorted order
+	// testing the filter; beyond it the page sorts the filter's
+	// candidates instead or, when they are too many, the store answers.
+	maxOrderWalk = 1 << 18
+	// maxSortCandidates bounds the candidates a page sorts itself.
+	maxSortCandidates = 1 << 18
+)
+
+// sortCol is a sortable property as the index holds it by rank.
+type sortCol uint8
+
+const (
+	colStart sortCol = iota
+	colEnd
+	colText // a property of indexedProps, held as codes
+	colFatalities
+	colInjuries
+	colUpdated
+)
+
+// orderKey is one key of a rankOrder but the id: its column (and, for
+// colText, the position in indexedProps) and direction.
+type orderKey struct {
+	col  sortCol
+	prop int
+	desc bool
+}
+
+// rankOrder is a sort order the index answers from a sorted permutation
+// of its ranks: keys, then the id (descending when idDesc), as
+// Filter.Order gives it.
+type rankOrder struct {
+	name   string // formatSortBy of order: the key of the cache
+	order  []incidentmap.SortKey
+	keys   []orderKey
+	idDesc bool
+}
+
+// rankOrderOf returns the rankOrder of order (ending with id, as
+// Filter.Order gives it), or false when the index does not hold a key
+// exactly (counts clamped at build) or the order is not one of
+// sortable properties.
+func (ix *itemIndex) rankOrderOf(order []incidentmap.SortKey) (*rankOrder, bool) {
+	if len(order) == 0 || order[len(order)-1].Property != "id" {
+		return nil, false
+	}
+	o := &rankOrder{name: formatSortBy(order), order: slices.Clone(order), idDesc: order[len(order)-1].Desc}
+	for _, k := range order[:len(order)-1] {
+		key := orderKey{desc: k.Desc}
+		switch k.Property {
+		case "occurred_start":
+			key.col = colStart
+		case "occurred_end":
+			key.col = colEnd
+		case "fatalities":
+			key.col = colFatalities
+			if !ix.fatalitiesExact {
+				return nil, false
+			}
+		case "injuries":
+			key.col = colInjuries
+			if !ix.injuriesExact {
+				return nil, false
+			}
+		case "updated_at":
+			key.col = colUpdated
+		default:
+			key.col, key.prop = colText, slices.Index(indexedProps[:], k.Property)
+			if key.prop < 0 {
+				return nil, false
+			}
+		}
+		o.keys = append(o.keys, key)
+	}
+	return o, true
+}
+
+// textRanks is, for one indexed property, its values in byte order (as
+// both stores compare them, COLLATE "C" in PostGIS) and the position in
+// it of each code.
+type textRanks struct {
+	sorted []string
+	ordOf  []int32 // by code
+}
+
+func newTextRanks(values []string) textRanks {
+	t := textRanks{sorted: slices.Clone(values), ordOf: make([]int32, len(values))}
+	slices.Sort(t.sorted) // Go compares strings byte by byte
+	for c, v := range values {
+		i, _ := slices.BinarySearch(t.sorted, v)
+		t.ordOf[c] = int32(i)
+	}
+	return t
+}
+
+// countKey is the key of a count held in the fatalities code: unknown
+// sorts after every number, as both stores put NULL (sqlexpr.Order.By).
+func countKey(v int32) int64 {
+	if v == noFatalities {
+		return math.MaxInt64
+	}
+	return int64(v)
+}
+
+// keyOf returns the value of key k at rank r as an int64 that orders as
+// the stores order the column (ascending; the caller applies desc). Text
+// is twice its position among the property's values, so that a value
+// not among them (a cursor's) falls between two.
+func (ix *itemIndex) keyOf(k orderKey, r int32) int64 {
+	switch k.col {
+	case colStart:
+		return int64(ix.starts[r])
+	case colEnd:
+		return int64(ix.ends[r])
+	case colFatalities:
+		return countKey(ix.fatalities[r])
+	case colInjuries:
+		return countKey(ix.injuries[r])
+	case colUpdated:
+		return ix.updated[r]
+	}
+	return 2 * int64(ix.textRanks[k.prop].ordOf[ix.codes[k.prop][r]])
+}
+
+// cursorKey returns a cursor's value of key k (incidentmap.SortValue) in
+// the terms of keyOf, or false when the index cannot place it exactly as
+// the stores would (an instant finer than their microseconds or beyond
+// the years an int64 of nanoseconds holds, a day not at midnight).
+func (ix *itemIndex) cursorKey(k orderKey, v any) (int64, bool) {
+	switch k.col {
+	case colStart, colEnd:
+		t, ok := v.(time.Time)
+		return int64(dayOf(t)), ok && t.Equal(incidentmap.Day(t))
+	case colFatalities, colInjuries:
+		if v == nil {
+			return math.MaxInt64, true
+		}
+		n, ok := v.(int64)
+		return n, ok && n >= 0 && n < math.MaxInt64
+	case colUpdated:
+		t, ok := v.(time.Time)
+		return t.UnixNano(), ok && t.Year() > 1700 && t.Year() < 2200 && t.Equal(t.Truncate(time.Microsecond))
+	}
+	s, ok := v.(string)
+	tr := &ix.textRanks[k.prop]
+	i, found := slices.BinarySearch(tr.sorted, s)
+	if found {
+		return 2 * int64(i), ok
+	}
+	return 2*int64(i) - 1, ok
+}
+
+// orderCursor is a cursor placed in a rankOrder: its keys as keyOf gives
+// them, and its id.
+type orderCursor struct {
+	keys []int64
+	id   []byte
+}
+
+// cursorIn places c in o, or reports false when it does not fit o or the
+// index cannot place it exactly (cursorKey).
+func (ix *itemIndex) cursorIn(o *rankOrder, c *incidentmap.Cursor) (orderCursor, bool) {
+	vals, err := c.Values(o.order)
+	if err != nil || len(vals) != len(o.keys)+1 {
+		return orderCursor{}, false
+	}
+	oc := orderCursor{keys: make([]int64, len(o.keys))}
+	for i, k := range o.keys {
+		x, ok := ix.cursorKey(k, vals[i])
+		if !ok {
+			return orderCursor{}, false
+		}
+		oc.keys[i] = x
+	}
+	id, ok := vals[len(vals)-1].(string)
+	oc.id = []byte(id)
+	return oc, ok
+}
+
+// afterCursor reports whether rank r comes after the cursor in o.
+func (ix *itemIndex) afterCursor(o *rankOrder, r int32, c orderCursor) bool {
+	for i, k := range o.keys {
+		if x, y := ix.keyOf(k, r), c.keys[i]; x != y {
+			return (x > y) != k.desc
+		}
+	}
+	d := bytes.Compare(ix.ids.bytes(int(r)), c.id)
+	if o.idDesc {
+		return d < 0
+	}
+	return d > 0
+}
+
+// compareRanks compares ranks a and b in o, the ids by their positions
+// in the order by id.
+func (ix *itemIndex) compareRanks(o *rankOrder, idRank []int32, a, b int32) int {
+	for _, k := range o.keys {
+		if c := cmp.Compare(ix.keyOf(k, a), ix.keyOf(k, b)); c != 0 {
+			if k.desc {
+				return -c
+			}
+			return c
+		}
+	}
+	if o.idDesc {
+		return cmp.Compare(idRank[b], idRank[a])
+	}
+	return cmp.Compare(idRank[a], idRank[b])
+}
+
+// orderCache holds an index's sorted orders: the ranks by id (the tie
+// break of every order) and up to maxSortedOrders others, each sorted on
+// first use, one sort at a time. It is safe for concurrent use.
+type orderCache struct {
+	idOnce        sync.Once
+	byID, idRanks []int32 // the ranks in id order; the position of each there
+
+	sorting sync.Mutex // held while sorting: one core at most
+
+	mu    sync.Mutex
+	tick  int64
+	perms map[string]*sortedOrder
+}
+
+// sortedOrder is the permutation of the ranks in one rankOrder.
+type sortedOrder struct {
+	once sync.Once
+	perm []int32
+	used int64 // orderCache.tick at the last use, under orderCache.mu
+}
+
+func newOrderCache() *orderCache { return &orderCache{perms: map[string]*sortedOrder{}} }
+
+// idOrder returns the ranks in id order and the position of each rank
+// there, sorting them on first use.
+func (ix *itemIndex) idOrder() (byID, idRanks []int32) {
+	oc := ix.orders
+	oc.idOnce.Do(func() {
+		oc.sorting.Lock()
+		defer oc.sorting.Unlock()
+		byID := make([]int32, ix.n)
+		for i := range byID {
+			byID[i] = int32(i)
+		}
+		slices.SortFunc(byID, func(a, b int32) int { return bytes.Compare(ix.ids.bytes(int(a)), ix.ids.bytes(int(b))) })
+		idRanks := make([]int32, ix.n)
+		for i, r := range byID {
+			idRanks[r] = int32(i)
+		}
+		oc.byID, oc.idRanks = byID, idRanks
+	})
+	return oc.byID, oc.idRanks
+}
+
+// sortedRanks returns the ranks in the order o, at walk position i the
+// rank at(i). The order by id is the ranks by id, read backwards when
+// descending; any other is sorted on first use and kept in the cache.
+func (ix *itemIndex) sortedRanks(o *rankOrder) (at func(i int) int32) {
+	byID, idRanks := ix.idOrder()
+	if len(o.keys) == 0 {
+		if o.idDesc {
+			return func(i int) int32 { return byID[ix.n-1-i] }
+		}
+		return func(i int) int32 { return byID[i] }
+	}
+	oc := ix.orders
+	oc.mu.Lock()
+	oc.tick++
+	so := oc.perms[o.name]
+	if so == nil {
+		if len(oc.perms) >= maxSortedOrders {
+			var oldest string
+			for name, e := range oc.perms {
+				if oldest == "" || e.used < oc.perms[oldest].used {
+					oldest = name
+				}
+			}
+			delete(oc.perms, oldest) // pages walking it keep their own reference
+		}
+		so = &sortedOrder{}
+		oc.perms[o.name] = so
+	}
+	so.used = oc.tick
+	oc.mu.Unlock()
+	so.once.Do(func() {
+		oc.sorting.Lock()
+		defer oc.sorting.Unlock()
+		so.perm = ix.sortRanks(o, idRanks)
+	})
+	perm := so.perm
+	return func(i int) int32 { return perm[i] }
+}
+
+// sortRanks returns every rank in order o: each key read once into a
+// column (negated when descending), so that comparisons read two slices.
+func (ix *itemIndex) sortRanks(o *rankOrder, idRanks []int32) []int32 {
+	cols := make([][]int64, len(o.keys))
+	for i, k := range o.keys {
+		cols[i] = make([]int64, ix.n)
+		for r := range ix.n {
+			x := ix.keyOf(k, int32(r))
+			if k.desc {
+				x = -x // keys are never math.MinInt64
+			}
+			cols[i][r] = x
+		}
+	}
+	perm := make([]int32, ix.n)
+	for i := range perm {
+		perm[i] = int32(i)
+	}
+	slices.SortFunc(perm, func(a, b int32) int {
+		for _, col := range cols {
+			if c := cmp.Compare(col[a], col[b]); c != 0 {
+				return c
+			}
+		}
+		if o.idDesc {
+			return cmp.Compare(idRanks[b], idRanks[a])
+		}
+		return cmp.Compare(idRanks[a], idRanks[b])
+	})
+	return perm
+}
+
+// pageSorted is page in a rankOrder (p.order). With a filter it walks the
+// sorted ranks from the cursor's position testing each, or, when the
+// filter's candidates are few against the ranks a walk would take to
+// fill the page, sorts the candidates instead; a walk that passes
+// maxOrderWalk ranks without filling the page turns to the candidates,
+// and when those are more than maxSortCandidates it reports false: the
+// store answers.
+func (ix *itemIndex) pageSorted(p indexPlan, after *incidentmap.Cursor, limit int) (ranks []int32, more, ok bool) {
+	o := p.order
+	var cur orderCursor
+	if after != nil {
+		if cur, ok = ix.cursorIn(o, after); !ok {
+			return nil, false, false // plan refused such a cursor
+		}
+	}
+	_, candidates := ix.cheapest(p, 0)
+	// A walk takes about limit*n/candidates ranks when the candidates
+	// all match; sorting the candidates costs a few ranks' walk each
+	// (and needs no sorted order, which a rare filter then never sorts).
+	if len(p.preds) > 0 && candidates <= maxSortCandidates && 4*candidates < (limit+1)*(ix.n/max(candidates, 1)) {
+		ranks, more = ix.pageCandidates(p, after != nil, cur, limit)
+		return ranks, more, true
+	}
+	at := ix.sortedRanks(o)
+	from := 0
+	if after != nil {
+		from = sort.Search(ix.n, func(i int) bool { return ix.afterCursor(o, at(i), cur) })
+	}
+	ranks, more, done := ix.walkSorted(p, at, from, limit, maxOrderWalk)
+	switch {
+	case done:
+		return ranks, more, true
+	case candidates > maxSortCandidates:
+		return nil, false, false
+	}
+	ranks, more = ix.pageCandidates(p, after != nil, cur, limit)
+	return ranks, more, true
+}
+
+// walkSorted walks the ranks of a sorted order from position from,
+// testing each against the plan, until it has the page or has walked
+// budget ranks: then done is false.
+func (ix *itemIndex) walkSorted(p indexPlan, at func(int) int32, from, limit, budget int) (ranks []int32, more, done bool) {
+	ranks = make([]int32, 0, min(limit, 1024))
+	for i := from; i < ix.n; i++ {
+		if i-from >= budget {
+			return nil, false, false
+		}
+		r := at(i)
+		if !ix.matches(p, r) {
+			continue
+		}
+		if len(ranks) == limit {
+			return ranks, true, true
+		}
+		ranks = append(ranks, r)
+	}
+	return ranks, false, true
+}
+
+// pageCandidates is pageSorted by the matches among the plan's cheapest
+// candidates after the cursor (when hasCursor), the first limit+1 of
+// them in the order kept in a heap.
+func (ix *itemIndex) pageCandidates(p indexPlan, hasCursor bool, cur orderCursor, limit int) (ranks []int32, more bool) {
+	o := p.order
+	_, idRanks := ix.idOrder()
+	less := func(a, b int32) bool { return ix.compareRanks(o, idRanks, a, b) < 0 }
+	h := rankHeap{less: less, max: limit + 1}
+	src := ix.source(p, 0)
+	for {
+		r, ok := src.next()
+		if !ok {
+			break
+		}
+		if ix.matches(p, r) && (!hasCursor || ix.afterCursor(o, r, cur)) {
+			h.push(r)
+		}
+	}
+	ranks = h.sorted()
+	if len(ranks) > limit {
+		return ranks[:limit], true
+	}
+	return ranks, false
+}
+
+// rankHeap keeps the max least ranks pushed: a heap with the greatest of
+// them on top.
+type rankHeap struct {
+	less  func(a, b int32) bool
+	max   int
+	ranks []int32
+}
+
+func (h *rankHeap) push(r int32) {
+	if len(h.ranks) < h.max {
+		h.ranks = append(h.ranks, r)
+		for i := len(h.ranks) - 1; i > 0; { // up
+			parent := (i - 1) / 2
+			if !h.less(h.ranks[parent], h.ranks[i]) {
+				break
+			}
+			h.ranks[parent], h.ranks[i] = h.ranks[i], h.ranks[parent]
+			i = parent
+		}
+		return
+	}
+	if !h.less(r, h.ranks[0]) {
+		return
+	}
+	h.ranks[0] = r
+	for i, n := 0, len(h.ranks); ; { // down
+		top, l, rt := i, 2*i+1, 2*i+2
+		if l < n && h.less(h.ranks[top], h.ranks[l]) {
+			top = l
+		}
+		if rt < n && h.less(h.ranks[top], h.ranks[rt]) {
+			top = rt
+		}
+		if top == i {
+			return
+		}
+		h.ranks[i], h.ranks[top] = h.ranks[top], h.ranks[i]
+		i = top
+	}
+}
+
+// sorted returns the ranks kept, least first.
+func (h *rankHeap) sorted() []int32 {
+	slices.SortFunc(h.ranks, func(a, b int32) int {
+		if h.less(a, b) {
+			return -1
+		}
+		return 1 // ranks are distinct and the order total
+	})
+	return h.ranks
+}
+
+// cursorSorted returns the position of rank r in o as the store writes
+// it (incidentmap.CursorOf of the incident's sortable properties).
+func (ix *itemIndex) cursorSorted(o *rankOrder, r int32) *incidentmap.Cursor {
+	count := func(v int32) *int {
+		if v == noFatalities {
+			return nil
+		}
+		n := int(v)
+		return &n
+	}
+	inc := &incidentmap.Incident{
+		ID:            ix.ids.get(int(r)),
+		OccurredStart: time.Unix(int64(ix.starts[r])*86400, 0).UTC(),
+		OccurredEnd:   time.Unix(int64(ix.ends[r])*86400, 0).UTC(),
+		Country:       ix.values[countryProp][ix.codes[countryProp][r]],
+		EventType:     ix.values[eventTypeProp][ix.codes[eventTypeProp][r]],
+		TargetCountry: ix.values[targetCountryProp][ix.codes[targetCountryProp][r]],
+		Fatalities:    count(ix.fatalities[r]),
+		Injuries:      count(ix.injuries[r]),
+		UpdatedAt:     time.Unix(0, ix.updated[r]).UTC(),
+	}
+	return incidentmap.CursorOf(inc, slices.Clone(o.order))
+}
