@@ -266,7 +266,7 @@ func (ix *itemIndex) idOrder() (byID, idRanks []int32) {
 		for i := range byID {
 			byID[i] = int32(i)
 		}
-		slices.SortFunc(byID, func(a, b int32) int { return bytes.Compare(ix.ids.bytes(int(a)), ix.ids.bytes(int(b))) })
+		ix.sortByID(byID, 0, make([]idChunk, ix.n))
 		idRanks := make([]int32, ix.n)
 		for i, r := range byID {
 			idRanks[r] = int32(i)
@@ -274,6 +274,53 @@ func (ix *itemIndex) idOrder() (byID, idRanks []int32) {
 		oc.byID, oc.idRanks = byID, idRanks
 	})
 	return oc.byID, oc.idRanks
+}
+
+// idChunk is 8 bytes of an id from some offset, big-endian and padded
+// with zeros, with the id's rank: sorting these sorts the ids by those
+// bytes with integer comparisons.
+type idChunk struct {
+	bytes uint64
+	rank  int32
+}
+
+// sortByID sorts ranks (whose ids agree on their first offset bytes) by
+// id, byte by byte: by the next 8 bytes as integers, then each run that
+// agrees on those too by the 8 after, and so on; buf holds at least
+// len(ranks) chunks.
+func (ix *itemIndex) sortByID(ranks []int32, offset int, buf []idChunk) {
+	chunks := buf[:len(ranks)]
+	longer := false
+	for i, r := range ranks {
+		id := ix.ids.bytes(int(r))
+		var x uint64
+		for j := range 8 {
+			x <<= 8
+			if k := offset + j; k < len(id) {
+				x |= uint64(id[k])
+			}
+		}
+		chunks[i] = idChunk{x, r}
+		longer = longer || len(id) > offset+8
+	}
+	slices.SortFunc(chunks, func(a, b idChunk) int { return cmp.Compare(a.bytes, b.bytes) })
+	for i, c := range chunks {
+		ranks[i] = c.rank
+	}
+	for start := 0; start < len(ranks); {
+		end := start + 1
+		for end < len(ranks) && chunks[end].bytes == chunks[start].bytes {
+			end++
+		}
+		if run := ranks[start:end]; len(run) > 1 {
+			if longer {
+				ix.sortByID(run, offset+8, buf[start:end])
+			} else { // equal but for the padding, which only a zero byte can tie
+				slices.SortFunc(run, func(a, b int32) int { return bytes.Compare(ix.ids.bytes(int(a)), ix.ids.bytes(int(b))) })
+			}
+		}
+		start = end
+	}
 }
 
 // sortedRanks returns the ranks in the order o, at walk position i the
@@ -309,15 +356,59 @@ func (ix *itemIndex) sortedRanks(o *rankOrder) (at func(i int) int32) {
 	so.once.Do(func() {
 		oc.sorting.Lock()
 		defer oc.sorting.Unlock()
-		so.perm = ix.sortRanks(o, idRanks)
+		so.perm = ix.sortRanks(o, byID, idRanks)
 	})
 	perm := so.perm
 	return func(i int) int32 { return perm[i] }
 }
 
-// sortRanks returns every rank in order o: each key read once into a
+// sortRanks returns every rank in order o.
+func (ix *itemIndex) sortRanks(o *rankOrder, byID, idRanks []int32) []int32 {
+	if len(o.keys) == 1 && o.keys[0].col != colUpdated {
+		return ix.sortRanks32(o.keys[0], o.idDesc, byID, idRanks)
+	}
+	return ix.sortRanksBy(o, idRanks)
+}
+
+// sortRanks32 sorts by one key that fits 32 bits, then the id: each rank
+// as one integer, the key above the id's position, so that the sort
+// compares integers alone.
+func (ix *itemIndex) sortRanks32(k orderKey, idDesc bool, byID, idRanks []int32) []int32 {
+	packed := make([]uint64, ix.n)
+	for r := range ix.n {
+		var x uint32
+		switch v := ix.keyOf(k, int32(r)); {
+		case v == math.MaxInt64: // unknown counts, after every number
+			x = math.MaxUint32
+		case k.col == colStart || k.col == colEnd:
+			x = uint32(v + math.MaxInt32 + 1) // days are int32
+		default: // counts and text positions: from 0 below MaxUint32
+			x = uint32(v)
+		}
+		if k.desc {
+			x = ^x
+		}
+		tie := uint32(idRanks[r])
+		if idDesc {
+			tie = uint32(ix.n-1) - tie
+		}
+		packed[r] = uint64(x)<<32 | uint64(tie)
+	}
+	slices.Sort(packed)
+	perm := make([]int32, ix.n)
+	for i, x := range packed {
+		tie := int(uint32(x))
+		if idDesc {
+			tie = ix.n - 1 - tie
+		}
+		perm[i] = byID[tie]
+	}
+	return perm
+}
+
+// sortRanksBy sorts by any keys, then the id: each key read once into a
 // column (negated when descending), so that comparisons read two slices.
-func (ix *itemIndex) sortRanks(o *rankOrder, idRanks []int32) []int32 {
+func (ix *itemIndex) sortRanksBy(o *rankOrder, idRanks []int32) []int32 {
 	cols := make([][]int64, len(o.keys))
 	for i, k := range o.keys {
 		cols[i] = make([]int64, ix.n)
@@ -371,11 +462,11 @@ func (ix *itemIndex) pageSorted(p indexPlan, after *incidentmap.Cursor, limit in
 		return ranks, more, true
 	}
 	at := ix.sortedRanks(o)
-	from := 0
+	from, end := ix.keyRange(p, o, at)
 	if after != nil {
-		from = sort.Search(ix.n, func(i int) bool { return ix.afterCursor(o, at(i), cur) })
+		from = max(from, sort.Search(ix.n, func(i int) bool { return ix.afterCursor(o, at(i), cur) }))
 	}
-	ranks, more, done := ix.walkSorted(p, at, from, limit, maxOrderWalk)
+	ranks, more, done := ix.walkSorted(p, at, from, end, limit, maxOrderWalk)
 	switch {
 	case done:
 		return ranks, more, true
@@ -386,12 +477,12 @@ func (ix *itemIndex) pageSorted(p indexPlan, after *incidentmap.Cursor, limit in
 	return ranks, more, true
 }
 
-// walkSorted walks the ranks of a sorted order from position from,
-// testing each against the plan, until it has the page or has walked
-// budget ranks: then done is false.
-func (ix *itemIndex) walkSorted(p indexPlan, at func(int) int32, from, limit, budget int) (ranks []int32, more, done bool) {
+// walkSorted walks the ranks of a sorted order from position from to
+// end, testing each against the plan, until it has the page or has
+// walked budget ranks: then done is false.
+func (ix *itemIndex) walkSorted(p indexPlan, at func(int) int32, from, end, limit, budget int) (ranks []int32, more, done bool) {
 	ranks = make([]int32, 0, min(limit, 1024))
-	for i := from; i < ix.n; i++ {
+	for i := from; i < end; i++ {
 		if i-from >= budget {
 			return nil, false, false
 		}
@@ -506,4 +597,63 @@ func (ix *itemIndex) cursorSorted(o *rankOrder, r int32) *incidentmap.Cursor {
 		UpdatedAt:     time.Unix(0, ix.updated[r]).UTC(),
 	}
 	return incidentmap.CursorOf(inc, slices.Clone(o.order))
+}
+
+// keyRange returns the positions from..end-1 of the sorted order o (at)
+// outside which no rank passes the plan's conditions on the order's
+// first key: those on fatalities, whose values lie in one interval, so
+// that "most fatalities first" with "fatalities > 5" walks past no
+// unknown fatalities. The ranks within are still tested.
+func (ix *itemIndex) keyRange(p indexPlan, o *rankOrder, at func(int) int32) (from, end int) {
+	if len(o.keys) == 0 || o.keys[0].col != colFatalities {
+		return 0, ix.n
+	}
+	k := o.keys[0]
+	lo, hi := int64(0), int64(math.MaxInt64)
+	for _, pr := range p.preds {
+		if fp, ok := pr.(fatalitiesPred); ok {
+			a, b := fp.bounds()
+			lo, hi = max(lo, a), min(hi, b)
+		}
+	}
+	if lo == 0 && hi == math.MaxInt64 {
+		return 0, ix.n
+	}
+	// Ascending, the ranks with keys from lo to hi follow one another;
+	// descending, from hi down to lo.
+	below := func(x int64) func(int) bool { // the first position past keys below x
+		return func(i int) bool { return (ix.keyOf(k, at(i)) >= x) != k.desc }
+	}
+	above := func(x int64) func(int) bool { // the first position past keys up to x
+		return func(i int) bool { return (ix.keyOf(k, at(i)) > x) != k.desc }
+	}
+	if k.desc {
+		return sort.Search(ix.n, above(hi)), sort.Search(ix.n, below(lo))
+	}
+	return sort.Search(ix.n, below(lo)), sort.Search(ix.n, above(hi))
+}
+
+// bounds returns an interval of countKey values that holds every value
+// that passes p (it may hold more): unknown is math.MaxInt64.
+func (p fatalitiesPred) bounds() (lo, hi int64) {
+	known := int64(math.MaxInt64 - 1)
+	clamp := func(x float64) int64 { return int64(min(max(x, -1), float64(math.MaxInt32)+1)) }
+	switch p.op {
+	case "null":
+		return math.MaxInt64, math.MaxInt64
+	case "=":
+		return clamp(math.Floor(p.x)), clamp(math.Ceil(p.x))
+	case ">", ">=":
+		return clamp(math.Floor(p.x)), known
+	case "<", "<=":
+		return 0, clamp(math.Ceil(p.x))
+	case "between":
+		return clamp(math.Floor(p.x)), clamp(math.Ceil(p.hi))
+	case "in":
+		if len(p.vals) == 0 {
+			return 1, 0 // none
+		}
+		return clamp(math.Floor(slices.Min(p.vals))), clamp(math.Ceil(slices.Max(p.vals)))
+	}
+	return 0, known // "<>"
 }

@@ -19,11 +19,15 @@ import (
 )
 
 // sortFixture is indexFixture with injuries (some unknown), more unknown
-// fatalities and more target countries.
+// fatalities, more target countries, and a third of the ids longer, with
+// a common prefix.
 func sortFixture(n int, seed uint64) []*incidentmap.Incident {
 	r := mrand.New(mrand.NewPCG(seed, 11))
 	incs := indexFixture(n, seed)
-	for _, inc := range incs {
+	for i, inc := range incs {
+		if i%3 == 0 { // ids that agree on their first 8 bytes and more
+			inc.ID = "incident-" + inc.ID
+		}
 		if k := r.IntN(5); k > 0 {
 			inj := r.IntN(4) * k
 			inc.Injuries = &inj
@@ -231,7 +235,7 @@ func TestSortedPagePaths(t *testing.T) {
 	}
 	r := mrand.New(mrand.NewPCG(1, 2))
 	props := incidentmap.SortableProperties
-	for i := range 200 {
+	for i := range 400 {
 		q, err := url.ParseQuery(randomItemsQuery(r))
 		if err != nil {
 			t.Fatal(err)
@@ -244,6 +248,11 @@ func TestSortedPagePaths(t *testing.T) {
 			}
 		}
 		q.Set("sortby", strings.Join(keys, ","))
+		if strings.TrimPrefix(keys[0], "-") == "fatalities" && r.IntN(2) == 0 {
+			// Conditions on the order's key, which bound the walk.
+			q.Set("filter", []string{"fatalities > 3", "fatalities <= 2", "fatalities IS NULL", "fatalities BETWEEN 1.5 AND 4",
+				"fatalities IN (0, 5)", "fatalities = 2 AND event_type = 'Riots'", "fatalities <> 0", "fatalities < -1"}[r.IntN(8)])
+		}
 		q.Set("limit", fmt.Sprint(1+r.IntN(40)))
 		iq, err := parseItemsQuery(q)
 		if err != nil {
@@ -290,7 +299,7 @@ func TestSortedPagePaths(t *testing.T) {
 			for from < ix.n && (after != nil && !ix.afterCursor(p.order, at(from), cur)) {
 				from++
 			}
-			walked, walkMore, done := ix.walkSorted(p, at, from, limit, ix.n)
+			walked, walkMore, done := ix.walkSorted(p, at, from, ix.n, limit, ix.n)
 			sorted, sortMore := ix.pageCandidates(p, after != nil, cur, limit)
 			paged, pageMore, ok := ix.page(p, after, limit)
 			for _, got := range []struct {
@@ -316,5 +325,56 @@ func TestSortedPagePaths(t *testing.T) {
 				t.Errorf("walk done %v, page ok %v; want both", done, ok)
 			}
 		})
+	}
+}
+
+// TestOrderCacheBound: an index keeps at most maxSortedOrders sorted
+// orders, the least recently used out first, and an order pushed out is
+// sorted again, the same, on its next use.
+func TestOrderCacheBound(t *testing.T) {
+	ix, err := newItemIndex("v", func(fn func(incidentmap.PointRow) error) error {
+		for i := range 50 {
+			fat := i % 7
+			if err := fn(incidentmap.PointRow{ID: fmt.Sprintf("id-%02d", 49-i), Country: []string{"IRQ", "AFG", "SYR"}[i%3], Fatalities: &fat,
+				OccurredStart: time.Date(2020, 1, 1+i%5, 0, 0, 0, 0, time.UTC)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	perm := func(sortBy string) []int32 {
+		keys, err := parseSortBy(sortBy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, ok := ix.rankOrderOf(incidentmap.Filter{SortBy: keys}.Order())
+		if !ok {
+			t.Fatalf("%s: not answered", sortBy)
+		}
+		at := ix.sortedRanks(o)
+		out := make([]int32, ix.n)
+		for i := range out {
+			out[i] = at(i)
+		}
+		return out
+	}
+	orders := []string{"fatalities", "-fatalities", "country", "-country", "occurred_end", "-occurred_end,-id"}
+	first := perm(orders[0])
+	for _, o := range orders[1:] {
+		perm(o)
+	}
+	ix.orders.mu.Lock()
+	kept := len(ix.orders.perms)
+	_, oldest := ix.orders.perms["fatalities,id"]
+	_, latest := ix.orders.perms["-occurred_end,-id"]
+	ix.orders.mu.Unlock()
+	if kept > maxSortedOrders || oldest || !latest {
+		t.Errorf("kept %d orders (the first %v, the latest %v); want at most %d, the latest ones", kept, oldest, latest, maxSortedOrders)
+	}
+	if again := perm(orders[0]); !slices.Equal(again, first) {
+		t.Errorf("sorted again: %v, want %v", again, first)
 	}
 }
