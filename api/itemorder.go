@@ -215,23 +215,6 @@ func (ix *itemIndex) afterCursor(o *rankOrder, r int32, c orderCursor) bool {
 	return d > 0
 }
 
-// compareRanks compares ranks a and b in o, the ids by their positions
-// in the order by id.
-func (ix *itemIndex) compareRanks(o *rankOrder, idRank []int32, a, b int32) int {
-	for _, k := range o.keys {
-		if c := cmp.Compare(ix.keyOf(k, a), ix.keyOf(k, b)); c != 0 {
-			if k.desc {
-				return -c
-			}
-			return c
-		}
-	}
-	if o.idDesc {
-		return cmp.Compare(idRank[b], idRank[a])
-	}
-	return cmp.Compare(idRank[a], idRank[b])
-}
-
 // orderCache holds an index's sorted orders: the ranks by id (the tie
 // break of every order) and up to maxSortedOrders others, each sorted on
 // first use, one sort at a time. It is safe for concurrent use.
@@ -466,7 +449,14 @@ func (ix *itemIndex) pageSorted(p indexPlan, after *incidentmap.Cursor, limit in
 	if after != nil {
 		from = max(from, sort.Search(ix.n, func(i int) bool { return ix.afterCursor(o, at(i), cur) }))
 	}
-	ranks, more, done := ix.walkSorted(p, at, from, end, limit, maxOrderWalk)
+	// A walk much longer than the estimate means the filter's matches
+	// come late in the order (a box in one country, sorted by country):
+	// the candidates, when few enough to sort, are then cheaper.
+	budget := maxOrderWalk
+	if candidates <= maxSortCandidates {
+		budget = min(budget, 4*(limit+1)*(ix.n/max(candidates, 1))+4096)
+	}
+	ranks, more, done := ix.walkSorted(p, at, from, end, limit, budget)
 	switch {
 	case done:
 		return ranks, more, true
@@ -499,80 +489,87 @@ func (ix *itemIndex) walkSorted(p indexPlan, at func(int) int32, from, end, limi
 }
 
 // pageCandidates is pageSorted by the matches among the plan's cheapest
-// candidates after the cursor (when hasCursor), the first limit+1 of
-// them in the order kept in a heap.
+// candidates after the cursor (when hasCursor): their keys read once into
+// rows of integers, the first limit+1 of them in the order selected and
+// sorted, O(candidates + limit log limit).
 func (ix *itemIndex) pageCandidates(p indexPlan, hasCursor bool, cur orderCursor, limit int) (ranks []int32, more bool) {
 	o := p.order
 	_, idRanks := ix.idOrder()
-	less := func(a, b int32) bool { return ix.compareRanks(o, idRanks, a, b) < 0 }
-	h := rankHeap{less: less, max: limit + 1}
-	src := ix.source(p, 0)
-	for {
-		r, ok := src.next()
-		if !ok {
-			break
+	var matched []int32
+	ix.eachMatch(p, func(r int32) { // in any order: they are sorted below
+		if !hasCursor || ix.afterCursor(o, r, cur) {
+			matched = append(matched, r)
 		}
-		if ix.matches(p, r) && (!hasCursor || ix.afterCursor(o, r, cur)) {
-			h.push(r)
+	})
+	// Row i of keys: the keys of matched[i] (negated when descending),
+	// then its id's position (negated when descending).
+	w := len(o.keys) + 1
+	keys := make([]int64, len(matched)*w)
+	for i, r := range matched {
+		row := keys[i*w : (i+1)*w]
+		for j, k := range o.keys {
+			if row[j] = ix.keyOf(k, r); k.desc {
+				row[j] = -row[j] // keys are never math.MinInt64
+			}
+		}
+		if row[w-1] = int64(idRanks[r]); o.idDesc {
+			row[w-1] = -row[w-1]
 		}
 	}
-	ranks = h.sorted()
+	rows := make([]int32, len(matched))
+	for i := range rows {
+		rows[i] = int32(i)
+	}
+	cmpRows := func(a, b int32) int { return slices.Compare(keys[int(a)*w:int(a+1)*w], keys[int(b)*w:int(b+1)*w]) }
+	first := min(limit+1, len(rows))
+	selectLeast(rows, first, cmpRows)
+	rows = rows[:first]
+	slices.SortFunc(rows, cmpRows)
+	ranks = make([]int32, len(rows))
+	for i, row := range rows {
+		ranks[i] = matched[row]
+	}
 	if len(ranks) > limit {
 		return ranks[:limit], true
 	}
 	return ranks, false
 }
 
-// rankHeap keeps the max least ranks pushed: a heap with the greatest of
-// them on top.
-type rankHeap struct {
-	less  func(a, b int32) bool
-	max   int
-	ranks []int32
-}
-
-func (h *rankHeap) push(r int32) {
-	if len(h.ranks) < h.max {
-		h.ranks = append(h.ranks, r)
-		for i := len(h.ranks) - 1; i > 0; { // up
-			parent := (i - 1) / 2
-			if !h.less(h.ranks[parent], h.ranks[i]) {
-				break
+// selectLeast reorders s, whose elements are distinct under cmp, so that
+// its first k are the k least, in no particular order: quickselect, each
+// round partitioning around the median of three.
+func selectLeast(s []int32, k int, cmp func(a, b int32) int) {
+	lo, hi := 0, len(s)
+	for hi-lo > 1 && lo < k && k < hi {
+		mid := lo + (hi-lo)/2
+		// The median of s[lo], s[mid], s[hi-1] to s[hi-1], the pivot.
+		if cmp(s[mid], s[lo]) < 0 {
+			s[mid], s[lo] = s[lo], s[mid]
+		}
+		if cmp(s[hi-1], s[lo]) < 0 {
+			s[hi-1], s[lo] = s[lo], s[hi-1]
+		}
+		if cmp(s[mid], s[hi-1]) < 0 {
+			s[mid], s[hi-1] = s[hi-1], s[mid]
+		}
+		pivot, store := s[hi-1], lo
+		for i := lo; i < hi-1; i++ {
+			if cmp(s[i], pivot) < 0 {
+				s[i], s[store] = s[store], s[i]
+				store++
 			}
-			h.ranks[parent], h.ranks[i] = h.ranks[i], h.ranks[parent]
-			i = parent
 		}
-		return
-	}
-	if !h.less(r, h.ranks[0]) {
-		return
-	}
-	h.ranks[0] = r
-	for i, n := 0, len(h.ranks); ; { // down
-		top, l, rt := i, 2*i+1, 2*i+2
-		if l < n && h.less(h.ranks[top], h.ranks[l]) {
-			top = l
-		}
-		if rt < n && h.less(h.ranks[top], h.ranks[rt]) {
-			top = rt
-		}
-		if top == i {
+		s[store], s[hi-1] = s[hi-1], s[store]
+		// s[lo:store] are below the pivot, now at store.
+		switch {
+		case store == k || store+1 == k:
 			return
+		case store > k:
+			hi = store
+		default:
+			lo = store + 1
 		}
-		h.ranks[i], h.ranks[top] = h.ranks[top], h.ranks[i]
-		i = top
 	}
-}
-
-// sorted returns the ranks kept, least first.
-func (h *rankHeap) sorted() []int32 {
-	slices.SortFunc(h.ranks, func(a, b int32) int {
-		if h.less(a, b) {
-			return -1
-		}
-		return 1 // ranks are distinct and the order total
-	})
-	return h.ranks
 }
 
 // cursorSorted returns the position of rank r in o as the store writes
