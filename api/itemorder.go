@@ -495,7 +495,8 @@ func (ix *itemIndex) walkSorted(p indexPlan, at func(int) int32, from, end, limi
 func (ix *itemIndex) pageCandidates(p indexPlan, hasCursor bool, cur orderCursor, limit int) (ranks []int32, more bool) {
 	o := p.order
 	_, idRanks := ix.idOrder()
-	var matched []int32
+	_, candidates := ix.cheapest(p, 0)
+	matched := make([]int32, 0, min(candidates, maxSortCandidates))
 	ix.eachMatch(p, func(r int32) { // in any order: they are sorted below
 		if !hasCursor || ix.afterCursor(o, r, cur) {
 			matched = append(matched, r)
