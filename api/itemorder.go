@@ -424,10 +424,10 @@ func (ix *itemIndex) sortRanksBy(o *rankOrder, idRanks []int32) []int32 {
 // pageSorted is page in a rankOrder (p.order). With a filter it walks the
 // sorted ranks from the cursor's position testing each, or, when the
 // filter's candidates are few against the ranks a walk would take to
-// fill the page, sorts the candidates instead; a walk that passes
-// maxOrderWalk ranks without filling the page turns to the candidates,
-// and when those are more than maxSortCandidates it reports false: the
-// store answers.
+// fill the page, sorts the candidates instead; a walk that passes four
+// times its estimate (at most maxOrderWalk ranks) without filling the
+// page turns to the candidates, and when those are more than
+// maxSortCandidates it reports false: the store answers.
 func (ix *itemIndex) pageSorted(p indexPlan, after *incidentmap.Cursor, limit int) (ranks []int32, more, ok bool) {
 	o := p.order
 	var cur orderCursor
@@ -488,8 +488,8 @@ func (ix *itemIndex) walkSorted(p indexPlan, at func(int) int32, from, end, limi
 	return ranks, false, true
 }
 
-// pageCandidates is pageSorted by the matches among the plan's cheapest
-// candidates after the cursor (when hasCursor): their keys read once into
+// pageCandidates is pageSorted by the matches of the plan (eachMatch)
+// after the cursor (when hasCursor): their keys read once into
 // rows of integers, the first limit+1 of them in the order selected and
 // sorted, O(candidates + limit log limit).
 func (ix *itemIndex) pageCandidates(p indexPlan, hasCursor bool, cur orderCursor, limit int) (ranks []int32, more bool) {
