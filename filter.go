@@ -342,6 +342,7 @@ type PointRow struct {
 	Facility, Perpetrator            string
 	Title                            string
 	Fatalities                       *int // nil when unknown
+	Injuries                         *int // nil when unknown
 	// Version and UpdatedAt (UTC) tell one state of the incident from
 	// another, so that a copy of it made elsewhere (an encoded feature)
 	// can be checked for being current.

@@ -96,6 +96,9 @@ type itemIndex struct {
 	// answer comparisons of fatalities.
 	fatalities      []int32
 	fatalitiesExact bool
+	// injuries by rank in the same code (sortby=injuries reads them).
+	injuries      []int32
+	injuriesExact bool
 	// maxSpan is the longest incident, occurred_end - occurred_start in days.
 	maxSpan int32
 
@@ -107,9 +110,16 @@ type itemIndex struct {
 	values   [len(indexedProps)][]string
 	lookup   [len(indexedProps)]map[string]uint16
 	postings [len(indexedProps)][][]int32
+	// textRanks orders each property's values as the stores sort them.
+	textRanks [len(indexedProps)]textRanks
 
 	// The ranks in each cell of the two grids, ascending.
 	fine, coarse map[uint32][]int32
+
+	// orders holds the ranks in the other sort orders, each sorted on
+	// first use (itemorder.go): the one part of the index that is built
+	// after it.
+	orders *orderCache
 
 	// rollups are the aggregates of all the incidents, per group key
 	// (itemcount.go).
@@ -134,8 +144,9 @@ func publishedOnly() incidentmap.Filter {
 // The positions in indexedProps of the properties the tile point set
 // shares with the item index when both are built from one scan.
 var (
-	eventTypeProp = slices.Index(indexedProps[:], "event_type")
-	countryProp   = slices.Index(indexedProps[:], "country")
+	eventTypeProp     = slices.Index(indexedProps[:], "event_type")
+	countryProp       = slices.Index(indexedProps[:], "country")
+	targetCountryProp = slices.Index(indexedProps[:], "target_country")
 )
 
 // newItemIndex builds the index of the rows scan yields, which must be
@@ -156,8 +167,9 @@ func newItemIndexRows(version string, scan func(func(incidentmap.PointRow) error
 		lookup                 [len(indexedProps)]map[string]uint16
 		values                 [len(indexedProps)][]string
 		starts, ends, versions []int32
-		fatalities             []int32
+		fatalities, injuries   []int32
 		fatalitiesExact        = true
+		injuriesExact          = true
 		lons, lats             []float64
 		updated                []int64
 		ids                    textColumn
@@ -182,6 +194,9 @@ func newItemIndexRows(version string, scan func(func(incidentmap.PointRow) error
 		fat, exact := fatalityCode(p.Fatalities)
 		fatalitiesExact = fatalitiesExact && exact
 		fatalities = append(fatalities, fat)
+		inj, exact := fatalityCode(p.Injuries)
+		injuriesExact = injuriesExact && exact
+		injuries = append(injuries, inj)
 		for i := range indexedProps {
 			if uncoded[i] {
 				continue
@@ -222,8 +237,10 @@ func newItemIndexRows(version string, scan func(func(incidentmap.PointRow) error
 	// Put each column in rank order in turn, letting the unordered one
 	// go before the next, so that the build holds little more than the
 	// index itself.
-	ix := &itemIndex{version: version, n: n, maxSpan: maxSpan, fatalitiesExact: fatalitiesExact}
+	ix := &itemIndex{version: version, n: n, maxSpan: maxSpan, fatalitiesExact: fatalitiesExact, injuriesExact: injuriesExact,
+		orders: newOrderCache()}
 	ix.fatalities, fatalities = permuted(fatalities, perm), nil
+	ix.injuries, injuries = permuted(injuries, perm), nil
 	ix.starts, starts = permuted(starts, perm), nil
 	ix.ends, ends = permuted(ends, perm), nil
 	ix.lons, lons = permuted(lons, perm), nil
@@ -242,6 +259,7 @@ func newItemIndexRows(version string, scan func(func(incidentmap.PointRow) error
 		}
 		ix.codes[i], codes[i] = permuted(codes[i], perm), nil
 		ix.values[i], ix.lookup[i] = values[i], lookup[i]
+		ix.textRanks[i] = newTextRanks(values[i])
 		ix.postings[i] = make([][]int32, len(values[i]))
 		for r, c := range ix.codes[i] {
 			ix.postings[i][c] = append(ix.postings[i][c], int32(r))
@@ -438,7 +456,8 @@ const noFatalities = -1
 // fatalityCode returns the column value of fatalities n (noFatalities when
 // unknown), one encoding for the item index and the tile sets, which share
 // the column, and whether it is n itself: false for a value below 0 or
-// beyond an int32, which is clamped.
+// beyond an int32, which is clamped. The index holds injuries in the same
+// code.
 func fatalityCode(n *int) (int32, bool) {
 	if n == nil {
 		return noFatalities, true
@@ -631,12 +650,16 @@ type indexPlan struct {
 	// reversed, with newest, the default order backwards, ids descending
 	// too (sortby=-occurred_start,-id, the map's table).
 	newest, reversed bool
+	// order, when set, is any other sort order, answered from a sorted
+	// permutation of the ranks (itemorder.go).
+	order *rankOrder
 }
 
 // plan translates f into the conditions the index tests, or reports false
 // when the index cannot answer f exactly as the store would: anything
-// but published incidents in the default order after an optional cursor,
-// as_of, a page before a cursor, and any part of the filter tree other
+// but published incidents in an order of sortable properties it holds
+// exactly (itemorder.go) after an optional cursor of that order, as_of, a
+// page before a cursor, and any part of the filter tree other
 // than ANDed boxes (s_intersects of location with a box, or an OR of
 // such), t_intersects of occurred, and equalities or IN (or an OR of
 // them on one property) of the indexed properties. The filter is read
@@ -654,7 +677,16 @@ func (ix *itemIndex) plan(f incidentmap.Filter) (indexPlan, bool) {
 			}
 		}
 	case !slices.Equal(order, incidentmap.Filter{}.Order()):
-		return indexPlan{}, false
+		o, ok := ix.rankOrderOf(order)
+		if !ok {
+			return indexPlan{}, false
+		}
+		if f.After != nil {
+			if _, ok := ix.cursorIn(o, f.After); !ok {
+				return indexPlan{}, false
+			}
+		}
+		p.order = o
 	}
 	published := false
 	var walk func(e incidentmap.Expr) bool
@@ -822,6 +854,13 @@ func equalitiesOf(e incidentmap.Expr) (string, []string, bool) {
 // source returns the candidates of the plan's condition that is cheapest
 // to walk (all ranks when none is cheaper) from rank from on.
 func (ix *itemIndex) source(p indexPlan, from int) rankSource {
+	src, _ := ix.cheapest(p, from)
+	return src
+}
+
+// cheapest is source with the cost of walking it from rank 0, in ranks
+// (rankSource.candidates).
+func (ix *itemIndex) cheapest(p indexPlan, from int) (rankSource, int) {
 	var best rankSource = &rangeSource{at: from, end: ix.n}
 	bestN := ix.n
 	for _, pr := range p.preds {
@@ -829,7 +868,7 @@ func (ix *itemIndex) source(p indexPlan, from int) rankSource {
 			best, bestN = src, n
 		}
 	}
-	return best
+	return best, bestN
 }
 
 // matches reports whether rank r passes every condition of p.
@@ -843,10 +882,16 @@ func (ix *itemIndex) matches(p indexPlan, r int32) bool {
 }
 
 // page returns the ranks of the page of p that starts after the cursor
-// (nil: at the start), at most limit of them, and whether more follow.
-func (ix *itemIndex) page(p indexPlan, after *incidentmap.Cursor, limit int) (ranks []int32, more bool) {
+// (nil: at the start), at most limit of them, and whether more follow;
+// ok is false when the page would cost more than the index's bounds allow
+// (pageSorted), and then the store must answer.
+func (ix *itemIndex) page(p indexPlan, after *incidentmap.Cursor, limit int) (ranks []int32, more, ok bool) {
+	if p.order != nil {
+		return ix.pageSorted(p, after, limit)
+	}
 	if p.newest {
-		return ix.pageNewest(p, after, limit)
+		ranks, more = ix.pageNewest(p, after, limit)
+		return ranks, more, true
 	}
 	from := 0
 	if after != nil {
@@ -857,13 +902,13 @@ func (ix *itemIndex) page(p indexPlan, after *incidentmap.Cursor, limit int) (ra
 	for {
 		r, ok := src.next()
 		if !ok {
-			return ranks, false
+			return ranks, false, true
 		}
 		if !ix.matches(p, r) {
 			continue
 		}
 		if len(ranks) == limit {
-			return ranks, true
+			return ranks, true, true
 		}
 		ranks = append(ranks, r)
 	}

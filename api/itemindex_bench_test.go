@@ -34,7 +34,7 @@ func newBenchIndexStore(n int) *benchIndexStore {
 		s.rows[i] = incidentmap.PointRow{ID: inc.ID, Lon: inc.Location.Lon(), Lat: inc.Location.Lat(),
 			OccurredStart: inc.OccurredStart, OccurredEnd: inc.OccurredEnd, EventType: inc.EventType,
 			SubEventType: inc.SubEventType, Country: inc.Country, TargetType: string(inc.TargetType),
-			Title: inc.Title, Version: 1, UpdatedAt: updated}
+			Title: inc.Title, Fatalities: inc.Fatalities, Version: 1, UpdatedAt: updated}
 	}
 	return s
 }
@@ -137,12 +137,104 @@ func BenchmarkItemIndexPage(b *testing.B) {
 				}
 				var got int
 				for b.Loop() {
-					ranks, _ := ix.page(p, nil, c.f.PageLimit())
+					ranks, _, _ := ix.page(p, nil, c.f.PageLimit())
 					got = len(ranks)
 				}
 				b.ReportMetric(float64(got), "incidents/op")
 			})
 		}
+	}
+}
+
+// sortedBenchCases are pages in orders other than the index's own: the
+// map's table sorted by a column, with and without filters, a page deep
+// into the order, and a filter rare enough that sorting its candidates
+// beats the walk.
+func sortedBenchCases(ix *itemIndex, box incidentmap.BBox) []struct {
+	name   string
+	f      incidentmap.Filter
+	middle bool // start halfway through the order
+} {
+	pub := incidentmap.InStrings("status", string(incidentmap.StatusPublished))
+	mostFatal := []incidentmap.SortKey{{Property: "fatalities", Desc: true}}
+	byCountry := []incidentmap.SortKey{{Property: "country"}, {Property: "occurred_start", Desc: true}}
+	// The country with the fewest incidents, at least 100.
+	rare, fewest := "", ix.n+1
+	for c, l := range ix.postings[countryProp] {
+		if len(l) >= 100 && len(l) < fewest {
+			rare, fewest = ix.values[countryProp][c], len(l)
+		}
+	}
+	battles := incidentmap.InStrings("event_type", "Battles")
+	return []struct {
+		name   string
+		f      incidentmap.Filter
+		middle bool
+	}{
+		{"-fatalities/l50", incidentmap.Filter{Where: pub, SortBy: mostFatal, Limit: 50}, false},
+		{"-fatalities/l50/middle", incidentmap.Filter{Where: pub, SortBy: mostFatal, Limit: 50}, true},
+		{"-fatalities/bbox/l50", incidentmap.Filter{Where: pub, BBox: &box, SortBy: mostFatal, Limit: 50}, false},
+		{"-fatalities/bbox/l1000", incidentmap.Filter{Where: pub, BBox: &box, SortBy: mostFatal, Limit: 1000}, false},
+		{"-fatalities/event_type/l1000", incidentmap.Filter{Where: incidentmap.AllOf(pub, battles), SortBy: mostFatal, Limit: 1000}, false},
+		{"-fatalities/rare country/l50", incidentmap.Filter{Where: incidentmap.AllOf(pub, incidentmap.InStrings("country", rare)), SortBy: mostFatal, Limit: 50}, false},
+		{"country,-occurred_start/bbox/l100", incidentmap.Filter{Where: pub, BBox: &box, SortBy: byCountry, Limit: 100}, false},
+		{"-id/l100", incidentmap.Filter{Where: pub, SortBy: []incidentmap.SortKey{{Property: "id", Desc: true}}, Limit: 100}, false},
+	}
+}
+
+// BenchmarkItemIndexSortedPage measures which incidents are on a page in
+// a sorted order (itemIndex.page), over indexes of each of
+// storetest.BenchSizes clustered incidents, the order already sorted: a
+// page's cost should not grow with the size.
+func BenchmarkItemIndexSortedPage(b *testing.B) {
+	for _, n := range storetest.BenchSizes(b) {
+		s := newBenchIndexStore(n)
+		ix, err := buildItemIndex(context.Background(), s, "bench")
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, c := range sortedBenchCases(ix, benchBox(s)) {
+			b.Run(fmt.Sprintf("n=%d/%s", n, c.name), func(b *testing.B) {
+				p, ok := ix.plan(c.f)
+				if !ok || p.order == nil {
+					b.Fatal("the index does not answer the case from a sorted order")
+				}
+				var after *incidentmap.Cursor
+				if c.middle {
+					at := ix.sortedRanks(p.order)
+					after = ix.cursorOf(p, at(ix.n/2))
+				}
+				if _, _, ok := ix.page(p, after, c.f.PageLimit()); !ok {
+					b.Fatal("the page was left to the store")
+				}
+				var got int
+				for b.Loop() {
+					ranks, _, _ := ix.page(p, after, c.f.PageLimit())
+					got = len(ranks)
+				}
+				b.ReportMetric(float64(got), "incidents/op")
+			})
+		}
+	}
+}
+
+// BenchmarkItemIndexSortOrder measures the first use of a sorted order:
+// the order by id and then by fatalities descending, sorted once per
+// data version.
+func BenchmarkItemIndexSortOrder(b *testing.B) {
+	for _, n := range storetest.BenchSizes(b) {
+		s := newBenchIndexStore(n)
+		ix, err := buildItemIndex(context.Background(), s, "bench")
+		if err != nil {
+			b.Fatal(err)
+		}
+		o, _ := ix.rankOrderOf([]incidentmap.SortKey{{Property: "fatalities", Desc: true}, {Property: "id"}})
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			for b.Loop() {
+				ix.orders = newOrderCache()
+				ix.sortedRanks(o)
+			}
+		})
 	}
 }
 

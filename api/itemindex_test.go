@@ -175,9 +175,9 @@ func randomItemsQuery(r *mrand.Rand) string {
 		q.Set("event_type", pick("Battles", "Riots", "Protests,Riots", "Strategic developments"))
 	}
 	if r.IntN(3) == 0 {
-		// The map's orders, newest first, which the index answers too;
-		// the last is the store's.
-		q.Set("sortby", pick("-occurred_start", "-occurred_start,id", "-occurred_start,-id", "-occurred_start,-id", "-occurred_start,country"))
+		// The map's orders, newest first, and some others, all of which
+		// the index answers too.
+		q.Set("sortby", pick("-occurred_start", "-occurred_start,id", "-occurred_start,-id", "-occurred_start,-id", "-occurred_start,country", "-fatalities", "country,-id"))
 	}
 	if r.IntN(5) == 0 {
 		q.Set("country", pick("AFG", "IRQ,SYR", "PAK", "USA"))
@@ -373,6 +373,7 @@ func TestItemIndexPlan(t *testing.T) {
 		return iq.filter.Where
 	}
 	cur := &incidentmap.Cursor{ID: "a"}
+	mostFatal := []incidentmap.SortKey{{Property: "fatalities", Desc: true}}
 	tests := []struct {
 		name string
 		f    incidentmap.Filter
@@ -383,13 +384,20 @@ func TestItemIndexPlan(t *testing.T) {
 		{"or of equalities", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("country = 'IRQ' OR country = 'SYR'"))}, true},
 		{"any status", incidentmap.Filter{}, false},
 		{"drafts too", incidentmap.Filter{Where: incidentmap.InStrings("status", "published", "draft")}, false},
-		{"sortby", incidentmap.Filter{Where: pub, SortBy: []incidentmap.SortKey{{Property: "id"}}}, false},
+		{"sortby", incidentmap.Filter{Where: pub, SortBy: []incidentmap.SortKey{{Property: "id"}}}, true},
+		{"most fatalities first after a cursor", incidentmap.Filter{Where: pub, SortBy: mostFatal,
+			After: incidentmap.CursorOf(&incidentmap.Incident{ID: "a"}, mostFatal)}, true},
+		{"most fatalities first after a cursor of the default order", incidentmap.Filter{Where: pub, SortBy: mostFatal, After: cur}, false},
+		{"most fatalities first after a cursor of another order", incidentmap.Filter{Where: pub, SortBy: mostFatal,
+			After: incidentmap.CursorOf(&incidentmap.Incident{ID: "a"}, []incidentmap.SortKey{{Property: "injuries", Desc: true}})}, false},
+		{"updated_at after a cursor finer than the stores keep", incidentmap.Filter{Where: pub, SortBy: []incidentmap.SortKey{{Property: "updated_at"}},
+			After: &incidentmap.Cursor{ID: "a", Order: []incidentmap.SortKey{{Property: "updated_at"}, {Property: "id"}}, Keys: []any{time.Date(2026, 1, 1, 0, 0, 0, 1, time.UTC)}}}, false},
 		{"newest first", incidentmap.Filter{Where: pub, SortBy: []incidentmap.SortKey{{Property: "occurred_start", Desc: true}}}, true},
 		{"newest first after a cursor", incidentmap.Filter{Where: pub, SortBy: []incidentmap.SortKey{{Property: "occurred_start", Desc: true}},
 			After: incidentmap.CursorOf(&incidentmap.Incident{ID: "a"}, []incidentmap.SortKey{{Property: "occurred_start", Desc: true}})}, true},
 		{"newest first after a cursor of the default order", incidentmap.Filter{Where: pub, SortBy: []incidentmap.SortKey{{Property: "occurred_start", Desc: true}}, After: cur}, false},
 		{"newest first, ids descending", incidentmap.Filter{Where: pub, SortBy: []incidentmap.SortKey{{Property: "occurred_start", Desc: true}, {Property: "id", Desc: true}}}, true},
-		{"newest first, then by country", incidentmap.Filter{Where: pub, SortBy: []incidentmap.SortKey{{Property: "occurred_start", Desc: true}, {Property: "country"}}}, false},
+		{"newest first, then by country", incidentmap.Filter{Where: pub, SortBy: []incidentmap.SortKey{{Property: "occurred_start", Desc: true}, {Property: "country"}}}, true},
 		{"before a cursor", incidentmap.Filter{Where: pub, Before: cur}, false},
 		{"as_of", incidentmap.Filter{Where: pub, AsOf: time.Now()}, false},
 		{"a property not indexed", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("summary = 'Kabul'"))}, false},

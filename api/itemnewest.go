@@ -119,6 +119,9 @@ func (ix *itemIndex) pageNewest(p indexPlan, after *incidentmap.Cursor, limit in
 // cursorOf returns the position of rank r in the plan's order, as the
 // store writes it (incidentmap.CursorOf).
 func (ix *itemIndex) cursorOf(p indexPlan, r int32) *incidentmap.Cursor {
+	if p.order != nil {
+		return ix.cursorSorted(p.order, r)
+	}
 	if !p.newest {
 		return ix.cursorAt(r)
 	}

@@ -225,7 +225,11 @@ func (s *server) itemsFromIndex(c *gin.Context, q url.Values, f incidentmap.Filt
 		s.itemIx.passed.Add(1)
 		return false, nil
 	}
-	ranks, more := ix.page(plan, f.After, f.PageLimit())
+	ranks, more, ok := ix.page(plan, f.After, f.PageLimit())
+	if !ok {
+		s.itemIx.passed.Add(1)
+		return false, nil
+	}
 	list := bodyLists.Get().(*[][]byte)
 	defer func() {
 		clear(*list) // no evicted feature kept alive by the pool

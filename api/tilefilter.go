@@ -49,7 +49,10 @@ func filterPublished(ps *pointSet, f incidentmap.Filter, version string, limit i
 		return nil, false, nil
 	}
 	// The matches, by the walk of a page as long as the limit allows.
-	ranks, more := ix.page(plan, nil, cmp.Or(limit, ix.n))
+	ranks, more, ok := ix.page(plan, nil, cmp.Or(limit, ix.n))
+	if !ok {
+		return nil, false, nil
+	}
 	if more {
 		return nil, true, tooManyToCluster(limit)
 	}

@@ -11,7 +11,7 @@ import (
 
 const scanPointsHead = `SELECT i.id, ST_X(i.location), ST_Y(i.location), i.occurred_start, i.occurred_end, i.event_type,
 	i.sub_event_type, i.country, i.admin1_code, i.target_type, i.target_country, i.date_precision, i.location_precision,
-	i.place_name, i.admin1_name, i.facility, i.perpetrator, i.title, i.fatalities, i.version, i.updated_at
+	i.place_name, i.admin1_name, i.facility, i.perpetrator, i.title, i.fatalities, i.injuries, i.version, i.updated_at
 	FROM incidents i WHERE `
 
 // ScanPoints streams the PointRow of each incident f selects to fn, in one
@@ -25,10 +25,10 @@ func (s *Store) ScanPoints(ctx context.Context, f incidentmap.Filter, fn func(in
 	if err != nil {
 		return fmt.Errorf("postgis: scan points: %w", err)
 	}
-	scan := func(p *incidentmap.PointRow, fatalities *sql.NullInt64) error {
+	scan := func(p *incidentmap.PointRow, fatalities, injuries *sql.NullInt64) error {
 		if err := rows.Scan(&p.ID, &p.Lon, &p.Lat, &p.OccurredStart, &p.OccurredEnd, &p.EventType, &p.SubEventType,
 			&p.Country, &p.Admin1Code, &p.TargetType, &p.TargetCountry, &p.DatePrecision, &p.LocationPrecision,
-			&p.PlaceName, &p.Admin1Name, &p.Facility, &p.Perpetrator, &p.Title, fatalities, &p.Version, &p.UpdatedAt); err != nil {
+			&p.PlaceName, &p.Admin1Name, &p.Facility, &p.Perpetrator, &p.Title, fatalities, injuries, &p.Version, &p.UpdatedAt); err != nil {
 			return err
 		}
 		p.OccurredStart, p.OccurredEnd, p.UpdatedAt = p.OccurredStart.UTC(), p.OccurredEnd.UTC(), p.UpdatedAt.UTC()

@@ -12,7 +12,7 @@ import (
 
 const scanPointsHead = `SELECT id, lon, lat, occurred_start, occurred_end, event_type, sub_event_type, country,
 	admin1_code, target_type, target_country, date_precision, location_precision, place_name, admin1_name, facility,
-	perpetrator, title, fatalities, version, updated_at FROM incidents WHERE `
+	perpetrator, title, fatalities, injuries, version, updated_at FROM incidents WHERE `
 
 // ScanPoints streams the PointRow of each incident f selects to fn, in one
 // query over the narrow columns.
@@ -26,10 +26,10 @@ func (s *Store) ScanPoints(ctx context.Context, f incidentmap.Filter, fn func(in
 		return fmt.Errorf("sqlite: scan points: %w", err)
 	}
 	var start, end, updated string
-	scan := func(p *incidentmap.PointRow, fatalities *sql.NullInt64) error {
+	scan := func(p *incidentmap.PointRow, fatalities, injuries *sql.NullInt64) error {
 		if err := rows.Scan(&p.ID, &p.Lon, &p.Lat, &start, &end, &p.EventType, &p.SubEventType, &p.Country,
 			&p.Admin1Code, &p.TargetType, &p.TargetCountry, &p.DatePrecision, &p.LocationPrecision, &p.PlaceName,
-			&p.Admin1Name, &p.Facility, &p.Perpetrator, &p.Title, fatalities, &p.Version, &updated); err != nil {
+			&p.Admin1Name, &p.Facility, &p.Perpetrator, &p.Title, fatalities, injuries, &p.Version, &updated); err != nil {
 			return err
 		}
 		var err error

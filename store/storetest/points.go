@@ -78,6 +78,9 @@ func testScanPoints(t *testing.T, s incidentmap.Store) {
 		if (p.Fatalities == nil) != (inc.Fatalities == nil) || p.Fatalities != nil && *p.Fatalities != *inc.Fatalities {
 			t.Errorf("%s: fatalities %v, want %v", inc.ID, p.Fatalities, inc.Fatalities)
 		}
+		if (p.Injuries == nil) != (inc.Injuries == nil) || p.Injuries != nil && *p.Injuries != *inc.Injuries {
+			t.Errorf("%s: injuries %v, want %v", inc.ID, p.Injuries, inc.Injuries)
+		}
 	}
 
 	stop := errors.New("stop")
