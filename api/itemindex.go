@@ -465,52 +465,67 @@ func fatalityCode(n *int) (int32, bool) {
 	return int32(min(max(*n, 0), math.MaxInt32)), *n >= 0 && *n <= math.MaxInt32
 }
 
-// fatalitiesPred holds when the incident's fatalities are known and pass
-// a comparison — op one of = <> < <= > >= with x, "between" x and hi, or
-// "in" vals — or, for op "null", when they are unknown: the SQL of both
-// stores, in which a comparison with NULL is never true.
-type fatalitiesPred struct {
-	op    string
-	x, hi float64
-	vals  []float64
+// countPred holds when the incident's fatalities (or, with injuries set,
+// its injuries) are known and pass a comparison — op one of = <> < <= >
+// >= with x, "between" x and hi, or "in" vals — or, for op "null", when
+// they are unknown: the SQL of both stores, in which a comparison with
+// NULL is never true.
+type countPred struct {
+	injuries bool
+	op       string
+	x, hi    float64
+	vals     []float64
 }
 
-// fatalitiesOf returns the condition of a comparison, BETWEEN, IN or IS
-// NULL on fatalities with number literals, the property on the left.
-func fatalitiesOf(e incidentmap.Expr) (fatalitiesPred, bool) {
+// countProp reports whether name is a count the index holds, and which.
+func countProp(name string) (injuries, ok bool) {
+	return name == "injuries", name == "fatalities" || name == "injuries"
+}
+
+// countPredOf returns the condition of a comparison, BETWEEN, IN or IS
+// NULL on fatalities or injuries with number literals, the property on
+// the left.
+func countPredOf(e incidentmap.Expr) (countPred, bool) {
 	switch e := e.(type) {
 	case incidentmap.Compare:
 		p, ok := e.Left.(incidentmap.Property)
 		x, isNum := e.Right.(incidentmap.Number)
-		if !ok || !isNum || p.Name != "fatalities" || !slices.Contains([]string{"=", "<>", "<", "<=", ">", ">="}, e.Op) {
-			return fatalitiesPred{}, false
+		inj, isCount := countProp(p.Name)
+		if !ok || !isNum || !isCount || !slices.Contains([]string{"=", "<>", "<", "<=", ">", ">="}, e.Op) {
+			return countPred{}, false
 		}
-		return fatalitiesPred{op: e.Op, x: float64(x)}, true
+		return countPred{injuries: inj, op: e.Op, x: float64(x)}, true
 	case incidentmap.Between:
 		lo, ok1 := e.Low.(incidentmap.Number)
 		hi, ok2 := e.High.(incidentmap.Number)
-		return fatalitiesPred{op: "between", x: float64(lo), hi: float64(hi)}, e.Prop == "fatalities" && ok1 && ok2
+		inj, isCount := countProp(e.Prop)
+		return countPred{injuries: inj, op: "between", x: float64(lo), hi: float64(hi)}, isCount && ok1 && ok2
 	case incidentmap.In:
-		if e.Prop != "fatalities" {
-			return fatalitiesPred{}, false
+		inj, isCount := countProp(e.Prop)
+		if !isCount {
+			return countPred{}, false
 		}
-		p := fatalitiesPred{op: "in"}
+		p := countPred{injuries: inj, op: "in"}
 		for _, l := range e.Values {
 			x, ok := l.(incidentmap.Number)
 			if !ok {
-				return fatalitiesPred{}, false
+				return countPred{}, false
 			}
 			p.vals = append(p.vals, float64(x))
 		}
 		return p, true
 	case incidentmap.IsNull:
-		return fatalitiesPred{op: "null"}, e.Prop == "fatalities"
+		inj, isCount := countProp(e.Prop)
+		return countPred{injuries: inj, op: "null"}, isCount
 	}
-	return fatalitiesPred{}, false
+	return countPred{}, false
 }
 
-func (p fatalitiesPred) test(ix *itemIndex, r int32) bool {
+func (p countPred) test(ix *itemIndex, r int32) bool {
 	v := ix.fatalities[r]
+	if p.injuries {
+		v = ix.injuries[r]
+	}
 	if v == noFatalities {
 		return p.op == "null"
 	}
@@ -536,9 +551,9 @@ func (p fatalitiesPred) test(ix *itemIndex, r int32) bool {
 	return false
 }
 
-// candidates are every rank: fatalities have no list of their own, so
+// candidates are every rank: counts have no list of their own, so
 // another condition, or the order itself, is walked.
-func (p fatalitiesPred) candidates(ix *itemIndex, from int) (rankSource, int) {
+func (p countPred) candidates(ix *itemIndex, from int) (rankSource, int) {
 	return &rangeSource{at: from, end: ix.n}, ix.n
 }
 
@@ -720,8 +735,8 @@ func (ix *itemIndex) plan(f incidentmap.Filter) (indexPlan, bool) {
 			p.preds = append(p.preds, boxPred{boxes: b})
 			return true
 		}
-		if fp, ok := fatalitiesOf(e); ok {
-			if !ix.fatalitiesExact {
+		if fp, ok := countPredOf(e); ok {
+			if fp.injuries && !ix.injuriesExact || !fp.injuries && !ix.fatalitiesExact {
 				return false
 			}
 			p.preds = append(p.preds, fp)

@@ -126,6 +126,9 @@ func indexFixture(n int, seed uint64) []*incidentmap.Incident {
 			inc.Facility = "Embassy " + string(rune('A'+r.IntN(3)))
 		}
 		inc.DatePrecision = []incidentmap.DatePrecision{incidentmap.DateDay, incidentmap.DateWeek}[r.IntN(2)]
+		if inj := r.IntN(12); inj < 8 {
+			inc.Injuries = &inj
+		}
 	}
 	return incs
 }
@@ -204,7 +207,9 @@ func randomItemsQuery(r *mrand.Rand) string {
 			"fatalities IN (0, 2, 4)",
 			"fatalities IS NULL",
 			"fatalities < 2.5",
-			"injuries > 3",                            // not indexed: the store answers
+			"injuries > 3",
+			"injuries IS NULL AND fatalities > 2",
+			"injuries BETWEEN 1 AND 4 OR injuries IN (7, 9)", // an OR of two conditions: the store
 			"perpetrator = 'Group B'",
 			"facility IN ('Embassy A', 'Embassy C')",
 			"facility = 'Embassy B' OR facility = 'nowhere'",
@@ -312,6 +317,15 @@ func TestItemIndexMatchesStore(t *testing.T) {
 			for range queries {
 				comparePaths(t, withIndex, store, randomItemsQuery(r))
 			}
+			// Conditions each answered by the index, every page of them.
+			for _, q := range []string{"injuries > 3", "injuries IS NULL", "injuries BETWEEN 2 AND 5 AND fatalities < 9",
+				"perpetrator = 'Group B' AND place_name = ''", "facility = 'Embassy C'"} {
+				before := s.itemIx.passed.Load()
+				comparePaths(t, withIndex, store, "limit=100&filter="+url.QueryEscape(q))
+				if n := s.itemIx.passed.Load() - before; n != 0 {
+					t.Errorf("%s: %d pages left to the store", q, n)
+				}
+			}
 			served, passed := s.itemIx.served.Load(), s.itemIx.passed.Load()
 			t.Logf("matched cap %d: %d pages from the index, %d from the store", matchedCap, served, passed)
 			if served <= passed {
@@ -406,7 +420,7 @@ func TestItemIndexPlan(t *testing.T) {
 		{"fatalities between, in, unknown", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("fatalities BETWEEN 1 AND 5 AND fatalities IN (2, 3) AND fatalities IS NULL"))}, true},
 		{"the number on the left, which the parser turns round", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("3 < fatalities"))}, true},
 		{"not null", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("fatalities IS NOT NULL"))}, false},
-		{"another number", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("injuries > 3"))}, false},
+		{"a comparison of injuries", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("injuries > 3 AND injuries IN (4, 5)"))}, true},
 		{"an or of two properties", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("country = 'IRQ' OR event_type = 'Riots'"))}, false},
 		{"a polygon", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("S_INTERSECTS(location, POLYGON((40 30, 50 30, 50 35, 40 30)))"))}, false},
 		{"a rectangle", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("S_INTERSECTS(location, POLYGON((40 30, 50 30, 50 35, 40 35, 40 30)))"))}, true},

@@ -599,17 +599,18 @@ func (ix *itemIndex) cursorSorted(o *rankOrder, r int32) *incidentmap.Cursor {
 
 // keyRange returns the positions from..end-1 of the sorted order o (at)
 // outside which no rank passes the plan's conditions on the order's
-// first key: those on fatalities, whose values lie in one interval, so
-// that "most fatalities first" with "fatalities > 5" walks past no
-// unknown fatalities. The ranks within are still tested.
+// first key: those on the count (fatalities or injuries) it sorts by,
+// whose values lie in one interval, so that "most fatalities first" with
+// "fatalities > 5" walks past no unknown fatalities. The ranks within are
+// still tested.
 func (ix *itemIndex) keyRange(p indexPlan, o *rankOrder, at func(int) int32) (from, end int) {
-	if len(o.keys) == 0 || o.keys[0].col != colFatalities {
+	if len(o.keys) == 0 || o.keys[0].col != colFatalities && o.keys[0].col != colInjuries {
 		return 0, ix.n
 	}
 	k := o.keys[0]
 	lo, hi := int64(0), int64(math.MaxInt64)
 	for _, pr := range p.preds {
-		if fp, ok := pr.(fatalitiesPred); ok {
+		if fp, ok := pr.(countPred); ok && fp.injuries == (k.col == colInjuries) {
 			a, b := fp.bounds()
 			lo, hi = max(lo, a), min(hi, b)
 		}
@@ -633,7 +634,7 @@ func (ix *itemIndex) keyRange(p indexPlan, o *rankOrder, at func(int) int32) (fr
 
 // bounds returns an interval of countKey values that holds every value
 // that passes p (it may hold more): unknown is math.MaxInt64.
-func (p fatalitiesPred) bounds() (lo, hi int64) {
+func (p countPred) bounds() (lo, hi int64) {
 	known := int64(math.MaxInt64 - 1)
 	clamp := func(x float64) int64 { return int64(min(max(x, -1), float64(math.MaxInt32)+1)) }
 	switch p.op {
