@@ -233,6 +233,18 @@ type geoScanner struct {
 	err      error // of the last read
 }
 
+// stringEnd marks the bytes that end a run of plain bytes in a JSON
+// string, and structural those that the scanner follows outside strings.
+// Tables instead of bytes.IndexByte: the strings of a feature are short,
+// and two calls per string cost more than they saved (BenchmarkSplitGeoJSON).
+var stringEnd, structural = func() (end, st [256]bool) {
+	end['"'], end['\\'] = true, true
+	for _, c := range []byte(`"{}[]`) {
+		st[c] = true
+	}
+	return end, st
+}()
+
 // fill reads more input, keeping buf[keep:end] (keep ≤ pos); false means
 // there is no more (s.err says why).
 func (s *geoScanner) fill(keep int) bool {
@@ -295,26 +307,31 @@ func (s *geoScanner) value() ([]byte, error) {
 		depth, inString := 0, false
 		for {
 			for i < s.end {
-				c := s.buf[i]
-				if inString { // jump to the closing quote, past escapes
-					seg := s.buf[i:s.end]
-					q := bytes.IndexByte(seg, '"')
-					if q < 0 {
-						q = len(seg)
+				if inString { // to the closing quote, past escapes
+					for i < s.end && !stringEnd[s.buf[i]] {
+						i++
 					}
-					if e := bytes.IndexByte(seg[:q], '\\'); e >= 0 {
-						i += e + 2 // past the backslash and what it escapes
-						continue
-					}
-					if i += q; q == len(seg) {
-						break
-					}
-					i++
-					if inString = false; depth == 0 {
-						goto found
+					switch {
+					case i == s.end:
+					case s.buf[i] == '\\':
+						i += 2 // past the backslash and what it escapes
+					default:
+						i++
+						if inString = false; depth == 0 {
+							goto found
+						}
 					}
 					continue
 				}
+				if !scalar { // to the next quote or bracket
+					for i < s.end && !structural[s.buf[i]] {
+						i++
+					}
+					if i == s.end {
+						break
+					}
+				}
+				c := s.buf[i]
 				i++
 				switch {
 				case scalar:
