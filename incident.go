@@ -389,7 +389,9 @@ func Day(t time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
-func isDay(t time.Time) bool { return !t.IsZero() && t.Equal(Day(t)) }
+// isDay reports whether t is a midnight UTC, as t.Equal(Day(t)) would,
+// without making a time: a day is 86,400 Unix seconds long.
+func isDay(t time.Time) bool { return !t.IsZero() && t.Nanosecond() == 0 && t.Unix()%86400 == 0 }
 
 // SpanDays returns the whole days from the day of OccurredStart to the day
 // of OccurredEnd (UTC), as the stores keep them and as the data version's
