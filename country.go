@@ -26,5 +26,22 @@ func ValidCountry(code string) bool {
 			return false
 		}
 	}
-	return strings.Contains(countryCodes, code)
+	n := countryNumber(code)
+	return countrySet[n/64]&(1<<(n%64)) != 0
+}
+
+// countrySet has a bit for each code of countryCodes, at its
+// countryNumber: a lookup instead of a search of the list, which took a
+// fifth of the validation of an imported incident.
+var countrySet = func() (set [26*26*26/64 + 1]uint64) {
+	for _, code := range strings.Fields(countryCodes) {
+		n := countryNumber(code)
+		set[n/64] |= 1 << (n % 64)
+	}
+	return set
+}()
+
+// countryNumber numbers three letters A-Z in base 26.
+func countryNumber(code string) int {
+	return (int(code[0]-'A')*26+int(code[1]-'A'))*26 + int(code[2]-'A')
 }

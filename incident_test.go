@@ -2,6 +2,7 @@ package incidentmap
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,17 @@ func TestValidCountry(t *testing.T) {
 	} {
 		if got := ValidCountry(code); got != want {
 			t.Errorf("ValidCountry(%q) = %v, want %v", code, got, want)
+		}
+	}
+	listed := strings.Fields(countryCodes)
+	for _, a := range "ABCDEFGHIJKLMNOPQRSTUVWXYZ" { // every code of three letters
+		for _, b := range "ABCDEFGHIJKLMNOPQRSTUVWXYZ" {
+			for _, c := range "ABCDEFGHIJKLMNOPQRSTUVWXYZ" {
+				code := string([]rune{a, b, c})
+				if got, want := ValidCountry(code), slices.Contains(listed, code); got != want {
+					t.Errorf("ValidCountry(%q) = %v, want %v", code, got, want)
+				}
+			}
 		}
 	}
 }
@@ -62,6 +74,28 @@ func TestSpanDays(t *testing.T) {
 		inc := &Incident{OccurredStart: tt.start, OccurredEnd: tt.end}
 		if got := inc.SpanDays(); got != tt.want {
 			t.Errorf("SpanDays(%v, %v) = %d, want %d", tt.start, tt.end, got, tt.want)
+		}
+	}
+}
+
+// isDay says what t.Equal(Day(t)) says, in any zone, before 1970 and
+// after, at a nanosecond off midnight.
+func TestIsDay(t *testing.T) {
+	zones := []*time.Location{time.UTC, time.FixedZone("east", 4*3600+1800), time.FixedZone("west", -5*3600)}
+	var times []time.Time
+	for _, y := range []int{-3000, 1, 1800, 1969, 1970, 2022, 2100, 9999} {
+		for _, z := range zones {
+			for _, h := range []int{0, 4, 19, 23} {
+				day := time.Date(y, 3, 1, h, 30*(h%2), 0, 0, z)
+				times = append(times, day, day.Add(time.Nanosecond), day.Add(-time.Second), day.Truncate(time.Hour))
+			}
+			times = append(times, time.Date(y, 12, 31, 0, 0, 0, 0, time.UTC).In(z))
+		}
+	}
+	times = append(times, time.Time{}, time.Now(), time.Date(2022, 4, 11, 0, 0, 0, 0, time.UTC).Round(0))
+	for _, tm := range times {
+		if got, want := isDay(tm), !tm.IsZero() && tm.Equal(Day(tm)); got != want {
+			t.Errorf("isDay(%v) = %v, want %v", tm, got, want)
 		}
 	}
 }

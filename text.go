@@ -24,7 +24,17 @@ func CheckText(s string) string {
 // BadText returns the byte offset and the problem of the first character
 // that CheckText refuses, or -1 and "" when s is clean.
 func BadText(s string) (int, string) {
-	for i := 0; i < len(s); {
+	for i := range len(s) { // printable ASCII, most text, needs no decoding
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			return badText(s, i)
+		}
+	}
+	return -1, ""
+}
+
+// badText is BadText of s from byte i on.
+func badText(s string, i int) (int, string) {
+	for i < len(s) {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case r == utf8.RuneError && size == 1:
@@ -45,6 +55,15 @@ func BadText(s string) (int, string) {
 // paragraph separators (U+2028, U+2029, which end lines in JavaScript) as
 // well.
 func CheckLine(s string) string {
+	for i := range len(s) { // printable ASCII passes both checks
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			return checkLine(s)
+		}
+	}
+	return ""
+}
+
+func checkLine(s string) string {
 	if i := strings.IndexAny(s, "\t\n\r\u2028\u2029"); i >= 0 {
 		return fmt.Sprintf("must be one line, without tab or line break (byte %d)", i+1)
 	}

@@ -39,6 +39,31 @@ func TestCheckText(t *testing.T) {
 	}
 }
 
+// The messages name the first character at fault by its byte, after
+// plain ASCII as after other text.
+func TestCheckTextMessages(t *testing.T) {
+	tests := []struct{ in, text, line string }{
+		{"Herat\x00", "must not contain NUL (byte 6)", "must not contain NUL (byte 6)"},
+		{"Herat \x7f", "must not contain the control character U+007F (byte 7)", "must not contain the control character U+007F (byte 7)"},
+		{"ab\tc\x01", "must not contain the control character U+0001 (byte 5)", "must be one line, without tab or line break (byte 3)"},
+		{"abc\x01\n", "must not contain the control character U+0001 (byte 4)", "must be one line, without tab or line break (byte 5)"},
+		{"café\xff", "is not valid UTF-8 (byte 6)", "is not valid UTF-8 (byte 6)"},
+		{"a\u2028b", "", "must be one line, without tab or line break (byte 2)"},
+		{"هرات\u0085", "must not contain the control character U+0085 (byte 9)", "must not contain the control character U+0085 (byte 9)"},
+		{"Herat consulate", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			if got := CheckText(tt.in); got != tt.text {
+				t.Errorf("CheckText(%q) = %q, want %q", tt.in, got, tt.text)
+			}
+			if got := CheckLine(tt.in); got != tt.line {
+				t.Errorf("CheckLine(%q) = %q, want %q", tt.in, got, tt.line)
+			}
+		})
+	}
+}
+
 func TestCheckURL(t *testing.T) {
 	tests := []struct {
 		in string

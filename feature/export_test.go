@@ -3,6 +3,7 @@ package feature
 // FastPathTaken reports whether ParseRaw decodes data without
 // encoding/json.
 func FastPathTaken(data []byte) bool {
-	_, _, ok := parseFast(data)
+	var d Decoder
+	_, _, ok := d.parseFast(data)
 	return ok
 }

@@ -1,40 +1,116 @@
 package feature
 
 import (
-	"bytes"
 	"encoding/json"
+	"hash/maphash"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/incidentmap/incidentmap"
 )
 
+// Decoder is ParseRaw for many features in a row, as an importer reads
+// them: it reuses its scratch space from one feature to the next and
+// shares one string among features for the short values that repeat
+// (types, countries, dates, precisions, status, actors, tags), so that a
+// feature costs a few allocations instead of twenty. It decodes exactly
+// what ParseRaw decodes, with the same errors. A Decoder is not safe for
+// concurrent use: give each goroutine its own. The zero Decoder works and
+// shares no strings.
+type Decoder struct {
+	p      fastParser
+	geom   wireGeometry
+	props  wireProperties
+	coords [3]float64
+	shared *sharedStrings
+}
+
+// Limits of a Decoder's shared strings: values up to maxSharedBytes long,
+// and at most maxShared of them, so that a file of ever-new values costs a
+// bounded table, not a growing one.
+const (
+	maxSharedBytes = 64
+	maxShared      = 8192
+)
+
+// sharedStrings is a set of strings looked up by their bytes: an open-
+// addressed table of at most maxShared strings in twice as many slots,
+// which costs a third of a map[string]string lookup.
+type sharedStrings struct {
+	seed  maphash.Seed
+	slots []string // "" is an empty slot
+	n     int
+}
+
+// get returns the string of b in the set, adding it when there is room.
+func (t *sharedStrings) get(b []byte) string {
+	if t.slots == nil {
+		t.slots = make([]string, 2*maxShared)
+	}
+	mask := uint64(len(t.slots) - 1)
+	for i := maphash.Bytes(t.seed, b) & mask; ; i = (i + 1) & mask {
+		switch s := t.slots[i]; {
+		case s == "":
+			s = string(b)
+			if t.n < maxShared {
+				t.slots[i] = s
+				t.n++
+			}
+			return s
+		case s == string(b):
+			return s
+		}
+	}
+}
+
+// NewDecoder returns a Decoder that shares repeated values.
+func NewDecoder() *Decoder {
+	return &Decoder{shared: &sharedStrings{seed: maphash.MakeSeed()}}
+}
+
+// Parse is ParseRaw of data.
+func (d *Decoder) Parse(data []byte) (inc *incidentmap.Incident, hasPoint bool, id string, err error) {
+	if w, id, ok := d.parseFast(data); ok {
+		inc, hasPoint, err = w.incidentWithID(id)
+		return inc, hasPoint, id, err
+	}
+	return parseSlow(data)
+}
+
 // parseFast decodes a feature in our wire shape into w as encoding/json
-// would, several times faster, for the import of large files. It accepts
-// only strict, unsurprising input: keys spelled exactly as ours, each
-// once, values of the expected JSON types (strings, numbers, null, the
-// objects and arrays of the shape), and nothing after the feature. On
-// anything else it returns false and the caller decodes with encoding/json,
-// whose errors and tolerances (case-insensitive keys, repeated keys) stay
-// the rule: this is only a quicker road to the same struct.
-func parseFast(data []byte) (w wireFeature, id string, ok bool) {
-	p := fastParser{data: data}
-	var idOK bool
-	ok = p.once(func(key []byte) (uint32, bool) {
+// would, several times faster. It accepts only strict, unsurprising input:
+// keys spelled exactly as ours, each once, values of the expected JSON
+// types (strings, numbers, null, the objects and arrays of the shape),
+// and nothing after the feature. On anything else it returns false and
+// the caller decodes with encoding/json, whose errors and tolerances
+// (case-insensitive keys, repeated keys) stay the rule: this is only a
+// quicker road to the same struct. w's geometry and properties point into
+// d, valid until the next call; the slices and strings in them are the
+// caller's.
+func (d *Decoder) parseFast(data []byte) (w wireFeature, id string, ok bool) {
+	p := &d.p
+	p.data, p.i, p.shared = data, 0, d.shared
+	defer func() { p.data = nil }()
+	idOK := false
+	ok = p.object(func(key []byte) (bit uint32, ok bool) {
 		switch string(key) {
 		case "type":
-			w.Type, ok = p.str()
+			w.Type, ok = p.str(true)
 			return 1, ok
 		case "id":
-			id, idOK = p.str()
+			id, idOK = p.str(false)
 			return 2, idOK
 		case "geometry":
 			if p.null() {
 				return 4, true
 			}
-			w.Geometry = &wireGeometry{}
-			return 4, p.geometry(w.Geometry)
+			d.geom = wireGeometry{}
+			w.Geometry = &d.geom
+			return 4, d.geometry(&d.geom)
 		case "properties":
-			w.Properties = &wireProperties{}
-			return 8, p.properties(w.Properties)
+			d.props = wireProperties{}
+			w.Properties = &d.props
+			return 8, p.properties(&d.props)
 		}
 		return 0, false // bbox and anything else: encoding/json decides
 	})
@@ -48,8 +124,9 @@ func parseFast(data []byte) (w wireFeature, id string, ok bool) {
 // fastParser reads JSON at data[i:]; every method returns false on input
 // it does not handle, and then the parse is abandoned.
 type fastParser struct {
-	data []byte
-	i    int
+	data   []byte
+	i      int
+	shared *sharedStrings // of the Decoder; nil shares nothing
 }
 
 func (p *fastParser) ws() {
@@ -65,6 +142,10 @@ func (p *fastParser) ws() {
 
 // lit consumes the byte c after white space.
 func (p *fastParser) lit(c byte) bool {
+	if p.i < len(p.data) && p.data[p.i] == c {
+		p.i++
+		return true
+	}
 	p.ws()
 	if p.i < len(p.data) && p.data[p.i] == c {
 		p.i++
@@ -76,65 +157,58 @@ func (p *fastParser) lit(c byte) bool {
 // null consumes a null.
 func (p *fastParser) null() bool {
 	p.ws()
-	if bytes.HasPrefix(p.data[p.i:], []byte("null")) {
+	if d := p.data[p.i:]; len(d) >= 4 && d[0] == 'n' && d[1] == 'u' && d[2] == 'l' && d[3] == 'l' {
 		p.i += 4
 		return true
 	}
 	return false
 }
 
-// object reads an object, calling member after each key's colon to read
-// the value.
-func (p *fastParser) object(member func(key []byte) bool) bool {
+// The kinds of byte inside a JSON string: plainByte needs no care.
+const (
+	plainByte = iota
+	endByte   // the closing quote, or a backslash that starts an escape
+	ctrlByte  // a control character, not allowed in a string
+	highByte  // a byte of a multi-byte UTF-8 character
+)
+
+var stringByte = func() (kind [256]uint8) {
+	for c := range 256 {
+		switch {
+		case c == '"' || c == '\\':
+			kind[c] = endByte
+		case c < 0x20:
+			kind[c] = ctrlByte
+		case c >= utf8.RuneSelf:
+			kind[c] = highByte
+		}
+	}
+	return kind
+}()
+
+// object reads an object, each key at most once: field reads the value
+// of a key and returns the key's bit, 0 for a key not ours.
+func (p *fastParser) object(field func(key []byte) (bit uint32, ok bool)) bool {
 	if !p.lit('{') {
 		return false
 	}
-	if p.lit('}') {
-		return true
-	}
+	var seen uint32
 	for {
-		key, ok := p.key()
-		if !ok || !p.lit(':') || !member(key) {
+		if p.lit('}') {
+			return true
+		}
+		if seen != 0 && !p.lit(',') {
 			return false
 		}
-		if !p.lit(',') {
-			return p.lit('}')
+		key, ok := p.key()
+		if !ok || !p.lit(':') {
+			return false
 		}
-	}
-}
-
-// once is object with each key at most once: field reads the value of a
-// key and returns the key's bit, 0 for a key not ours.
-func (p *fastParser) once(field func(key []byte) (bit uint32, ok bool)) bool {
-	var seen uint32
-	return p.object(func(key []byte) bool {
 		bit, ok := field(key)
-		if bit == 0 || seen&bit != 0 {
+		if bit == 0 || !ok || seen&bit != 0 {
 			return false
 		}
 		seen |= bit
-		return ok
-	})
-}
-
-// array reads an array or null, calling item for each item.
-func (p *fastParser) array(item func() bool) (isNull, ok bool) {
-	if p.null() {
-		return true, true
-	}
-	if !p.lit('[') {
-		return false, false
-	}
-	if p.lit(']') {
-		return false, true
-	}
-	for {
-		if !item() {
-			return false, false
-		}
-		if !p.lit(',') {
-			return false, p.lit(']')
-		}
 	}
 }
 
@@ -143,47 +217,81 @@ func (p *fastParser) key() ([]byte, bool) {
 	if !p.lit('"') {
 		return nil, false
 	}
-	start := p.i
-	for ; p.i < len(p.data); p.i++ {
-		switch c := p.data[p.i]; {
-		case c == '"':
-			p.i++
-			return p.data[start : p.i-1], true
-		case c == '\\' || c < 0x20 || c >= utf8.RuneSelf:
-			return nil, false
+	start, d := p.i, p.data
+	for j := start; j < len(d); j++ {
+		if k := stringByte[d[j]]; k != plainByte {
+			if d[j] != '"' {
+				return nil, false
+			}
+			p.i = j + 1
+			return d[start:j], true
 		}
 	}
 	return nil, false
 }
 
-// str reads a string. One with escapes is unquoted by encoding/json; one
-// with invalid UTF-8 (which encoding/json would replace) is refused.
-func (p *fastParser) str() (string, bool) {
-	if !p.lit('"') {
+// str reads a string; with share, a short one is shared with the
+// features before and after. One with escapes is unquoted by
+// encoding/json; one with invalid UTF-8 (which encoding/json would
+// replace) is refused.
+func (p *fastParser) str(share bool) (string, bool) {
+	b, escaped, ok := p.rawStr()
+	switch {
+	case !ok:
 		return "", false
-	}
-	start, ascii := p.i, true
-	for j := start; j < len(p.data); j++ {
-		switch c := p.data[j]; {
-		case c == '"':
-			if !ascii && !utf8.Valid(p.data[start:j]) {
-				return "", false
-			}
-			p.i = j + 1
-			return string(p.data[start:j]), true
-		case c == '\\':
-			return p.escaped(start - 1)
-		case c < 0x20:
+	case escaped:
+		var s string
+		if json.Unmarshal(b, &s) != nil {
 			return "", false
-		case c >= utf8.RuneSelf:
-			ascii = false
 		}
+		return s, true
+	case share && p.shared != nil && len(b) <= maxSharedBytes:
+		return p.share(b), true
 	}
-	return "", false
+	return string(b), true
 }
 
-// escaped reads the string that opens at data[open] and holds escapes.
-func (p *fastParser) escaped(open int) (string, bool) {
+// rawStr reads a string and returns its bytes between the quotes or,
+// when it holds escapes, with its quotes, for encoding/json to unquote.
+// A string with a control character or invalid UTF-8 (which encoding/json
+// would replace) is refused.
+func (p *fastParser) rawStr() (b []byte, escaped, ok bool) {
+	if !p.lit('"') {
+		return nil, false, false
+	}
+	start, d, ascii := p.i, p.data, true
+	for j := start; j < len(d); j++ {
+		switch stringByte[d[j]] {
+		case plainByte:
+		case highByte:
+			ascii = false
+		case ctrlByte:
+			return nil, false, false
+		default:
+			if d[j] == '\\' {
+				return p.escaped(start - 1)
+			}
+			if !ascii && !utf8.Valid(d[start:j]) {
+				return nil, false, false
+			}
+			p.i = j + 1
+			return d[start:j], false, true
+		}
+	}
+	return nil, false, false
+}
+
+// share returns b as the string handed out before, when there was one.
+func (p *fastParser) share(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return p.shared.get(b)
+}
+
+// escaped reads the string that opens at data[open] and holds escapes,
+// and returns it with its quotes.
+func (p *fastParser) escaped(open int) (b []byte, escaped, ok bool) {
 	j := open + 1
 	for j < len(p.data) && p.data[j] != '"' {
 		if p.data[j] == '\\' {
@@ -192,31 +300,27 @@ func (p *fastParser) escaped(open int) (string, bool) {
 		j++
 	}
 	if j >= len(p.data) {
-		return "", false
-	}
-	var s string
-	if json.Unmarshal(p.data[open:j+1], &s) != nil {
-		return "", false
+		return nil, false, false
 	}
 	p.i = j + 1
-	return s, true
+	return p.data[open : j+1], true, true
 }
 
 // optStr reads a string or null (which leaves *dst empty, as in
 // encoding/json).
-func (p *fastParser) optStr(dst *string) bool {
+func (p *fastParser) optStr(dst *string, share bool) bool {
 	if p.null() {
 		return true
 	}
-	s, ok := p.str()
+	s, ok := p.str(share)
 	*dst = s
 	return ok
 }
 
-// strings reads an array of strings or null.
-func (p *fastParser) strings(dst *[]string) bool {
+// strings reads an array of strings or null into *dst.
+func (p *fastParser) strings(dst *[]string, share bool) bool {
 	return list(p, dst, func(s *string) bool {
-		v, ok := p.str()
+		v, ok := p.str(share)
 		*s = v
 		return ok
 	})
@@ -285,127 +389,133 @@ func (p *fastParser) skipScalar() bool {
 		return true
 	}
 	if p.ws(); p.i < len(p.data) && p.data[p.i] == '"' {
-		_, ok := p.str()
-		return ok
+		b, escaped, ok := p.rawStr()
+		return ok && (!escaped || json.Valid(b))
 	}
 	_, ok := p.number()
 	return ok
 }
 
-func (p *fastParser) geometry(g *wireGeometry) bool {
-	return p.once(func(key []byte) (uint32, bool) {
+// geometry reads a geometry object; its coordinates go to d's scratch
+// array.
+func (d *Decoder) geometry(g *wireGeometry) bool {
+	p := &d.p
+	return p.object(func(key []byte) (bit uint32, ok bool) {
 		switch string(key) {
 		case "type":
-			var ok bool
-			g.Type, ok = p.str()
+			g.Type, ok = p.str(true)
 			return 1, ok
 		case "coordinates":
-			coords := []float64{}
-			isNull, ok := p.array(func() bool {
-				num, ok := p.number()
-				if !ok {
-					return false
-				}
-				v, err := strconv.ParseFloat(string(num), 64)
-				coords = append(coords, v)
-				return err == nil
-			})
-			if !isNull {
-				g.Coordinates = coords
-			}
-			return 2, ok
+			return 2, p.coordinates(g, d.coords[:0])
 		}
 		return 0, false
 	})
 }
 
-// propertyIndex numbers the properties, to refuse a repeated one.
-var propertyIndex = map[string]uint{}
-
-func init() {
-	for i, k := range []string{"title", "summary", "occurred_start", "occurred_end", "date_precision",
-		"location_precision", "place_name", "country", "admin1_code", "admin1_name", "event_type",
-		"sub_event_type", "target_type", "target_country", "facility", "perpetrator", "actors",
-		"fatalities", "injuries", "tags", "external_ids", "sources", "responses", "status",
-		"version", "created_at", "updated_at"} {
-		propertyIndex[k] = uint(i)
+// coordinates reads an array of numbers or null into g, appending to
+// coords; [] is an empty, non-nil slice, as in encoding/json.
+func (p *fastParser) coordinates(g *wireGeometry, coords []float64) bool {
+	if p.null() {
+		return true
 	}
-}
-
-func (p *fastParser) properties(w *wireProperties) bool {
-	return p.once(func(key []byte) (uint32, bool) {
-		i, known := propertyIndex[string(key)]
-		if !known {
-			return 0, false
+	if !p.lit('[') {
+		return false
+	}
+	for !p.lit(']') {
+		if len(coords) > 0 && !p.lit(',') {
+			return false
 		}
-		return 1 << i, p.property(w, string(key))
-	})
+		num, ok := p.number()
+		if !ok {
+			return false
+		}
+		v, err := strconv.ParseFloat(string(num), 64)
+		if err != nil {
+			return false
+		}
+		coords = append(coords, v)
+	}
+	g.Coordinates = coords
+	return true
 }
 
-// property reads the value of a known property.
-func (p *fastParser) property(w *wireProperties, key string) bool {
-	switch key {
+// properties reads the properties object, each known property at most
+// once.
+func (p *fastParser) properties(w *wireProperties) bool {
+	return p.object(func(key []byte) (uint32, bool) { return p.property(w, key) })
+}
+
+// property reads the value of the property key and returns its bit, 0
+// for a key not ours.
+func (p *fastParser) property(w *wireProperties, key []byte) (bit uint32, ok bool) {
+	switch string(key) {
 	case "title":
-		return p.optStr(&w.Title)
+		return 1 << 0, p.optStr(&w.Title, false)
 	case "summary":
-		return p.optStr(&w.Summary)
+		return 1 << 1, p.optStr(&w.Summary, false)
 	case "occurred_start":
-		return p.optStr(&w.OccurredStart)
+		return 1 << 2, p.optStr(&w.OccurredStart, true)
 	case "occurred_end":
-		return p.optStr(&w.OccurredEnd)
+		return 1 << 3, p.optStr(&w.OccurredEnd, true)
 	case "date_precision":
-		return p.optStr(&w.DatePrecision)
+		return 1 << 4, p.optStr(&w.DatePrecision, true)
 	case "location_precision":
-		return p.optStr(&w.LocationPrecision)
+		return 1 << 5, p.optStr(&w.LocationPrecision, true)
 	case "place_name":
-		return p.optStr(&w.PlaceName)
+		return 1 << 6, p.optStr(&w.PlaceName, true)
 	case "country":
-		return p.optStr(&w.Country)
+		return 1 << 7, p.optStr(&w.Country, true)
 	case "admin1_code":
-		return p.optStr(&w.Admin1Code)
+		return 1 << 8, p.optStr(&w.Admin1Code, true)
 	case "admin1_name":
-		return p.optStr(&w.Admin1Name)
+		return 1 << 9, p.optStr(&w.Admin1Name, true)
 	case "event_type":
-		return p.optStr(&w.EventType)
+		return 1 << 10, p.optStr(&w.EventType, true)
 	case "sub_event_type":
-		return p.optStr(&w.SubEventType)
+		return 1 << 11, p.optStr(&w.SubEventType, true)
 	case "target_type":
-		return p.optStr(&w.TargetType)
+		return 1 << 12, p.optStr(&w.TargetType, true)
 	case "target_country":
-		return p.optStr(&w.TargetCountry)
+		return 1 << 13, p.optStr(&w.TargetCountry, true)
 	case "facility":
-		return p.optStr(&w.Facility)
+		return 1 << 14, p.optStr(&w.Facility, true)
 	case "perpetrator":
-		return p.optStr(&w.Perpetrator)
-	case "status":
-		return p.optStr(&w.Status)
+		return 1 << 15, p.optStr(&w.Perpetrator, true)
 	case "actors":
-		return p.strings(&w.Actors)
-	case "tags":
-		return p.strings(&w.Tags)
-	case "external_ids":
-		return p.strings(&w.ExternalIDs)
+		return 1 << 16, p.strings(&w.Actors, true)
 	case "fatalities":
-		return p.optInt(&w.Fatalities)
+		return 1 << 17, p.optInt(&w.Fatalities)
 	case "injuries":
-		return p.optInt(&w.Injuries)
+		return 1 << 18, p.optInt(&w.Injuries)
+	case "tags":
+		return 1 << 19, p.strings(&w.Tags, true)
+	case "external_ids":
+		return 1 << 20, p.strings(&w.ExternalIDs, false)
 	case "sources":
-		return list(p, &w.Sources, p.source)
+		return 1 << 21, list(p, &w.Sources, p.source)
 	case "responses":
-		return list(p, &w.Responses, p.response)
+		return 1 << 22, list(p, &w.Responses, p.response)
+	case "status":
+		return 1 << 23, p.optStr(&w.Status, true)
+	case "version": // version, created_at, updated_at: ignored
+		return 1 << 24, p.skipScalar()
+	case "created_at":
+		return 1 << 25, p.skipScalar()
+	case "updated_at":
+		return 1 << 26, p.skipScalar()
 	}
-	return p.skipScalar() // version, created_at, updated_at: ignored
+	return 0, false
 }
 
 // textObject reads an object whose members keys[i] are each a string or
 // null, into *dsts[i]; a key beyond dsts is read by rest.
 func (p *fastParser) textObject(keys []string, dsts []*string, rest func() bool) bool {
-	return p.once(func(key []byte) (uint32, bool) {
+	return p.object(func(key []byte) (uint32, bool) {
 		for i, k := range keys {
 			switch {
 			case k != string(key):
 			case i < len(dsts):
-				return 1 << i, p.optStr(dsts[i])
+				return 1 << i, p.optStr(dsts[i], false)
 			default:
 				return 1 << i, rest()
 			}
@@ -431,13 +541,22 @@ func (p *fastParser) response(r *wireResponse) bool {
 // list reads an array or null into *dst, each item with item; [] is an
 // empty, non-nil slice, as in encoding/json.
 func list[T any](p *fastParser, dst *[]T, item func(*T) bool) bool {
-	l := []T{}
-	isNull, ok := p.array(func() bool {
-		l = append(l, *new(T))
-		return item(&l[len(l)-1])
-	})
-	if !isNull {
-		*dst = l
+	if p.null() {
+		return true
 	}
-	return ok
+	if !p.lit('[') {
+		return false
+	}
+	l := []T{}
+	for !p.lit(']') {
+		if len(l) > 0 && !p.lit(',') {
+			return false
+		}
+		l = append(l, *new(T))
+		if !item(&l[len(l)-1]) {
+			return false
+		}
+	}
+	*dst = l
+	return true
 }

@@ -54,3 +54,22 @@ func TestEmptyText(t *testing.T) {
 		}
 	}
 }
+
+// plainDay reads what time.Parse reads, to the same instant, and leaves
+// the rest to it.
+func TestPlainDayIsTimeParse(t *testing.T) {
+	days := []string{"2022-04-11", "0000-01-01", "9999-12-31", "2024-02-29", "2000-02-29", "1900-02-29",
+		"2023-02-29", "2023-02-28", "2022-04-31", "2022-04-30", "2022-13-01", "2022-00-10", "2022-01-00",
+		"2022-01-32", "2022-1-01", "2022-01-1", "2022/01/01", "20220101xx", "２022-01-01", "2022-01-01 ",
+		"-002-01-01", "+202-01-01", "", "2022-12-31"}
+	for y := 1899; y <= 2101; y++ {
+		days = append(days, time.Date(y, 2, 28, 0, 0, 0, 0, time.UTC).AddDate(0, 0, 1).Format(time.DateOnly))
+	}
+	for _, s := range days {
+		got, ok := plainDay(s)
+		want, err := time.Parse(time.DateOnly, s)
+		if ok && (err != nil || got != want) || !ok && err == nil && len(s) == 10 && s[0] != '+' && s[0] != '-' {
+			t.Errorf("plainDay(%q) = %v, %v; time.Parse: %v, %v", s, got, ok, want, err)
+		}
+	}
+}

@@ -36,7 +36,8 @@ const (
 type geoJob struct {
 	first int      // number of the first feature, from 1
 	lines []int    // line of each feature
-	raws  [][]byte // each feature's bytes, in one buffer
+	raws  [][]byte // each feature's bytes, in buf
+	buf   []byte
 	// end, when set, is what follows the features: io.EOF or the error
 	// that stopped reading the input.
 	end  error
@@ -54,22 +55,27 @@ type geoJob struct {
 type geoJSONReader struct {
 	opt   Options
 	order chan *geoJob // the jobs in input order
-	stop  chan struct{}
-	once  sync.Once
-	cur   *geoJob
-	pos   int
-	done  bool
+	// free holds the buffers of decoded jobs for the next jobs: reused,
+	// they halved the bytes an import allocates, and so its collections.
+	free chan []byte
+	stop chan struct{}
+	once sync.Once
+	cur  *geoJob
+	pos  int
+	done bool
 }
 
 func newGeoJSONReader(r io.Reader, opt Options) *geoJSONReader {
 	workers := runtime.GOMAXPROCS(0)
-	g := &geoJSONReader{opt: opt, order: make(chan *geoJob, workers+geoJobsAhead), stop: make(chan struct{})}
+	g := &geoJSONReader{opt: opt, order: make(chan *geoJob, workers+geoJobsAhead), stop: make(chan struct{}),
+		free: make(chan []byte, 2*workers+geoJobsAhead)}
 	work := make(chan *geoJob, workers)
 	go g.split(&geoScanner{r: r}, work)
 	for range workers {
 		go func() {
+			dec := feature.NewDecoder() // one per worker: its scratch space and shared values
 			for j := range work {
-				g.decode(j)
+				g.decode(j, dec)
 			}
 		}()
 	}
@@ -104,24 +110,30 @@ func (g *geoJSONReader) next() (record, error) {
 	return record{}, io.EOF
 }
 
-// decode makes the records of a job, stopping at a feature that is not
-// JSON.
-func (g *geoJSONReader) decode(j *geoJob) {
+// decode makes the records of a job with dec, stopping at a feature that
+// is not JSON.
+func (g *geoJSONReader) decode(j *geoJob, dec *feature.Decoder) {
 	defer close(j.done)
 	j.recs = make([]record, 0, len(j.raws))
 	for i, raw := range j.raws {
-		rec, fatal := g.opt.geoRecord(raw, j.first+i, j.lines[i])
+		rec, fatal := g.opt.geoRecord(dec, raw, j.first+i, j.lines[i])
 		if fatal != nil {
 			j.fatal = fatal
 			return
 		}
 		j.recs = append(j.recs, rec)
 	}
+	// The records hold copies of what they took from the features.
+	select {
+	case g.free <- j.buf[:0]:
+	default:
+	}
+	j.raws, j.buf = nil, nil
 }
 
-// geoRecord decodes, completes and validates feature n.
-func (o Options) geoRecord(raw []byte, n, line int) (rec record, fatal error) {
-	inc, hasPoint, id, err := feature.ParseRaw(raw)
+// geoRecord decodes feature n with dec, completes and validates it.
+func (o Options) geoRecord(dec *feature.Decoder, raw []byte, n, line int) (rec record, fatal error) {
+	inc, hasPoint, id, err := dec.Parse(raw)
 	var domainErr *incidentmap.Error
 	if err != nil && !errors.As(err, &domainErr) {
 		return record{}, invalid(line, fmt.Sprintf("feature %d: malformed JSON", n))
@@ -150,6 +162,7 @@ func (g *geoJSONReader) split(s *geoScanner, work chan<- *geoJob) {
 	var buf []byte
 	send := func(end error) bool {
 		j.end = end
+		next := j.first + len(j.raws) // before a worker has the job
 		if len(j.raws) > 0 {
 			select {
 			case work <- j:
@@ -164,7 +177,6 @@ func (g *geoJSONReader) split(s *geoScanner, work chan<- *geoJob) {
 		case <-g.stop:
 			return false
 		}
-		next := j.first + len(j.raws)
 		j, buf = &geoJob{first: next, done: make(chan struct{})}, nil
 		return true
 	}
@@ -173,8 +185,11 @@ func (g *geoJSONReader) split(s *geoScanner, work chan<- *geoJob) {
 			if len(j.raws) > 0 && !send(nil) {
 				return false
 			}
-			// Room for a job of features like this one, within geoJobBytes.
-			buf = make([]byte, 0, max(min(geoJobBytes, geoJobFeatures*len(raw)), len(raw)))
+			buf = g.buffer(len(raw))
+			j.buf = buf
+		}
+		if j.raws == nil {
+			j.raws, j.lines = make([][]byte, 0, geoJobFeatures), make([]int, 0, geoJobFeatures)
 		}
 		start := len(buf)
 		buf = append(buf, raw...)
@@ -190,6 +205,20 @@ func (g *geoJSONReader) split(s *geoScanner, work chan<- *geoJob) {
 	}
 }
 
+// buffer returns an empty buffer for a job whose first feature is n
+// bytes long: a free one when it holds the feature, else a new one with
+// room for a job of features like it, within geoJobBytes.
+func (g *geoJSONReader) buffer(n int) []byte {
+	select {
+	case buf := <-g.free:
+		if cap(buf) >= n {
+			return buf
+		}
+	default:
+	}
+	return make([]byte, 0, max(min(geoJobBytes, geoJobFeatures*n), n))
+}
+
 // errStopped ends the reading of an import that stopped early.
 var errStopped = errors.New("stopped")
 
@@ -203,6 +232,18 @@ type geoScanner struct {
 	line     int   // newlines before pos
 	err      error // of the last read
 }
+
+// stringEnd marks the bytes that end a run of plain bytes in a JSON
+// string, and structural those that the scanner follows outside strings.
+// Tables instead of bytes.IndexByte: the strings of a feature are short,
+// and two calls per string cost more than they saved (BenchmarkSplitGeoJSON).
+var stringEnd, structural = func() (end, st [256]bool) {
+	end['"'], end['\\'] = true, true
+	for _, c := range []byte(`"{}[]`) {
+		st[c] = true
+	}
+	return end, st
+}()
 
 // fill reads more input, keeping buf[keep:end] (keep ≤ pos); false means
 // there is no more (s.err says why).
@@ -266,26 +307,31 @@ func (s *geoScanner) value() ([]byte, error) {
 		depth, inString := 0, false
 		for {
 			for i < s.end {
-				c := s.buf[i]
-				if inString { // jump to the closing quote, past escapes
-					seg := s.buf[i:s.end]
-					q := bytes.IndexByte(seg, '"')
-					if q < 0 {
-						q = len(seg)
+				if inString { // to the closing quote, past escapes
+					for i < s.end && !stringEnd[s.buf[i]] {
+						i++
 					}
-					if e := bytes.IndexByte(seg[:q], '\\'); e >= 0 {
-						i += e + 2 // past the backslash and what it escapes
-						continue
-					}
-					if i += q; q == len(seg) {
-						break
-					}
-					i++
-					if inString = false; depth == 0 {
-						goto found
+					switch {
+					case i == s.end:
+					case s.buf[i] == '\\':
+						i += 2 // past the backslash and what it escapes
+					default:
+						i++
+						if inString = false; depth == 0 {
+							goto found
+						}
 					}
 					continue
 				}
+				if !scalar { // to the next quote or bracket
+					for i < s.end && !structural[s.buf[i]] {
+						i++
+					}
+					if i == s.end {
+						break
+					}
+				}
+				c := s.buf[i]
 				i++
 				switch {
 				case scalar:

@@ -1,10 +1,12 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
@@ -12,6 +14,8 @@ import (
 	"time"
 
 	"github.com/incidentmap/incidentmap"
+	"github.com/incidentmap/incidentmap/feature"
+	"github.com/incidentmap/incidentmap/store/storetest"
 )
 
 // itemStore keeps the items of an import; with failAfter > 0 it fails
@@ -165,4 +169,28 @@ func TestGeoJSONStopsItsGoroutines(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Errorf("%d goroutines before the imports, %d after", before, runtime.NumGoroutine())
+}
+
+// Many jobs' worth of features, their buffers reused from job to job,
+// decode each to what the feature decoder makes of its bytes alone, in
+// order: no job's bytes are overwritten while a worker still reads them.
+func TestGeoJSONReusedBuffers(t *testing.T) {
+	const n = 20_000 // ≈160 jobs, far more than are ever in flight
+	var file bytes.Buffer
+	if err := storetest.WriteClusteredGeoJSON(&file, n, 9); err != nil {
+		t.Fatal(err)
+	}
+	incs, err := ReadGeoJSON(bytes.NewReader(file.Bytes()))
+	if err != nil || len(incs) != n {
+		t.Fatalf("%d incidents, %v", len(incs), err)
+	}
+	for i, got := range incs {
+		want, _, _, err := feature.ParseRaw(feature.Append(nil, storetest.Clustered(i, 9)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("feature %d:\ngot  %+v\nwant %+v", i+1, got, want)
+		}
+	}
 }

@@ -21,6 +21,14 @@ const (
 	gridRows = 180 * cellsPerDegree
 )
 
+// wholePerDegree is the resolution of the grid of whole cells (grid.whole),
+// finer than the grid, within the cells of the grid: 2 MB for each level.
+const (
+	wholePerDegree = 4
+	wholeCols      = 360 * wholePerDegree
+	wholeRows      = 180 * wholePerDegree
+)
+
 // Index answers point-in-region queries over a fixed set of regions. It is
 // immutable once built and safe for concurrent use.
 type Index struct {
@@ -36,6 +44,13 @@ type grid struct {
 	polys []entry
 	start []int32
 	items []int32
+	// whole[w], for a cell w of the finer grid of whole cells that no edge of any
+	// polygon comes near, is what locate answers for every point of it:
+	// the index of its polygon plus one, or -1 for none; 0 for a cell
+	// that edges cross, whose points are tested one by one. Most points
+	// of an import lie inside a province, away from its borders: they
+	// cost a lookup. Empty when there are too many polygons to number.
+	whole []int16
 }
 
 // entry is one polygon of a region, its edges bucketed into latitude bands
@@ -203,7 +218,57 @@ func buildGrid(regions []*Region, level int) grid {
 			next[c]++
 		})
 	}
+	g.whole = g.wholeCells()
 	return g
+}
+
+// wholeCells returns grid.whole. A cell is whole when no edge's bound,
+// widened by a margin, touches it: then each polygon holds all of the
+// closed cell or none of it, and its centre answers for every point.
+func (g *grid) wholeCells() []int16 {
+	if len(g.polys) >= math.MaxInt16 {
+		return nil
+	}
+	const margin = 1e-7 // degrees; against rounding at cell borders
+	crossed := make([]bool, wholeCols*wholeRows)
+	for i := range g.polys {
+		e := &g.polys[i]
+		for _, k := range e.edges {
+			a, b := e.pts[k], e.pts[k+1]
+			c0, r0 := wholeCellOf(orb.Point{min(a[0], b[0]) - margin, min(a[1], b[1]) - margin})
+			c1, r1 := wholeCellOf(orb.Point{max(a[0], b[0]) + margin, max(a[1], b[1]) + margin})
+			for row := r0; row <= r1; row++ {
+				for col := c0; col <= c1; col++ {
+					crossed[row*wholeCols+col] = true
+				}
+			}
+		}
+	}
+	whole := make([]int16, wholeCols*wholeRows)
+	for w := range whole {
+		if crossed[w] {
+			continue
+		}
+		col, row := w%wholeCols, w/wholeCols
+		if col > 0 && !crossed[w-1] { // no edge between them: the same polygons hold both
+			whole[w] = whole[w-1]
+			continue
+		}
+		centre := orb.Point{(float64(col)+0.5)/wholePerDegree - 180, (float64(row)+0.5)/wholePerDegree - 90}
+		gc, gr := cellOf(centre)
+		if whole[w] = int16(g.scan(centre, gr*gridCols+gc) + 1); whole[w] == 0 {
+			whole[w] = -1
+		}
+	}
+	return whole
+}
+
+// wholeCellOf returns the column and row of p in the grid of whole cells,
+// clamped to it.
+func wholeCellOf(p orb.Point) (col, row int) {
+	col = int(math.Floor((p[0] + 180) * wholePerDegree))
+	row = int(math.Floor((p[1] + 90) * wholePerDegree))
+	return min(max(col, 0), wholeCols-1), min(max(row, 0), wholeRows-1)
 }
 
 // cellOf returns the grid column and row of p, clamped to the grid.
@@ -308,15 +373,31 @@ func (g *grid) locate(p orb.Point) *Region {
 	if len(g.start) == 0 {
 		return nil
 	}
-	col, row := cellOf(p)
-	c := row*gridCols + col
-	for _, i := range g.items[g.start[c]:g.start[c+1]] {
-		e := &g.polys[i]
-		if e.contains(p) {
-			return e.region
+	if len(g.whole) > 0 {
+		col, row := wholeCellOf(p)
+		switch w := g.whole[row*wholeCols+col]; {
+		case w > 0:
+			return g.polys[w-1].region
+		case w < 0:
+			return nil
 		}
 	}
+	col, row := cellOf(p)
+	if i := g.scan(p, row*gridCols+col); i >= 0 {
+		return g.polys[i].region
+	}
 	return nil
+}
+
+// scan returns the index of the first polygon of cell c, in region order,
+// that contains p, or -1.
+func (g *grid) scan(p orb.Point, c int) int {
+	for _, i := range g.items[g.start[c]:g.start[c+1]] {
+		if g.polys[i].contains(p) {
+			return int(i)
+		}
+	}
+	return -1
 }
 
 // Get returns the region with code, an ISO 3166-1 alpha-3 country code
