@@ -35,6 +35,20 @@ func poolStats(s incidentmap.Store) ([]api.DBStats, []prometheus.Collector) {
 	if p, ok := s.(pooled); ok {
 		pools = append(pools, api.DBStats{Name: "primary", Stats: p.Stats})
 	}
+	if p, ok := s.(*postgis.Store); ok {
+		more = append(more, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "incidentmap_db_version_listener_up",
+			Help: "1 while the PostGIS store LISTENs for changes of the data version, so that it answers it from memory; 0 while it reads the row for every request.",
+		}, func() float64 {
+			if up, _ := p.VersionStats(); up {
+				return 1
+			}
+			return 0
+		}), prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "incidentmap_db_version_row_reads_total",
+			Help: "Reads of the data version's row: one after each change while the listener is up, one per request while it is down.",
+		}, func() float64 { _, n := p.VersionStats(); return float64(n) }))
+	}
 	if r, ok := s.(*postgis.Replicated); ok {
 		pools = append(pools, api.DBStats{Name: "replica", Stats: r.Replica.Stats})
 		for _, target := range []string{"replica", "primary"} {

@@ -109,8 +109,11 @@ func (c *versionCache) setUp(up bool) {
 	c.valid = false
 }
 
-// isUp reports whether the listener LISTENs.
+// isUp reports whether the listener LISTENs (never for a nil cache).
 func (c *versionCache) isUp() bool {
+	if c == nil {
+		return false
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.up

@@ -45,7 +45,7 @@ type Store struct {
 
 	version      *versionCache // nil: DataVersion always reads the row
 	listen       *listener     // keeps version current; nil without a version
-	versionReads atomic.Int64  // reads of data_version's row by DataVersion, for tests
+	versionReads atomic.Int64  // reads of data_version's row by DataVersion
 }
 
 var _ incidentmap.Store = (*Store)(nil)
@@ -147,6 +147,14 @@ func (s *Store) DataVersion(ctx context.Context) (incidentmap.DataVersion, error
 	}
 	s.version.put(v, gen)
 	return v, nil
+}
+
+// VersionStats reports, for /metrics, whether the data version's listener
+// LISTENs (false while it reconnects, and for a store that runs none) and
+// how many DataVersion calls have read data_version's row instead of
+// answering from memory.
+func (s *Store) VersionStats() (listening bool, rowReads int64) {
+	return s.version.isUp(), s.versionReads.Load()
 }
 
 // scanDataVersion scans the row of a query that selects seq, incidents,
