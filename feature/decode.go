@@ -292,22 +292,14 @@ func plainDay(s string) (time.Time, bool) {
 		n = n*10 + int(c-'0')
 	}
 	year, month, day := n/10000, time.Month(n/100%100), n%100
-	if month < time.January || month > time.December || day < 1 || day > daysIn(month, year) {
+	if month < time.January || month > time.December || day < 1 || day > 31 {
 		return time.Time{}, false
 	}
-	return time.Date(year, month, day, 0, 0, 0, 0, time.UTC), true
+	// time.Date normalises a day past the month's end into the next
+	// month: such a day is not a date.
+	t := time.Date(year, month, day, 0, 0, 0, 0, time.UTC)
+	return t, t.Day() == day
 }
-
-// daysIn returns the number of days of a month of the proleptic
-// Gregorian calendar.
-func daysIn(m time.Month, year int) int {
-	if m == time.February && year%4 == 0 && (year%100 != 0 || year%400 == 0) {
-		return 29
-	}
-	return monthDays[m]
-}
-
-var monthDays = [...]int{time.January: 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
 
 func orDefault(s, def string) string {
 	if s == "" {
