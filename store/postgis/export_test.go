@@ -39,13 +39,13 @@ func (s *Store) ListenerPID() uint32 { return s.listen.pid.Load() }
 func (s *Store) Notifications() int64 { return s.listen.heard.Load() }
 
 // ListenerUp reports whether the data version's listener LISTENs.
-func (s *Store) ListenerUp() bool { return s.version.isUp() }
+func (s *Store) ListenerUp() bool { up, _ := s.VersionStats(); return up }
 
 // ListenerDone is closed when the data version's listener has stopped.
 func (s *Store) ListenerDone() <-chan struct{} { return s.listen.done }
 
 // VersionReads counts DataVersion's reads of data_version's row.
-func (s *Store) VersionReads() int64 { return s.versionReads.Load() }
+func (s *Store) VersionReads() int64 { _, n := s.VersionStats(); return n }
 
 // DeafListener stops the data version's listener but keeps the cache as
 // if it still listened: no notification ever drops the cached version,
