@@ -3,7 +3,9 @@ package postgis
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/jmoiron/sqlx"
 
@@ -66,88 +68,133 @@ func (s *Store) FindPage(ctx context.Context, f incidentmap.Filter, countCap int
 
 // findPage streams the page of f through q and returns the next cursor
 // (see FindIncidents) and how many incidents it passed to fn. It reads one
-// row past the page to know whether another page follows.
+// row past the page to know whether another page follows. A page as of an
+// instant is findAsOf's.
 func (s *Store) findPage(ctx context.Context, q sqlx.QueryerContext, f incidentmap.Filter, fn func(*incidentmap.Incident) error) (*incidentmap.Cursor, int, error) {
-	where, args, err := filterSQL(ctx, q, f)
+	if !f.AsOf.IsZero() {
+		return findAsOf(ctx, q, f, fn)
+	}
+	p, query, args, err := planRows(ctx, q, sqlexpr.Part{F: f})
+	if err != nil || p.Empty {
+		return nil, 0, err
+	}
+	return sqlexpr.MergePage(f, p, nil, func(each func(*incidentmap.Incident) error) error {
+		return readRows(ctx, q, query, args, each)
+	}, fn)
+}
+
+// findAsOf streams the page of f as of f.AsOf to fn, from two reads with
+// the page's filter, cursor and limit (see sqlexpr.MergePage): the
+// incidents changed after the instant, rebuilt from their revisions
+// (asOfWith) and held in memory, at most a page and one of them; and the
+// ones that did not change, read from the real tables and their indexes
+// (unchangedSince) and merged with the first in the page's order as they
+// stream. Its cost grows with the page and with the changes since the
+// instant, not with the data.
+func findAsOf(ctx context.Context, q sqlx.QueryerContext, f incidentmap.Filter, fn func(*incidentmap.Incident) error) (*incidentmap.Cursor, int, error) {
+	parts := asOf(f)
+	var changed []*incidentmap.Incident
+	p, query, args, err := planRows(ctx, q, parts[0])
+	if err == nil && !p.Empty {
+		err = readRows(ctx, q, query, args, func(inc *incidentmap.Incident) error {
+			changed = append(changed, inc)
+			return nil
+		})
+	}
 	if err != nil {
 		return nil, 0, err
 	}
-	with, wargs := asOf(f)
-	p, err := dialect.PlanPage(ctx, q, with, wargs, "incidents i", f, where, args)
+	if p, query, args, err = planRows(ctx, q, parts[1]); err != nil {
+		return nil, 0, err
+	}
+	return sqlexpr.MergePage(f, p, changed, func(each func(*incidentmap.Incident) error) error {
+		return readRows(ctx, q, query, args, each)
+	}, fn)
+}
+
+// planRows plans the page of the read pt through q and returns the plan,
+// its query (rebound) and the query's arguments.
+func planRows(ctx context.Context, q sqlx.QueryerContext, pt sqlexpr.Part) (sqlexpr.Page, string, []any, error) {
+	where, args, err := filterSQL(ctx, q, pt.F)
+	if err != nil {
+		return sqlexpr.Page{}, "", nil, err
+	}
+	where, args = pt.Where(where, args)
+	p, err := dialect.PlanPage(ctx, q, pt.With, pt.WArgs, "incidents i", pt.F, where, args)
 	if err != nil || p.Empty {
 		if err != nil && incidentmap.ErrorCode(err) == incidentmap.EINTERNAL {
 			err = fmt.Errorf("postgis: find incidents: %w", err)
 		}
-		return nil, 0, err
+		return p, "", nil, err
 	}
 	query, qargs := p.SQL(selectIncident + " WHERE ")
-	rows, err := q.QueryxContext(ctx, rebind(with+query), append(wargs, qargs...)...)
+	return p, rebind(pt.With + query), append(slices.Clip(pt.WArgs), qargs...), nil
+}
+
+// readRows runs query through q and passes the incident of each row, one
+// at a time, to each, until it returns an error: sqlexpr.ErrPageFull stops
+// the rows quietly, any other is returned as it is.
+func readRows(ctx context.Context, q sqlx.QueryerContext, query string, args []any, each func(*incidentmap.Incident) error) error {
+	rows, err := q.QueryxContext(ctx, query, args...)
 	if err != nil {
-		return nil, 0, fmt.Errorf("postgis: find incidents: %w", err)
+		return fmt.Errorf("postgis: find incidents: %w", err)
 	}
 	defer rows.Close()
-	limit := f.PageLimit()
-	var last *incidentmap.Incident
-	n := 0
-	for ; rows.Next(); n++ {
-		if p.Peek && n == limit {
-			return incidentmap.CursorOf(last, f.SortBy), n, nil
-		}
+	for rows.Next() {
 		if err := ctx.Err(); err != nil {
 			// The request timed out or its client went away: stop now
 			// (database/sql closes the rows too, but asynchronously).
-			return nil, 0, err
+			return err
 		}
 		var r incidentRow
 		if err := rows.StructScan(&r); err != nil {
-			return nil, 0, fmt.Errorf("postgis: find incidents: %w", err)
+			return fmt.Errorf("postgis: find incidents: %w", err)
 		}
 		inc, err := r.incident()
 		if err != nil {
-			return nil, 0, fmt.Errorf("postgis: find incidents: %w", err)
+			return fmt.Errorf("postgis: find incidents: %w", err)
 		}
-		// The cursor is taken before fn, which may change the incident.
-		cur := *inc
-		if err := fn(inc); err != nil {
-			return nil, 0, err
+		if err := each(inc); errors.Is(err, sqlexpr.ErrPageFull) {
+			return nil
+		} else if err != nil {
+			return err
 		}
-		last = &cur
 	}
 	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("postgis: find incidents: %w", err)
+		return fmt.Errorf("postgis: find incidents: %w", err)
 	}
-	if f.Before != nil && last != nil {
-		return incidentmap.CursorOf(last, f.SortBy), n, nil
-	}
-	return nil, n, nil
+	return nil
 }
 
 // countUpTo counts the incidents f selects, but at most max of them, so
 // that its cost is bounded by max whatever the size of the data.
 func countUpTo(ctx context.Context, q sqlx.QueryerContext, f incidentmap.Filter, max int) (int, error) {
-	const countUpTo = `SELECT count(*) FROM (SELECT 1 FROM incidents i WHERE %s LIMIT ?) AS m`
-	where, args, err := filterSQL(ctx, q, f)
-	if err != nil {
-		return 0, err
-	}
-	var n int
-	with, wargs := asOf(f)
-	if err := q.QueryRowxContext(ctx, rebind(with+fmt.Sprintf(countUpTo, where)), append(append(wargs, args...), max)...).Scan(&n); err != nil {
-		return 0, fmt.Errorf("postgis: count incidents: %w", err)
-	}
-	return n, nil
+	return sqlexpr.CountParts(asOf(f), max, func(pt sqlexpr.Part) (int, error) { return count(ctx, q, pt, max) })
 }
 
 // CountIncidents counts the incidents f selects, ignoring paging.
 func (s *Store) CountIncidents(ctx context.Context, f incidentmap.Filter) (int, error) {
-	const count = `SELECT count(*) FROM incidents i WHERE `
-	where, args, err := filterSQL(ctx, s.db, f)
+	return sqlexpr.CountParts(asOf(f), 0, func(pt sqlexpr.Part) (int, error) { return count(ctx, s.db, pt, 0) })
+}
+
+// count counts the incidents of the read pt, at most max of them when
+// max > 0.
+func count(ctx context.Context, q sqlx.QueryerContext, pt sqlexpr.Part, max int) (int, error) {
+	const (
+		countAll  = `SELECT count(*) FROM incidents i WHERE `
+		countUpTo = `SELECT count(*) FROM (SELECT 1 FROM incidents i WHERE %s LIMIT ?) AS m`
+	)
+	where, args, err := filterSQL(ctx, q, pt.F)
 	if err != nil {
 		return 0, err
 	}
+	where, args = pt.Where(where, args)
+	query, all := countAll+where, append(slices.Clip(pt.WArgs), args...)
+	if max > 0 {
+		query, all = fmt.Sprintf(countUpTo, where), append(all, max)
+	}
 	var n int
-	with, wargs := asOf(f)
-	if err := s.db.QueryRowxContext(ctx, rebind(with+count+where), append(wargs, args...)...).Scan(&n); err != nil {
+	if err := q.QueryRowxContext(ctx, rebind(pt.With+query), all...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("postgis: count incidents: %w", err)
 	}
 	return n, nil

@@ -6,6 +6,7 @@ import (
 
 	"github.com/incidentmap/incidentmap"
 	"github.com/incidentmap/incidentmap/store/internal/record"
+	"github.com/incidentmap/incidentmap/store/internal/sqlexpr"
 )
 
 // revisionRow is an incident_revisions row as selectRevisions reads it.
@@ -63,25 +64,35 @@ func (s *Store) Changes(ctx context.Context, since int64, limit int, drafts bool
 }
 
 // asOfWith is a WITH clause that shadows the tables a read of incidents
-// touches (incidents, incident_external_ids) with the state they had at the
-// instant bound to its one ?, rebuilt from the latest revision of each
-// incident at or before it. The queries of find.go run unchanged after it,
-// without the indexes of the real tables: as_of reads scan the revisions.
+// touches (incidents, incident_external_ids) with the state at the instant
+// bound to its two ? of the incidents that changed after it, rebuilt from
+// their latest revision at or before it. The queries of find.go run
+// unchanged after it, over those incidents only; findAsOf merges them with
+// the incidents that did not change, read from the real tables
+// (unchangedSince).
 const asOfWith = `WITH incidents AS (
 	SELECT r.incident_id AS id, r.external_ids AS revision_external_ids,
 	       r.title, r.summary, r.occurred_start, r.occurred_end, r.date_precision, r.location,
 	       ` + record.RevisionColumnsAfterLocation + `
-	 ` + record.LatestRevisionsAt + `
+	 ` + record.ChangedRevisionsAt + `
 ), incident_external_ids AS (
 	SELECT u.x AS external_id, i.id AS incident_id, u.n AS ord
 	  FROM incidents i, unnest(i.revision_external_ids) WITH ORDINALITY AS u(x, n)
 ) `
 
-// asOf returns the prefix and the leading arguments that make a read of f
-// see the data as of f.AsOf; nothing when it is zero.
-func asOf(f incidentmap.Filter) (string, []any) {
+// unchangedSince is the condition, over incidents i, that an incident has
+// no revision after the instant bound to its ?: then its row is its state
+// at that instant. The index of revisions by incident answers it.
+const unchangedSince = `NOT EXISTS (SELECT 1 FROM incident_revisions v WHERE v.incident_id = i.id AND v.at > ?::timestamptz)`
+
+// asOf returns the reads of f: f alone, or as of f.AsOf the incidents
+// changed after the instant (asOfWith) and the ones that did not
+// (unchangedSince), in that order.
+func asOf(f incidentmap.Filter) []sqlexpr.Part {
 	if f.AsOf.IsZero() {
-		return "", nil
+		return []sqlexpr.Part{{F: f}}
 	}
-	return asOfWith, []any{f.AsOf.UTC()}
+	at := f.AsOf.UTC()
+	changed, rest := sqlexpr.AsOfParts(f, asOfWith, []any{at, at}, unchangedSince, []any{at})
+	return []sqlexpr.Part{changed, rest}
 }

@@ -3,8 +3,10 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/paulmach/orb"
@@ -90,7 +92,7 @@ const (
 func (s *Store) planScan(ctx context.Context, q sqlx.QueryerContext, f incidentmap.Filter) (scan bool, err error) {
 	bounds := spatialBounds(f)
 	if bounds == nil || len(f.SortBy) != 0 || !f.AsOf.IsZero() {
-		return false, nil // as_of reads tables rebuilt without indexes
+		return false, nil // see findAsOf
 	}
 	var total int
 	if err := q.QueryRowxContext(ctx, `SELECT incidents FROM data_version WHERE id = 1`).Scan(&total); err != nil {
@@ -135,64 +137,110 @@ func spatialBounds(f incidentmap.Filter) []orb.Bound {
 // findPage streams the page of f through q and returns the next cursor
 // (see FindIncidents) and how many incidents it passed to fn. It reads one
 // row past the page to learn whether another page follows. An error from
-// fn stops the scan and is returned as it is.
+// fn stops the scan and is returned as it is. A page as of an instant is
+// findAsOf's.
 func (s *Store) findPage(ctx context.Context, q sqlx.QueryerContext, f incidentmap.Filter, scan bool, fn func(*incidentmap.Incident) error) (*incidentmap.Cursor, int, error) {
+	if !f.AsOf.IsZero() {
+		return s.findAsOf(ctx, q, f, fn)
+	}
+	p, query, args, err := planRows(ctx, q, sqlexpr.Part{F: f}, scan)
+	if err != nil || p.Empty {
+		return nil, 0, err
+	}
+	return sqlexpr.MergePage(f, p, nil, func(each func(*incidentmap.Incident) error) error {
+		return readRows(ctx, q, query, args, each)
+	}, fn)
+}
+
+// findAsOf streams the page of f as of f.AsOf to fn, from two reads with
+// the page's filter, cursor and limit (see sqlexpr.MergePage): the
+// incidents changed after the instant, rebuilt from their revisions
+// (asOfWith) and held in memory, at most a page and one of them; and the
+// ones that did not change, read from the real tables and their indexes
+// (unchangedSince) and merged with the first in the page's order as they
+// stream. Its cost grows with the page and with the changes since the
+// instant, not with the data.
+func (s *Store) findAsOf(ctx context.Context, q sqlx.QueryerContext, f incidentmap.Filter, fn func(*incidentmap.Incident) error) (*incidentmap.Cursor, int, error) {
+	parts := asOf(f)
+	p, query, args, err := planRows(ctx, q, parts[0], false)
+	if err != nil {
+		return nil, 0, err
+	}
+	var changed []*incidentmap.Incident
+	if !p.Empty {
+		if err := readRows(ctx, q, query, args, func(inc *incidentmap.Incident) error {
+			changed = append(changed, inc)
+			return nil
+		}); err != nil {
+			return nil, 0, err
+		}
+	}
+	scan, err := s.planScan(ctx, q, parts[1].F)
+	if err != nil {
+		return nil, 0, err
+	}
+	if p, query, args, err = planRows(ctx, q, parts[1], scan); err != nil {
+		return nil, 0, err
+	}
+	return sqlexpr.MergePage(f, p, changed, func(each func(*incidentmap.Incident) error) error {
+		return readRows(ctx, q, query, args, each)
+	}, fn)
+}
+
+// planRows plans the page of the read pt through q, down the ordered index
+// when scan is set (planScan), and returns the plan, its query and the
+// query's arguments.
+func planRows(ctx context.Context, q sqlx.QueryerContext, pt sqlexpr.Part, scan bool) (sqlexpr.Page, string, []any, error) {
 	d, head := dialect, findIncidentsHead
 	if scan {
 		d, head = scanDialect, scanHead
 	}
-	cond, args, err := compileFilter(ctx, q, d, f)
+	cond, args, err := compileFilter(ctx, q, d, pt.F)
 	if err != nil {
-		return nil, 0, err
+		return sqlexpr.Page{}, "", nil, err
 	}
-	with, wargs := asOf(f)
-	p, err := d.PlanPage(ctx, q, with, wargs, "incidents", f, cond, args)
+	cond, args = pt.Where(cond, args)
+	p, err := d.PlanPage(ctx, q, pt.With, pt.WArgs, "incidents", pt.F, cond, args)
 	if err != nil || p.Empty {
-		return nil, 0, filterLimit(wrapFind(err))
+		return p, "", nil, filterLimit(wrapFind(err))
 	}
 	query, qargs := p.SQL(head)
-	rows, err := q.QueryxContext(ctx, with+query+findIncidentsTail+p.Order.By("i.", false), append(wargs, qargs...)...)
+	return p, pt.With + query + findIncidentsTail + p.Order.By("i.", false), append(slices.Clip(pt.WArgs), qargs...), nil
+}
+
+// readRows runs query through q and passes the incident of each row, one
+// at a time, to each, until it returns an error: sqlexpr.ErrPageFull stops
+// the rows quietly, any other is returned as it is.
+func readRows(ctx context.Context, q sqlx.QueryerContext, query string, args []any, each func(*incidentmap.Incident) error) error {
+	rows, err := q.QueryxContext(ctx, query, args...)
 	if err != nil {
-		return nil, 0, filterLimit(fmt.Errorf("sqlite: find incidents: %w", err))
+		return filterLimit(fmt.Errorf("sqlite: find incidents: %w", err))
 	}
 	defer rows.Close()
-	var (
-		row   incidentRow
-		last  *incidentmap.Cursor // of the last incident passed to fn, taken before fn may change it
-		n     int
-		limit = f.PageLimit()
-	)
 	for rows.Next() {
-		if p.Peek && n == limit {
-			// A row beyond the page: there is a next page.
-			return last, n, nil
-		}
 		if err := ctx.Err(); err != nil {
 			// The request timed out or its client went away: stop now
 			// (database/sql closes the rows too, but asynchronously).
-			return nil, 0, err
+			return err
 		}
-		row = incidentRow{}
+		var row incidentRow
 		if err := rows.StructScan(&row); err != nil {
-			return nil, 0, fmt.Errorf("sqlite: find incidents: scan: %w", err)
+			return fmt.Errorf("sqlite: find incidents: scan: %w", err)
 		}
 		inc, err := row.incident()
 		if err != nil {
-			return nil, 0, fmt.Errorf("sqlite: find incidents: decode %s: %w", row.ID, err)
+			return fmt.Errorf("sqlite: find incidents: decode %s: %w", row.ID, err)
 		}
-		last = incidentmap.CursorOf(inc, f.SortBy)
-		if err := fn(inc); err != nil {
-			return nil, 0, err
+		if err := each(inc); errors.Is(err, sqlexpr.ErrPageFull) {
+			return nil
+		} else if err != nil {
+			return err
 		}
-		n++
 	}
 	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("sqlite: find incidents: %w", err)
+		return fmt.Errorf("sqlite: find incidents: %w", err)
 	}
-	if f.Before != nil {
-		return last, n, nil
-	}
-	return nil, n, nil
+	return nil
 }
 
 // compileFilter compiles f.Expr() in dialect d. When f has a time
@@ -224,30 +272,32 @@ func wrapFind(err error) error {
 // countUpTo counts the incidents f selects, but at most max of them, so
 // that its cost is bounded by max whatever the size of the data.
 func countUpTo(ctx context.Context, q sqlx.QueryerContext, f incidentmap.Filter, max int) (int, error) {
-	const countUpTo = `SELECT count(*) FROM (SELECT 1 FROM incidents WHERE %s LIMIT ?)`
-	cond, args, err := compileFilter(ctx, q, dialect, f)
-	if err != nil {
-		return 0, err
-	}
-	var n int
-	with, wargs := asOf(f)
-	if err := q.QueryRowxContext(ctx, with+fmt.Sprintf(countUpTo, cond), append(append(wargs, args...), max)...).Scan(&n); err != nil {
-		return 0, filterLimit(fmt.Errorf("sqlite: count incidents: %w", err))
-	}
-	return n, nil
+	return sqlexpr.CountParts(asOf(f), max, func(pt sqlexpr.Part) (int, error) { return count(ctx, q, pt, max) })
 }
-
-const countIncidentsHead = `SELECT count(*) FROM incidents WHERE `
 
 // CountIncidents counts the incidents f selects, ignoring paging.
 func (s *Store) CountIncidents(ctx context.Context, f incidentmap.Filter) (int, error) {
-	cond, args, err := compileFilter(ctx, s.read, dialect, f)
+	return sqlexpr.CountParts(asOf(f), 0, func(pt sqlexpr.Part) (int, error) { return count(ctx, s.read, pt, 0) })
+}
+
+// count counts the incidents of the read pt, at most max of them when
+// max > 0.
+func count(ctx context.Context, q sqlx.QueryerContext, pt sqlexpr.Part, max int) (int, error) {
+	const (
+		countAll  = `SELECT count(*) FROM incidents WHERE `
+		countUpTo = `SELECT count(*) FROM (SELECT 1 FROM incidents WHERE %s LIMIT ?)`
+	)
+	cond, args, err := compileFilter(ctx, q, dialect, pt.F)
 	if err != nil {
 		return 0, err
 	}
+	cond, args = pt.Where(cond, args)
+	query, all := countAll+cond, append(slices.Clip(pt.WArgs), args...)
+	if max > 0 {
+		query, all = fmt.Sprintf(countUpTo, cond), append(all, max)
+	}
 	var n int
-	with, wargs := asOf(f)
-	if err := s.read.QueryRowxContext(ctx, with+countIncidentsHead+cond, append(wargs, args...)...).Scan(&n); err != nil {
+	if err := q.QueryRowxContext(ctx, pt.With+query, all...).Scan(&n); err != nil {
 		return 0, filterLimit(fmt.Errorf("sqlite: count incidents: %w", err))
 	}
 	return n, nil

@@ -4,6 +4,9 @@
 // checks, depth limits, errors, and the order in which values are bound;
 // it holds no SQL of a dialect. Each store fills a Dialect with its own
 // column names, literals, casts and spatial SQL, kept beside its queries.
+// It also reads a page of keyset paging back: PlanPage plans it, and
+// MergePage cuts it and merges the two reads of a page as of an instant
+// in the order the SQL sorted them (asof.go).
 package sqlexpr
 
 import (
