@@ -55,6 +55,7 @@ func Run(t *testing.T, open Opener) {
 		{"History", testHistory},
 		{"Changes", testChanges},
 		{"AsOf", testAsOf},
+		{"AsOfPaging", testAsOfPaging},
 		{"FindPageCount", testFindPageCount},
 		{"BoxPagingManyMatches", testBoxPaging},
 		{"CancelStopsQuery", testCancel},
