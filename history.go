@@ -33,6 +33,25 @@ type Revision struct {
 	Incident *Incident
 }
 
+// StateAt returns the incident as revs (the revisions of one incident)
+// say it stood at the instant at: the one of the revision with the
+// greatest Seq whose At is at or before at, nil when that is a delete or
+// there is none. Seq, not At, decides: two writers may commit with their
+// instants out of the order of their seqs, so a later revision can carry
+// an earlier instant.
+func StateAt(revs []Revision, at time.Time) *Incident {
+	var latest *Revision
+	for i := range revs {
+		if !revs[i].At.After(at) && (latest == nil || revs[i].Seq > latest.Seq) {
+			latest = &revs[i]
+		}
+	}
+	if latest == nil {
+		return nil
+	}
+	return latest.Incident
+}
+
 // HistoryLimit caps how many revisions one call of Changes returns.
 const HistoryLimit = 1000
 

@@ -576,13 +576,7 @@ func (s *server) visibleIncident(c *gin.Context, id string, asOf time.Time) (*in
 		if err != nil {
 			return nil, fmt.Errorf("api: history of %s: %w", id, err)
 		}
-		for _, r := range revs {
-			if r.At.After(asOf) {
-				break
-			}
-			inc = r.Incident // nil after a delete
-		}
-		if inc == nil {
+		if inc = incidentmap.StateAt(revs, asOf); inc == nil {
 			return nil, errIncidentNotFound
 		}
 	}

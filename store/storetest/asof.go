@@ -14,8 +14,7 @@ import (
 )
 
 // stateAt returns the incidents as they stood at the instant at, from the
-// history of each of ids: the revision with the greatest seq whose time is
-// at or before at, unless it is a delete. It is the reference that as_of
+// history of each of ids (incidentmap.StateAt): the reference that as_of
 // reads are checked against, built from History alone.
 func stateAt(t *testing.T, s incidentmap.Store, ids []string, at time.Time) []*incidentmap.Incident {
 	t.Helper()
@@ -25,14 +24,8 @@ func stateAt(t *testing.T, s incidentmap.Store, ids []string, at time.Time) []*i
 		if err != nil {
 			t.Fatalf("history of %s: %v", id, err)
 		}
-		var latest *incidentmap.Revision
-		for i := range revs {
-			if !revs[i].At.After(at) && (latest == nil || revs[i].Seq > latest.Seq) {
-				latest = &revs[i]
-			}
-		}
-		if latest != nil && latest.Op != incidentmap.OpDelete {
-			out = append(out, latest.Incident)
+		if inc := incidentmap.StateAt(revs, at); inc != nil {
+			out = append(out, inc)
 		}
 	}
 	return out
