@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/incidentmap/incidentmap"
 	"github.com/incidentmap/incidentmap/store/internal/record"
 	"github.com/incidentmap/incidentmap/store/internal/sqlexpr"
@@ -85,14 +87,20 @@ const asOfWith = `WITH incidents AS (
 // at that instant. The index of revisions by incident answers it.
 const unchangedSince = `NOT EXISTS (SELECT 1 FROM incident_revisions v WHERE v.incident_id = i.id AND v.at > ?::timestamptz)`
 
-// asOf returns the reads of f: f alone, or as of f.AsOf the incidents
-// changed after the instant (asOfWith) and the ones that did not
-// (unchangedSince), in that order.
-func asOf(f incidentmap.Filter) []sqlexpr.Part {
+// asOf returns the reads of f through q: f alone, or as of f.AsOf the
+// incidents changed after the instant (asOfWith) and the ones that did not
+// (unchangedSince), in that order; none before the first revision.
+func asOf(ctx context.Context, q sqlx.QueryerContext, f incidentmap.Filter) ([]sqlexpr.Part, error) {
 	if f.AsOf.IsZero() {
-		return []sqlexpr.Part{{F: f}}
+		return []sqlexpr.Part{{F: f}}, nil
 	}
 	at := f.AsOf.UTC()
+	var some bool
+	if err := q.QueryRowxContext(ctx, rebind(record.HistoryAt), at).Scan(&some); err != nil {
+		return nil, fmt.Errorf("postgis: history as of %s: %w", f.AsOf, err)
+	} else if !some {
+		return nil, nil
+	}
 	changed, rest := sqlexpr.AsOfParts(f, asOfWith, []any{at, at}, unchangedSince, []any{at})
-	return []sqlexpr.Part{changed, rest}
+	return []sqlexpr.Part{changed, rest}, nil
 }

@@ -161,7 +161,10 @@ func (s *Store) findPage(ctx context.Context, q sqlx.QueryerContext, f incidentm
 // stream. Its cost grows with the page and with the changes since the
 // instant, not with the data.
 func (s *Store) findAsOf(ctx context.Context, q sqlx.QueryerContext, f incidentmap.Filter, fn func(*incidentmap.Incident) error) (*incidentmap.Cursor, int, error) {
-	parts := asOf(f)
+	parts, err := asOf(ctx, q, f)
+	if err != nil || len(parts) == 0 {
+		return nil, 0, err
+	}
 	p, query, args, err := planRows(ctx, q, parts[0], false)
 	if err != nil {
 		return nil, 0, err
@@ -272,12 +275,20 @@ func wrapFind(err error) error {
 // countUpTo counts the incidents f selects, but at most max of them, so
 // that its cost is bounded by max whatever the size of the data.
 func countUpTo(ctx context.Context, q sqlx.QueryerContext, f incidentmap.Filter, max int) (int, error) {
-	return sqlexpr.CountParts(asOf(f), max, func(pt sqlexpr.Part) (int, error) { return count(ctx, q, pt, max) })
+	parts, err := asOf(ctx, q, f)
+	if err != nil {
+		return 0, err
+	}
+	return sqlexpr.CountParts(parts, max, func(pt sqlexpr.Part) (int, error) { return count(ctx, q, pt, max) })
 }
 
 // CountIncidents counts the incidents f selects, ignoring paging.
 func (s *Store) CountIncidents(ctx context.Context, f incidentmap.Filter) (int, error) {
-	return sqlexpr.CountParts(asOf(f), 0, func(pt sqlexpr.Part) (int, error) { return count(ctx, s.read, pt, 0) })
+	parts, err := asOf(ctx, s.read, f)
+	if err != nil {
+		return 0, err
+	}
+	return sqlexpr.CountParts(parts, 0, func(pt sqlexpr.Part) (int, error) { return count(ctx, s.read, pt, 0) })
 }
 
 // count counts the incidents of the read pt, at most max of them when

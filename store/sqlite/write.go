@@ -187,14 +187,20 @@ const asOfWith = `WITH incidents AS (
 // that instant. The index of revisions by incident answers it.
 const unchangedSince = `NOT EXISTS (SELECT 1 FROM incident_revisions v WHERE v.incident_id = incidents.id AND v.at > ?)`
 
-// asOf returns the reads of f: f alone, or as of f.AsOf the incidents
-// changed after the instant (asOfWith) and the ones that did not
-// (unchangedSince), in that order.
-func asOf(f incidentmap.Filter) []sqlexpr.Part {
+// asOf returns the reads of f through q: f alone, or as of f.AsOf the
+// incidents changed after the instant (asOfWith) and the ones that did not
+// (unchangedSince), in that order; none before the first revision.
+func asOf(ctx context.Context, q sqlx.QueryerContext, f incidentmap.Filter) ([]sqlexpr.Part, error) {
 	if f.AsOf.IsZero() {
-		return []sqlexpr.Part{{F: f}}
+		return []sqlexpr.Part{{F: f}}, nil
 	}
 	at := formatInstant(f.AsOf)
+	var some bool
+	if err := q.QueryRowxContext(ctx, record.HistoryAt, at).Scan(&some); err != nil {
+		return nil, fmt.Errorf("sqlite: history as of %s: %w", f.AsOf, err)
+	} else if !some {
+		return nil, nil
+	}
 	changed, rest := sqlexpr.AsOfParts(f, asOfWith, []any{at, at}, unchangedSince, []any{at})
-	return []sqlexpr.Part{changed, rest}
+	return []sqlexpr.Part{changed, rest}, nil
 }

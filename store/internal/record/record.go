@@ -77,8 +77,11 @@ const (
 	       r.status, r.version, r.created_at, r.at AS updated_at`
 	ChangedRevisionsAt = `FROM incident_revisions r
 	 WHERE r.seq IN (SELECT (SELECT max(p.seq) FROM incident_revisions p WHERE p.incident_id = c.incident_id AND p.at <= ?)
-	                   FROM (SELECT DISTINCT incident_id FROM incident_revisions WHERE at > ?) AS c)
+	                   FROM (SELECT incident_id FROM incident_revisions WHERE at > ?) AS c)
 	   AND r.op <> 'delete'`
+	// HistoryAt tells whether any revision is at or before the instant
+	// bound to its ?: when none is, the data as of then are empty.
+	HistoryAt = `SELECT EXISTS (SELECT 1 FROM incident_revisions WHERE at <= ?)`
 )
 
 // Get runs q, which selects the row of the incident id, and converts the
