@@ -99,7 +99,16 @@ func BenchmarkBBox(b *testing.B) { storetest.Bench(b, opener, storetest.Benchmar
 
 // BenchmarkBBoxSizes measures the first page of a box over 10k, 100k
 // and 1M incidents (see storetest.BenchmarkBBoxSizes).
-func BenchmarkBBoxSizes(b *testing.B) {
+func BenchmarkBBoxSizes(b *testing.B) { benchSizes(b, storetest.BenchmarkBBoxSizes) }
+
+// BenchmarkAsOfSizes measures pages as of an instant over 10k, 100k and
+// 1M incidents (see storetest.BenchmarkAsOfSizes).
+func BenchmarkAsOfSizes(b *testing.B) { benchSizes(b, storetest.BenchmarkAsOfSizes) }
+
+// benchSizes runs a benchmark over stores of growing sizes, each in a new
+// schema, with the tables vacuumed and analysed after the load (the state
+// that autovacuum reaches within a minute or so).
+func benchSizes(b *testing.B, bench func(*testing.B, func(testing.TB) incidentmap.Store, ...func(testing.TB, incidentmap.Store))) {
 	var dsn string // of the store last opened
 	open := func(tb testing.TB) incidentmap.Store {
 		dsn = newSchema(tb)
@@ -109,13 +118,13 @@ func BenchmarkBBoxSizes(b *testing.B) {
 		}
 		return s
 	}
-	storetest.BenchmarkBBoxSizes(b, open, func(tb testing.TB, _ incidentmap.Store) {
+	bench(b, open, func(tb testing.TB, _ incidentmap.Store) {
 		db, err := sql.Open("pgx", dsn)
 		if err != nil {
 			tb.Fatal(err)
 		}
 		defer db.Close()
-		if _, err := db.Exec(`VACUUM ANALYZE incidents`); err != nil {
+		if _, err := db.Exec(`VACUUM ANALYZE incidents, incident_revisions`); err != nil {
 			tb.Fatal(err)
 		}
 	})

@@ -366,6 +366,12 @@ func BenchmarkBBoxSizes(b *testing.B) {
 	storetest.BenchmarkBBoxSizes(b, func(tb testing.TB) incidentmap.Store { return openFile(tb) })
 }
 
+// BenchmarkAsOfSizes measures pages as of an instant over 10k, 100k and
+// 1M incidents (see storetest.BenchmarkAsOfSizes).
+func BenchmarkAsOfSizes(b *testing.B) {
+	storetest.BenchmarkAsOfSizes(b, func(tb testing.TB) incidentmap.Store { return openFile(tb) })
+}
+
 func BenchmarkImport100k(b *testing.B) {
 	incs := storetest.Synthetic(100_000, 1)
 	b.ReportAllocs()

@@ -169,13 +169,15 @@ func (s *Store) Changes(ctx context.Context, since int64, limit int, drafts bool
 // after it, rebuilt from their latest revision at or before it. The
 // queries of find.go run unchanged after it, over those incidents only;
 // findAsOf merges them with the incidents that did not change, read from
-// the real tables (unchangedSince).
-const asOfWith = `WITH incidents AS (
+// the real tables (unchangedSince). MATERIALIZED builds each table once per
+// query: inlined, the external ids of each row of the page looked up every
+// changed incident again (a page over 100 changes took 29 ms instead of 6).
+const asOfWith = `WITH incidents AS MATERIALIZED (
 	SELECT r.seq AS rid, r.incident_id AS id, r.external_ids AS revision_external_ids,
 	       r.title, r.summary, r.occurred_start, r.occurred_end, r.date_precision, r.lon, r.lat,
 	       ` + record.RevisionColumnsAfterLocation + `
 	 ` + record.ChangedRevisionsAt + `
-), incident_external_ids AS (
+), incident_external_ids AS MATERIALIZED (
 	SELECT j.value AS external_id, i.id AS incident_id, j.key AS position
 	  FROM incidents i, json_each(i.revision_external_ids) j
 ), incidents_rtree AS (

@@ -227,3 +227,67 @@ func describe(incs []*incidentmap.Incident) string {
 	}
 	return b.String()
 }
+
+// BenchmarkAsOfSizes measures pages of the data as of an instant over
+// stores of each of BenchSizes (loaded with Spread before the timer), with
+// the same 100 incidents updated after the instant in each: the first page
+// of 100 in the default order, the first of a 10°×10° box (about 15% of
+// the incidents), and the third page of that box through its cursor. A
+// page whose cost grows with the store reads the whole history; one that
+// stays flat costs the page and the changes since the instant.
+func BenchmarkAsOfSizes(b *testing.B, open func(testing.TB) incidentmap.Store, settle ...func(testing.TB, incidentmap.Store)) {
+	ctx := context.Background()
+	box := incidentmap.BBox{West: 40, South: 28, East: 50, North: 38}
+	for _, n := range BenchSizes(b) {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			s := open(b)
+			defer s.Close()
+			incs := loadSpread(b, s, n)
+			time.Sleep(2 * time.Millisecond)
+			at := time.Now()
+			time.Sleep(2 * time.Millisecond)
+			for i := 0; i < n; i += n / 100 {
+				inc := incs[i]
+				inc.Title = "Changed after the instant"
+				if err := s.UpdateIncident(ctx, inc, 1); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for _, fn := range settle {
+				fn(b, s)
+			}
+			third := func(f incidentmap.Filter) incidentmap.Filter {
+				for range 2 {
+					p, err := s.FindPage(ctx, f, 0, func(*incidentmap.Incident) error { return nil })
+					if err != nil || p.Next == nil {
+						b.Fatalf("page: %v %v", p, err)
+					}
+					f.After = p.Next
+				}
+				return f
+			}
+			cases := []struct {
+				name string
+				f    incidentmap.Filter
+			}{
+				{"first", incidentmap.Filter{AsOf: at}},
+				{"bbox", incidentmap.Filter{AsOf: at, BBox: &box}},
+				{"bbox-third", third(incidentmap.Filter{AsOf: at, BBox: &box})},
+			}
+			for _, c := range cases {
+				b.Run(c.name, func(b *testing.B) {
+					b.ReportAllocs()
+					for b.Loop() {
+						got := 0
+						if _, err := s.FindPage(ctx, c.f, 0, func(*incidentmap.Incident) error { got++; return nil }); err != nil {
+							b.Fatal(err)
+						}
+						if got != incidentmap.DefaultLimit {
+							b.Fatalf("page of %d incidents, want %d", got, incidentmap.DefaultLimit)
+						}
+					}
+				})
+			}
+		})
+	}
+}

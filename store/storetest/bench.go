@@ -79,12 +79,7 @@ func BenchmarkBBoxSizes(b *testing.B, open func(testing.TB) incidentmap.Store, s
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
 			s := open(b)
 			defer s.Close()
-			incs := Spread(n, 1)
-			for i := 0; i < n; i += 50_000 {
-				if err := s.ImportIncidents(ctx, incs[i:min(i+50_000, n)]); err != nil {
-					b.Fatal(err)
-				}
-			}
+			loadSpread(b, s, n)
 			for _, fn := range settle {
 				fn(b, s)
 			}
@@ -105,6 +100,18 @@ func BenchmarkBBoxSizes(b *testing.B, open func(testing.TB) incidentmap.Store, s
 			}
 		})
 	}
+}
+
+// loadSpread loads Spread(n, 1) into s, 50,000 incidents at a time, and
+// returns them.
+func loadSpread(b *testing.B, s incidentmap.Store, n int) []*incidentmap.Incident {
+	incs := Spread(n, 1)
+	for i := 0; i < n; i += 50_000 {
+		if err := s.ImportIncidents(context.Background(), incs[i:min(i+50_000, n)]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return incs
 }
 
 // Bench runs a benchmark of this package on a store that open makes, and
