@@ -169,14 +169,20 @@ func (s *Store) Changes(ctx context.Context, since int64, limit int, drafts bool
 // after it, rebuilt from their latest revision at or before it. The
 // queries of find.go run unchanged after it, over those incidents only;
 // findAsOf merges them with the incidents that did not change, read from
-// the real tables (unchangedSince). MATERIALIZED builds each table once per
+// the real tables (unchangedSince). The changed incidents come from the
+// index of revisions by time (a DISTINCT there made SQLite scan the index
+// by incident instead: 2.3 s at 1M), the latest revision of each from the
+// index by incident. MATERIALIZED builds each table once per
 // query: inlined, the external ids of each row of the page looked up every
 // changed incident again (a page over 100 changes took 29 ms instead of 6).
 const asOfWith = `WITH incidents AS MATERIALIZED (
 	SELECT r.seq AS rid, r.incident_id AS id, r.external_ids AS revision_external_ids,
 	       r.title, r.summary, r.occurred_start, r.occurred_end, r.date_precision, r.lon, r.lat,
 	       ` + record.RevisionColumnsAfterLocation + `
-	 ` + record.ChangedRevisionsAt + `
+	  FROM incident_revisions r
+	 WHERE r.seq IN (SELECT (SELECT max(p.seq) FROM incident_revisions p WHERE p.incident_id = c.incident_id AND p.at <= ?)
+	                   FROM (SELECT incident_id FROM incident_revisions WHERE at > ?) AS c)
+	   AND r.op <> 'delete'
 ), incident_external_ids AS MATERIALIZED (
 	SELECT j.value AS external_id, i.id AS incident_id, j.key AS position
 	  FROM incidents i, json_each(i.revision_external_ids) j

@@ -64,23 +64,15 @@ func ChangesLimit(limit int) int {
 	return limit
 }
 
-// SQL that both dialects write alike, for the data as of an instant (see
-// sqlexpr.Merge): the columns of a revision r that follow its location;
-// the latest revision at or before the instant of each incident that
-// changed after it (deleted ones left out), both bound to the two ?: the
-// incidents changed after the instant come from the index of revisions by
-// time, and the latest revision of each from the index by incident.
+// SQL that both dialects write alike, for the data as of an instant: the
+// columns of a revision r that follow its location, and whether any
+// revision is at or before the instant bound to the ? of HistoryAt (when
+// none is, the data as of then are empty).
 const (
 	RevisionColumnsAfterLocation = `r.location_precision, r.place_name, r.country, r.admin1_code, r.admin1_name,
 	       r.event_type, r.sub_event_type, r.target_type, r.target_country, r.facility,
 	       r.perpetrator, r.actors, r.fatalities, r.injuries, r.tags, r.sources, r.responses,
 	       r.status, r.version, r.created_at, r.at AS updated_at`
-	ChangedRevisionsAt = `FROM incident_revisions r
-	 WHERE r.seq IN (SELECT (SELECT max(p.seq) FROM incident_revisions p WHERE p.incident_id = c.incident_id AND p.at <= ?)
-	                   FROM (SELECT incident_id FROM incident_revisions WHERE at > ?) AS c)
-	   AND r.op <> 'delete'`
-	// HistoryAt tells whether any revision is at or before the instant
-	// bound to its ?: when none is, the data as of then are empty.
 	HistoryAt = `SELECT EXISTS (SELECT 1 FROM incident_revisions WHERE at <= ?)`
 )
 
