@@ -125,6 +125,9 @@ func newMerge(o Order, keys []incidentmap.SortKey, held []*incidentmap.Incident,
 
 // Add passes on the held incidents that sort before inc, then inc.
 func (m *merge) Add(inc *incidentmap.Incident) error {
+	if len(m.held) == 0 {
+		return m.pass(inc) // the page of one read, or the held ones passed
+	}
 	v := sortValues(inc, m.keys)
 	for len(m.held) > 0 && m.o.Compare(m.heldV[0], v) < 0 {
 		if err := m.pass(m.held[0]); err != nil {
