@@ -40,6 +40,11 @@ func filterSQL(ctx context.Context, q sqlx.QueryerContext, f incidentmap.Filter)
 // incidentmap.Store. Keyset paging, forward and back, is
 // sqlexpr.PlanPage's.
 func (s *Store) FindIncidents(ctx context.Context, f incidentmap.Filter, fn func(*incidentmap.Incident) error) (*incidentmap.Cursor, error) {
+	if !f.AsOf.IsZero() {
+		// The two reads of a page as of an instant see one snapshot.
+		p, err := s.FindPage(ctx, f, 0, fn)
+		return p.Next, err
+	}
 	next, _, err := s.findPage(ctx, s.db, f, fn)
 	return next, err
 }

@@ -38,6 +38,11 @@ const (
 // f.Order(), decoding one row at a time; see incidentmap.Store. Keyset
 // paging, forward and back, is sqlexpr.PlanPage's.
 func (s *Store) FindIncidents(ctx context.Context, f incidentmap.Filter, fn func(*incidentmap.Incident) error) (*incidentmap.Cursor, error) {
+	if !f.AsOf.IsZero() {
+		// The two reads of a page as of an instant see one snapshot.
+		p, err := s.FindPage(ctx, f, 0, fn)
+		return p.Next, err
+	}
 	scan, err := s.planScan(ctx, s.read, f)
 	if err != nil {
 		return nil, err
