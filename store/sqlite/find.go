@@ -225,13 +225,14 @@ func readRows(ctx context.Context, q sqlx.QueryerContext, query string, args []a
 		return filterLimit(fmt.Errorf("sqlite: find incidents: %w", err))
 	}
 	defer rows.Close()
+	var row incidentRow // one for all rows: it escapes to the heap
 	for rows.Next() {
 		if err := ctx.Err(); err != nil {
 			// The request timed out or its client went away: stop now
 			// (database/sql closes the rows too, but asynchronously).
 			return err
 		}
-		var row incidentRow
+		row = incidentRow{}
 		if err := rows.StructScan(&row); err != nil {
 			return fmt.Errorf("sqlite: find incidents: scan: %w", err)
 		}
