@@ -135,7 +135,7 @@ func importCommand(ctx context.Context, args []string, getenv func(string) strin
 	if err != nil {
 		return err
 	}
-	s, err := openStore(ctx, cfg.DB)
+	s, err := openImportStore(ctx, cfg.DB)
 	if err != nil {
 		return err
 	}

@@ -38,6 +38,16 @@ func openStoreConns(ctx context.Context, dsn string, conns int) (incidentmap.Sto
 	return postgis.OpenOptions(ctx, dsn, postgis.Options{MaxConns: conns})
 }
 
+// openImportStore is openStore for `incidentmap import`, which is the only
+// user of the store in its process: a first import into an empty SQLite
+// file may then run without the WAL (sqlite.Options.ExclusiveImports).
+func openImportStore(ctx context.Context, dsn string) (incidentmap.Store, error) {
+	if path, ok := strings.CutPrefix(dsn, "sqlite:"); ok {
+		return sqlite.OpenOptions(ctx, path, sqlite.Options{ExclusiveImports: true})
+	}
+	return openStore(ctx, dsn)
+}
+
 func newLogger(format string, w io.Writer) *slog.Logger {
 	if format == "json" {
 		return slog.New(slog.NewJSONHandler(w, nil))

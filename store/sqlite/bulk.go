@@ -330,3 +330,56 @@ func bulkPragmas(ctx context.Context, conn *sqlx.Conn) (undo func(), err error) 
 // bulkThreads is the number of helper threads of SQLite's sorter during a
 // bulk load: one per core beside the writer's, at least one.
 func bulkThreads() int { return max(1, runtime.GOMAXPROCS(0)-1) }
+
+// bulkJournal switches a file database that no other connection has open
+// from WAL to the rollback journal (journal_mode DELETE, synchronous FULL)
+// for a bulk load, when the store was opened with ExclusiveImports, and
+// returns what switches it back; otherwise it changes nothing.
+//
+// Into an empty database, a rollback journal keeps almost nothing: only
+// the pages the database had before the transaction are saved in it, and
+// a bulk load writes new pages, straight into the database file. In WAL
+// mode the same pages go to the WAL, each with a checksummed frame, and
+// the commit's checkpoint copies them all again (a million incidents:
+// ≈950 MB twice). The transaction is as atomic either way: a load that
+// fails rolls back, and one killed half way leaves a hot journal that the
+// next opening of the database rolls back (TestImportKilled).
+//
+// Leaving WAL mode needs the only open connection to the file: the idle
+// readers of the store are closed for the load (ExclusiveImports promises
+// that none is busy), and when another process has the file open the
+// switch fails and the load runs in WAL mode as before. A process that
+// opens the file during the load waits for it (busy_timeout) and may be
+// refused with "database is locked": it would otherwise have read an
+// empty store. If switching back fails, the writer's connection is
+// dropped, and the next one, opened with the DSN's journal_mode(WAL),
+// switches the file back.
+func (s *Store) bulkJournal(ctx context.Context, conn *sqlx.Conn) (undo func()) {
+	nothing := func() {}
+	var mode string
+	if !s.exclusiveImports || conn.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode) != nil || mode != "wal" {
+		return nothing
+	}
+	s.read.SetMaxIdleConns(0) // closes the idle readers, which hold the WAL open
+	restoreReaders := func() { s.read.SetMaxIdleConns(s.readConns) }
+	if err := conn.QueryRowContext(ctx, `PRAGMA journal_mode = DELETE`).Scan(&mode); err != nil || mode != "delete" {
+		restoreReaders()
+		return nothing
+	}
+	back := func() {
+		ctx := context.WithoutCancel(ctx)
+		_, err := conn.ExecContext(ctx, `PRAGMA synchronous = NORMAL`)
+		if err == nil {
+			err = conn.QueryRowContext(ctx, `PRAGMA journal_mode = WAL`).Scan(&mode)
+		}
+		if err != nil || mode != "wal" {
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+		restoreReaders()
+	}
+	if _, err := conn.ExecContext(ctx, `PRAGMA synchronous = FULL`); err != nil {
+		back()
+		return nothing
+	}
+	return back
+}

@@ -2,13 +2,17 @@ package sqlite
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
 
 	"github.com/incidentmap/incidentmap"
 	"github.com/incidentmap/incidentmap/store/storetest"
+	"github.com/jmoiron/sqlx"
 )
 
 // bulkRowsFixture is more incidents than revisionRows, so that a bulk
@@ -145,4 +149,78 @@ func TestBulkPragmasUndone(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestBulkJournal checks that a bulk load into an empty file database of a
+// store opened with ExclusiveImports writes past the WAL (its pages go to
+// the database file, so the WAL stays small), leaves the file in WAL mode
+// whether the load succeeds or fails, and that it loads through the WAL as
+// before when another connection has the file open or the option is off.
+func TestBulkJournal(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		name             string
+		exclusive, other bool
+		incs             []*incidentmap.Incident
+		wantErr, pastWAL bool
+	}{
+		{name: "exclusive", exclusive: true, incs: storetest.Synthetic(4000, 3), pastWAL: true},
+		{name: "exclusive, fails", exclusive: true, incs: append(storetest.Synthetic(4000, 3), storetest.Synthetic(1, 3)...), wantErr: true},
+		{name: "not exclusive", incs: storetest.Synthetic(4000, 3)},
+		{name: "exclusive, another connection open", exclusive: true, other: true, incs: storetest.Synthetic(4000, 3)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "j.db")
+			s, err := OpenOptions(ctx, path, Options{ExclusiveImports: c.exclusive})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if c.other {
+				other, err := sqlx.Open("sqlite", path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer other.Close()
+				var n int
+				if err := other.QueryRowContext(ctx, `SELECT count(*) FROM incidents`).Scan(&n); err != nil {
+					t.Fatal(err)
+				}
+			}
+			walBefore := fileSize(t, path+"-wal")
+			start := time.Now()
+			_, err = s.UpsertIncidents(ctx, storetest.Items(c.incs...), incidentmap.ImportOptions{})
+			if (err != nil) != c.wantErr {
+				t.Fatalf("import: %v", err)
+			}
+			t.Logf("import of %d: %v", len(c.incs), time.Since(start))
+			// 4,000 incidents are about 4 MB of pages: through the WAL,
+			// it grows by about that much (a load that fails may not
+			// have written its pages anywhere yet).
+			grew := fileSize(t, path+"-wal") - walBefore
+			if !c.wantErr && c.pastWAL != (grew < 512<<10) {
+				t.Errorf("the WAL grew by %d bytes; want the load past the WAL: %v", grew, c.pastWAL)
+			}
+			var mode string
+			if err := s.db.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
+				t.Errorf("journal_mode after the load: %q (%v), want wal", mode, err)
+			}
+			n, err := s.CountIncidents(ctx, incidentmap.Filter{})
+			if want := map[bool]int{false: len(c.incs), true: 0}[c.wantErr]; err != nil || n != want {
+				t.Errorf("after the load: %d incidents (%v), want %d", n, err, want)
+			}
+		})
+	}
+}
+
+// fileSize is the size of the file at path, 0 when there is none.
+func fileSize(t *testing.T, path string) int64 {
+	t.Helper()
+	st, err := os.Stat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return st.Size()
 }

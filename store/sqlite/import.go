@@ -39,6 +39,7 @@ func (s *Store) UpsertIncidents(ctx context.Context, next func() (incidentmap.Im
 		return res, fmt.Errorf("sqlite: import: count: %w", err)
 	}
 	if empty { // a hint: the transaction decides
+		defer s.bulkJournal(ctx, conn)()
 		undo, err := bulkPragmas(ctx, conn)
 		if err != nil {
 			return res, fmt.Errorf("sqlite: import: %w", err)

@@ -62,6 +62,13 @@ type Options struct {
 	// KiB; 0 means DefaultCacheKiB. Memory for caches is at most
 	// (ReadConns+1) × CacheKiB.
 	CacheKiB int
+	// ExclusiveImports tells the store that nothing else in this process
+	// reads it while an import runs (`incidentmap import` sets it): a
+	// bulk load into an empty file database may then close the idle
+	// readers and run in rollback-journal mode instead of WAL (see
+	// bulkJournal). Leave it off in a server, whose readers must not wait
+	// for an import.
+	ExclusiveImports bool
 }
 
 // Defaults of Options: 4 readers with 16 MB of cache each, 80 MB in all
@@ -90,6 +97,10 @@ type Store struct {
 	// last connection closes.
 	keep   *sql.Conn
 	keepDB *sqlx.DB
+	// readConns is the readers' pool size; exclusiveImports is
+	// Options.ExclusiveImports.
+	readConns        int
+	exclusiveImports bool
 
 	apikey.Keys // API keys, in api_keys
 }
@@ -137,7 +148,7 @@ func OpenOptions(ctx context.Context, path string, opt Options) (*Store, error) 
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(1)
-	s := &Store{Now: time.Now, db: db}
+	s := &Store{Now: time.Now, db: db, readConns: opt.ReadConns, exclusiveImports: opt.ExclusiveImports}
 	if path == Memory {
 		if s.keep, err = db.Conn(ctx); err != nil {
 			db.Close()
