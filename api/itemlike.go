@@ -375,17 +375,27 @@ const (
 // fold them, the outcome unknown unless all three agree. buf is scratch
 // space, returned for reuse; steps is the budget left, spent.
 func likeValue(toks []likeToken, v string, casei bool, buf []rune, steps *int) (likeOutcome, []rune) {
-	if !utf8.ValidString(v) {
-		return likeUnknown, buf
-	}
 	buf = buf[:0]
 	special := false
-	for _, r := range v {
+	for i := 0; i < len(v); {
+		if c := v[i]; c < utf8.RuneSelf {
+			if casei && 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			buf = append(buf, rune(c))
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(v[i:])
+		if r == utf8.RuneError && size == 1 {
+			return likeUnknown, buf // not UTF-8
+		}
 		if casei {
 			special = special || r == capitalIDot || r == kelvinSign
 			r = unicode.ToLower(r)
 		}
 		buf = append(buf, r)
+		i += size
 	}
 	m, ok := matchTokens(toks, buf, steps)
 	if !ok {
