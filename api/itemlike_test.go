@@ -261,3 +261,85 @@ func drain(src rankSource) []int32 {
 		out = append(out, r)
 	}
 }
+
+// TestItemIndexLikePages pages through LIKE filters on an index of 4,000
+// incidents, 37 at a time from each cursor, and wants the ranks whose
+// value the reference matcher (likeMatch) accepts, in order: patterns of
+// more codes than a merge takes, walked through the bitmap of ranks when
+// they are rare and by rank when not.
+func TestItemIndexLikePages(t *testing.T) {
+	const n = 4000
+	ix, err := newItemIndex("v", func(fn func(incidentmap.PointRow) error) error {
+		for i := range n {
+			place := fmt.Sprintf("Common %d", i%7)
+			if i%10 == 0 {
+				place = fmt.Sprintf("Rare %d", i)
+			}
+			day := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, (i*37)%500)
+			if err := fn(incidentmap.PointRow{ID: fmt.Sprintf("i%05d", i), Lon: 44, Lat: 33, OccurredStart: day, OccurredEnd: day,
+				EventType: "Battles", Country: "IRQ", PlaceName: place}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	prop := slices.Index(indexedProps[:], "place_name")
+	pub := incidentmap.InStrings("status", string(incidentmap.StatusPublished))
+	tests := []struct {
+		pattern string
+		not     bool
+		bitmap  bool // walked through the bitmap of ranks
+	}{
+		{"Rare 1%", false, true},  // 111 codes of 1 rank: rare
+		{"Rare 2_0", false, true}, // 10 codes: merged
+		{"Rare %", false, false},  // 400 codes of 400 ranks: walked
+		{"Common%", true, false},
+		{"%3%", false, false},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%s/not %v", tt.pattern, tt.not), func(t *testing.T) {
+			var where incidentmap.Expr = incidentmap.Like{Prop: "place_name", Pattern: tt.pattern}
+			if tt.not {
+				where = incidentmap.Not{Arg: where}
+			}
+			p, ok := ix.plan(incidentmap.Filter{Where: incidentmap.AllOf(pub, where)})
+			if !ok {
+				t.Fatal("not answered")
+			}
+			in := p.preds[0].(inPred)
+			src, _ := ix.cheapest(p, 0)
+			isBitmap := false
+			if lazy, ok := src.(*lazySource); ok {
+				_, isBitmap = lazy.build().(*rankBitmap)
+			}
+			if want := tt.bitmap && len(in.codes) > maxMergeLists; isBitmap != want {
+				t.Errorf("%d codes of %d ranks: walked through a bitmap %v, want %v", len(in.codes), in.total, isBitmap, want)
+			}
+			var want []int32
+			for r := range int32(n) {
+				if likeMatch(tt.pattern, ix.values[prop][ix.codes[prop][r]], false) != tt.not {
+					want = append(want, r)
+				}
+			}
+			var got []int32
+			var after *incidentmap.Cursor
+			for range n {
+				ranks, more, ok := ix.page(p, after, 37)
+				if !ok {
+					t.Fatal("page not answered")
+				}
+				got = append(got, ranks...)
+				if !more {
+					break
+				}
+				after = ix.cursorAt(ranks[len(ranks)-1])
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("%d ranks, want %d", len(got), len(want))
+			}
+		})
+	}
+}
