@@ -144,7 +144,7 @@ func likeFixture() []*incidentmap.Incident {
 // TestItemIndexLikeMatchesStore runs LIKE, CASEI LIKE, CASEI =, <>, IS
 // NULL and NOT filters on the coded properties through the item index
 // and through the store, on both stores, following every page, and
-// wants the same bytes; each filter the index should answer must not go
+// wants the same bytes, and the same aggregates; each filter the index should answer must not go
 // to the store, and those it cannot answer exactly must.
 func TestItemIndexLikeMatchesStore(t *testing.T) {
 	now := func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }
@@ -211,6 +211,16 @@ func TestItemIndexLikeMatchesStore(t *testing.T) {
 					t.Errorf("%s (%s): %d pages left to the store", q, extra, n)
 				}
 			}
+		}
+		// The aggregates read the same plan.
+		before := s.aggregates.fromIndex.Load()
+		for _, q := range answered[:12] {
+			for _, by := range []string{"event_type", "country", "month"} {
+				compareAggregate(t, withIndex, store, "groupby="+by+"&filter="+url.QueryEscape(q))
+			}
+		}
+		if n := s.aggregates.fromIndex.Load() - before; n != 36 {
+			t.Errorf("%d of 36 aggregates from the index", n)
 		}
 		for _, q := range declined {
 			before := s.itemIx.passed.Load()
