@@ -235,6 +235,8 @@ const (
 	// token of the pattern): about 20 ms. A pattern that would take more
 	// (a long one with many %s against long values) goes to the store.
 	likeStepBudget = 20_000_000
+	// likePredBytes bounds the conditions of many codes an index keeps.
+	likePredBytes = 4 << 20
 )
 
 // likeKey identifies a matched pattern.
@@ -268,13 +270,16 @@ type likeCache struct {
 	preds *lru[predKey, inPred]
 }
 
-// init makes the caches, with c.mu held: a set of codes takes at most
-// maxCodes/8 bytes, the codes of a condition twice maxCodes.
+// init makes the caches, with c.mu held. A set of codes takes at most
+// maxCodes/8 bytes (8 KB), so that 256 patterns take 2 MB at most; the
+// codes of a condition take two bytes each besides, up to 136 KB for
+// a NOT of a rare value of a full dictionary, so that the conditions are
+// held to likePredBytes.
 func (c *likeCache) init() {
 	if c.likes == nil {
 		c.likes = newLRU[likeKey](likeCacheEntries, likeCacheEntries*(maxCodes/8+64),
 			func(r likeResult) int { return len(r.set)*8 + 64 })
-		c.preds = newLRU[predKey](likeCacheEntries, likeCacheEntries*(maxCodes/8+2*maxCodes+64),
+		c.preds = newLRU[predKey](likeCacheEntries, likePredBytes,
 			func(p inPred) int { return len(p.set)*8 + 2*len(p.codes) + 64 })
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -352,4 +353,40 @@ func TestItemIndexLikePages(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestLikeCacheConcurrent plans LIKE filters from several goroutines at
+// once (run with -race): the caches of an index are shared by requests.
+func TestLikeCacheConcurrent(t *testing.T) {
+	ix, err := newItemIndex("v", func(fn func(incidentmap.PointRow) error) error {
+		for i := range 500 {
+			if err := fn(incidentmap.PointRow{ID: fmt.Sprintf("i%04d", i), Lon: 44, Lat: 33, EventType: "Battles", Country: "IRQ",
+				PlaceName: fmt.Sprintf("Place %d", i%200)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := incidentmap.InStrings("status", string(incidentmap.StatusPublished))
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range 100 {
+				var where incidentmap.Expr = incidentmap.Like{Prop: "place_name", Pattern: fmt.Sprintf("Place %d%%", (g+i)%12), CaseInsensitive: i%2 == 0}
+				if i%3 == 0 {
+					where = incidentmap.Not{Arg: where}
+				}
+				p, ok := ix.plan(incidentmap.Filter{Where: incidentmap.AllOf(pub, where)})
+				if !ok {
+					t.Error("not answered")
+					return
+				}
+				ix.page(p, nil, 10)
+			}
+		})
+	}
+	wg.Wait()
 }
