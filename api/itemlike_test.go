@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/incidentmap/incidentmap"
 )
@@ -389,4 +390,25 @@ func TestLikeCacheConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// FuzzLikeValue matches any pattern against any value without a panic
+// and within the step budget, and, for short UTF-8 ones without the
+// runes whose folds differ, as the reference matcher of the items tests
+// does.
+func FuzzLikeValue(f *testing.F) {
+	for _, s := range [][2]string{{"%consulate%", "Iranian consulate"}, {`a\_%\`, `a_b\`}, {"K_bul", "Kābul"}, {"%%_%", "é"}, {"i%", "İzmir"}} {
+		f.Add(s[0], s[1], true)
+		f.Add(s[0], s[1], false)
+	}
+	f.Fuzz(func(t *testing.T, pattern, value string, casei bool) {
+		got := matchOne(pattern, value, casei, likeStepBudget)
+		if !utf8.ValidString(pattern) || !utf8.ValidString(value) || utf8.RuneCountInString(pattern) > 12 || utf8.RuneCountInString(value) > 24 ||
+			strings.ContainsAny(value, "\u0130\u212a") || strings.HasSuffix(strings.ReplaceAll(pattern, `\\`, ""), `\`) {
+			return
+		}
+		if want := likeMatch(pattern, value, casei); got != map[bool]likeOutcome{true: likeYes, false: likeNo}[want] {
+			t.Errorf("%q LIKE %q (casei %v): got %d, want %v", value, pattern, casei, got, want)
+		}
+	})
 }
