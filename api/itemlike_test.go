@@ -181,6 +181,7 @@ func TestItemIndexLikeMatchesStore(t *testing.T) {
 		"place_name LIKE 'a\\_b'",
 		"place_name LIKE '%\\\\%'",
 		"place_name LIKE 'back\\'",
+		"place_name LIKE '\\Kabul'", // an escaped letter
 		"place_name LIKE 'İ%'",
 		"country LIKE 'I%' AND NOT (place_name LIKE '%a%')",
 		"CASEI(event_type) LIKE CASEI('%PROTEST%')",
