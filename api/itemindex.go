@@ -436,28 +436,34 @@ type inPred struct {
 	total int      // the ranks of the codes, all told
 }
 
-func (p inPred) test(ix *itemIndex, r int32) bool {
-	return p.set.has(ix.codes[p.prop][r])
+func (p *inPred) test(ix *itemIndex, r int32) bool {
+	c := ix.codes[p.prop][r]
+	if len(p.codes) <= 4 { // an equality or a short IN: compared
+		for _, x := range p.codes {
+			if x == c {
+				return true
+			}
+		}
+		return false
+	}
+	return p.set.has(c)
 }
 
 // candidates merges the ranks of the codes, a list per code, when they
 // are few enough for the heap of a merge to stay small (maxMergeLists);
 // the ranks of more codes are marked in a bitmap of the ranks instead
-// (rankBitmap). Either is set up only when walked, as a pattern may match
+// (rankBitmap), which is filled only when walked, as a pattern may match
 // thousands of values and a plan asks every condition the cost of
 // walking it to pick the cheapest.
-func (p inPred) candidates(ix *itemIndex, from int) (rankSource, int) {
+func (p *inPred) candidates(ix *itemIndex, from int) (rankSource, int) {
 	if len(p.codes) > maxMergeLists {
-		return &lazySource{build: func() rankSource { return newRankBitmap(ix.n, ix.postings[p.prop], p.codes, from) }},
-			bitmapCost(ix.n, p.total)
+		return &rankBitmap{n: ix.n, postings: ix.postings[p.prop], codes: p.codes, base: from}, bitmapCost(ix.n, p.total)
 	}
-	return &lazySource{build: func() rankSource {
-		lists := make([][]int32, 0, len(p.codes))
-		for _, c := range p.codes {
-			lists = append(lists, ix.postings[p.prop][c])
-		}
-		return newMergeSource(lists, from)
-	}}, mergeCost(len(p.codes), p.total)
+	lists := make([][]int32, 0, len(p.codes))
+	for _, c := range p.codes {
+		lists = append(lists, ix.postings[p.prop][c])
+	}
+	return newMergeSource(lists, from), mergeCost(len(p.codes), p.total)
 }
 
 // noFatalities marks unknown fatalities in itemIndex.fatalities, as in
@@ -608,47 +614,38 @@ type rankSource interface {
 	next() (int32, bool)
 }
 
-// lazySource yields the ranks of the source build returns, called on the
-// first call of next.
-type lazySource struct {
-	build func() rankSource
-	src   rankSource
-}
-
-func (s *lazySource) next() (int32, bool) {
-	if s.src == nil {
-		s.src = s.build()
-	}
-	return s.src.next()
-}
-
-// rankBitmap yields the ranks of many lists, marked in a bitmap of the
-// ranks from a start on: O(ranks of the lists + n/64) to set up, however
-// many lists there are.
+// rankBitmap yields the ranks of many lists from a start on, marked in a
+// bitmap of the ranks on the first call of next: O(ranks of the lists +
+// n/64) however many lists there are.
 type rankBitmap struct {
+	n        int
+	postings [][]int32
+	codes    []uint16 // the lists, until marked
+	base     int      // the start
+
 	words []uint64 // bit i of word w: rank base+64w+i
-	base  int
-	w     int    // the word being read
-	cur   uint64 // what is left of it
+	w     int      // the word being read
+	cur   uint64   // what is left of it
 }
 
-// newRankBitmap marks the ranks from from on of the lists of the codes.
-func newRankBitmap(n int, postings [][]int32, codes []uint16, from int) *rankBitmap {
-	b := &rankBitmap{words: make([]uint64, (max(n-from, 0)+63)/64), base: from}
-	for _, c := range codes {
-		for _, r := range postings[c] {
-			if i := int(r) - from; i >= 0 {
+// fill marks the ranks from base on of the lists of the codes.
+func (b *rankBitmap) fill() {
+	b.words = make([]uint64, (max(b.n-b.base, 0)+63)/64)
+	for _, c := range b.codes {
+		for _, r := range b.postings[c] {
+			if i := int(r) - b.base; i >= 0 {
 				b.words[i/64] |= 1 << (i % 64)
 			}
 		}
 	}
-	if len(b.words) > 0 {
-		b.cur = b.words[0]
-	}
-	return b
+	b.codes, b.postings = nil, nil
+	b.w = -1
 }
 
 func (b *rankBitmap) next() (int32, bool) {
+	if b.words == nil {
+		b.fill()
+	}
 	for b.cur == 0 {
 		if b.w++; b.w >= len(b.words) {
 			return 0, false
@@ -846,7 +843,8 @@ func (ix *itemIndex) plan(f incidentmap.Filter) (indexPlan, bool) {
 		if !ok {
 			return false
 		}
-		p.preds = append(p.preds, ix.inPredOf(prop, set))
+		in := ix.inPredOf(prop, set)
+		p.preds = append(p.preds, &in)
 		return true
 	}
 	if !walk(f.Expr()) || !published {

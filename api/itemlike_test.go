@@ -256,7 +256,7 @@ func TestRankBitmap(t *testing.T) {
 		for _, c := range codes {
 			lists = append(lists, postings[c])
 		}
-		want, got := drain(newMergeSource(lists, from)), drain(newRankBitmap(n, postings, codes, from))
+		want, got := drain(newMergeSource(lists, from)), drain(&rankBitmap{n: n, postings: postings, codes: codes, base: from})
 		if !slices.Equal(got, want) {
 			t.Errorf("from %d: %d ranks %v…, want %d %v…", from, len(got), got[:min(len(got), 5)], len(want), want[:min(len(want), 5)])
 		}
@@ -322,12 +322,9 @@ func TestItemIndexLikePages(t *testing.T) {
 			if !ok {
 				t.Fatal("not answered")
 			}
-			in := p.preds[0].(inPred)
+			in := p.preds[0].(*inPred)
 			src, _ := ix.cheapest(p, 0)
-			isBitmap := false
-			if lazy, ok := src.(*lazySource); ok {
-				_, isBitmap = lazy.build().(*rankBitmap)
-			}
+			_, isBitmap := src.(*rankBitmap)
 			if want := tt.bitmap && len(in.codes) > maxMergeLists; isBitmap != want {
 				t.Errorf("%d codes of %d ranks: walked through a bitmap %v, want %v", len(in.codes), in.total, isBitmap, want)
 			}
