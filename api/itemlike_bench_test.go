@@ -36,8 +36,8 @@ func likeBenchIndex(b *testing.B, n int) (*itemIndex, incidentmap.BBox) {
 
 // likeBenchCases are LIKE filters as researchers type them: a rare
 // facility, a prefix of a few perpetrators, patterns matching thousands
-// of place names, one matching nearly all (walked by rank instead), and
-// a LIKE with a box.
+// of place names, rare ones (a bitmap of ranks) and common ones (walked
+// by rank), one matching nearly all, and a LIKE with a box.
 var likeBenchCases = []struct {
 	name, filter string
 	box          bool // and in the benchmark's box
@@ -48,6 +48,7 @@ var likeBenchCases = []struct {
 	{"perpetrator Taliban%/l1000", "perpetrator LIKE 'Taliban%'", false, 1000},
 	{"place Place 1%/l100", "place_name LIKE 'Place 1%'", false, 100},
 	{"place %-1_/l1000", "place_name LIKE '%-1_'", false, 1000},
+	{"place Place 1__-1_/l1000", "place_name LIKE 'Place 1__-1_'", false, 1000}, // 1,000 rare codes: a bitmap at 100k and 1M
 	{"place not Place 1%/l1000", "place_name NOT LIKE 'Place 1%'", false, 1000},
 	{"bbox+place Place 3%/l1000", "place_name LIKE 'Place 3%'", true, 1000},
 }
