@@ -25,8 +25,8 @@ const (
 )
 
 // indexedProps are the properties whose equality, IN, LIKE and their
-// negations the item index answers (itemlike.go): each is held as a small code per incident with, per value, the
-// ranks that have it. They are every text queryable but the free text of
+// negations the item index answers (itemlike.go): each is held as a
+// small code per incident with, per value, the ranks that have it. They are every text queryable but the free text of
 // title and summary, so that a filter on a rare value (a perpetrator, a
 // facility) walks its few matches instead of the store scanning the
 // table for them.
@@ -590,7 +590,8 @@ func mergeCost(k, total int) int {
 // costs far more than mergeCost says: merging the 1,500 lists of 2,520
 // ranks of a LIKE over 100,000 incidents took 590 ns a rank, 16,650
 // lists of 27,972 ranks 800 ns, against 26 ns a rank of a range walk
-// and 70 ns for 150 lists (BenchmarkItemIndexLike).
+// and 70 ns for 150 lists (a benchmark of the sources alone, see "LIKE
+// from the index" in the README).
 const maxMergeLists = 64
 
 // bitmapCost is the cost of walking the total ranks of many lists marked
@@ -601,7 +602,7 @@ const maxMergeLists = 64
 // ranks (cost n) when the lists hold more than 1/32 of them: a page of
 // 1,000 at that density is found in 32,000 ranks of the walk, fewer than
 // marking the lists takes (BenchmarkItemIndexLike: a pattern matching 28%
-// of a million took 5.6 ms a page through the bitmap).
+// of a million took 5.6 ms a page through the bitmap, 6 µs by rank).
 func bitmapCost(n, total int) int {
 	if 32*total > n {
 		return n
