@@ -69,8 +69,10 @@ func (s codeSet) codes() []uint16 {
 // ranks is linear in the property's values, so that the conditions of
 // many codes (a LIKE or a NOT) are kept in the index's likeCache.
 func (ix *itemIndex) inPredOf(prop int, set codeSet) inPred {
-	key := predKey{prop: prop, sum: set.sum()}
-	if len(set) > 1 { // more than 64 values: worth remembering
+	remember := len(set) > 1 // more than 64 values
+	var key predKey
+	if remember {
+		key = predKey{prop: prop, sum: set.sum()}
 		unlock := ix.likes.lock()
 		p, ok := ix.likes.preds.Get(key)
 		unlock()
@@ -82,7 +84,7 @@ func (ix *itemIndex) inPredOf(prop int, set codeSet) inPred {
 	for _, c := range p.codes {
 		p.total += len(ix.postings[prop][c])
 	}
-	if len(set) > 1 {
+	if remember {
 		unlock := ix.likes.lock()
 		ix.likes.preds.Add(key, p)
 		unlock()
