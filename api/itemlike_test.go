@@ -146,7 +146,7 @@ func likeFixture() []*incidentmap.Incident {
 // TestItemIndexLikeMatchesStore runs LIKE, CASEI LIKE, CASEI =, <>, IS
 // NULL and NOT filters on the coded properties through the item index
 // and through the store, on both stores, following every page, and
-// wants the same bytes, and the same aggregates; each filter the index should answer must not go
+// wants the same bytes, and the same aggregates, clusters and bins; each filter the index should answer must not go
 // to the store, and those it cannot answer exactly must.
 func TestItemIndexLikeMatchesStore(t *testing.T) {
 	now := func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }
@@ -198,7 +198,7 @@ func TestItemIndexLikeMatchesStore(t *testing.T) {
 		"place_name LIKE 'Kabul%' OR facility = ''",
 	}
 	eachIndexStore(t, likeFixture, func(t *testing.T, st incidentmap.Store, _ []*incidentmap.Incident) {
-		withIndex, s, store := indexEngines(t, st, Config{Now: now})
+		withIndex, s, store := indexEngines(t, st, Config{Now: now, WarmTiles: true})
 		for _, q := range answered {
 			// Each filter selects some incidents ('%' all of them: no
 			// text is NULL).
@@ -224,6 +224,24 @@ func TestItemIndexLikeMatchesStore(t *testing.T) {
 		}
 		if n := s.aggregates.fromIndex.Load() - before; n != 36 {
 			t.Errorf("%d of 36 aggregates from the index", n)
+		}
+		// The clusters and bins of a filter read the same plan.
+		if code, body := itemsGet(t, withIndex, "http://example.org"+clustersPath+"?zoom=0"); code != 200 {
+			t.Fatalf("unfiltered clusters: %d %s", code, body)
+		}
+		before = s.tiles.fromMemory.Load()
+		for _, q := range answered[:8] {
+			for _, path := range []string{clustersPath + "?zoom=0", clustersPath + "?zoom=6", binsPath + "?zoom=3"} {
+				target := "http://example.org" + path + "&filter=" + url.QueryEscape(q)
+				code, body := itemsGet(t, withIndex, target)
+				wantCode, want := itemsGet(t, store, target)
+				if code != wantCode || canonicalView(t, body) != canonicalView(t, want) {
+					t.Fatalf("%s:\nmemory %d %s\nstore  %d %s", target, code, clipDiff(body, want), wantCode, clipDiff(want, body))
+				}
+			}
+		}
+		if s.tiles.fromMemory.Load() == before {
+			t.Error("no filtered set of a LIKE built from memory")
 		}
 		for _, q := range declined {
 			before := s.itemIx.passed.Load()
