@@ -429,7 +429,13 @@ func TestItemIndexPlan(t *testing.T) {
 		{"a rectangle with a hole", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("S_INTERSECTS(location, POLYGON((40 30, 50 30, 50 35, 40 35, 40 30), (44 31, 46 31, 46 33, 44 33, 44 31)))"))}, false},
 		{"a degenerate rectangle", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("S_INTERSECTS(location, POLYGON((40 30, 50 30, 50 30, 40 30, 40 30)))"))}, false},
 		{"within a box", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("S_WITHIN(location, BBOX(40, 30, 50, 35))"))}, false},
-		{"case-insensitive", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("CASEI(country) = CASEI('irq')"))}, false},
+		{"case-insensitive", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("CASEI(country) = CASEI('irq')"))}, true},
+		{"like", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("country LIKE 'I%' AND CASEI(event_type) LIKE CASEI('%battle%')"))}, true},
+		{"not like, not in, unequal", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("country NOT LIKE 'I%' AND event_type NOT IN ('Riots') AND country <> 'SYR'"))}, true},
+		{"case-insensitive like of a pattern past ASCII", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("CASEI(country) LIKE CASEI('%Ä%')"))}, false},
+		{"like of a property not indexed", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("title LIKE '%Kabul%'"))}, false},
+		{"not of two properties", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("NOT (country = 'IRQ' OR event_type = 'Riots')"))}, false},
+		{"not status", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("NOT (status = 'draft')"))}, false},
 		{"another temporal function", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("T_DURING(occurred, INTERVAL('2020-01-01', '2020-12-31'))"))}, false},
 	}
 	for _, tt := range tests {
