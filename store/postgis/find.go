@@ -175,7 +175,8 @@ func readRows(ctx context.Context, q sqlx.QueryerContext, query string, args []a
 }
 
 // countUpTo counts the incidents f selects, but at most max of them, so
-// that its cost is bounded by max whatever the size of the data.
+// that its cost is bounded by max whatever the size of the data; max 0
+// counts them all.
 func countUpTo(ctx context.Context, q sqlx.QueryerContext, f incidentmap.Filter, max int) (int, error) {
 	parts, err := asOf(ctx, q, f)
 	if err != nil {
@@ -186,11 +187,7 @@ func countUpTo(ctx context.Context, q sqlx.QueryerContext, f incidentmap.Filter,
 
 // CountIncidents counts the incidents f selects, ignoring paging.
 func (s *Store) CountIncidents(ctx context.Context, f incidentmap.Filter) (int, error) {
-	parts, err := asOf(ctx, s.db, f)
-	if err != nil {
-		return 0, err
-	}
-	return sqlexpr.CountParts(parts, 0, func(pt sqlexpr.Part) (int, error) { return count(ctx, s.db, pt, 0) })
+	return countUpTo(ctx, s.db, f, 0)
 }
 
 // count counts the incidents of the read pt, at most max of them when

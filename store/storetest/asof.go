@@ -175,15 +175,8 @@ func testAsOfPaging(t *testing.T, s incidentmap.Store) {
 				for i := 1; i < len(pages); i++ {
 					back := f
 					back.After, back.Before = nil, incidentmap.CursorOf(pages[i][0], f.SortBy)
-					var prev []string
-					if _, err := s.FindIncidents(ctx, back, func(inc *incidentmap.Incident) error {
-						prev = append(prev, inc.ID)
-						return nil
-					}); err != nil {
-						t.Fatal(err)
-					}
-					if w := idsOf(pages[i-1]); !slices.Equal(prev, w) {
-						t.Errorf("page before page %d: %v, want %v", i+1, prev, w)
+					if prev, _ := page(t, s, back); !slices.Equal(prev, idsOf(pages[i-1])) {
+						t.Errorf("page before page %d: %v, want %v", i+1, prev, idsOf(pages[i-1]))
 					}
 				}
 				all := f

@@ -1,6 +1,7 @@
 package sqlexpr
 
 import (
+	"cmp"
 	"errors"
 	"strings"
 	"time"
@@ -79,13 +80,7 @@ func compareKey(a, b any) int {
 	case string:
 		return strings.Compare(a, b.(string))
 	case int64:
-		switch b := b.(int64); {
-		case a < b:
-			return -1
-		case a > b:
-			return 1
-		}
-		return 0
+		return cmp.Compare(a, b.(int64))
 	case time.Time:
 		return a.Compare(b.(time.Time))
 	}
