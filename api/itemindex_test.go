@@ -314,8 +314,12 @@ func TestItemIndexMatchesStore(t *testing.T) {
 			if matchedCap > 0 {
 				queries = 25
 			}
-			for range queries {
-				comparePaths(t, withIndex, store, randomItemsQuery(r))
+			for i := range queries {
+				q := randomItemsQuery(r)
+				comparePaths(t, withIndex, store, q)
+				if i%3 == 0 {
+					comparePrevPaths(t, withIndex, store, q)
+				}
 			}
 			// Conditions each answered by the index, every page of them.
 			for _, q := range []string{"injuries > 3", "injuries IS NULL", "injuries BETWEEN 2 AND 5 AND fatalities < 9",

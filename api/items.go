@@ -384,6 +384,9 @@ func (s *server) anyBefore(c *gin.Context, f incidentmap.Filter, p page) (bool, 
 	if p.returned < f.PageLimit() {
 		return false, nil
 	}
+	if found, ok := s.anyBeforeFromIndex(c, f, p.first); ok {
+		return found, nil
+	}
 	f.Before, f.Limit = p.first, 1
 	found := false
 	if _, err := s.store.FindIncidents(c.Request.Context(), f, func(*incidentmap.Incident) error {
