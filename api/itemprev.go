@@ -59,9 +59,11 @@ func (ix *itemIndex) pageBefore(p indexPlan, before *incidentmap.Cursor, limit i
 	return ranks, more, ok
 }
 
-// backward returns o the other way: every key and the id reversed.
+// backward returns o the other way: every key and the id reversed. Its
+// cursors are o's; its ranks are o's read from the end (sortedRanks), and
+// its name, which no cursor or link shows, is o's marked as backward.
 func (o *rankOrder) backward() *rankOrder {
-	b := &rankOrder{name: o.name, order: o.order, keys: slices.Clone(o.keys), idDesc: !o.idDesc, forward: o}
+	b := &rankOrder{name: "backward:" + o.name, order: o.order, keys: slices.Clone(o.keys), idDesc: !o.idDesc, forward: o}
 	for i := range b.keys {
 		b.keys[i].desc = !b.keys[i].desc
 	}

@@ -227,3 +227,37 @@ func TestPrevPagePaths(t *testing.T) {
 		}
 	}
 }
+
+// TestBackwardOrderShared: an order read backwards is its permutation
+// read from the end, sorted once and kept once in the cache of sorted
+// orders, so that prev pages push no order out of it.
+func TestBackwardOrderShared(t *testing.T) {
+	ix := indexOfRows(t, sortFixture(300, 4))
+	for _, sortBy := range []string{"-fatalities", "country,-injuries", "id", "-id"} {
+		t.Run(sortBy, func(t *testing.T) {
+			keys, err := parseSortBy(sortBy)
+			if err != nil {
+				t.Fatal(err)
+			}
+			o, ok := ix.rankOrderOf(incidentmap.Filter{SortBy: keys}.Order())
+			if !ok {
+				t.Fatal("not answered")
+			}
+			fwd := ix.sortedRanks(o)
+			ix.orders.mu.Lock()
+			kept := len(ix.orders.perms)
+			ix.orders.mu.Unlock()
+			back := ix.sortedRanks(o.backward())
+			for i := range ix.n {
+				if back(i) != fwd(ix.n-1-i) {
+					t.Fatalf("position %d backwards: rank %d, want %d", i, back(i), fwd(ix.n-1-i))
+				}
+			}
+			ix.orders.mu.Lock()
+			defer ix.orders.mu.Unlock()
+			if len(ix.orders.perms) != kept {
+				t.Errorf("the backward order took a place of its own: %d orders kept, want %d", len(ix.orders.perms), kept)
+			}
+		})
+	}
+}
