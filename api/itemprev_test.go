@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	mrand "math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -67,6 +69,9 @@ func comparePrevPaths(t *testing.T, withIndex, store *gin.Engine, query string) 
 		if n == 500 {
 			t.Fatalf("%s: prev links did not end within 500 pages", query)
 		}
+		if n == 0 {
+			compareCSVLinks(t, withIndex, store, prev)
+		}
 		code, s := itemsGet(t, withIndex, prev)
 		wantCode, want := itemsGet(t, store, prev)
 		s, want = requestIDs.ReplaceAllString(s, ""), requestIDs.ReplaceAllString(want, "")
@@ -85,6 +90,24 @@ func comparePrevPaths(t *testing.T, withIndex, store *gin.Engine, query string) 
 		out = append(out, ids...)
 	}
 	return out
+}
+
+// compareCSVLinks asks for target as CSV, whose page the store reads and
+// whose prev link the item index may decide (anyBefore), through both
+// engines, and fails when the Link or OGC-NumberMatched headers differ.
+func compareCSVLinks(t *testing.T, withIndex, store *gin.Engine, target string) {
+	t.Helper()
+	headers := func(h *gin.Engine) string {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, target+"&f=csv", nil))
+		if w.Code != http.StatusOK {
+			t.Fatalf("%s as CSV: %d %s", target, w.Code, w.Body)
+		}
+		return fmt.Sprint(w.Header().Values("Link"), w.Header().Values(headerNumberMatched))
+	}
+	if got, want := headers(withIndex), headers(store); got != want {
+		t.Errorf("%s as CSV: headers %s,\nwant %s", target, got, want)
+	}
 }
 
 // TestPrevPagePaths pages before random cursors in random orders and
