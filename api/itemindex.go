@@ -315,15 +315,23 @@ func cellOf(lon, lat, deg float64) uint32 {
 	return uint32(cellIndex(lat, -90, deg, rows)*cols + cellIndex(lon, -180, deg, cols))
 }
 
+// rankAt returns the rank of the first incident at or after the position
+// day, id in the default order.
+func (ix *itemIndex) rankAt(day int32, id string) int { return ix.rankPast(day, id, 0) }
+
 // rankAfter returns the rank of the first incident after the position
 // day, id in the default order.
-func (ix *itemIndex) rankAfter(day int32, id string) int {
+func (ix *itemIndex) rankAfter(day int32, id string) int { return ix.rankPast(day, id, 1) }
+
+// rankPast returns the first rank of day whose id compares to id (as
+// bytes.Compare) at least atLeast, or of a later day.
+func (ix *itemIndex) rankPast(day int32, id string, atLeast int) int {
 	key := []byte(id)
 	return sortSearch(ix.n, func(r int) bool {
 		if ix.starts[r] != day {
 			return ix.starts[r] > day
 		}
-		return bytes.Compare(ix.ids.bytes(r), key) > 0
+		return bytes.Compare(ix.ids.bytes(r), key) >= atLeast
 	})
 }
 
@@ -753,13 +761,16 @@ type indexPlan struct {
 	// order, when set, is any other sort order, answered from a sorted
 	// permutation of the ranks (itemorder.go).
 	order *rankOrder
+	// before is set for the page that ends just before its cursor
+	// (Filter.Before; itemprev.go) rather than the one after it.
+	before bool
 }
 
 // plan translates f into the conditions the index tests, or reports false
 // when the index cannot answer f exactly as the store would: anything
 // but published incidents in an order of sortable properties it holds
-// exactly (itemorder.go) after an optional cursor of that order, as_of, a
-// page before a cursor, and any part of the filter tree other
+// exactly (itemorder.go) after or before (itemprev.go) an optional cursor
+// of that order, as_of, and any part of the filter tree other
 // than ANDed boxes (s_intersects of location with a box, or an OR of
 // such), t_intersects of occurred, comparisons of the counts, and the
 // conditions on one indexed property that codeSetOf turns into codes
@@ -767,14 +778,15 @@ type indexPlan struct {
 // only when the index matches exactly as the stores do). The filter is read
 // through its expression tree (Filter.Expr), as the stores read it.
 func (ix *itemIndex) plan(f incidentmap.Filter) (indexPlan, bool) {
-	var p indexPlan
+	p := indexPlan{before: f.Before != nil}
+	cursor := pageCursor(f)
 	switch order := f.Order(); {
-	case !f.AsOf.IsZero() || f.Before != nil:
+	case !f.AsOf.IsZero() || f.After != nil && f.Before != nil:
 		return indexPlan{}, false
 	case slices.Equal(order, newestOrder), slices.Equal(order, reversedOrder):
 		p.newest, p.reversed = true, slices.Equal(order, reversedOrder)
-		if f.After != nil {
-			if _, _, ok := newestAfter(f.After, order); !ok {
+		if cursor != nil {
+			if _, _, ok := newestAfter(cursor, order); !ok {
 				return indexPlan{}, false
 			}
 		}
@@ -783,8 +795,8 @@ func (ix *itemIndex) plan(f incidentmap.Filter) (indexPlan, bool) {
 		if !ok {
 			return indexPlan{}, false
 		}
-		if f.After != nil {
-			if _, ok := ix.cursorIn(o, f.After); !ok {
+		if cursor != nil {
+			if _, ok := ix.cursorIn(o, cursor); !ok {
 				return indexPlan{}, false
 			}
 		}
@@ -975,8 +987,14 @@ func (ix *itemIndex) matches(p indexPlan, r int32) bool {
 // page returns the ranks of the page of p that starts after the cursor
 // (nil: at the start), at most limit of them, and whether more follow;
 // ok is false when the page would cost more than the index's bounds allow
-// (pageSorted), and then the store must answer.
-func (ix *itemIndex) page(p indexPlan, after *incidentmap.Cursor, limit int) (ranks []int32, more, ok bool) {
+// (pageSorted), and then the store must answer. A plan of a page before
+// its cursor (p.before) gives the page that ends just before it, and
+// whether more precede it (pageBefore).
+func (ix *itemIndex) page(p indexPlan, cursor *incidentmap.Cursor, limit int) (ranks []int32, more, ok bool) {
+	if p.before {
+		return ix.pageBefore(p, cursor, limit)
+	}
+	after := cursor
 	if p.order != nil {
 		return ix.pageSorted(p, after, limit)
 	}
@@ -988,18 +1006,24 @@ func (ix *itemIndex) page(p indexPlan, after *incidentmap.Cursor, limit int) (ra
 	if after != nil {
 		from = ix.rankAfter(dayOf(after.OccurredStart), after.ID)
 	}
+	ranks, more = ix.pageFrom(p, from, limit)
+	return ranks, more, true
+}
+
+// pageFrom is page in the default order from rank from on.
+func (ix *itemIndex) pageFrom(p indexPlan, from, limit int) (ranks []int32, more bool) {
 	src := ix.source(p, from)
 	ranks = make([]int32, 0, min(limit, 1024))
 	for {
 		r, ok := src.next()
 		if !ok {
-			return ranks, false, true
+			return ranks, false
 		}
 		if !ix.matches(p, r) {
 			continue
 		}
 		if len(ranks) == limit {
-			return ranks, true, true
+			return ranks, true
 		}
 		ranks = append(ranks, r)
 	}

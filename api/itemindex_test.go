@@ -314,8 +314,12 @@ func TestItemIndexMatchesStore(t *testing.T) {
 			if matchedCap > 0 {
 				queries = 25
 			}
-			for range queries {
-				comparePaths(t, withIndex, store, randomItemsQuery(r))
+			for i := range queries {
+				q := randomItemsQuery(r)
+				comparePaths(t, withIndex, store, q)
+				if i%3 == 0 {
+					comparePrevPaths(t, withIndex, store, q)
+				}
 			}
 			// Conditions each answered by the index, every page of them.
 			for _, q := range []string{"injuries > 3", "injuries IS NULL", "injuries BETWEEN 2 AND 5 AND fatalities < 9",
@@ -412,7 +416,14 @@ func TestItemIndexPlan(t *testing.T) {
 		{"newest first after a cursor of the default order", incidentmap.Filter{Where: pub, SortBy: []incidentmap.SortKey{{Property: "occurred_start", Desc: true}}, After: cur}, false},
 		{"newest first, ids descending", incidentmap.Filter{Where: pub, SortBy: []incidentmap.SortKey{{Property: "occurred_start", Desc: true}, {Property: "id", Desc: true}}}, true},
 		{"newest first, then by country", incidentmap.Filter{Where: pub, SortBy: []incidentmap.SortKey{{Property: "occurred_start", Desc: true}, {Property: "country"}}}, true},
-		{"before a cursor", incidentmap.Filter{Where: pub, Before: cur}, false},
+		{"before a cursor", incidentmap.Filter{Where: pub, Before: cur}, true},
+		{"both after and before a cursor", incidentmap.Filter{Where: pub, After: cur, Before: cur}, false},
+		{"most fatalities first before a cursor", incidentmap.Filter{Where: pub, SortBy: mostFatal,
+			Before: incidentmap.CursorOf(&incidentmap.Incident{ID: "a"}, mostFatal)}, true},
+		{"most fatalities first before a cursor of the default order", incidentmap.Filter{Where: pub, SortBy: mostFatal, Before: cur}, false},
+		{"newest first before a cursor", incidentmap.Filter{Where: pub, SortBy: []incidentmap.SortKey{{Property: "occurred_start", Desc: true}},
+			Before: incidentmap.CursorOf(&incidentmap.Incident{ID: "a"}, []incidentmap.SortKey{{Property: "occurred_start", Desc: true}})}, true},
+		{"newest first before a cursor of the default order", incidentmap.Filter{Where: pub, SortBy: []incidentmap.SortKey{{Property: "occurred_start", Desc: true}}, Before: cur}, false},
 		{"as_of", incidentmap.Filter{Where: pub, AsOf: time.Now()}, false},
 		{"a property not indexed", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("summary = 'Kabul'"))}, false},
 		{"a rare text property", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("place_name = 'Kabul' AND perpetrator IN ('x', 'y')"))}, true},

@@ -45,27 +45,31 @@ func newestAfter(c *incidentmap.Cursor, order []incidentmap.SortKey) (day int32,
 // newest day back; chunks double in size, so a walk restarts its source
 // O(log N) times and otherwise costs what the default order's does.
 func (ix *itemIndex) pageNewest(p indexPlan, after *incidentmap.Cursor, limit int) (ranks []int32, more bool) {
-	hi := ix.n // the ranks still to give are below hi
-	floorDay, floor := int32(0), 0
-	hasFloor := false
-	if after != nil {
-		day, id, ok := newestAfter(after, p.orderOf())
-		if !ok {
-			return nil, false // plan refused such a cursor
-		}
-		if p.reversed {
-			// Left of the cursor: every rank before its position.
-			hi = ix.rankAfter(day, id)
-			if hi > 0 && ix.starts[hi-1] == day && string(ix.ids.bytes(hi-1)) == id {
-				hi--
-			}
-		} else {
-			// Left of the cursor: the rest of its day after its id,
-			// then the days before it.
-			hi = sortSearch(ix.n, func(r int) bool { return ix.starts[r] > day })
-			floorDay, floor, hasFloor = day, ix.rankAfter(day, id), true
-		}
+	if after == nil {
+		return ix.walkNewest(p, ix.n, 0, 0, limit)
 	}
+	day, id, ok := newestAfter(after, p.orderOf())
+	switch {
+	case !ok:
+		return nil, false // plan refused such a cursor
+	case p.reversed:
+		// Left of the cursor: every rank before its position.
+		return ix.walkNewest(p, ix.rankAt(day, id), 0, 0, limit)
+	}
+	// Left of the cursor: the rest of its day after its id, then the
+	// days before it.
+	dayStart, dayEnd := ix.dayRanks(day)
+	return ix.walkNewest(p, dayEnd, dayStart, ix.rankAfter(day, id), limit)
+}
+
+// dayRanks returns the ranks start..end-1 of the incidents of day.
+func (ix *itemIndex) dayRanks(day int32) (start, end int) {
+	return sortSearch(ix.n, func(r int) bool { return ix.starts[r] >= day }), sortSearch(ix.n, func(r int) bool { return ix.starts[r] > day })
+}
+
+// walkNewest is pageNewest from below rank hi, the ranks skip..floor-1
+// (those of the cursor's day up to its id) left out.
+func (ix *itemIndex) walkNewest(p indexPlan, hi, skip, floor, limit int) (ranks []int32, more bool) {
 	ranks = make([]int32, 0, min(limit, 1024))
 	var chunk []int32
 	for w := 4096; hi > 0; w *= 2 {
@@ -79,7 +83,7 @@ func (ix *itemIndex) pageNewest(p indexPlan, after *incidentmap.Cursor, limit in
 			if !ok || int(r) >= hi {
 				break
 			}
-			if hasFloor && ix.starts[r] == floorDay && int(r) < floor {
+			if int(r) >= skip && int(r) < floor {
 				continue
 			}
 			if ix.matches(p, r) {

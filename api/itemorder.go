@@ -58,6 +58,10 @@ type rankOrder struct {
 	order  []incidentmap.SortKey
 	keys   []orderKey
 	idDesc bool
+	// forward, when set, is the order this one reverses (backward): its
+	// keys and id the other way, its permutation forward's read from the
+	// end, its cursors forward's (order).
+	forward *rankOrder
 }
 
 // rankOrderOf returns the rankOrder of order (ending with id, as
@@ -310,6 +314,10 @@ func (ix *itemIndex) sortByID(ranks []int32, offset int, buf []idChunk) {
 // rank at(i). The order by id is the ranks by id, read backwards when
 // descending; any other is sorted on first use and kept in the cache.
 func (ix *itemIndex) sortedRanks(o *rankOrder) (at func(i int) int32) {
+	if o.forward != nil {
+		fwd := ix.sortedRanks(o.forward)
+		return func(i int) int32 { return fwd(ix.n - 1 - i) }
+	}
 	byID, idRanks := ix.idOrder()
 	if len(o.keys) == 0 {
 		if o.idDesc {

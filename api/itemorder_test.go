@@ -127,9 +127,10 @@ func pagedIDs(t *testing.T, h *gin.Engine, query string) []string {
 // TestItemIndexSortedMatchesStore pages through every sortable property,
 // both ways, and some orders of several keys, with and without filters,
 // through the item index and through the store on both stores, and wants
-// the same bytes for every page (rows, order, next links with their
-// cursor tokens, numberMatched), every page from the index, and the
-// index's pages to visit each match once.
+// the same bytes for every page (rows, order, next and prev links with
+// their cursor tokens, numberMatched), every page from the index, and the
+// index's pages to visit each match once, forwards by next links and
+// back from the last page by prev links.
 func TestItemIndexSortedMatchesStore(t *testing.T) {
 	now := func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }
 	fixture := func() []*incidentmap.Incident { return sortFixture(900, 21) }
@@ -140,10 +141,13 @@ func TestItemIndexSortedMatchesStore(t *testing.T) {
 			t.Run(q, func(t *testing.T) {
 				passed := s.itemIx.passed.Load()
 				comparePaths(t, withIndex, store, q)
+				ids := pagedIDs(t, withIndex, q)
+				if back := comparePrevPaths(t, withIndex, store, q); !slices.Equal(back, ids) {
+					t.Errorf("back by prev links: %d incidents, not the %d of the next links in their order", len(back), len(ids))
+				}
 				if n := s.itemIx.passed.Load() - passed; n > 0 {
 					t.Errorf("%d pages left to the store", n)
 				}
-				ids := pagedIDs(t, withIndex, q)
 				seen := map[string]bool{}
 				for _, id := range ids {
 					if seen[id] {
@@ -199,18 +203,10 @@ func refCompare(order []incidentmap.SortKey, a, b *incidentmap.Incident) int {
 	return 0
 }
 
-// TestSortedPagePaths pages through random sorted orders and filters of
-// an index built from rows alone, both by the walk down the sorted ranks
-// and by sorting the candidates, from random cursors, and wants both to
-// give the page of a reference sort of the matching incidents.
-func TestSortedPagePaths(t *testing.T) {
-	incs := sortFixture(2000, 5)
-	updated := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	byID := map[string]*incidentmap.Incident{}
-	for i, inc := range incs {
-		inc.UpdatedAt = updated.Add(time.Duration(i%13) * time.Microsecond)
-		byID[inc.ID] = inc
-	}
+// indexOfRows builds the index of the published incidents of incs from
+// their point rows alone.
+func indexOfRows(t *testing.T, incs []*incidentmap.Incident) *itemIndex {
+	t.Helper()
 	ix, err := newItemIndex("v", func(fn func(incidentmap.PointRow) error) error {
 		for _, inc := range incs {
 			if inc.Status != incidentmap.StatusPublished {
@@ -229,24 +225,60 @@ func TestSortedPagePaths(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return ix
+}
+
+// randomSortBy returns the keys of a random sortby of one or two
+// sortable properties, each either way.
+func randomSortBy(r *mrand.Rand) []string {
+	props := incidentmap.SortableProperties
+	var keys []string
+	for range 1 + r.IntN(2) {
+		p := props[r.IntN(len(props))]
+		if !slices.Contains(keys, p) && !slices.Contains(keys, "-"+p) {
+			keys = append(keys, []string{"", "-"}[r.IntN(2)]+p)
+		}
+	}
+	return keys
+}
+
+// publishedFilter returns the filter of the items query q with the
+// condition of the published incidents, as the handler passes it on.
+func publishedFilter(t *testing.T, q url.Values) incidentmap.Filter {
+	t.Helper()
+	iq, err := parseItemsQuery(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := iq.filter
+	f.Where = incidentmap.AllOf(f.Where, publishedOnly().Where)
+	return f
+}
+
+// TestSortedPagePaths pages through random sorted orders and filters of
+// an index built from rows alone, both by the walk down the sorted ranks
+// and by sorting the candidates, from random cursors, and wants both to
+// give the page of a reference sort of the matching incidents.
+func TestSortedPagePaths(t *testing.T) {
+	incs := sortFixture(2000, 5)
+	updated := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	byID := map[string]*incidentmap.Incident{}
+	for i, inc := range incs {
+		inc.UpdatedAt = updated.Add(time.Duration(i%13) * time.Microsecond)
+		byID[inc.ID] = inc
+	}
+	ix := indexOfRows(t, incs)
 	rankOf := map[string]int32{}
 	for r := range ix.n {
 		rankOf[ix.ids.get(r)] = int32(r)
 	}
 	r := mrand.New(mrand.NewPCG(1, 2))
-	props := incidentmap.SortableProperties
 	for i := range 400 {
 		q, err := url.ParseQuery(randomItemsQuery(r))
 		if err != nil {
 			t.Fatal(err)
 		}
-		var keys []string
-		for range 1 + r.IntN(2) {
-			p := props[r.IntN(len(props))]
-			if !slices.Contains(keys, p) && !slices.Contains(keys, "-"+p) {
-				keys = append(keys, []string{"", "-"}[r.IntN(2)]+p)
-			}
-		}
+		keys := randomSortBy(r)
 		q.Set("sortby", strings.Join(keys, ","))
 		if strings.TrimPrefix(keys[0], "-") == "fatalities" && r.IntN(2) == 0 {
 			// Conditions on the order's key, which bound the walk.
@@ -254,12 +286,7 @@ func TestSortedPagePaths(t *testing.T) {
 				"fatalities IN (0, 5)", "fatalities = 2 AND event_type = 'Riots'", "fatalities <> 0", "fatalities < -1"}[r.IntN(8)])
 		}
 		q.Set("limit", fmt.Sprint(1+r.IntN(40)))
-		iq, err := parseItemsQuery(q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f := iq.filter
-		f.Where = incidentmap.AllOf(f.Where, publishedOnly().Where)
+		f := publishedFilter(t, q)
 		order := f.Order()
 		p, ok := ix.plan(f)
 		if !ok || p.order == nil {

@@ -109,7 +109,8 @@ type page struct {
 // was taken in, so a cursor used with another sortby is a 400 naming
 // cursor. A page reached by a prev link has a next link (after its last
 // incident), and a prev link only when incidents precede it, which costs
-// the store one more query of one row.
+// one more page of one row (from the item index when it answers the
+// filter, else from the store).
 //
 // numberMatched (and OGC-NumberMatched) is there only when it is exact and
 // cheap (incidentmap.Store.FindPage): when the page holds every match, or
@@ -383,6 +384,9 @@ func (s *server) pageLinks(c *gin.Context, q url.Values, f incidentmap.Filter, p
 func (s *server) anyBefore(c *gin.Context, f incidentmap.Filter, p page) (bool, error) {
 	if p.returned < f.PageLimit() {
 		return false, nil
+	}
+	if found, ok := s.anyBeforeFromIndex(c, f, p.first); ok {
+		return found, nil
 	}
 	f.Before, f.Limit = p.first, 1
 	found := false

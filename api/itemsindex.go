@@ -217,15 +217,15 @@ func (s *server) itemsFromIndex(c *gin.Context, q url.Values, f incidentmap.Filt
 		return false, nil
 	}
 	plan, ok := ix.plan(f)
-	if ok && f.After != nil {
-		_, err := f.After.Values(f.Order())
+	if ok && pageCursor(f) != nil {
+		_, err := pageCursor(f).Values(f.Order())
 		ok = err == nil // the store names the bad cursor
 	}
 	if !ok {
 		s.itemIx.passed.Add(1)
 		return false, nil
 	}
-	ranks, more, ok := ix.page(plan, f.After, f.PageLimit())
+	ranks, more, ok := ix.page(plan, pageCursor(f), f.PageLimit())
 	if !ok {
 		s.itemIx.passed.Add(1)
 		return false, nil
@@ -249,8 +249,11 @@ func (s *server) itemsFromIndex(c *gin.Context, q url.Values, f incidentmap.Filt
 	if len(ranks) > 0 {
 		p.first = ix.cursorOf(plan, ranks[0])
 	}
-	if more {
+	if more && f.Before == nil {
 		p.next = ix.cursorOf(plan, ranks[len(ranks)-1])
+	}
+	if f.Before != nil && len(ranks) > 0 {
+		p.last = ix.cursorOf(plan, ranks[len(ranks)-1])
 	}
 	counted := -1
 	if incidentmap.NeedsCount(f, p.next, s.matchedCap) {
