@@ -217,6 +217,9 @@ func randomItemsQuery(r *mrand.Rand) string {
 			"admin1_name = 'Province 7' AND location_precision = 'city'",
 			"perpetrator = ''",
 			"country = 'AFG' OR event_type = 'Riots'", // an OR of two properties
+			"(country = 'IRQ' AND fatalities > 5) OR S_INTERSECTS(location, BBOX(41, 25, 45, 25.5)) OR perpetrator = 'Group A'",
+			"NOT (event_type = 'Riots' OR injuries > 4)",
+			"T_INTERSECTS(occurred, INTERVAL('2015-06-01', '2015-06-30')) OR facility <> ''",
 			"S_INTERSECTS(location, POLYGON((40 25, 50 25, 50 26, 40 26, 40 25)))",
 			"S_INTERSECTS(location, POLYGON((45.5 25.3, 45.5 25.7, 47.2 25.7, 47.2 25.3, 45.5 25.3)))", // corners on the points' grid
 			"S_INTERSECTS(location, POLYGON((45 25, 50 25.5, 45 26, 45 25)))",                          // a triangle: the store
