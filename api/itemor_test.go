@@ -92,7 +92,7 @@ func headRanks(l []int32) []int32 { return l[:min(len(l), 20)] }
 // has none (a count alone) offers every rank; and the union holds every
 // match of the OR from the start on.
 func TestOrPredCandidates(t *testing.T) {
-	ix := indexOfRows(t, 1000, func(i int) incidentmap.PointRow {
+	ix := indexOfRowFunc(t, 1000, func(i int) incidentmap.PointRow {
 		fat := i % 13
 		day := time.Unix(int64(i/10)*86400, 0).UTC()
 		return incidentmap.PointRow{ID: fmt.Sprintf("i%04d", i), OccurredStart: day, OccurredEnd: day,
@@ -231,8 +231,8 @@ func numberMatched(t *testing.T, body string) int {
 	return *fc.NumberMatched
 }
 
-// indexOfRows returns the item index of the n rows that row gives.
-func indexOfRows(t *testing.T, n int, row func(i int) incidentmap.PointRow) *itemIndex {
+// indexOfRowFunc returns the item index of the n rows that row gives.
+func indexOfRowFunc(t *testing.T, n int, row func(i int) incidentmap.PointRow) *itemIndex {
 	t.Helper()
 	ix, err := newItemIndex("v", func(fn func(incidentmap.PointRow) error) error {
 		for i := range n {
