@@ -775,8 +775,11 @@ type indexPlan struct {
 // such), t_intersects of occurred, comparisons of the counts, and the
 // conditions on one indexed property that codeSetOf turns into codes
 // (equality, <>, IN, LIKE, CASEI, IS NULL, NOT and OR of them; a LIKE
-// only when the index matches exactly as the stores do). The filter is read
-// through its expression tree (Filter.Expr), as the stores read it.
+// only when the index matches exactly as the stores do), and an OR of
+// any of these, nested as CQL2 allows (orPred), or a NOT over one where
+// the index holds its negation exactly (itemIndex.negation). The filter
+// is read through its expression tree (Filter.Expr), as the stores read
+// it.
 func (ix *itemIndex) plan(f incidentmap.Filter) (indexPlan, bool) {
 	p := indexPlan{before: f.Before != nil}
 	cursor := pageCursor(f)
@@ -803,12 +806,14 @@ func (ix *itemIndex) plan(f incidentmap.Filter) (indexPlan, bool) {
 		p.order = o
 	}
 	published := false
-	var walk func(e incidentmap.Expr) bool
-	walk = func(e incidentmap.Expr) bool {
+	// walk appends the conditions of e to preds; top is false inside an
+	// OR, where a condition on the status is declined.
+	var walk func(e incidentmap.Expr, preds *[]indexPred, top bool) bool
+	walk = func(e incidentmap.Expr, preds *[]indexPred, top bool) bool {
 		switch e := e.(type) {
 		case incidentmap.And:
 			for _, a := range e.Args {
-				if !walk(a) {
+				if !walk(a, preds, top) {
 					return false
 				}
 			}
@@ -827,18 +832,18 @@ func (ix *itemIndex) plan(f incidentmap.Filter) (indexPlan, bool) {
 			if d.hasLast {
 				d.last = dayOf(last)
 			}
-			p.preds = append(p.preds, d)
+			*preds = append(*preds, d)
 			return true
 		}
 		if b, ok := boxesOf(e); ok {
-			p.preds = append(p.preds, boxPred{boxes: b})
+			*preds = append(*preds, boxPred{boxes: b})
 			return true
 		}
 		if fp, ok := countPredOf(e); ok {
 			if fp.injuries && !ix.injuriesExact || !fp.injuries && !ix.fatalitiesExact {
 				return false
 			}
-			p.preds = append(p.preds, fp)
+			*preds = append(*preds, fp)
 			return true
 		}
 		if prop, vals, ok := equalitiesOf(e); ok && prop == "status" {
@@ -849,18 +854,29 @@ func (ix *itemIndex) plan(f incidentmap.Filter) (indexPlan, bool) {
 					return false
 				}
 			}
-			published = true
+			published = published || top
+			return top
+		}
+		if prop, set, ok := ix.codeSetOf(e); ok {
+			in := ix.inPredOf(prop, set)
+			*preds = append(*preds, &in)
 			return true
 		}
-		prop, set, ok := ix.codeSetOf(e)
-		if !ok {
-			return false
+		// An OR across properties (itemor.go), and a NOT over one.
+		switch e := e.(type) {
+		case incidentmap.Or:
+			o, ok := orBranches(e, func(a incidentmap.Expr, b *[]indexPred) bool { return walk(a, b, false) })
+			if ok {
+				*preds = append(*preds, o)
+			}
+			return ok
+		case incidentmap.Not:
+			n, ok := ix.negation(e.Arg)
+			return ok && walk(n, preds, top)
 		}
-		in := ix.inPredOf(prop, set)
-		p.preds = append(p.preds, &in)
-		return true
+		return false
 	}
-	if !walk(f.Expr()) || !published {
+	if !walk(f.Expr(), &p.preds, true) || !published {
 		return indexPlan{}, false
 	}
 	return p, true
@@ -964,9 +980,14 @@ func (ix *itemIndex) source(p indexPlan, from int) rankSource {
 // cheapest is source with the cost of walking it from rank 0, in ranks
 // (rankSource.candidates).
 func (ix *itemIndex) cheapest(p indexPlan, from int) (rankSource, int) {
+	return ix.cheapestOf(p.preds, from)
+}
+
+// cheapestOf is cheapest of a conjunction of conditions.
+func (ix *itemIndex) cheapestOf(preds []indexPred, from int) (rankSource, int) {
 	var best rankSource = &rangeSource{at: from, end: ix.n}
 	bestN := ix.n
-	for _, pr := range p.preds {
+	for _, pr := range preds {
 		if src, n := pr.candidates(ix, from); n < bestN {
 			best, bestN = src, n
 		}
@@ -976,7 +997,12 @@ func (ix *itemIndex) cheapest(p indexPlan, from int) (rankSource, int) {
 
 // matches reports whether rank r passes every condition of p.
 func (ix *itemIndex) matches(p indexPlan, r int32) bool {
-	for _, pr := range p.preds {
+	return ix.matchesAll(p.preds, r)
+}
+
+// matchesAll reports whether rank r passes every condition of preds.
+func (ix *itemIndex) matchesAll(preds []indexPred, r int32) bool {
+	for _, pr := range preds {
 		if !pr.test(ix, r) {
 			return false
 		}

@@ -209,14 +209,17 @@ func randomItemsQuery(r *mrand.Rand) string {
 			"fatalities < 2.5",
 			"injuries > 3",
 			"injuries IS NULL AND fatalities > 2",
-			"injuries BETWEEN 1 AND 4 OR injuries IN (7, 9)", // an OR of two conditions: the store
+			"injuries BETWEEN 1 AND 4 OR injuries IN (7, 9)", // an OR of two conditions
 			"perpetrator = 'Group B'",
 			"facility IN ('Embassy A', 'Embassy C')",
 			"facility = 'Embassy B' OR facility = 'nowhere'",
 			"place_name = '' AND date_precision = 'week'",
 			"admin1_name = 'Province 7' AND location_precision = 'city'",
 			"perpetrator = ''",
-			"country = 'AFG' OR event_type = 'Riots'", // an OR of two properties: the store
+			"country = 'AFG' OR event_type = 'Riots'", // an OR of two properties
+			"(country = 'IRQ' AND fatalities > 5) OR S_INTERSECTS(location, BBOX(41, 25, 45, 25.5)) OR perpetrator = 'Group A'",
+			"NOT (event_type = 'Riots' OR injuries > 4)",
+			"T_INTERSECTS(occurred, INTERVAL('2015-06-01', '2015-06-30')) OR facility <> ''",
 			"S_INTERSECTS(location, POLYGON((40 25, 50 25, 50 26, 40 26, 40 25)))",
 			"S_INTERSECTS(location, POLYGON((45.5 25.3, 45.5 25.7, 47.2 25.7, 47.2 25.3, 45.5 25.3)))", // corners on the points' grid
 			"S_INTERSECTS(location, POLYGON((45 25, 50 25.5, 45 26, 45 25)))",                          // a triangle: the store
@@ -430,9 +433,14 @@ func TestItemIndexPlan(t *testing.T) {
 		{"a comparison of fatalities", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("fatalities > 3"))}, true},
 		{"fatalities between, in, unknown", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("fatalities BETWEEN 1 AND 5 AND fatalities IN (2, 3) AND fatalities IS NULL"))}, true},
 		{"the number on the left, which the parser turns round", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("3 < fatalities"))}, true},
-		{"not null", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("fatalities IS NOT NULL"))}, false},
+		{"not null: a known count", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("fatalities IS NOT NULL"))}, true},
 		{"a comparison of injuries", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("injuries > 3 AND injuries IN (4, 5)"))}, true},
-		{"an or of two properties", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("country = 'IRQ' OR event_type = 'Riots'"))}, false},
+		{"an or of two properties", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("country = 'IRQ' OR event_type = 'Riots'"))}, true},
+		{"an or of ands, boxes, counts and likes", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("(country = 'AFG' AND fatalities > 5) OR CASEI(facility) LIKE '%embassy%' OR S_INTERSECTS(location, BBOX(40, 30, 41, 31)) OR T_INTERSECTS(occurred, INTERVAL('2020-01-01', '2020-12-31'))"))}, true},
+		{"an or with a branch on a property not indexed", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("country = 'IRQ' OR summary = 'Kabul'"))}, false},
+		{"an or with a polygon", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("country = 'IRQ' OR S_INTERSECTS(location, POLYGON((40 30, 50 30, 50 35, 40 30)))"))}, false},
+		{"an or with a status", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("country = 'IRQ' OR status = 'published'"))}, false},
+		{"the status only within an or", incidentmap.Filter{Where: where("country = 'IRQ' OR status = 'published'")}, false},
 		{"a polygon", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("S_INTERSECTS(location, POLYGON((40 30, 50 30, 50 35, 40 30)))"))}, false},
 		{"a rectangle", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("S_INTERSECTS(location, POLYGON((40 30, 50 30, 50 35, 40 35, 40 30)))"))}, true},
 		{"a rectangle the other way round", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("S_INTERSECTS(location, POLYGON((40 30, 40 35, 50 35, 50 30, 40 30)))"))}, true},
@@ -445,7 +453,11 @@ func TestItemIndexPlan(t *testing.T) {
 		{"not like, not in, unequal", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("country NOT LIKE 'I%' AND event_type NOT IN ('Riots') AND country <> 'SYR'"))}, true},
 		{"case-insensitive like of a pattern past ASCII", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("CASEI(country) LIKE CASEI('%Ä%')"))}, false},
 		{"like of a property not indexed", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("title LIKE '%Kabul%'"))}, false},
-		{"not of two properties", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("NOT (country = 'IRQ' OR event_type = 'Riots')"))}, false},
+		{"not of two properties", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("NOT (country = 'IRQ' OR event_type = 'Riots')"))}, true},
+		{"not of an and of counts", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("NOT (fatalities > 5 AND fatalities BETWEEN 1 AND 9 AND NOT (injuries IS NULL))"))}, true},
+		{"not of an or with a box", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("NOT (country = 'IRQ' OR S_INTERSECTS(location, BBOX(40, 30, 41, 31)))"))}, false},
+		{"not of an or with a time window", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("NOT (country = 'IRQ' OR T_INTERSECTS(occurred, INTERVAL('2020-01-01', '2020-12-31')))"))}, false},
+		{"not of a count in", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("NOT (fatalities IN (1, 2) OR country = 'IRQ')"))}, false},
 		{"not status", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("NOT (status = 'draft')"))}, false},
 		{"another temporal function", incidentmap.Filter{Where: incidentmap.AllOf(pub, where("T_DURING(occurred, INTERVAL('2020-01-01', '2020-12-31'))"))}, false},
 	}

@@ -74,16 +74,7 @@ func BenchmarkItemIndexLike(b *testing.B) {
 				if _, ok := ix.plan(f); !ok { // matches the pattern, cached
 					b.Fatal("the index does not answer the case")
 				}
-				var got int
-				for b.Loop() {
-					p, ok := ix.plan(f)
-					if !ok {
-						b.Fatal("the index does not answer the case")
-					}
-					ranks, _, _ := ix.page(p, nil, f.PageLimit())
-					got = len(ranks)
-				}
-				b.ReportMetric(float64(got), "incidents/op")
+				benchPlanPage(b, ix, f)
 			})
 		}
 		b.Run(fmt.Sprintf("n=%d/match place %%-1_ (%d values)", n, len(ix.values[slices.Index(indexedProps[:], "place_name")])), func(b *testing.B) {

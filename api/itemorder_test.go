@@ -78,6 +78,7 @@ func sortedQueries() []string {
 		"target_country=AUT,IRN",
 		"filter=" + url.QueryEscape("fatalities > 3"),
 		"datetime=2015-03-01/2015-09-30",
+		"filter=" + url.QueryEscape("country = 'IRQ' OR (fatalities > 5 AND event_type = 'Riots')"),
 	}
 	var out []string
 	for i, o := range orders {
