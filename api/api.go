@@ -293,7 +293,7 @@ func newEngine(store incidentmap.Store, cfg Config) (*gin.Engine, *server, error
 	s.tiles = newTileIndexes(store, s.log)
 	if cfg.ItemIndex {
 		s.itemIx = newItemIndexes(store, s.log, &s.tiles.scans)
-		s.tiles.items = s.itemIx // one scan builds both when both are due
+		s.tiles.shareItems(s.itemIx) // one scan builds both
 	}
 	if cfg.WarmTiles {
 		go func() {

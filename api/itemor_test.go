@@ -274,13 +274,6 @@ func compareViews(t *testing.T, withIndex, store *gin.Engine, s *server, paths, 
 	if s.tiles.fromMemory.Load() != before {
 		return
 	}
-	s.tiles.mu.Lock()
-	ps := s.tiles.published
-	s.tiles.mu.Unlock()
-	if ps != nil && ps.items == nil {
-		t.Logf("the published set was built without the item index (its own build came first): no filtered set from memory to check")
-		return
-	}
 	t.Errorf("no filtered set of %q built from memory", filters)
 }
 

@@ -52,6 +52,11 @@ type itemIndexes struct {
 	// scans is held while the index is built from a scan of its own, one
 	// full scan of the published incidents at a time (tileIndexes.scans).
 	scans *sync.Mutex
+	// shared, when set, starts the build of the tile sets' published set
+	// of a version, which builds this index from the same scan (see
+	// tileIndexes.shareItems), and reports whether it did or one is under
+	// way; false, the index is built from a scan of its own.
+	shared func(version string) bool
 
 	mu        sync.Mutex
 	current   *itemIndex
@@ -75,9 +80,14 @@ func (m *itemIndexes) get(version string) *itemIndex {
 		return m.current
 	}
 	m.current = nil // stale: never served, so not kept
-	if m.claimLocked(version) {
-		go m.build(version)
+	if !m.claimableLocked(version) {
+		return nil
 	}
+	if m.shared != nil && m.shared(version) {
+		return nil // its build claims this index (tileIndexes.buildPublished)
+	}
+	m.building = true
+	go m.build(version)
 	return nil
 }
 
@@ -91,11 +101,18 @@ func (m *itemIndexes) claim(version string) bool {
 }
 
 func (m *itemIndexes) claimLocked(version string) bool {
-	if (m.current != nil && m.current.version == version) || m.building || time.Now().Before(m.notBefore) {
+	if !m.claimableLocked(version) {
 		return false
 	}
 	m.building = true
 	return true
+}
+
+// claimableLocked reports whether a build of version may start: the index
+// of version is not there, no build is under way and the last one was not
+// too recent.
+func (m *itemIndexes) claimableLocked(version string) bool {
+	return (m.current == nil || m.current.version != version) && !m.building && !time.Now().Before(m.notBefore)
 }
 
 // build builds the index of version from a scan of its own.

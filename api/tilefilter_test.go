@@ -133,3 +133,47 @@ func benchPublished(b *testing.B, n int) *pointSet {
 	runtime.GC()
 	return ps
 }
+
+// TestItemIndexAskedFirstSharesTheScan: an item index asked for before the
+// published set is built by the published set's build, from one scan, so
+// that the published set of the version has the item index its filtered
+// sets come from. Built apart, it left the published set without one.
+func TestItemIndexAskedFirstSharesTheScan(t *testing.T) {
+	st := newBenchIndexStore(300)
+	log := slog.New(slog.DiscardHandler)
+	tiles := newTileIndexes(st, log)
+	items := newItemIndexes(st, log, &tiles.scans)
+	tiles.shareItems(items)
+	v, err := st.DataVersion(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	version := v.ETag()
+	if items.get(version) != nil {
+		t.Fatal("an item index before any build")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	ps, stale, err := tiles.Published(ctx, version)
+	if err != nil || stale {
+		t.Fatalf("published set: stale %v, %v", stale, err)
+	}
+	if ps.items == nil || ps.items.version != version {
+		t.Fatal("the published set was built without the item index asked for first")
+	}
+	if got := items.get(version); got != ps.items {
+		t.Fatalf("the item index is %p, the published set's %p", got, ps.items)
+	}
+	// Once the published set of the version is there, an item index that
+	// must be built again (here: forgotten) is built apart.
+	items.mu.Lock()
+	items.current = nil
+	items.mu.Unlock()
+	items.get(version)
+	for i := 0; items.get(version) == nil; i++ {
+		if i == 6000 {
+			t.Fatal("the item index was not built apart")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -337,6 +337,32 @@ func (t *tileIndexes) warmLocked(version string) {
 	go t.build(version, t.built)
 }
 
+// shareItems makes m the item index that the published set's build
+// builds from its own scan, and makes m's builds go through that build,
+// so that the published set has the item index its filtered sets are
+// answered from (filterPublished) whichever of the two a request asks for
+// first. (Built apart, an item index asked for first left the published
+// set of the same version without one: every filtered cluster, bin and
+// tile went to the store, seconds at a million.)
+func (t *tileIndexes) shareItems(m *itemIndexes) {
+	t.items = m
+	m.shared = t.warmShared
+}
+
+// warmShared starts the build of the published set of version unless one
+// is under way, and reports whether a build is under way: false when the
+// set of version is already built, and the item index must be built apart.
+// A build of an older version under way counts: the next request asks again.
+func (t *tileIndexes) warmShared(version string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.published != nil && t.published.version == version {
+		return false
+	}
+	t.warmLocked(version)
+	return true
+}
+
 // Warm builds the published set of the store's current data version in
 // the background.
 func (t *tileIndexes) Warm(ctx context.Context) error {
