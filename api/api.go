@@ -109,8 +109,9 @@ type Config struct {
 	// the gazetteer, a few seconds of CPU) in the background when the
 	// handler is made, instead of when a page first asks for it.
 	WarmBasemap bool
-	// ItemIndex answers GeoJSON item pages of published incidents from an
-	// in-memory read model of the latest data version (itemindex.go),
+	// ItemIndex chooses the item pages of published incidents, in every
+	// format, from an in-memory read model of the latest data version
+	// (itemindex.go; the rows are read by id or from a cache of features),
 	// built in the background at the first items request after each
 	// change of the data, when their filter is one it covers; every other
 	// request, and all of them while it is built, go to the store.

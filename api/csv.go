@@ -8,10 +8,10 @@ import (
 	"github.com/incidentmap/incidentmap/feature"
 )
 
-// itemsCSV streams the page as CSV (see feature.CSVWriter), as the attachment
-// incidents.csv.
-func (s *server) itemsCSV(c *gin.Context, q url.Values, f incidentmap.Filter, props feature.Selection) error {
-	if err := s.pageHeaders(c, q, f, "text/csv"); err != nil {
+// itemsCSV streams the page of src as CSV (see feature.CSVWriter), as the
+// attachment incidents.csv.
+func (s *server) itemsCSV(c *gin.Context, q url.Values, src *pageSource, props feature.Selection) error {
+	if err := s.pageHeaders(c, q, src, "text/csv"); err != nil {
 		return err
 	}
 	var cw *feature.CSVWriter
@@ -20,5 +20,5 @@ func (s *server) itemsCSV(c *gin.Context, q url.Values, f incidentmap.Filter, pr
 	tail := func(*stream, page) error { return cw.Flush() }
 	c.Header("Content-Type", mediaItemsCSV)
 	c.Header("Content-Disposition", `attachment; filename="incidents.csv"`)
-	return s.streamPage(c, f, head, emit, tail)
+	return s.streamPage(c, src, head, emit, tail)
 }

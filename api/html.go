@@ -131,14 +131,15 @@ type itemRow struct {
 	TargetCountry string
 }
 
-// renderItemsHTML serves a page of the items selected by f as an HTML
-// table, with a link to each incident and to the next page. It holds the
-// page in memory: HTML pages are for people, who ask for few items.
-func (s *server) renderItemsHTML(c *gin.Context, f incidentmap.Filter) error {
+// renderItemsHTML serves the page of src as an HTML table, with a link
+// to each incident and to the next page. It holds the page in memory: HTML
+// pages are for people, who ask for few items. The page carries no
+// properties selection: it shows a fixed set of columns.
+func (s *server) renderItemsHTML(c *gin.Context, src *pageSource) error {
 	ctx := c.Request.Context()
 	base := s.base(c.Request)
 	body := itemsHTMLBody{Items: base + itemsPath + "?f=html"}
-	pg, err := s.store.FindPage(ctx, f, s.matchedCap, func(inc *incidentmap.Incident) error {
+	p, err := s.findPage(ctx, src, func(inc *incidentmap.Incident) error {
 		body.Rows = append(body.Rows, itemRow{
 			Href: base + itemsPath + "/" + url.PathEscape(inc.ID) + "?f=html",
 			ID:   inc.ID, Title: inc.Title, OccurredStart: inc.OccurredStart, OccurredEnd: inc.OccurredEnd,
@@ -151,12 +152,11 @@ func (s *server) renderItemsHTML(c *gin.Context, f incidentmap.Filter) error {
 		return fmt.Errorf("api: find incidents: %w", err)
 	}
 	body.Returned = len(body.Rows)
-	body.Matched = "more than " + strconv.Itoa(max(pg.Matched-1, body.Returned))
-	if pg.Exact {
-		body.Matched = strconv.Itoa(pg.Matched)
+	body.Matched = "more than " + strconv.Itoa(max(p.matched.Matched-1, body.Returned))
+	if p.matched.Exact {
+		body.Matched = strconv.Itoa(p.matched.Matched)
 	}
-	next := pg.Next
-	if next != nil {
+	if next := p.next; next != nil {
 		q := c.Request.URL.Query()
 		q.Set("cursor", encodeCursor(next))
 		q.Set("f", "html")

@@ -81,7 +81,7 @@ func TestItemsHTML(t *testing.T) {
 	store := twoIncidents()
 	c, w, s := htmlContext(t, store, itemsPath+"?f=html&limit=1")
 	f := incidentmap.Filter{Where: incidentmap.InStrings("status", incidentmap.StatusPublished), Limit: 1}
-	if err := s.renderItemsHTML(c, f); err != nil {
+	if err := s.renderItemsHTML(c, storePage(f)); err != nil {
 		t.Fatal(err)
 	}
 	checkPage(t, w, "1 of 2 matching incidents",

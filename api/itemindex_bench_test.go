@@ -255,6 +255,25 @@ func BenchmarkItemIndexBuild(b *testing.B) {
 // what a request costs the server when the index and cache serve it.
 func BenchmarkItemsFromIndex(b *testing.B) {
 	s := newBenchIndexStore(100_000)
+	box := benchBox(s)
+	bbox := fmt.Sprintf("bbox=%f,%f,%f,%f", box.West, box.South, box.East, box.North)
+	benchIndexResponses(b, s, []benchQuery{
+		{"bbox/l100", bbox + "&limit=100"},
+		{"bbox/l1000", bbox + "&limit=1000"},
+		{"bbox/l10000", bbox + "&limit=10000"},
+		{"event_type/l1000", "event_type=Battles&limit=1000"},
+		{"bbox+datetime/l1000", bbox + "&datetime=2023-01-01T00:00:00Z/2023-03-31T23:59:59Z&limit=1000"},
+	})
+}
+
+// benchQuery is one items request of a benchmark: its name and query.
+type benchQuery struct{ name, query string }
+
+// benchIndexResponses measures the whole response of each query through
+// the handler of a server of s with the item index, once the index is
+// built and one request has warmed it; a query the index does not serve
+// fails.
+func benchIndexResponses(b *testing.B, s *benchIndexStore, queries []benchQuery) {
 	h, srv, err := newEngine(s, Config{ItemIndex: true})
 	if err != nil {
 		b.Fatal(err)
@@ -262,15 +281,7 @@ func BenchmarkItemsFromIndex(b *testing.B) {
 	for srv.itemIx.get(incidentmap.DataVersion{Incidents: len(s.rows)}.ETag()) == nil {
 		time.Sleep(10 * time.Millisecond)
 	}
-	box := benchBox(s)
-	bbox := fmt.Sprintf("bbox=%f,%f,%f,%f", box.West, box.South, box.East, box.North)
-	for _, c := range []struct{ name, query string }{
-		{"bbox/l100", bbox + "&limit=100"},
-		{"bbox/l1000", bbox + "&limit=1000"},
-		{"bbox/l10000", bbox + "&limit=10000"},
-		{"event_type/l1000", "event_type=Battles&limit=1000"},
-		{"bbox+datetime/l1000", bbox + "&datetime=2023-01-01T00:00:00Z/2023-03-31T23:59:59Z&limit=1000"},
-	} {
+	for _, c := range queries {
 		b.Run(c.name, func(b *testing.B) {
 			target := itemsPath + "?" + c.query
 			served := srv.itemIx.served.Load()

@@ -119,9 +119,15 @@ type page struct {
 // so that no request counts a million rows. The page and its count are
 // read in one snapshot.
 //
-// jsonseq and CSV must send their Link and OGC-NumberMatched headers before
-// the body, so they read the page (and its count) from the store once
-// before streaming it.
+// Which incidents a page holds, in which order, with which cursors and
+// numberMatched, comes from the item index when it can answer the filter
+// and is of the request's data version, else from the store: the GeoJSON
+// of all properties through itemsFromIndex and its cache of encoded
+// features, every other format and a properties selection through
+// pageSourceOf, whose index page is read from the store by id before a
+// byte is written. jsonseq and CSV must send their Link and
+// OGC-NumberMatched headers before the body, so on the store path they
+// read the page (and its count) once before streaming it.
 func (s *server) items(c *gin.Context) error {
 	q, err := url.ParseQuery(c.Request.URL.RawQuery)
 	if err != nil {
@@ -140,22 +146,26 @@ func (s *server) items(c *gin.Context) error {
 		format = negotiateItems(c.GetHeader("Accept"))
 	}
 	f := iq.filter
-	if format == outHTML {
-		return s.itemsHTML(c, f, iq)
-	}
-
-	switch format {
-	case outSeq:
-		return s.itemsSeq(c, q, f, iq.props)
-	case outCSV:
-		return s.itemsCSV(c, q, f, iq.props)
-	}
-	if iq.props == feature.AllProperties {
+	if format == outGeoJSON && iq.props == feature.AllProperties {
+		// The index's page of encoded features, from their cache.
 		if served, err := s.itemsFromIndex(c, q, f); served {
 			return err
 		}
+		return s.itemsGeoJSON(c, q, storePage(f), iq.props)
 	}
-	return s.itemsGeoJSON(c, q, f, iq.props)
+	src, err := s.pageSourceOf(c, f)
+	if err != nil {
+		return err
+	}
+	switch format {
+	case outHTML:
+		return s.renderItemsHTML(c, src)
+	case outSeq:
+		return s.itemsSeq(c, q, src, iq.props)
+	case outCSV:
+		return s.itemsCSV(c, q, src, iq.props)
+	}
+	return s.itemsGeoJSON(c, q, src, iq.props)
 }
 
 // parseItemsRequest turns the query of an items request into the Filter
@@ -220,12 +230,6 @@ func (s *server) regionGeometry(name string, args []string) (orb.Geometry, error
 	return r.Geometry, nil
 }
 
-// itemsHTML answers f=html and browsers with the HTML page of html.go.
-// The page carries no properties selection: it shows a fixed set of columns.
-func (s *server) itemsHTML(c *gin.Context, f incidentmap.Filter, _ itemsQuery) error {
-	return s.renderItemsHTML(c, f)
-}
-
 // negotiateItems picks the items format from an Accept header: the type
 // with the highest quality among those served, the first listed on a tie;
 // GeoJSON when none is listed.
@@ -263,8 +267,8 @@ func negotiateItems(accept string) string {
 	return best
 }
 
-// itemsGeoJSON streams the page as a FeatureCollection.
-func (s *server) itemsGeoJSON(c *gin.Context, q url.Values, f incidentmap.Filter, props feature.Selection) error {
+// itemsGeoJSON streams the page of src as a FeatureCollection.
+func (s *server) itemsGeoJSON(c *gin.Context, q url.Values, src *pageSource, props feature.Selection) error {
 	emit := func(st *stream, i int, inc *incidentmap.Incident) error {
 		buf := st.buf[:0]
 		if i > 0 {
@@ -280,7 +284,7 @@ func (s *server) itemsGeoJSON(c *gin.Context, q url.Values, f incidentmap.Filter
 		return err
 	}
 	c.Header("Content-Type", mediaGeoJSON)
-	return s.streamPage(c, f, geoJSONHead, emit, s.geoJSONTail(c, q, f))
+	return s.streamPage(c, src, geoJSONHead, emit, s.geoJSONTail(c, q, src.f))
 }
 
 // geoJSONHead starts a FeatureCollection.
@@ -317,25 +321,15 @@ func (s *server) geoJSONTail(c *gin.Context, q url.Values, f incidentmap.Filter)
 
 // pageHeaders sets the headers of the formats without a place for links
 // and numberMatched in the body: OGC-NumberMatched (when exact) and Link
-// headers for self, next and prev. It reads the page's positions and count
-// first; an error then is returned before anything is written.
-func (s *server) pageHeaders(c *gin.Context, q url.Values, f incidentmap.Filter, media string) error {
-	var p page
-	var err error
-	p.matched, err = s.store.FindPage(c.Request.Context(), f, s.matchedCap, func(inc *incidentmap.Incident) error {
-		cur := incidentmap.CursorOf(inc, f.SortBy)
-		if p.returned == 0 {
-			p.first = cur
-		}
-		p.last = cur
-		p.returned++
-		return nil
-	})
+// headers for self, next and prev. It learns the page's positions and
+// count first (a read of the store's page, unless src is the index's);
+// an error then is returned before anything is written.
+func (s *server) pageHeaders(c *gin.Context, q url.Values, src *pageSource, media string) error {
+	p, err := s.findPage(c.Request.Context(), src, func(*incidentmap.Incident) error { return nil })
 	if err != nil {
 		return fmt.Errorf("api: find incidents: %w", err)
 	}
-	p.next = p.matched.Next
-	links, err := s.pageLinks(c, q, f, p, media)
+	links, err := s.pageLinks(c, q, src.f, p, media)
 	if err != nil {
 		return err
 	}
@@ -409,9 +403,10 @@ func withParam(q url.Values, name, value string) url.Values {
 	return out
 }
 
-// streamPage streams one page of the incidents f selects through a pooled
-// buffer: head (may be nil) is called first, emit for each incident with
-// its index, and tail (may be nil) with what the page turned out to be.
+// streamPage streams one page of the incidents of src (see findPage)
+// through a pooled buffer: head (may be nil) is called first, emit for
+// each incident with its index, and tail (may be nil) with what the page
+// turned out to be.
 // Content-Type and other headers are set by the caller.
 //
 // An error before any byte reached the client is returned for the error
@@ -419,7 +414,7 @@ func withParam(q url.Values, name, value string) url.Values {
 // valid-looking document has gone out, so the connection is aborted:
 // the client sees a broken transfer, never a truncated document that
 // parses.
-func (s *server) streamPage(c *gin.Context, f incidentmap.Filter,
+func (s *server) streamPage(c *gin.Context, src *pageSource,
 	head func(*stream), emit func(*stream, int, *incidentmap.Incident) error, tail func(*stream, page) error) error {
 	ctx := c.Request.Context()
 	st, _ := s.streams.Get().(*stream)
@@ -441,21 +436,13 @@ func (s *server) streamPage(c *gin.Context, f incidentmap.Filter,
 	if head != nil {
 		head(st)
 	}
-	var p page
 	var writeErr error
-	var err error
-	p.matched, err = s.store.FindPage(ctx, f, s.matchedCap, func(inc *incidentmap.Incident) error {
-		if p.returned == 0 {
-			p.first = incidentmap.CursorOf(inc, f.SortBy)
-		}
-		if f.Before != nil {
-			p.last = incidentmap.CursorOf(inc, f.SortBy)
-		}
-		writeErr = emit(st, p.returned, inc)
-		p.returned++
+	written := 0
+	p, err := s.findPage(ctx, src, func(inc *incidentmap.Incident) error {
+		writeErr = emit(st, written, inc)
+		written++
 		return writeErr
 	})
-	p.next = p.matched.Next
 	if err == nil && tail != nil {
 		if err = tail(st, p); err != nil {
 			writeErr = nil // the tail's own failure, not the client's
@@ -482,7 +469,7 @@ func (s *server) streamPage(c *gin.Context, f incidentmap.Filter,
 			slog.String("requestId", requestIDOf(c)), slog.String("error", err.Error()))
 	} else {
 		s.log.LogAttrs(ctx, slog.LevelError, "page failed after the response began; aborting it",
-			slog.String("requestId", requestIDOf(c)), slog.Int("featuresWritten", p.returned), slog.String("error", err.Error()))
+			slog.String("requestId", requestIDOf(c)), slog.Int("featuresWritten", written), slog.String("error", err.Error()))
 	}
 	panic(http.ErrAbortHandler)
 }

@@ -179,9 +179,27 @@ func (m *itemIndexes) features(ctx context.Context, ix *itemIndex, ranks []int32
 		}
 	}
 	buf := make([]byte, 0, 2048)
-	for len(missing) > 0 {
-		chunk := missing[:min(len(missing), fetchChunk)]
-		missing = missing[len(chunk):]
+	ok, err := m.readByID(ctx, ix, ranks, missing, func(i int, inc *incidentmap.Incident) {
+		r := ranks[i]
+		buf = feature.Append(buf[:0], inc)
+		bodies[i] = bytes.Clone(buf)
+		m.cache.add(inc.ID, ix.versions[r], ix.updated[r], bodies[i])
+	})
+	if !ok || err != nil {
+		return nil, false, err
+	}
+	return bodies, true, nil
+}
+
+// readByID reads the published incidents of ranks[i] for each i of which
+// from the store by id (the primary key), fetchChunk of them a query, and
+// calls fn with i and each. It returns false when a row is not the one
+// the index holds (another version, or gone since the index was built):
+// the caller then leaves the page to the store.
+func (m *itemIndexes) readByID(ctx context.Context, ix *itemIndex, ranks []int32, which []int, fn func(i int, inc *incidentmap.Incident)) (bool, error) {
+	for len(which) > 0 {
+		chunk := which[:min(len(which), fetchChunk)]
+		which = which[len(chunk):]
 		at := make(map[string]int, len(chunk))
 		vals := make([]incidentmap.Literal, len(chunk))
 		for j, i := range chunk {
@@ -190,48 +208,57 @@ func (m *itemIndexes) features(ctx context.Context, ix *itemIndex, ranks []int32
 		}
 		f := incidentmap.Filter{Where: incidentmap.AllOf(incidentmap.InStrings("status", string(incidentmap.StatusPublished)),
 			incidentmap.In{Prop: "id", Values: vals}), Limit: len(chunk)}
+		read := 0
 		_, err := m.store.FindIncidents(ctx, f, func(inc *incidentmap.Incident) error {
 			i, ok := at[inc.ID]
 			r := ranks[i]
 			if !ok || int(ix.versions[r]) != inc.Version || ix.updated[r] != inc.UpdatedAt.UnixNano() {
 				return errStaleRow
 			}
-			buf = feature.Append(buf[:0], inc)
-			bodies[i] = bytes.Clone(buf)
-			m.cache.add(inc.ID, ix.versions[r], ix.updated[r], bodies[i])
+			delete(at, inc.ID) // each id once
+			fn(i, inc)
+			read++
 			return nil
 		})
 		if errors.Is(err, errStaleRow) {
-			return nil, false, nil
+			return false, nil
 		}
 		if err != nil {
-			return nil, false, err
+			return false, err
 		}
-		for _, i := range chunk {
-			if bodies[i] == nil {
-				return nil, false, nil // gone since the index was built
-			}
+		if read != len(chunk) {
+			return false, nil // gone since the index was built
 		}
 	}
-	return bodies, true, nil
+	return true, nil
 }
 
-// itemsFromIndex answers a GeoJSON page of all properties from the item
-// index when the index can (see itemIndex.plan) and is of the request's
-// data version, with the same bytes as the store path. It returns false,
-// having written nothing, when the store must answer.
-func (s *server) itemsFromIndex(c *gin.Context, q url.Values, f incidentmap.Filter) (bool, error) {
+// indexedPage is a page of the item index: the index, the ranks of its
+// incidents in the page's order, and what the page is (its first and next
+// cursors, how many it returns and numberMatched), all known before an
+// incident is read.
+type indexedPage struct {
+	ix    *itemIndex
+	ranks []int32
+	p     page
+}
+
+// pageFromIndex decides the page of f from the item index when the index
+// can (see itemIndex.plan) and is of the request's data version: which
+// incidents, in which order, with which next cursor and numberMatched. It
+// returns nil, counting the request as passed, when the store must answer.
+func (s *server) pageFromIndex(c *gin.Context, f incidentmap.Filter) *indexedPage {
 	if s.itemIx == nil {
-		return false, nil
+		return nil
 	}
 	v, err := s.dataVersion(c)
 	if err != nil {
-		return false, nil // the store path reports it
+		return nil // the store path reports it
 	}
 	ix := s.itemIx.get(v.ETag())
 	if ix == nil {
 		s.itemIx.passed.Add(1)
-		return false, nil
+		return nil
 	}
 	plan, ok := ix.plan(f)
 	if ok && pageCursor(f) != nil {
@@ -240,28 +267,13 @@ func (s *server) itemsFromIndex(c *gin.Context, q url.Values, f incidentmap.Filt
 	}
 	if !ok {
 		s.itemIx.passed.Add(1)
-		return false, nil
+		return nil
 	}
 	ranks, more, ok := ix.page(plan, pageCursor(f), f.PageLimit())
 	if !ok {
 		s.itemIx.passed.Add(1)
-		return false, nil
+		return nil
 	}
-	list := bodyLists.Get().(*[][]byte)
-	defer func() {
-		clear(*list) // no evicted feature kept alive by the pool
-		bodyLists.Put(list)
-	}()
-	*list = slices.Grow((*list)[:0], len(ranks))[:len(ranks)]
-	bodies, ok, err := s.itemIx.features(c.Request.Context(), ix, ranks, *list)
-	if err != nil {
-		return true, err
-	}
-	if !ok {
-		s.itemIx.passed.Add(1)
-		return false, nil
-	}
-	s.itemIx.served.Add(1)
 	p := page{returned: len(ranks)}
 	if len(ranks) > 0 {
 		p.first = ix.cursorOf(plan, ranks[0])
@@ -277,6 +289,34 @@ func (s *server) itemsFromIndex(c *gin.Context, q url.Values, f incidentmap.Filt
 		counted = ix.count(plan, s.matchedCap+1)
 	}
 	p.matched = incidentmap.PageMatched(f, p.returned, p.next, s.matchedCap, counted)
+	return &indexedPage{ix: ix, ranks: ranks, p: p}
+}
+
+// itemsFromIndex answers a GeoJSON page of all properties from the item
+// index when the index can (see pageFromIndex), with the same bytes as the
+// store path, its features from the cache of encoded features. It returns
+// false, having written nothing, when the store must answer.
+func (s *server) itemsFromIndex(c *gin.Context, q url.Values, f incidentmap.Filter) (bool, error) {
+	ip := s.pageFromIndex(c, f)
+	if ip == nil {
+		return false, nil
+	}
+	list := bodyLists.Get().(*[][]byte)
+	defer func() {
+		clear(*list) // no evicted feature kept alive by the pool
+		bodyLists.Put(list)
+	}()
+	*list = slices.Grow((*list)[:0], len(ip.ranks))[:len(ip.ranks)]
+	bodies, ok, err := s.itemIx.features(c.Request.Context(), ip.ix, ip.ranks, *list)
+	if err != nil {
+		return true, err
+	}
+	if !ok {
+		s.itemIx.passed.Add(1)
+		return false, nil
+	}
+	s.itemIx.served.Add(1)
+	p := ip.p
 	// The page is in hand before a byte is written, so its length is
 	// known: a Content-Length spares the connection the chunk framing,
 	// and with it a short write per chunk.

@@ -11,9 +11,9 @@ import (
 // recordSeparator starts each text of an RFC 7464/8142 sequence.
 const recordSeparator = 0x1E
 
-// itemsSeq streams the page as an RFC 8142 GeoJSON text sequence.
-func (s *server) itemsSeq(c *gin.Context, q url.Values, f incidentmap.Filter, props feature.Selection) error {
-	if err := s.pageHeaders(c, q, f, mediaGeoJSONSeq); err != nil {
+// itemsSeq streams the page of src as an RFC 8142 GeoJSON text sequence.
+func (s *server) itemsSeq(c *gin.Context, q url.Values, src *pageSource, props feature.Selection) error {
+	if err := s.pageHeaders(c, q, src, mediaGeoJSONSeq); err != nil {
 		return err
 	}
 	emit := func(st *stream, _ int, inc *incidentmap.Incident) error {
@@ -25,5 +25,5 @@ func (s *server) itemsSeq(c *gin.Context, q url.Values, f incidentmap.Filter, pr
 		return err
 	}
 	c.Header("Content-Type", mediaGeoJSONSeq)
-	return s.streamPage(c, f, nil, emit, nil)
+	return s.streamPage(c, src, nil, emit, nil)
 }
