@@ -21,10 +21,11 @@ import (
 var pageHeaderNames = []string{"Content-Type", "Content-Disposition", "Content-Length", "Link", headerNumberMatched}
 
 // linkNext and htmlNext find the next page of a Link header and of an
-// HTML items page.
+// HTML items page, linkPrev the previous one of a Link header.
 var (
 	linkNext = regexp.MustCompile(`<([^>]*)>; rel="next"`)
 	htmlNext = regexp.MustCompile(`rel="next" href="([^"]*)"`)
+	linkPrev = regexp.MustCompile(`<([^>]*)>; rel="prev"`)
 )
 
 // pageGet answers one GET through h and returns the status, the body and
@@ -44,11 +45,28 @@ func pageGet(t *testing.T, h http.Handler, target string) (int, string, string) 
 // its Link header, its HTML next link or its GeoJSON links; "" at the end.
 func nextTarget(t *testing.T, headers, body string) string {
 	t.Helper()
-	if m := linkNext.FindStringSubmatch(headers); m != nil {
+	return relTarget(t, headers, body, "next", linkNext, htmlNext)
+}
+
+// prevTarget is nextTarget for the previous page.
+func prevTarget(t *testing.T, headers, body string) string {
+	t.Helper()
+	return relTarget(t, headers, body, "prev", linkPrev, nil)
+}
+
+// relTarget returns the link of relation rel of a page: from its Link
+// header (inLink), its HTML (inHTML; nil: none) or its GeoJSON links; ""
+// when none.
+func relTarget(t *testing.T, headers, body, rel string, inLink, inHTML *regexp.Regexp) string {
+	t.Helper()
+	if m := inLink.FindStringSubmatch(headers); m != nil {
 		return m[1]
 	}
 	if strings.HasPrefix(body, "<!") {
-		if m := htmlNext.FindStringSubmatch(body); m != nil {
+		if inHTML == nil {
+			return ""
+		}
+		if m := inHTML.FindStringSubmatch(body); m != nil {
 			return html.UnescapeString(m[1])
 		}
 		return ""
@@ -59,7 +77,7 @@ func nextTarget(t *testing.T, headers, body string) string {
 			t.Fatalf("not JSON: %v: %s", err, clipDiff(body, ""))
 		}
 		for _, l := range fc.Links {
-			if l.Rel == "next" {
+			if l.Rel == rel {
 				return l.Href
 			}
 		}
@@ -68,30 +86,57 @@ func nextTarget(t *testing.T, headers, body string) string {
 }
 
 // compareFormat runs query through both engines, following next links to
-// the last page (at most 100 pages), and fails on the first difference of
-// status, bytes or page headers. It returns how many pages it read.
+// the last page (at most 100 pages), then prev links back to the first,
+// and fails on the first difference of status, bytes or page headers. It
+// returns how many pages it read.
 func compareFormat(t *testing.T, withIndex, store *gin.Engine, query string) int {
 	t.Helper()
 	target := "http://example.org" + itemsPath + "?" + query
-	pages := 0
+	pages, forward, last := 0, 0, ""
 	for ; target != "" && pages < 100; pages++ {
-		code, body, heads := pageGet(t, withIndex, target)
-		wantCode, want, wantHeads := pageGet(t, store, target)
-		if code != wantCode || body != want {
-			t.Fatalf("%s:\nindex %d %s\nstore %d %s", target, code, clipDiff(body, want), wantCode, clipDiff(want, body))
-		}
-		if heads != wantHeads {
-			t.Fatalf("%s: headers\nindex %s\nstore %s", target, heads, wantHeads)
-		}
-		if code != http.StatusOK {
-			t.Fatalf("%s: %d %s", target, code, body)
-		}
+		last = target
+		heads, body := comparePage(t, withIndex, store, target)
 		target = nextTarget(t, heads, body)
 	}
 	if target != "" {
 		t.Fatalf("%s: more than %d pages", query, pages)
 	}
+	forward = pages
+	_, lastBody, lastHeads := pageGet(t, store, last)
+	if strings.HasPrefix(lastBody, "<!") {
+		return pages // an HTML page links the next page only
+	}
+	target = prevTarget(t, lastHeads, lastBody)
+	for ; target != ""; pages++ {
+		if pages >= 2*forward {
+			t.Fatalf("%s: more prev pages than the %d pages forward", query, forward)
+		}
+		heads, body := comparePage(t, withIndex, store, target)
+		target = prevTarget(t, heads, body)
+	}
+	if forward > 1 && pages != 2*forward-1 {
+		t.Fatalf("%s: %d pages back from the last, want %d", query, pages-forward, forward-1)
+	}
 	return pages
+}
+
+// comparePage gets target through both engines and fails on a difference
+// of status, bytes or page headers, or a status other than 200. It
+// returns the page's headers and body.
+func comparePage(t *testing.T, withIndex, store *gin.Engine, target string) (string, string) {
+	t.Helper()
+	code, body, heads := pageGet(t, withIndex, target)
+	wantCode, want, wantHeads := pageGet(t, store, target)
+	if code != wantCode || body != want {
+		t.Fatalf("%s:\nindex %d %s\nstore %d %s", target, code, clipDiff(body, want), wantCode, clipDiff(want, body))
+	}
+	if heads != wantHeads {
+		t.Fatalf("%s: headers\nindex %s\nstore %s", target, heads, wantHeads)
+	}
+	if code != http.StatusOK {
+		t.Fatalf("%s: %d %s", target, code, body)
+	}
+	return heads, body
 }
 
 // formatQueries are the formats the tests of the index's pages ask for:
