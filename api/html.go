@@ -114,6 +114,7 @@ type itemsHTMLBody struct {
 	Returned int
 	Rows     []itemRow
 	Next     string
+	Prev     string
 	Items    string // the first page, unfiltered
 }
 
@@ -132,7 +133,8 @@ type itemRow struct {
 }
 
 // renderItemsHTML serves the page of src as an HTML table, with a link
-// to each incident and to the next page. It holds the page in memory: HTML
+// to each incident and to the next and previous pages, the same links as
+// every other format's (pageLinks) with f=html. It holds the page in memory: HTML
 // pages are for people, who ask for few items. The page carries no
 // properties selection: it shows a fixed set of columns.
 func (s *server) renderItemsHTML(c *gin.Context, src *pageSource) error {
@@ -156,11 +158,19 @@ func (s *server) renderItemsHTML(c *gin.Context, src *pageSource) error {
 	if p.matched.Exact {
 		body.Matched = strconv.Itoa(p.matched.Matched)
 	}
-	if next := p.next; next != nil {
-		q := c.Request.URL.Query()
-		q.Set("cursor", encodeCursor(next))
-		q.Set("f", "html")
-		body.Next = base + itemsPath + encodeQuery(q)
+	q := c.Request.URL.Query()
+	q.Set("f", "html")
+	links, err := s.pageLinks(c, q, src.f, p, mediaHTML)
+	if err != nil {
+		return err
+	}
+	for _, l := range links {
+		switch l.Rel {
+		case "next":
+			body.Next = l.Href
+		case "prev":
+			body.Prev = l.Href
+		}
 	}
 	return s.renderHTML(c, "items", collectionTitle, body)
 }

@@ -87,7 +87,7 @@ measure() { # store dsn file format
 # trigger functions), so that the import starts from an empty, new schema.
 empty_pg() {
 	psql -X -q -d "$PG" -c 'SET client_min_messages = warning' -c 'DROP TABLE IF EXISTS incidents, incident_external_ids, incident_tombstones, incident_revisions, data_version, api_keys, schema_migrations CASCADE' \
-		-c 'DROP FUNCTION IF EXISTS data_version_bump, incidentmap_write_lock, incident_revision, incident_external_id_revision, incident_tombstone_revision CASCADE' >/dev/null
+		-c 'DROP FUNCTION IF EXISTS data_version_bump, data_version_notify, incidentmap_write_lock, incident_revision, incident_external_id_revision, incident_tombstone_revision CASCADE' >/dev/null
 }
 
 sqlite=; postgis=

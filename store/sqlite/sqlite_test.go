@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/incidentmap/incidentmap"
 	"github.com/incidentmap/incidentmap/migrations"
 	"github.com/incidentmap/incidentmap/store/storetest"
@@ -82,7 +84,7 @@ func TestPragmasOnEveryConnection(t *testing.T) {
 		open func(testing.TB) *Store
 		want map[string]string
 	}{
-		{"File", openFile, map[string]string{"foreign_keys": "1", "journal_mode": "wal", "busy_timeout": "5000", "synchronous": "1"}},
+		{"File", openFile, map[string]string{"foreign_keys": "1", "journal_mode": "wal", "busy_timeout": "5000", "synchronous": "1", "page_size": "16384"}},
 		{"Memory", openMemory, map[string]string{"foreign_keys": "1", "busy_timeout": "5000"}},
 	}
 	for _, tc := range cases {
@@ -118,6 +120,68 @@ func TestMemoryShared(t *testing.T) {
 	})
 	if n, err := b.CountIncidents(ctx, incidentmap.Filter{}); err != nil || n != 0 {
 		t.Errorf("store b sees %d incidents (err %v), want 0", n, err)
+	}
+}
+
+// The readers of a file store refuse to write; the writer does not.
+func TestReadersQueryOnly(t *testing.T) {
+	s := openFile(t)
+	defer s.Close()
+	for _, c := range []struct {
+		pool *sqlx.DB
+		want string
+	}{{s.db, "0"}, {s.read, "1"}} {
+		conn, err := c.pool.Conn(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := pragma(t, conn, "query_only"); got != c.want {
+			t.Errorf("query_only = %s, want %s", got, c.want)
+		}
+		conn.Close()
+	}
+}
+
+// A file made with SQLite's default page size keeps it: Open, writes and a
+// bulk load past the WAL (which leaves WAL mode for the load) work on it and
+// leave its pages as they were; a new file gets pageSize.
+func TestPageSizeOfOlderFiles(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	old, err := sql.Open("sqlite", path+"?_pragma=page_size(4096)&_pragma=journal_mode(WAL)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.ExecContext(ctx, `CREATE TABLE before_incidentmap (a)`); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+	s, err := OpenOptions(ctx, path, Options{ExclusiveImports: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateIncident(ctx, storetest.Full("kept")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UpsertIncidents(ctx, storetest.Items(storetest.Synthetic(3000, 5)...), incidentmap.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.CountIncidents(ctx, incidentmap.Filter{}); err != nil || n != 3001 {
+		t.Errorf("%d incidents (err %v), want 3001", n, err)
+	}
+	var size int
+	var check string
+	if err := s.db.QueryRowContext(ctx, `PRAGMA page_size`).Scan(&size); err != nil || size != 4096 {
+		t.Errorf("page size of the older file %d (err %v), want 4096", size, err)
+	}
+	if err := s.db.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&check); err != nil || check != "ok" {
+		t.Errorf("integrity_check %q (err %v)", check, err)
+	}
+	s.Close()
+	s = openFile(t)
+	defer s.Close()
+	if err := s.db.QueryRowContext(ctx, `PRAGMA page_size`).Scan(&size); err != nil || size != pageSize {
+		t.Errorf("page size of a new file %d (err %v), want %d", size, err, pageSize)
 	}
 }
 
