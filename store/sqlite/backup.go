@@ -55,21 +55,68 @@ func (s *Store) Backup(ctx context.Context, dst string) error {
 // missing) with the backup in src, after checking that src is a sound
 // SQLite database (integrity_check) holding incidentmap's schema. The copy
 // is one transaction of the destination: a reader sees the old database
-// or the new one. Migrations newer than the backup are applied after it.
-// Run it with the server stopped, or it will answer from the old data
-// until its connections reopen.
+// or the new one. The restored file has the backup's page size. Migrations
+// newer than the backup are applied after it. Run it with the server
+// stopped: a database whose page size differs from the backup's is copied
+// into through the rollback journal, which needs the only connection to
+// the file.
 func Restore(ctx context.Context, src, path string) error {
-	if err := checkBackup(ctx, src); err != nil {
+	size, err := checkBackup(ctx, src)
+	if err != nil {
 		return fmt.Errorf("sqlite: restore from %s: %w", src, err)
 	}
+	if strings.ContainsAny(path, "?#") {
+		return fmt.Errorf("sqlite: restore: %s: the path must not contain ? or #", path)
+	}
+	if err := createFile(ctx, path, size); err != nil {
+		return fmt.Errorf("sqlite: restore: create %s: %w", path, err)
+	}
+	if err := restoreInto(ctx, src, path, size); err != nil {
+		return fmt.Errorf("sqlite: restore %s from %s: %w", path, src, err)
+	}
+	// Reopen: applies migrations the backup predates, and checks the result.
 	s, err := Open(ctx, path)
 	if err != nil {
 		return fmt.Errorf("sqlite: restore: %w", err)
 	}
-	conn, err := s.db.Conn(ctx)
+	return s.Close()
+}
+
+// restoreInto copies the backup src into the database file path with the
+// backup API, on a connection of its own. SQLite cannot change the page
+// size of a database in WAL mode, so when path's differs from the backup's
+// (size), the copy runs in the rollback journal and path returns to WAL
+// after it.
+func restoreInto(ctx context.Context, src, path string, size int) error {
+	db, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(5000)")
 	if err != nil {
-		s.Close()
-		return fmt.Errorf("sqlite: restore: %w", err)
+		return err
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	var have int
+	if err := conn.QueryRowContext(ctx, "PRAGMA page_size").Scan(&have); err != nil {
+		return err
+	}
+	journal := func(want string) error {
+		var mode string
+		if err := conn.QueryRowContext(ctx, "PRAGMA journal_mode = "+want).Scan(&mode); err != nil {
+			return err
+		}
+		if mode != want {
+			return fmt.Errorf("journal mode stays %s, not %s: is another process using %s?", mode, want, path)
+		}
+		return nil
+	}
+	if have != size {
+		if err := journal("delete"); err != nil {
+			return err
+		}
 	}
 	err = conn.Raw(func(dc any) error {
 		b, err := dc.(backuper).NewRestore(src)
@@ -79,45 +126,39 @@ func Restore(ctx context.Context, src, path string) error {
 		_, err = b.Step(-1)
 		return errors.Join(err, b.Finish())
 	})
-	conn.Close()
-	if err2 := s.Close(); err == nil {
-		err = err2
-	}
 	if err != nil {
-		return fmt.Errorf("sqlite: restore %s from %s: %w", path, src, err)
+		return err
 	}
-	// Reopen: applies migrations the backup predates, and checks the result.
-	s, err = Open(ctx, path)
-	if err != nil {
-		return fmt.Errorf("sqlite: restore: %w", err)
-	}
-	return s.Close()
+	return journal("wal")
 }
 
-// checkBackup opens src read-only and checks that it is an intact SQLite
-// database with incidentmap's tables.
-func checkBackup(ctx context.Context, src string) error {
+// checkBackup opens src read-only, checks that it is an intact SQLite
+// database with incidentmap's tables, and returns its page size.
+func checkBackup(ctx context.Context, src string) (int, error) {
 	if strings.ContainsAny(src, "?#") {
-		return errors.New("the path must not contain ? or #")
+		return 0, errors.New("the path must not contain ? or #")
 	}
 	if _, err := os.Stat(src); err != nil {
-		return err
+		return 0, err
 	}
 	db, err := sql.Open("sqlite", "file:"+src+"?mode=ro")
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer db.Close()
 	var ok string
 	if err := db.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&ok); err != nil {
-		return fmt.Errorf("not a readable SQLite database: %w", err)
+		return 0, fmt.Errorf("not a readable SQLite database: %w", err)
 	}
 	if ok != "ok" {
-		return fmt.Errorf("integrity check failed: %s", ok)
+		return 0, fmt.Errorf("integrity check failed: %s", ok)
 	}
-	var n int
+	var n, size int
 	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM schema_migrations").Scan(&n); err != nil || n == 0 {
-		return errors.New("not an incidentmap database (no recorded migrations)")
+		return 0, errors.New("not an incidentmap database (no recorded migrations)")
 	}
-	return nil
+	if err := db.QueryRowContext(ctx, "PRAGMA page_size").Scan(&size); err != nil {
+		return 0, err
+	}
+	return size, nil
 }

@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -72,4 +74,90 @@ func TestBackupRestore(t *testing.T) {
 			t.Fatal("restored from a missing file")
 		}
 	})
+}
+
+// openPageSize opens a store in a new file made with the given page size,
+// as files made before new ones got pageSize were (4096).
+func openPageSize(t *testing.T, path string, size int) *Store {
+	t.Helper()
+	ctx := context.Background()
+	if size != pageSize {
+		db, err := sql.Open("sqlite", path+fmt.Sprintf("?_pragma=page_size(%d)&_pragma=journal_mode(WAL)", size))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, `CREATE TABLE x (a); DROP TABLE x`); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+	}
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := filePageSize(t, s); got != size {
+		t.Fatalf("%s has %d-byte pages, want %d", path, got, size)
+	}
+	return s
+}
+
+func filePageSize(t *testing.T, s *Store) int {
+	t.Helper()
+	var size int
+	if err := s.db.QueryRowContext(context.Background(), `PRAGMA page_size`).Scan(&size); err != nil {
+		t.Fatal(err)
+	}
+	return size
+}
+
+// A backup restores into a new file and over a database whatever the page
+// sizes of the two: a backup made before new files got 16 KiB pages, into
+// a file made after, and the other way round. The restored file has the
+// backup's page size and is in WAL mode.
+func TestRestoreAcrossPageSizes(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		name     string
+		from, to int // page sizes; to 0: a new file
+	}{
+		{"4 KiB into a new file", 4096, 0},
+		{"4 KiB over 16 KiB", 4096, pageSize},
+		{"16 KiB over 4 KiB", pageSize, 4096},
+		{"16 KiB into a new file", pageSize, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			src := openPageSize(t, filepath.Join(dir, "src.db"), c.from)
+			defer src.Close()
+			storetest.BackupSource(t, src)
+			backup := filepath.Join(dir, "backup.db")
+			if err := src.Backup(ctx, backup); err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(dir, "dst.db")
+			if c.to != 0 {
+				dst := openPageSize(t, path, c.to)
+				if err := dst.CreateIncident(ctx, storetest.Full("only-in-dst")); err != nil {
+					t.Fatal(err)
+				}
+				dst.Close()
+			}
+			if err := Restore(ctx, backup, path); err != nil {
+				t.Fatal(err)
+			}
+			dst, err := Open(ctx, path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer dst.Close()
+			storetest.SameIncidents(t, src, dst)
+			if got := filePageSize(t, dst); got != c.from {
+				t.Errorf("restored file has %d-byte pages, want the backup's %d", got, c.from)
+			}
+			var mode string
+			if err := dst.db.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
+				t.Errorf("journal mode %q (err %v), want wal", mode, err)
+			}
+		})
+	}
 }

@@ -61,13 +61,13 @@ const (
 // page size it was made with.
 const pageSize = 16384
 
-// createFile makes the database file at path, empty, with pageSize pages
-// and in WAL mode, when there is none yet (or an empty one), through a
+// createFile makes the database file at path, empty, with pages of size
+// bytes and in WAL mode, when there is none yet (or an empty one), through a
 // connection of its own: the pools' connections never set page_size, because
 // on a connection whose cache is already sized, changing the page size
 // carries over the cache's count of pages rather than its size in bytes
 // (4× the memory from 4 KiB to 16 KiB).
-func createFile(ctx context.Context, path string) error {
+func createFile(ctx context.Context, path string, size int) error {
 	if fi, err := os.Stat(path); err == nil && fi.Size() > 0 || err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil // a database already, or Open says why not
 	}
@@ -80,7 +80,7 @@ func createFile(ctx context.Context, path string) error {
 	// In this order: journal_mode WAL writes the file's first page, whose
 	// size is then fixed. (The driver sorts a DSN's pragmas by name, which
 	// would put journal_mode first.)
-	if _, err := db.ExecContext(ctx, fmt.Sprintf("PRAGMA page_size = %d", pageSize)); err != nil {
+	if _, err := db.ExecContext(ctx, fmt.Sprintf("PRAGMA page_size = %d", size)); err != nil {
 		return err
 	}
 	var mode string
@@ -181,7 +181,7 @@ func OpenOptions(ctx context.Context, path string, opt Options) (*Store, error) 
 		// shared cache). The random name keeps stores apart.
 		base = "file:/incidentmap-" + rand.Text() + "?vfs=memdb&" + dsnCommon
 	default:
-		if err := createFile(ctx, path); err != nil {
+		if err := createFile(ctx, path, pageSize); err != nil {
 			return nil, fmt.Errorf("sqlite: create %s: %w", path, err)
 		}
 		base = path + "?" + dsnCommon + dsnFile + fmt.Sprintf("&_pragma=cache_size(-%d)", opt.CacheKiB)

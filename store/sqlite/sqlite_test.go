@@ -148,14 +148,7 @@ func TestReadersQueryOnly(t *testing.T) {
 func TestPageSizeOfOlderFiles(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "old.db")
-	old, err := sql.Open("sqlite", path+"?_pragma=page_size(4096)&_pragma=journal_mode(WAL)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := old.ExecContext(ctx, `CREATE TABLE before_incidentmap (a)`); err != nil {
-		t.Fatal(err)
-	}
-	old.Close()
+	openPageSize(t, path, 4096).Close()
 	s, err := OpenOptions(ctx, path, Options{ExclusiveImports: true})
 	if err != nil {
 		t.Fatal(err)
@@ -169,19 +162,18 @@ func TestPageSizeOfOlderFiles(t *testing.T) {
 	if n, err := s.CountIncidents(ctx, incidentmap.Filter{}); err != nil || n != 3001 {
 		t.Errorf("%d incidents (err %v), want 3001", n, err)
 	}
-	var size int
-	var check string
-	if err := s.db.QueryRowContext(ctx, `PRAGMA page_size`).Scan(&size); err != nil || size != 4096 {
-		t.Errorf("page size of the older file %d (err %v), want 4096", size, err)
+	if size := filePageSize(t, s); size != 4096 {
+		t.Errorf("page size of the older file %d, want 4096", size)
 	}
+	var check string
 	if err := s.db.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&check); err != nil || check != "ok" {
 		t.Errorf("integrity_check %q (err %v)", check, err)
 	}
 	s.Close()
 	s = openFile(t)
 	defer s.Close()
-	if err := s.db.QueryRowContext(ctx, `PRAGMA page_size`).Scan(&size); err != nil || size != pageSize {
-		t.Errorf("page size of a new file %d (err %v), want %d", size, err, pageSize)
+	if size := filePageSize(t, s); size != pageSize {
+		t.Errorf("page size of a new file %d, want %d", size, pageSize)
 	}
 }
 
