@@ -82,11 +82,17 @@ func openPageSize(t *testing.T, path string, size int) *Store {
 	t.Helper()
 	ctx := context.Background()
 	if size != pageSize {
-		db, err := sql.Open("sqlite", path+fmt.Sprintf("?_pragma=page_size(%d)&_pragma=journal_mode(WAL)", size))
+		// Two statements, in this order: the driver runs a DSN's pragmas
+		// sorted by name, journal_mode (which fixes the page size) first.
+		db, err := sql.Open("sqlite", path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.ExecContext(ctx, `CREATE TABLE x (a); DROP TABLE x`); err != nil {
+		db.SetMaxOpenConns(1)
+		if _, err := db.ExecContext(ctx, fmt.Sprintf(`PRAGMA page_size = %d`, size)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, `PRAGMA journal_mode = WAL`); err != nil {
 			t.Fatal(err)
 		}
 		db.Close()
@@ -124,6 +130,7 @@ func TestRestoreAcrossPageSizes(t *testing.T) {
 		{"4 KiB over 16 KiB", 4096, pageSize},
 		{"16 KiB over 4 KiB", pageSize, 4096},
 		{"16 KiB into a new file", pageSize, 0},
+		{"8 KiB over 16 KiB", 8192, pageSize},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
