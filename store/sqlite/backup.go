@@ -103,19 +103,9 @@ func restoreInto(ctx context.Context, src, path string, size int) error {
 	if err := conn.QueryRowContext(ctx, "PRAGMA page_size").Scan(&have); err != nil {
 		return err
 	}
-	journal := func(want string) error {
-		var mode string
-		if err := conn.QueryRowContext(ctx, "PRAGMA journal_mode = "+want).Scan(&mode); err != nil {
-			return err
-		}
-		if mode != want {
-			return fmt.Errorf("journal mode stays %s, not %s: is another process using %s?", mode, want, path)
-		}
-		return nil
-	}
 	if have != size {
-		if err := journal("delete"); err != nil {
-			return err
+		if err := setJournalMode(ctx, conn, "delete"); err != nil {
+			return fmt.Errorf("%w: is another process using %s?", err, path)
 		}
 	}
 	err = conn.Raw(func(dc any) error {
@@ -129,7 +119,7 @@ func restoreInto(ctx context.Context, src, path string, size int) error {
 	if err != nil {
 		return err
 	}
-	return journal("wal")
+	return setJournalMode(ctx, conn, "wal")
 }
 
 // checkBackup opens src read-only, checks that it is an intact SQLite

@@ -31,15 +31,7 @@ func TestBackupRestore(t *testing.T) {
 	})
 	t.Run("into a new database", func(t *testing.T) {
 		path := filepath.Join(dir, "new.db")
-		if err := Restore(ctx, file, path); err != nil {
-			t.Fatal(err)
-		}
-		dst, err := Open(ctx, path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer dst.Close()
-		storetest.SameIncidents(t, src, dst)
+		restoreSame(t, src, file, path).Close()
 	})
 	t.Run("over a database that changed since", func(t *testing.T) {
 		path := filepath.Join(dir, "changed.db")
@@ -54,15 +46,7 @@ func TestBackupRestore(t *testing.T) {
 			t.Fatal(err)
 		}
 		changed.Close()
-		if err := Restore(ctx, file, path); err != nil {
-			t.Fatal(err)
-		}
-		dst, err := Open(ctx, path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer dst.Close()
-		storetest.SameIncidents(t, src, dst)
+		restoreSame(t, src, file, path).Close()
 	})
 	t.Run("refuses what is not a backup", func(t *testing.T) {
 		junk := filepath.Join(dir, "junk.db")
@@ -74,6 +58,22 @@ func TestBackupRestore(t *testing.T) {
 			t.Fatal("restored from a missing file")
 		}
 	})
+}
+
+// restoreSame restores the backup into path, opens it, and fails unless
+// it holds the same incidents as src.
+func restoreSame(t *testing.T, src *Store, backup, path string) *Store {
+	t.Helper()
+	ctx := context.Background()
+	if err := Restore(ctx, backup, path); err != nil {
+		t.Fatal(err)
+	}
+	dst, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.SameIncidents(t, src, dst)
+	return dst
 }
 
 // openPageSize opens a store in a new file made with the given page size,
@@ -149,15 +149,8 @@ func TestRestoreAcrossPageSizes(t *testing.T) {
 				}
 				dst.Close()
 			}
-			if err := Restore(ctx, backup, path); err != nil {
-				t.Fatal(err)
-			}
-			dst, err := Open(ctx, path)
-			if err != nil {
-				t.Fatal(err)
-			}
+			dst := restoreSame(t, src, backup, path)
 			defer dst.Close()
-			storetest.SameIncidents(t, src, dst)
 			if got := filePageSize(t, dst); got != c.from {
 				t.Errorf("restored file has %d-byte pages, want the backup's %d", got, c.from)
 			}

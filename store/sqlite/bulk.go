@@ -362,7 +362,7 @@ func (s *Store) bulkJournal(ctx context.Context, conn *sqlx.Conn) (undo func()) 
 	}
 	s.read.SetMaxIdleConns(0) // closes the idle readers, which hold the WAL open
 	restoreReaders := func() { s.read.SetMaxIdleConns(s.readConns) }
-	if err := conn.QueryRowContext(ctx, `PRAGMA journal_mode = DELETE`).Scan(&mode); err != nil || mode != "delete" {
+	if setJournalMode(ctx, conn, "delete") != nil {
 		restoreReaders()
 		return nothing
 	}
@@ -370,9 +370,9 @@ func (s *Store) bulkJournal(ctx context.Context, conn *sqlx.Conn) (undo func()) 
 		ctx := context.WithoutCancel(ctx)
 		_, err := conn.ExecContext(ctx, `PRAGMA synchronous = NORMAL`)
 		if err == nil {
-			err = conn.QueryRowContext(ctx, `PRAGMA journal_mode = WAL`).Scan(&mode)
+			err = setJournalMode(ctx, conn, "wal")
 		}
-		if err != nil || mode != "wal" {
+		if err != nil {
 			conn.Raw(func(any) error { return driver.ErrBadConn })
 		}
 		restoreReaders()

@@ -83,12 +83,22 @@ func createFile(ctx context.Context, path string, size int) error {
 	if _, err := db.ExecContext(ctx, fmt.Sprintf("PRAGMA page_size = %d", size)); err != nil {
 		return err
 	}
+	return setJournalMode(ctx, db, "wal")
+}
+
+// setJournalMode sets the journal mode ("wal", "delete") of the database
+// behind q, a connection or a pool of one, and fails unless SQLite reports
+// that mode in force: it reports the mode it kept, with no error, when it
+// cannot switch (another connection has the file open).
+func setJournalMode(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, want string) error {
 	var mode string
-	if err := db.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&mode); err != nil {
+	if err := q.QueryRowContext(ctx, "PRAGMA journal_mode = "+want).Scan(&mode); err != nil {
 		return err
 	}
-	if mode != "wal" {
-		return fmt.Errorf("journal mode %s, want wal", mode)
+	if mode != want {
+		return fmt.Errorf("journal mode stays %s, not %s", mode, want)
 	}
 	return nil
 }
