@@ -457,3 +457,36 @@ func opener(tb testing.TB) incidentmap.Store { return openFile(tb) }
 
 // BenchmarkWrites measures single creates and updates.
 func BenchmarkWrites(b *testing.B) { storetest.Bench(b, opener, storetest.BenchmarkWrites) }
+
+// setJournalMode fails while another connection has the file open
+// (SQLite says "database is locked", or keeps the old mode without an
+// error), and switches as the only connection.
+func TestSetJournalModeRefused(t *testing.T) {
+	ctx := context.Background()
+	s := openFile(t)
+	defer s.Close()
+	reader, err := s.read.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	if _, err := s.DataVersion(ctx); err != nil { // the reader has the file open
+		t.Fatal(err)
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := setJournalMode(ctx, conn, "delete"); err == nil {
+		t.Errorf("switch with a reader open: %v, want it refused", err)
+	}
+	reader.Close()
+	s.read.SetMaxIdleConns(0)
+	if err := setJournalMode(ctx, conn, "delete"); err != nil {
+		t.Errorf("switch as the only connection: %v", err)
+	}
+	if err := setJournalMode(ctx, conn, "wal"); err != nil {
+		t.Errorf("switch back: %v", err)
+	}
+}
